@@ -1,0 +1,111 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::redact::RedactedUrl;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// User metadata of an object (schema `ObjectUserMetadata`): string keys and string values.
+pub type ObjectUserMetadata = BTreeMap<String, String>;
+
+/// Whether an entry is an object or a common prefix (the `path_type` enum).
+///
+/// Values the spec does not list are kept in [`PathType::Other`] rather than failing, so a
+/// newer server cannot break decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PathType {
+    /// `"object"`: a stored object.
+    Object,
+    /// `"common_prefix"`: a prefix shared by several objects.
+    CommonPrefix,
+    /// A value this version does not know, kept verbatim.
+    Other(String),
+}
+
+impl PathType {
+    /// The JSON spelling of this value.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Object => "object",
+            Self::CommonPrefix => "common_prefix",
+            Self::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PathType {
+    fn from(value: &str) -> Self {
+        match value {
+            "object" => Self::Object,
+            "common_prefix" => Self::CommonPrefix,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for PathType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PathType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PathType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
+
+/// Metadata of a stored object (schema `ObjectStats`), the answer of
+/// `completePresignMultipartUpload`.
+///
+/// `Debug` redacts the query string of `physical_address`, which is a presigned URL when the
+/// object was stat'ed with `presign=true`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectStats {
+    /// Object path in the branch.
+    pub path: String,
+    /// Always [`PathType::Object`] for an uploaded object.
+    pub path_type: PathType,
+    /// Location on the underlying object store: a URI, or, for presigned multipart uploads,
+    /// the address relative to the repository's storage namespace.
+    pub physical_address: String,
+    /// If present and nonzero, `physical_address` is a presigned URL expiring at this Unix time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_address_expiry: Option<i64>,
+    /// Object checksum (for a multipart upload, the storage ETag without quotes).
+    pub checksum: String,
+    /// Size in bytes; the server always fills it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<i64>,
+    /// Modification time, Unix seconds.
+    pub mtime: i64,
+    /// User metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<ObjectUserMetadata>,
+    /// Media type of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+}
+
+impl fmt::Debug for ObjectStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectStats")
+            .field("path", &self.path)
+            .field("path_type", &self.path_type)
+            .field("physical_address", &RedactedUrl(&self.physical_address))
+            .field("physical_address_expiry", &self.physical_address_expiry)
+            .field("checksum", &self.checksum)
+            .field("size_bytes", &self.size_bytes)
+            .field("mtime", &self.mtime)
+            .field("metadata", &self.metadata)
+            .field("content_type", &self.content_type)
+            .finish()
+    }
+}

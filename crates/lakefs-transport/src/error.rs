@@ -1,0 +1,152 @@
+use std::time::Duration;
+
+use crate::RedactedUri;
+
+/// A boxed error, the source type of [`TransportError`] variants.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Which timeout fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutPhase {
+    /// Establishing the connection (TCP and TLS).
+    Connect,
+    /// The whole exchange: sending the request and receiving the full response.
+    Request,
+}
+
+impl std::fmt::Display for TimeoutPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connect",
+            Self::Request => "request",
+        })
+    }
+}
+
+/// A failure to exchange a request and a response. HTTP error statuses are not errors at this
+/// layer: they arrive as responses.
+///
+/// Every variant names the URI with its query string and userinfo removed
+/// ([`RedactedUri`]), so neither `Display` nor `Debug` can leak a presigned URL's signature.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The connection could not be established (refused, unreachable, DNS failure).
+    #[error("could not connect to {uri}")]
+    Connect {
+        /// Where the request was going.
+        uri: RedactedUri,
+        /// The underlying cause.
+        #[source]
+        source: BoxError,
+    },
+    /// A timeout fired before the exchange finished.
+    #[error("{phase} timeout after {after:?} talking to {uri}")]
+    Timeout {
+        /// Where the request was going.
+        uri: RedactedUri,
+        /// Which timeout fired.
+        phase: TimeoutPhase,
+        /// The configured limit.
+        after: Duration,
+    },
+    /// The TLS handshake failed (untrusted certificate, protocol mismatch, a plain-HTTP peer).
+    #[error("TLS handshake with {uri} failed")]
+    Tls {
+        /// Where the request was going.
+        uri: RedactedUri,
+        /// The underlying cause.
+        #[source]
+        source: BoxError,
+    },
+    /// The connection failed while the request or response was in flight (reset, closed early).
+    #[error("connection to {uri} failed mid-request")]
+    Io {
+        /// Where the request was going.
+        uri: RedactedUri,
+        /// The underlying cause.
+        #[source]
+        source: BoxError,
+    },
+    /// The response body could not be read to its end.
+    #[error("reading the response body from {uri} failed")]
+    Body {
+        /// Where the request was going.
+        uri: RedactedUri,
+        /// The underlying cause.
+        #[source]
+        source: BoxError,
+    },
+    /// The response body was larger than the transport accepts.
+    #[error("the response body from {uri} exceeds the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// Where the request was going.
+        uri: RedactedUri,
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+    /// The request could not be sent as given (no host, unsupported scheme, HTTPS required).
+    #[error("cannot send a request to {uri}: {reason}")]
+    InvalidRequest {
+        /// Where the request was going.
+        uri: RedactedUri,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The transport could not be built from its configuration.
+    #[error("invalid transport configuration: {reason}")]
+    Config {
+        /// What is wrong.
+        reason: &'static str,
+        /// The underlying cause, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+impl TransportError {
+    /// Whether sending the same request again may succeed: connection failures, resets and
+    /// timeouts may; TLS failures, invalid requests and oversized bodies will not.
+    ///
+    /// Whether a retry is *safe* (the request may have reached the server) is for the caller
+    /// to decide from the operation.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect { .. } | Self::Timeout { .. } | Self::Io { .. } | Self::Body { .. }
+        )
+    }
+
+    /// Whether the request certainly never reached the server (it failed before or while
+    /// connecting), so even a non-idempotent request may be repeated.
+    #[must_use]
+    pub fn is_before_send(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect { .. }
+                | Self::Tls { .. }
+                | Self::InvalidRequest { .. }
+                | Self::Config { .. }
+                | Self::Timeout {
+                    phase: TimeoutPhase::Connect,
+                    ..
+                }
+        )
+    }
+
+    /// The (redacted) URI the failed request was going to, if the error concerns one.
+    #[must_use]
+    pub fn uri(&self) -> Option<&RedactedUri> {
+        match self {
+            Self::Connect { uri, .. }
+            | Self::Timeout { uri, .. }
+            | Self::Tls { uri, .. }
+            | Self::Io { uri, .. }
+            | Self::Body { uri, .. }
+            | Self::BodyTooLarge { uri, .. }
+            | Self::InvalidRequest { uri, .. } => Some(uri),
+            Self::Config { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! `HyperTransport` against a real hyper server on 127.0.0.1.
+#![cfg(feature = "hyper")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lakefs_transport::{HttpTransport, HyperTransport, TimeoutPhase, TransportError};
+use tokio::net::TcpListener;
+
+/// Echoes what it received: method, path, query and Content-Length in headers, the body as
+/// the body. `/slow` answers after 5 s; `/big` answers 2 MiB.
+async fn echo(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().unwrap_or("").to_owned();
+    let content_length = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .map(|v| v.to_str().unwrap_or("?").to_owned())
+        .unwrap_or_else(|| "none".into());
+    let chunked = request
+        .headers()
+        .contains_key(http::header::TRANSFER_ENCODING);
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    if path == "/slow" {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    let body = if path == "/big" {
+        Bytes::from(vec![7u8; 2 * 1024 * 1024])
+    } else {
+        body
+    };
+    let status = if path == "/teapot" {
+        StatusCode::IM_A_TEAPOT
+    } else {
+        StatusCode::OK
+    };
+    Ok(Response::builder()
+        .status(status)
+        .header("x-method", method)
+        .header("x-path", path)
+        .header("x-query", query)
+        .header("x-content-length", content_length)
+        .header("x-chunked", chunked.to_string())
+        .body(Full::new(body))
+        .unwrap())
+}
+
+async fn start_server() -> SocketAddr {
+    start_counting_server().await.0
+}
+
+/// Starts the echo server and counts the connections it accepts.
+async fn start_counting_server() -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&connections);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service_fn(echo))
+                    .await;
+            });
+        }
+    });
+    (addr, connections)
+}
+
+fn request(method: Method, uri: String, body: impl Into<Bytes>) -> Request<Bytes> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(body.into())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn get_put_post_delete_round_trip() {
+    let addr = start_server().await;
+    let transport = HyperTransport::new().unwrap();
+    for method in [Method::GET, Method::PUT, Method::POST, Method::DELETE] {
+        let body = if method == Method::GET {
+            Bytes::new()
+        } else {
+            Bytes::from_static(b"{\"a\":1}")
+        };
+        let response = transport
+            .send(request(
+                method.clone(),
+                format!("http://{addr}/api/v1/x%20y?q=a%2Fb&n=1"),
+                body.clone(),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["x-method"], method.as_str());
+        assert_eq!(response.headers()["x-path"], "/api/v1/x%20y");
+        assert_eq!(response.headers()["x-query"], "q=a%2Fb&n=1");
+        assert_eq!(response.body(), &body, "{method}");
+        let expected_length = if method == Method::GET {
+            "none".to_owned()
+        } else {
+            body.len().to_string()
+        };
+        assert_eq!(
+            response.headers()["x-content-length"],
+            expected_length.as_str(),
+            "{method}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn multi_megabyte_body_arrives_byte_exact_with_content_length() {
+    let addr = start_server().await;
+    let transport = HyperTransport::new().unwrap();
+    let payload: Vec<u8> = (0..6 * 1024 * 1024 + 13)
+        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let payload = Bytes::from(payload);
+    let response = transport
+        .send(request(
+            Method::PUT,
+            format!("http://{addr}/part"),
+            payload.clone(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["x-content-length"],
+        payload.len().to_string().as_str()
+    );
+    assert_eq!(response.headers()["x-chunked"], "false");
+    assert_eq!(response.body().len(), payload.len());
+    assert!(response.body() == &payload, "echoed body differs");
+}
+
+#[tokio::test]
+async fn empty_put_still_carries_content_length_zero() {
+    let addr = start_server().await;
+    let transport = HyperTransport::new().unwrap();
+    let response = transport
+        .send(request(
+            Method::PUT,
+            format!("http://{addr}/empty"),
+            Bytes::new(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-content-length"], "0");
+}
+
+#[tokio::test]
+async fn error_statuses_are_responses_not_errors() {
+    let addr = start_server().await;
+    let transport = HyperTransport::new().unwrap();
+    let response = transport
+        .send(request(
+            Method::GET,
+            format!("http://{addr}/teapot"),
+            Bytes::new(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::IM_A_TEAPOT);
+}
+
+#[tokio::test]
+async fn request_timeout_fires_and_redacts_the_query() {
+    let addr = start_server().await;
+    let transport = HyperTransport::builder()
+        .request_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = transport
+        .send(request(
+            Method::PUT,
+            format!("http://{addr}/slow?X-Amz-Signature=topsecret"),
+            "x",
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "timeout did not fire"
+    );
+    assert!(
+        matches!(error, TransportError::Timeout { phase: TimeoutPhase::Request, after, .. } if after == Duration::from_millis(200)),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    let text = format!("{error} {error:?}");
+    assert!(!text.contains("topsecret"), "{text}");
+    assert!(text.contains("/slow?<redacted>"), "{text}");
+}
+
+#[tokio::test]
+async fn refused_connection_is_a_connect_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let transport = HyperTransport::new().unwrap();
+    let error = transport
+        .send(request(
+            Method::GET,
+            format!("http://{addr}/x?token=abc"),
+            Bytes::new(),
+        ))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, TransportError::Connect { .. }), "{error:?}");
+    assert!(error.is_retryable());
+    assert!(error.is_before_send());
+    assert!(!format!("{error:?}").contains("abc"));
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_is_a_tls_error() {
+    let addr = start_server().await;
+    let transport = HyperTransport::new().unwrap();
+    let error = transport
+        .send(request(
+            Method::GET,
+            format!("https://{addr}/x"),
+            Bytes::new(),
+        ))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, TransportError::Tls { .. }), "{error:?}");
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
+async fn oversized_response_body_is_refused() {
+    let addr = start_server().await;
+    let transport = HyperTransport::builder()
+        .max_response_body(1024 * 1024)
+        .build()
+        .unwrap();
+    let error = transport
+        .send(request(
+            Method::GET,
+            format!("http://{addr}/big"),
+            Bytes::new(),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            TransportError::BodyTooLarge {
+                limit: 1_048_576,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn https_only_refuses_plain_http_before_connecting() {
+    let transport = HyperTransport::builder().https_only(true).build().unwrap();
+    let error = transport
+        .send(request(
+            Method::GET,
+            "http://127.0.0.1:9/x".into(),
+            Bytes::new(),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, TransportError::InvalidRequest { .. }),
+        "{error:?}"
+    );
+    let no_host = HyperTransport::new()
+        .unwrap()
+        .send(request(Method::GET, "/relative".into(), Bytes::new()))
+        .await
+        .unwrap_err();
+    assert!(no_host.to_string().contains("no host"), "{no_host}");
+}
+
+#[tokio::test]
+async fn connections_are_reused_across_requests() {
+    let (addr, connections) = start_counting_server().await;
+    let transport = HyperTransport::new().unwrap();
+    for i in 0..50 {
+        let response = transport
+            .send(request(
+                Method::PUT,
+                format!("http://{addr}/p{i}"),
+                vec![1u8; 1000],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(response.body().len(), 1000);
+    }
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "sequential requests must share one pooled connection"
+    );
+}
+
+#[tokio::test]
+async fn usable_as_a_trait_object() {
+    let addr = start_server().await;
+    let transport: Arc<dyn HttpTransport> = Arc::new(HyperTransport::new().unwrap());
+    let response = transport
+        .send(request(
+            Method::GET,
+            format!("http://{addr}/dyn"),
+            Bytes::new(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-path"], "/dyn");
+}
