@@ -1,0 +1,268 @@
+//! The crate's error type.
+
+use std::time::Duration;
+
+use http::StatusCode;
+use lakefs_models::StagingLocation;
+use lakefs_transport::TransportError;
+
+use crate::Operation;
+
+/// Everything that can go wrong calling the experimental API.
+///
+/// Variants for HTTP statuses carry the [`Operation`], the status and the server's message:
+/// the `message` of the spec's `Error` body when the body is one, otherwise a short,
+/// truncated snippet of whatever came back (an HTML page from a proxy, an empty body).
+/// No variant carries a credential or a URL query string.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 400: the server rejected the request (validation, dirty branch, bad address token…).
+    #[error("{operation}: bad request (400): {message}")]
+    BadRequest {
+        /// The failed operation.
+        operation: Operation,
+        /// The server's message.
+        message: String,
+    },
+    /// 401: not authenticated, or — as lakeFS also answers — not permitted.
+    #[error("{operation}: unauthorized (401): {message}")]
+    Unauthorized {
+        /// The failed operation.
+        operation: Operation,
+        /// The server's message.
+        message: String,
+    },
+    /// 403: forbidden (protected branch, read-only repository).
+    #[error("{operation}: forbidden (403): {message}")]
+    Forbidden {
+        /// The failed operation.
+        operation: Operation,
+        /// The server's message.
+        message: String,
+    },
+    /// 404: the repository, branch, user, principal, upload or ref does not exist.
+    #[error("{operation}: not found (404): {message}")]
+    NotFound {
+        /// The failed operation.
+        operation: Operation,
+        /// The server's message.
+        message: String,
+    },
+    /// 409: conflict (already attached; for complete, a conflict with a commit).
+    #[error("{operation}: conflict (409): {message}")]
+    Conflict {
+        /// The failed operation.
+        operation: Operation,
+        /// The server's message (empty when the body was a `StagingLocation`).
+        message: String,
+        /// The `StagingLocation` body the spec declares for complete's 409, if one came.
+        staging_location: Option<StagingLocation>,
+    },
+    /// 420 (servers before v1.64.1) or 429: too many requests.
+    #[error("{operation}: too many requests ({status}){}", retry_after.map(|d| format!(", retry after {d:?}")).unwrap_or_default())]
+    TooManyRequests {
+        /// The failed operation.
+        operation: Operation,
+        /// 420 or 429.
+        status: StatusCode,
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// 501: this server does not support the operation (presigned multipart on a blockstore
+    /// other than S3, external principals without an RBAC auth service, STS without an
+    /// external authentication API).
+    #[error("{operation}: not supported by this lakeFS server (501): {message}")]
+    NotImplemented {
+        /// The failed operation.
+        operation: Operation,
+        /// The server's message.
+        message: String,
+    },
+    /// Any other 4xx.
+    #[error("{operation}: client error ({status}): {message}")]
+    ClientError {
+        /// The failed operation.
+        operation: Operation,
+        /// The status.
+        status: StatusCode,
+        /// The server's message.
+        message: String,
+    },
+    /// 5xx (501 aside), and any status the spec does not foresee (1xx, 3xx).
+    #[error("{operation}: server error ({status}): {message}")]
+    ServerError {
+        /// The failed operation.
+        operation: Operation,
+        /// The status.
+        status: StatusCode,
+        /// The server's message.
+        message: String,
+    },
+    /// The request or response did not make it across the network.
+    #[error("{operation}: {source}")]
+    Transport {
+        /// The failed operation.
+        operation: Operation,
+        /// What went wrong (its text never holds a URL query string).
+        #[source]
+        source: TransportError,
+    },
+    /// No answer within the client's request timeout.
+    #[error("{operation}: no answer within {after:?}")]
+    Timeout {
+        /// The failed operation.
+        operation: Operation,
+        /// The configured limit.
+        after: Duration,
+    },
+    /// A success answer whose body is not what the spec declares.
+    #[error(
+        "{operation}: could not decode the {status} answer: {source} (body starts: {snippet:?})"
+    )]
+    Decode {
+        /// The failed operation.
+        operation: Operation,
+        /// The status of the answer.
+        status: StatusCode,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+        /// The start of the body.
+        snippet: String,
+    },
+    /// The server's answer breaks the API's contract (for example a list cursor that does not
+    /// move forward).
+    #[error("{operation}: the server's answer breaks the API contract: {reason}")]
+    Protocol {
+        /// The failed operation.
+        operation: Operation,
+        /// What was wrong.
+        reason: String,
+    },
+    /// An argument is invalid; nothing was sent.
+    #[error("{operation}: invalid argument `{argument}`: {reason}")]
+    InvalidArgument {
+        /// The operation that was not called.
+        operation: Operation,
+        /// The argument's name as the spec spells it.
+        argument: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The endpoint is not an `http://` or `https://` URL with a host.
+    #[error("invalid lakeFS endpoint {endpoint:?}: {reason}")]
+    InvalidEndpoint {
+        /// The endpoint as given (without any query string).
+        endpoint: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The credentials cannot be sent.
+    #[error("invalid credentials: {reason}")]
+    InvalidCredentials {
+        /// What is wrong with them.
+        reason: &'static str,
+    },
+    /// A required setting is missing (for example an environment variable for `from_env`).
+    #[error("missing configuration: {what}")]
+    MissingConfig {
+        /// What is missing, e.g. the environment variable's name.
+        what: String,
+    },
+    /// The default HTTP transport could not be built.
+    #[error("could not build the HTTP transport: {0}")]
+    TransportConfig(#[source] TransportError),
+}
+
+impl Error {
+    /// The operation that failed, when the error concerns one.
+    #[must_use]
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            Self::BadRequest { operation, .. }
+            | Self::Unauthorized { operation, .. }
+            | Self::Forbidden { operation, .. }
+            | Self::NotFound { operation, .. }
+            | Self::Conflict { operation, .. }
+            | Self::TooManyRequests { operation, .. }
+            | Self::NotImplemented { operation, .. }
+            | Self::ClientError { operation, .. }
+            | Self::ServerError { operation, .. }
+            | Self::Transport { operation, .. }
+            | Self::Timeout { operation, .. }
+            | Self::Decode { operation, .. }
+            | Self::Protocol { operation, .. }
+            | Self::InvalidArgument { operation, .. } => Some(*operation),
+            Self::InvalidEndpoint { .. }
+            | Self::InvalidCredentials { .. }
+            | Self::MissingConfig { .. }
+            | Self::TransportConfig(_) => None,
+        }
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    #[must_use]
+    pub fn status(&self) -> Option<StatusCode> {
+        Some(match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
+            Self::TooManyRequests { status, .. }
+            | Self::ClientError { status, .. }
+            | Self::ServerError { status, .. }
+            | Self::Decode { status, .. } => *status,
+            _ => return None,
+        })
+    }
+
+    /// The server's message, when the answer carried one.
+    #[must_use]
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            Self::BadRequest { message, .. }
+            | Self::Unauthorized { message, .. }
+            | Self::Forbidden { message, .. }
+            | Self::NotFound { message, .. }
+            | Self::Conflict { message, .. }
+            | Self::NotImplemented { message, .. }
+            | Self::ClientError { message, .. }
+            | Self::ServerError { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed later: too many requests, 502/503/504, timeouts and
+    /// retryable transport failures. Whether repeating it is *safe* also depends on the
+    /// operation ([`Operation::is_idempotent`]); the client's retry loop checks both.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::TooManyRequests { .. } | Self::Timeout { .. } => true,
+            Self::ServerError { status, .. } => matches!(
+                *status,
+                StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+            ),
+            Self::Transport { source, .. } => source.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// Whether the failure proves the server did not act on the request, so that even a
+    /// non-idempotent operation may be sent again: the connection was never made, or the
+    /// server refused with 420/429 or 503.
+    #[must_use]
+    pub fn proves_not_applied(&self) -> bool {
+        match self {
+            Self::TooManyRequests { .. } => true,
+            Self::ServerError { status, .. } => *status == StatusCode::SERVICE_UNAVAILABLE,
+            Self::Transport { source, .. } => source.is_before_send(),
+            _ => false,
+        }
+    }
+}

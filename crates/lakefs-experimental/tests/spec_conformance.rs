@@ -1,0 +1,519 @@
+//! Checks the request the client really sends for each of the nine operations against the
+//! official OpenAPI spec: method, path template, query parameters and their types, body
+//! properties and required fields, and the security scheme.
+//!
+//! The spec is read from `../shared/lakefs-openapi/swagger.yml` beside the repository, or from
+//! the path in `LAKEFS_OPENAPI_SPEC`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use lakefs_experimental::{CookieScheme, Credentials, Operation};
+use lakefs_transport::fake::{FakeTransport, RecordedRequest};
+use serde_json::Value;
+
+fn spec() -> Value {
+    let path = std::env::var_os("LAKEFS_OPENAPI_SPEC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/lakefs-openapi/swagger.yml")
+        });
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the lakeFS OpenAPI spec at {} ({e}); put the shared/ folder beside the \
+             repository or set LAKEFS_OPENAPI_SPEC to the path of swagger.yml",
+            path.display()
+        )
+    });
+    serde_yaml_ng::from_str(&text).expect("swagger.yml is not valid YAML")
+}
+
+/// Follows a `$ref` like `#/components/parameters/PaginationPrefix`.
+fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let pointer = reference.trim_start_matches('#');
+            resolve(
+                spec,
+                spec.pointer(pointer)
+                    .unwrap_or_else(|| panic!("dangling $ref {reference}")),
+            )
+        }
+        None => node,
+    }
+}
+
+/// The (path template, method, operation object) of `operation_id`.
+fn find<'a>(spec: &'a Value, operation_id: &str) -> (String, String, &'a Value) {
+    let (path, method, op, _) = find_with_item(spec, operation_id);
+    (path, method, op)
+}
+
+/// As [`find`], plus the path item (which may declare parameters for all its methods).
+fn find_with_item<'a>(
+    spec: &'a Value,
+    operation_id: &str,
+) -> (String, String, &'a Value, &'a Value) {
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op.get("operationId").and_then(Value::as_str) == Some(operation_id) {
+                return (path.clone(), method.to_uppercase(), op, item);
+            }
+        }
+    }
+    panic!("operationId {operation_id} is not in the spec");
+}
+
+/// Matches `/api/v1/...` against the template; returns the decoded path parameters.
+fn match_path(base: &str, template: &str, path: &str) -> Result<Vec<(String, String)>, String> {
+    let rest = path
+        .strip_prefix(base)
+        .ok_or_else(|| format!("{path} is not under {base}"))?;
+    let want: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+    let got: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+    if want.len() != got.len() {
+        return Err(format!(
+            "{rest} has {} segments, template {template} has {}",
+            got.len(),
+            want.len()
+        ));
+    }
+    let mut params = Vec::new();
+    for (w, g) in want.iter().zip(&got) {
+        if let Some(name) = w.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+            if g.is_empty() {
+                return Err(format!("empty value for path parameter {name}"));
+            }
+            let decoded = percent_decode(g);
+            params.push((name.to_owned(), decoded));
+        } else if w != g {
+            return Err(format!("segment {g:?} where the template has {w:?}"));
+        }
+    }
+    Ok(params)
+}
+
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .expect("path segment is not UTF-8")
+        .into_owned()
+}
+
+fn check_type(name: &str, schema: &Value, value: &str) -> Result<(), String> {
+    match schema["type"].as_str() {
+        Some("integer") => {
+            let n: i64 = value
+                .parse()
+                .map_err(|_| format!("{name}={value} is not an integer"))?;
+            if let Some(min) = schema["minimum"].as_i64() {
+                if n < min {
+                    return Err(format!("{name}={n} is below the minimum {min}"));
+                }
+            }
+            if let Some(max) = schema["maximum"].as_i64() {
+                if n > max {
+                    return Err(format!("{name}={n} is above the maximum {max}"));
+                }
+            }
+            Ok(())
+        }
+        Some("boolean") if value != "true" && value != "false" => {
+            Err(format!("{name}={value} is not true/false"))
+        }
+        Some("string") if value.is_empty() && schema.get("allowEmptyValue").is_none() => {
+            Err(format!("{name} is sent empty"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn json_type_matches(schema: &Value, value: &Value) -> bool {
+    match schema["type"].as_str() {
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("boolean") => value.is_boolean(),
+        Some("array") => value.is_array(),
+        Some("object") => value.is_object(),
+        _ => true,
+    }
+}
+
+fn check_body(spec: &Value, op: &Value, request: &RecordedRequest) -> Result<(), String> {
+    let Some(body_spec) = op.get("requestBody") else {
+        return if request.body.is_empty() {
+            Ok(())
+        } else {
+            Err("a body is sent but the spec declares none".into())
+        };
+    };
+    let body_spec = resolve(spec, body_spec);
+    if request.body.is_empty() {
+        return if body_spec["required"].as_bool() == Some(true) {
+            Err("the spec requires a body; none was sent".into())
+        } else {
+            Ok(())
+        };
+    }
+    let media = &body_spec["content"]["application/json"];
+    if media.is_null() {
+        return Err("the spec's body is not application/json".into());
+    }
+    if request
+        .headers
+        .get("content-type")
+        .map(|v| v.to_str().unwrap())
+        != Some("application/json")
+    {
+        return Err("JSON body without Content-Type: application/json".into());
+    }
+    let schema = resolve(spec, &media["schema"]);
+    let body: Value =
+        serde_json::from_slice(&request.body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let object = body.as_object().ok_or("body is not a JSON object")?;
+    for required in schema["required"].as_array().into_iter().flatten() {
+        let name = required.as_str().unwrap();
+        if !object.contains_key(name) {
+            return Err(format!("required body property {name} is missing"));
+        }
+    }
+    let properties = schema["properties"]
+        .as_object()
+        .ok_or("schema without properties")?;
+    for (name, value) in object {
+        let property = properties
+            .get(name)
+            .ok_or_else(|| format!("body property {name} is not in the spec"))?;
+        let property = resolve(spec, property);
+        if !json_type_matches(property, value) {
+            return Err(format!(
+                "body property {name} has the wrong JSON type: {value}"
+            ));
+        }
+        if let (Some(items), Some(array)) = (property.get("items"), value.as_array()) {
+            let items = resolve(spec, items);
+            for item in array {
+                let item_object = item.as_object();
+                for required in items["required"].as_array().into_iter().flatten() {
+                    let field = required.as_str().unwrap();
+                    if item_object.is_none_or(|o| !o.contains_key(field)) {
+                        return Err(format!("{name}[] item lacks required {field}"));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_security(spec: &Value, op: &Value, request: &RecordedRequest) -> Result<(), String> {
+    let requirements = op
+        .get("security")
+        .unwrap_or(&spec["security"])
+        .as_array()
+        .unwrap();
+    let authorization = request
+        .headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let cookie = request
+        .headers
+        .get("cookie")
+        .map(|v| v.to_str().unwrap().to_owned());
+    if requirements.is_empty() {
+        return match (authorization, cookie) {
+            (None, None) => Ok(()),
+            _ => Err("the spec says security: [] but credentials were sent".into()),
+        };
+    }
+    let schemes = &spec["components"]["securitySchemes"];
+    let satisfied = requirements.iter().any(|requirement| {
+        requirement.as_object().unwrap().keys().all(|name| {
+            let scheme = &schemes[name];
+            match (
+                scheme["type"].as_str(),
+                scheme["scheme"].as_str(),
+                scheme["in"].as_str(),
+            ) {
+                (Some("http"), Some("basic"), _) => authorization
+                    .as_deref()
+                    .is_some_and(|a| a.starts_with("Basic ")),
+                (Some("http"), Some("bearer"), _) => authorization
+                    .as_deref()
+                    .is_some_and(|a| a.starts_with("Bearer ")),
+                (Some("apiKey"), _, Some("cookie")) => {
+                    let cookie_name = format!("{}=", scheme["name"].as_str().unwrap());
+                    cookie
+                        .as_deref()
+                        .is_some_and(|c| c.starts_with(&cookie_name))
+                }
+                other => panic!("unexpected security scheme {name}: {other:?}"),
+            }
+        })
+    });
+    if satisfied {
+        Ok(())
+    } else {
+        Err(format!(
+            "credentials {authorization:?} / {cookie:?} satisfy no scheme of the spec"
+        ))
+    }
+}
+
+fn check(spec: &Value, operation: Operation, request: &RecordedRequest) -> Result<(), String> {
+    let (template, method, op, item) = find_with_item(spec, operation.id());
+    let tags: Vec<&str> = op["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if !tags.contains(&"experimental") {
+        return Err("not tagged experimental in the spec".into());
+    }
+    if request.method.as_str() != method {
+        return Err(format!(
+            "method {} but the spec says {method}",
+            request.method
+        ));
+    }
+    let base = spec["servers"][0]["url"].as_str().unwrap();
+    let path_params = match_path(base, &template, request.uri.path())?;
+    let parameters: Vec<&Value> = item["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(op["parameters"].as_array().into_iter().flatten())
+        .map(|p| resolve(spec, p))
+        .collect();
+    for (name, value) in &path_params {
+        let declared = parameters
+            .iter()
+            .find(|p| p["in"] == "path" && p["name"] == name.as_str())
+            .ok_or_else(|| format!("path parameter {name} not declared"))?;
+        check_type(name, &declared["schema"], value)?;
+    }
+    let query = request.query_pairs();
+    for parameter in parameters.iter().filter(|p| p["in"] == "query") {
+        let name = parameter["name"].as_str().unwrap();
+        let sent: Vec<&String> = query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .collect();
+        if parameter["required"].as_bool() == Some(true) && sent.is_empty() {
+            return Err(format!("required query parameter {name} is missing"));
+        }
+        if sent.len() > 1 {
+            return Err(format!(
+                "query parameter {name} is sent {} times",
+                sent.len()
+            ));
+        }
+        let mut schema = parameter["schema"].clone();
+        if parameter.get("allowEmptyValue").is_some() {
+            schema["allowEmptyValue"] = Value::Bool(true);
+        }
+        for value in sent {
+            check_type(name, &schema, value)?;
+        }
+    }
+    for (name, _) in &query {
+        if !parameters
+            .iter()
+            .any(|p| p["in"] == "query" && p["name"] == name.as_str())
+        {
+            return Err(format!(
+                "query parameter {name} is not declared by the spec"
+            ));
+        }
+    }
+    check_body(spec, op, request)?;
+    check_security(spec, op, request)
+}
+
+#[tokio::test]
+async fn every_operation_sends_what_the_spec_declares() {
+    let spec = spec();
+    let credentials = [
+        Credentials::basic("AKIAEXAMPLE", "secret"),
+        Credentials::bearer("eyJ.a.b"),
+        Credentials::cookie(CookieScheme::Internal, "c"),
+        Credentials::cookie(CookieScheme::Oidc, "c"),
+        Credentials::cookie(CookieScheme::Saml, "c"),
+    ];
+    for operation in Operation::ALL {
+        for credentials in &credentials {
+            let transport = FakeTransport::new();
+            transport.enqueue(operation.method(), "/{*path}", [Ok(success(operation))]);
+            invoke(&client_with(&transport, credentials.clone()), operation)
+                .await
+                .unwrap();
+            let request = only_request(&transport);
+            check(&spec, operation, &request).unwrap_or_else(|problem| {
+                panic!(
+                    "{operation} does not conform to the spec: {problem}\nrequest: {} {}",
+                    request.method, request.uri
+                )
+            });
+        }
+    }
+}
+
+#[test]
+fn the_spec_tags_exactly_these_nine_among_its_experimental_operations() {
+    let spec = spec();
+    for operation in Operation::ALL {
+        let (template, method, _) = find(&spec, operation.id());
+        assert_eq!(
+            method,
+            operation.method().as_str(),
+            "{operation} at {template}"
+        );
+    }
+}
+
+#[test]
+fn the_checker_rejects_what_breaks_the_spec() {
+    // The checker itself must be able to fail: feed it requests that break the contract.
+    let spec = spec();
+    let request = |method: &str, uri: &str, body: &str, auth: Option<&str>| {
+        let mut headers = http::HeaderMap::new();
+        if let Some(auth) = auth {
+            headers.insert("authorization", auth.parse().unwrap());
+        }
+        if !body.is_empty() {
+            headers.insert("content-type", "application/json".parse().unwrap());
+        }
+        RecordedRequest {
+            method: method.parse().unwrap(),
+            uri: uri.parse().unwrap(),
+            headers,
+            body: bytes::Bytes::from(body.to_owned()),
+        }
+    };
+    let base = "http://h/api/v1/repositories/r/branches/b";
+    let cases = [
+        (
+            Operation::HardResetBranch,
+            request(
+                "POST",
+                &format!("{base}/hard_reset?ref=x"),
+                "",
+                Some("Basic x"),
+            ),
+            "method",
+        ),
+        (
+            Operation::HardResetBranch,
+            request("PUT", &format!("{base}/hard_reset"), "", Some("Basic x")),
+            "required query parameter ref",
+        ),
+        (
+            Operation::HardResetBranch,
+            request(
+                "PUT",
+                &format!("{base}/hard_reset?ref=x&force=yes"),
+                "",
+                Some("Basic x"),
+            ),
+            "true/false",
+        ),
+        (
+            Operation::HardResetBranch,
+            request(
+                "PUT",
+                &format!("{base}/hard_reset?ref=x&extra=1"),
+                "",
+                Some("Basic x"),
+            ),
+            "not declared",
+        ),
+        (
+            Operation::HardResetBranch,
+            request("PUT", &format!("{base}/hard_reset?ref=x"), "", None),
+            "satisfy no scheme",
+        ),
+        (
+            Operation::HardResetBranch,
+            request("PUT", &format!("{base}/reset?ref=x"), "", Some("Basic x")),
+            "segment",
+        ),
+        (
+            Operation::StsLogin,
+            request(
+                "POST",
+                "http://h/api/v1/sts/login",
+                r#"{"code":"c","state":"s","redirect_uri":"r"}"#,
+                Some("Basic x"),
+            ),
+            "security: []",
+        ),
+        (
+            Operation::StsLogin,
+            request(
+                "POST",
+                "http://h/api/v1/sts/login",
+                r#"{"code":"c","state":"s"}"#,
+                None,
+            ),
+            "redirect_uri",
+        ),
+        (
+            Operation::StsLogin,
+            request(
+                "POST",
+                "http://h/api/v1/sts/login",
+                r#"{"code":"c","state":"s","redirect_uri":"r","ttl":1}"#,
+                None,
+            ),
+            "ttl",
+        ),
+        (
+            Operation::StsLogin,
+            request("POST", "http://h/api/v1/sts/login", "", None),
+            "requires a body",
+        ),
+        (
+            Operation::CreatePresignMultipartUpload,
+            request(
+                "POST",
+                &format!("{base}/staging/pmpu?path=p&parts=x"),
+                "",
+                Some("Bearer t"),
+            ),
+            "integer",
+        ),
+        (
+            Operation::ListUserExternalPrincipals,
+            request(
+                "GET",
+                "http://h/api/v1/auth/users/u/external/principals/ls?amount=5000",
+                "",
+                Some("Bearer t"),
+            ),
+            "maximum",
+        ),
+        (
+            Operation::CompletePresignMultipartUpload,
+            request(
+                "PUT",
+                &format!("{base}/staging/pmpu/u?path=p"),
+                r#"{"physical_address":"a","parts":[{"etag":"e"}]}"#,
+                Some("Bearer t"),
+            ),
+            "part_number",
+        ),
+    ];
+    for (operation, request, expected) in cases {
+        let problem = check(&spec, operation, &request).expect_err(expected);
+        assert!(
+            problem.contains(expected),
+            "{operation}: expected {expected:?}, got {problem:?}"
+        );
+    }
+}
