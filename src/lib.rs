@@ -9,12 +9,14 @@
 //! | [`models`] | `lakefs-models` | serde types, one per schema of the OpenAPI spec |
 //! | [`transport`] | `lakefs-transport` | the `HttpTransport` trait, the hyper transport, the fake |
 //! | [`experimental`] | `lakefs-experimental` | the nine `ExperimentalApi` operations, auth, errors, retries |
+//! | [`multipart`] | `lakefs-multipart` | the concurrent presigned multipart upload engine |
 //!
 //! Features: `hyper` (default) turns on the hyper + rustls transport; `fake` the in-memory
 //! fake transport for tests.
 
 pub use lakefs_experimental as experimental;
 pub use lakefs_models as models;
+pub use lakefs_multipart as multipart;
 pub use lakefs_transport as transport;
 
 /// The README's code examples, compiled as doctests so they cannot rot.

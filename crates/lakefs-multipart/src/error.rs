@@ -1,0 +1,267 @@
+//! The engine's error type.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+use lakefs_transport::TransportError;
+
+use crate::{ConfigError, PlanError};
+
+/// Why an upload failed, with what became of the upload on lakeFS.
+///
+/// `Display` reads like `part 7: storage answered 403 Forbidden (AccessDenied: Request has
+/// expired) after 1 attempt; upload abc aborted`. Nothing in it holds a presigned URL's query
+/// string or a credential.
+#[derive(Debug, thiserror::Error)]
+#[error("{failure}{}", AbortNote(self))]
+pub struct UploadError {
+    failure: UploadFailure,
+    upload_id: Option<String>,
+    abort: AbortOutcome,
+}
+
+struct AbortNote<'a>(&'a UploadError);
+
+impl fmt::Display for AbortNote<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = self.0.upload_id.as_deref().unwrap_or("?");
+        match &self.0.abort {
+            AbortOutcome::NotNeeded => Ok(()),
+            AbortOutcome::Aborted => write!(f, "; upload {id} aborted"),
+            AbortOutcome::Failed(error) => write!(f, "; aborting upload {id} failed too: {error}"),
+        }
+    }
+}
+
+impl UploadError {
+    pub(crate) fn new(
+        failure: UploadFailure,
+        upload_id: Option<String>,
+        abort: AbortOutcome,
+    ) -> Self {
+        Self {
+            failure,
+            upload_id,
+            abort,
+        }
+    }
+
+    pub(crate) fn before_create(failure: UploadFailure) -> Self {
+        Self::new(failure, None, AbortOutcome::NotNeeded)
+    }
+
+    /// What went wrong.
+    #[must_use]
+    pub fn failure(&self) -> &UploadFailure {
+        &self.failure
+    }
+
+    /// The failed part's number, when a part failed.
+    #[must_use]
+    pub fn part_number(&self) -> Option<u32> {
+        match &self.failure {
+            UploadFailure::Part { part_number, .. } | UploadFailure::Source { part_number, .. } => {
+                Some(*part_number)
+            }
+            _ => None,
+        }
+    }
+
+    /// What became of the upload on lakeFS.
+    #[must_use]
+    pub fn abort(&self) -> &AbortOutcome {
+        &self.abort
+    }
+
+    /// The lakeFS upload id, when the upload had been created.
+    #[must_use]
+    pub fn upload_id(&self) -> Option<&str> {
+        self.upload_id.as_deref()
+    }
+}
+
+/// Whether the upload was aborted after a failure.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AbortOutcome {
+    /// Nothing to abort: the failure came before the upload was created.
+    NotNeeded,
+    /// lakeFS confirmed the abort; no parts are left behind.
+    Aborted,
+    /// The abort failed too: parts may linger until a bucket lifecycle rule removes them.
+    Failed(lakefs_experimental::Error),
+}
+
+impl AbortOutcome {
+    /// Whether lakeFS confirmed the abort.
+    #[must_use]
+    pub fn is_aborted(&self) -> bool {
+        matches!(self, Self::Aborted)
+    }
+}
+
+/// What went wrong in an upload.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadFailure {
+    /// The configuration is invalid.
+    #[error("invalid upload configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The source cannot be cut into parts.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The source could not be opened or measured.
+    #[error("cannot open the source: {0}")]
+    Open(#[source] std::io::Error),
+    /// Reading a part from the source failed.
+    #[error("reading part {part_number} from the source failed: {source}")]
+    Source {
+        /// The part being read.
+        part_number: u32,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The source's length is not what was declared.
+    #[error("the source {0}")]
+    SourceSize(String),
+    /// Creating the upload on lakeFS failed.
+    #[error("creating the multipart upload failed: {0}")]
+    Create(#[source] lakefs_experimental::Error),
+    /// lakeFS returned another number of part URLs than asked for.
+    #[error("asked lakeFS for {expected} presigned part URLs and got {got}")]
+    UrlCount {
+        /// How many were asked for.
+        expected: u32,
+        /// How many came.
+        got: usize,
+    },
+    /// A presigned URL is not an absolute http(s) URL.
+    #[error("presigned URL of part {part_number} is not an absolute http(s) URL")]
+    BadUrl {
+        /// The part.
+        part_number: u32,
+    },
+    /// A part could not be stored.
+    #[error("part {part_number}: {cause} after {attempts} attempt{}", if *attempts == 1 { "" } else { "s" })]
+    Part {
+        /// The part.
+        part_number: u32,
+        /// The last failure.
+        cause: PartFailure,
+        /// How many PUTs were made.
+        attempts: u32,
+    },
+    /// Completing the upload answered 409 (a conflict with a commit).
+    #[error("completing the upload conflicted with a commit: {0}")]
+    Conflict(#[source] lakefs_experimental::Error),
+    /// Completing the upload failed.
+    #[error("completing the upload failed: {0}")]
+    Complete(#[source] lakefs_experimental::Error),
+    /// The upload was cancelled.
+    #[error("the upload was cancelled")]
+    Cancelled,
+}
+
+/// Why one PUT of a part failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PartFailure {
+    /// The storage answered an error status. `detail` holds only the `Code` and `Message` of
+    /// an S3 error body (never the signature S3 echoes back).
+    #[error("storage answered {status}{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Status {
+        /// The status.
+        status: StatusCode,
+        /// `Code: Message` from an S3 XML error body, if there was one.
+        detail: Option<String>,
+    },
+    /// The PUT did not make it across the network.
+    #[error("{0}")]
+    Transport(#[source] TransportError),
+    /// No answer within the part timeout.
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    /// The storage answered success without an ETag.
+    #[error("storage answered {0} without an ETag")]
+    MissingEtag(StatusCode),
+    /// The ETag is an MD5 that differs from the part's own.
+    #[error("the part's MD5 is {computed} but the storage's ETag is {etag}")]
+    ChecksumMismatch {
+        /// MD5 of the bytes sent.
+        computed: String,
+        /// The storage's ETag.
+        etag: String,
+    },
+}
+
+impl PartFailure {
+    /// Whether sending the part again may succeed: connection failures, timeouts, 5xx, 408,
+    /// 429, and checksum mismatches. Other 4xx (an expired or wrong signature) fail fast.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Status { status, .. } => {
+                status.is_server_error()
+                    || *status == StatusCode::REQUEST_TIMEOUT
+                    || *status == StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::Transport(error) => error.is_retryable(),
+            Self::Timeout(_) | Self::ChecksumMismatch { .. } => true,
+            Self::MissingEtag(_) => false,
+        }
+    }
+}
+
+/// `Code: Message` from an S3 XML error body, if it has them. Nothing else of the body is
+/// kept: S3 echoes the request's signature in `SignatureDoesNotMatch` answers.
+pub(crate) fn s3_error_detail(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let close = format!("</{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = start + text[start..].find(&close)?;
+        let value: String = text[start..end].chars().take(200).collect();
+        Some(value)
+    };
+    match (tag("Code"), tag("Message")) {
+        (Some(code), Some(message)) => Some(format!("{code}: {message}")),
+        (Some(code), None) => Some(code),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_detail_keeps_only_code_and_message() {
+        let body = b"<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message><SignatureProvided>deadbeefcafe</SignatureProvided></Error>";
+        let detail = s3_error_detail(body).unwrap();
+        assert_eq!(
+            detail,
+            "SignatureDoesNotMatch: The request signature we calculated does not match"
+        );
+        assert!(!detail.contains("deadbeef"));
+        assert_eq!(s3_error_detail(b"<html>oops</html>"), None);
+        assert_eq!(s3_error_detail(b""), None);
+    }
+
+    #[test]
+    fn transient_classification() {
+        let status = |s: u16| PartFailure::Status {
+            status: StatusCode::from_u16(s).unwrap(),
+            detail: None,
+        };
+        for s in [500, 502, 503, 504, 408, 429] {
+            assert!(status(s).is_transient(), "{s}");
+        }
+        for s in [400, 403, 404, 411] {
+            assert!(!status(s).is_transient(), "{s}");
+        }
+        assert!(!PartFailure::MissingEtag(StatusCode::OK).is_transient());
+    }
+}

@@ -1,0 +1,78 @@
+//! Progress events, enough to drive a progress bar and a throughput figure.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Something that happened during an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProgressEvent {
+    /// The upload was created on lakeFS.
+    Started {
+        /// The source's size; `None` for a source of unknown size.
+        total_bytes: Option<u64>,
+        /// How many part URLs were asked for (for an unknown size, enough for its maximum).
+        parts: u32,
+        /// The size of every part but the last.
+        part_size: u64,
+    },
+    /// A part's bytes were read and its first PUT began.
+    PartStarted {
+        /// 1-based part number.
+        part_number: u32,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// A part's PUT failed transiently and will be sent again.
+    PartRetried {
+        /// 1-based part number.
+        part_number: u32,
+        /// The attempt that failed (1 = the first PUT).
+        attempt: u32,
+        /// How long the engine waits before the next attempt.
+        wait: Duration,
+        /// Why it failed (never holds a URL's query string).
+        reason: String,
+    },
+    /// A part is stored.
+    PartFinished {
+        /// 1-based part number.
+        part_number: u32,
+        /// Its size in bytes.
+        size: u64,
+        /// Bytes of all finished parts so far.
+        bytes_done: u64,
+    },
+    /// All parts are stored; completing the upload.
+    Completing {
+        /// How many parts were sent.
+        parts: u32,
+    },
+    /// The upload failed or was cancelled, and an abort was sent.
+    Aborted {
+        /// Whether lakeFS confirmed the abort.
+        confirmed: bool,
+    },
+}
+
+/// A callback receiving [`ProgressEvent`]s. It runs on the upload's task: keep it quick.
+#[derive(Clone)]
+pub struct ProgressSink(Arc<dyn Fn(&ProgressEvent) + Send + Sync>);
+
+impl ProgressSink {
+    /// Wraps a callback.
+    pub fn new(callback: impl Fn(&ProgressEvent) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(callback))
+    }
+
+    pub(crate) fn emit(&self, event: &ProgressEvent) {
+        (self.0)(event);
+    }
+}
+
+impl fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProgressSink")
+    }
+}

@@ -1,0 +1,266 @@
+//! What an upload reads from: bytes in memory, a file, or an async reader.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::error::UploadFailure;
+
+type Reader = Box<dyn AsyncRead + Send + Unpin>;
+
+/// The bytes to upload.
+///
+/// * [`UploadSource::bytes`]: parts are zero-copy slices of the buffer.
+/// * [`UploadSource::file`]: each part is read (positionally) only once its upload slot is
+///   free, so memory stays at most `concurrency × part_size` whatever the file's size.
+/// * [`UploadSource::reader`]: an `AsyncRead` of known length, read part by part in order.
+/// * [`UploadSource::reader_with_max_size`]: an `AsyncRead` of unknown length; enough part
+///   URLs are asked for `max_size`, only the parts actually read are sent and completed.
+pub struct UploadSource(Kind);
+
+enum Kind {
+    Bytes(Bytes),
+    File(PathBuf),
+    Reader { reader: Reader, size: u64 },
+    Unsized { reader: Reader, max_size: u64 },
+}
+
+impl UploadSource {
+    /// Bytes in memory.
+    pub fn bytes(bytes: impl Into<Bytes>) -> Self {
+        Self(Kind::Bytes(bytes.into()))
+    }
+
+    /// A file, measured when the upload starts.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Self(Kind::File(path.into()))
+    }
+
+    /// A reader that yields exactly `size` bytes. Fewer, or more, fail the upload.
+    pub fn reader(reader: impl AsyncRead + Send + Unpin + 'static, size: u64) -> Self {
+        Self(Kind::Reader {
+            reader: Box::new(reader),
+            size,
+        })
+    }
+
+    /// A reader of unknown length yielding at most `max_size` bytes. More fail the upload.
+    pub fn reader_with_max_size(
+        reader: impl AsyncRead + Send + Unpin + 'static,
+        max_size: u64,
+    ) -> Self {
+        Self(Kind::Unsized {
+            reader: Box::new(reader),
+            max_size,
+        })
+    }
+
+    /// Opens the source: the size to plan for, whether it is exact, and the part reader.
+    pub(crate) async fn open(self) -> Result<Opened, UploadFailure> {
+        Ok(match self.0 {
+            Kind::Bytes(bytes) => Opened {
+                plan_size: bytes.len() as u64,
+                exact: true,
+                reader: PartReader::Bytes(bytes),
+            },
+            Kind::File(path) => {
+                let file = std::fs::File::open(&path).map_err(UploadFailure::Open)?;
+                let metadata = file.metadata().map_err(UploadFailure::Open)?;
+                if !metadata.is_file() {
+                    return Err(UploadFailure::Open(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("{} is not a regular file", path.display()),
+                    )));
+                }
+                Opened {
+                    plan_size: metadata.len(),
+                    exact: true,
+                    reader: PartReader::File(Arc::new(file)),
+                }
+            }
+            Kind::Reader { reader, size } => Opened {
+                plan_size: size,
+                exact: true,
+                reader: PartReader::Stream {
+                    reader,
+                    declared: Some(size),
+                    ended: false,
+                },
+            },
+            Kind::Unsized { reader, max_size } => Opened {
+                plan_size: max_size,
+                exact: false,
+                reader: PartReader::Stream {
+                    reader,
+                    declared: None,
+                    ended: false,
+                },
+            },
+        })
+    }
+}
+
+impl fmt::Debug for UploadSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Kind::Bytes(bytes) => write!(f, "UploadSource::Bytes({} bytes)", bytes.len()),
+            Kind::File(path) => write!(f, "UploadSource::File({})", path.display()),
+            Kind::Reader { size, .. } => write!(f, "UploadSource::Reader({size} bytes)"),
+            Kind::Unsized { max_size, .. } => {
+                write!(f, "UploadSource::Reader(at most {max_size} bytes)")
+            }
+        }
+    }
+}
+
+impl From<Bytes> for UploadSource {
+    fn from(bytes: Bytes) -> Self {
+        Self::bytes(bytes)
+    }
+}
+
+impl From<Vec<u8>> for UploadSource {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self::bytes(bytes)
+    }
+}
+
+pub(crate) struct Opened {
+    pub(crate) plan_size: u64,
+    pub(crate) exact: bool,
+    pub(crate) reader: PartReader,
+}
+
+/// Produces one part's bytes at a time. Reading takes the reader by value and gives it back,
+/// so the read can be held as a `'static` future beside the parts in flight.
+pub(crate) enum PartReader {
+    Bytes(Bytes),
+    File(Arc<std::fs::File>),
+    Stream {
+        reader: Reader,
+        /// The exact size for a known-length reader; `None` for an unknown length.
+        declared: Option<u64>,
+        ended: bool,
+    },
+}
+
+impl PartReader {
+    /// Reads part `part_number` covering `range`; `is_last` is whether it is the plan's last
+    /// part. `Ok(None)` means an unknown-length source ended before this part.
+    pub(crate) async fn read(
+        mut self,
+        part_number: u32,
+        range: Range<u64>,
+        is_last: bool,
+    ) -> (Self, Result<Option<Bytes>, UploadFailure>) {
+        let result = self.read_inner(part_number, range, is_last).await;
+        (self, result)
+    }
+
+    async fn read_inner(
+        &mut self,
+        part_number: u32,
+        range: Range<u64>,
+        is_last: bool,
+    ) -> Result<Option<Bytes>, UploadFailure> {
+        let io_error = |source| UploadFailure::Source {
+            part_number,
+            source,
+        };
+        let len = usize::try_from(range.end - range.start)
+            .map_err(|_| io_error(std::io::Error::other("part larger than memory")))?;
+        match self {
+            // Zero-copy: a slice shares the buffer.
+            Self::Bytes(bytes) => Ok(Some(bytes.slice(range.start as usize..range.end as usize))),
+            Self::File(file) => {
+                let file = Arc::clone(file);
+                let offset = range.start;
+                let read = tokio::task::spawn_blocking(move || read_at(&file, offset, len))
+                    .await
+                    .map_err(|e| io_error(std::io::Error::other(e)))?;
+                read.map(Some).map_err(|source| {
+                    if source.kind() == std::io::ErrorKind::UnexpectedEof {
+                        UploadFailure::SourceSize(format!(
+                            "file became shorter during the upload: part {part_number} ends past its end"
+                        ))
+                    } else {
+                        io_error(source)
+                    }
+                })
+            }
+            Self::Stream {
+                reader,
+                declared,
+                ended,
+            } => {
+                if *ended {
+                    return Ok(None);
+                }
+                let mut buffer = BytesMut::with_capacity(len);
+                while buffer.len() < len {
+                    // `read_buf` may read past `len` into spare capacity: bound it.
+                    let mut limited = (&mut *reader).take((len - buffer.len()) as u64);
+                    if limited.read_buf(&mut buffer).await.map_err(io_error)? == 0 {
+                        *ended = true;
+                        break;
+                    }
+                }
+                if let Some(size) = *declared {
+                    if buffer.len() < len {
+                        return Err(UploadFailure::SourceSize(format!(
+                            "reader ended after {} bytes but was declared as {size} bytes",
+                            range.start + buffer.len() as u64
+                        )));
+                    }
+                }
+                if is_last && !*ended {
+                    // Nothing may follow the last planned part.
+                    let mut probe = [0u8; 1];
+                    if reader.read(&mut probe).await.map_err(io_error)? > 0 {
+                        return Err(UploadFailure::SourceSize(match *declared {
+                            Some(size) => {
+                                format!("reader yields more than its declared {size} bytes")
+                            }
+                            None => format!(
+                                "reader yields more than its declared maximum of {} bytes",
+                                range.end
+                            ),
+                        }));
+                    }
+                    *ended = true;
+                }
+                if buffer.is_empty() && part_number > 1 {
+                    // An unknown-length source that ended exactly at a part boundary.
+                    return Ok(None);
+                }
+                Ok(Some(buffer.freeze()))
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Bytes> {
+    use std::os::unix::fs::FileExt;
+    let mut buffer = vec![0u8; len];
+    file.read_exact_at(&mut buffer, offset)?;
+    Ok(Bytes::from(buffer))
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Bytes> {
+    use std::os::windows::fs::FileExt;
+    let mut buffer = vec![0u8; len];
+    let mut done = 0;
+    while done < len {
+        match file.seek_read(&mut buffer[done..], offset + done as u64)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => done += n,
+        }
+    }
+    Ok(Bytes::from(buffer))
+}
