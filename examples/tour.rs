@@ -1,7 +1,7 @@
 //! Runs all nine ExperimentalApi operations.
 //!
-//! With no endpoint it runs offline, against a small scripted lakeFS inside the process (over
-//! the in-memory fake transport). With an endpoint — flags or the lakectl environment
+//! With no endpoint it runs offline, against the lakeFS emulator inside the process (over the
+//! in-memory fake transport: no socket at all). With an endpoint — flags or the lakectl environment
 //! variables — it runs against that server:
 //!
 //! ```sh
@@ -15,17 +15,18 @@
 //! Operations a server does not support (501 on open-source lakeFS for external principals
 //! and STS, or on blockstores without presigned multipart) are reported, and the tour goes on.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
 
 use bytes::Bytes;
-use http::{Method, StatusCode};
 use lakefs::experimental::models::{
     AbortPresignMultipartUpload, CompletePresignMultipartUpload, StsAuthRequest, UploadPart,
 };
 use lakefs::experimental::{Credentials, Error, ExperimentalClient, ListExternalPrincipals};
-use lakefs::transport::fake::{self, FakeTransport, ResponseExt};
+use lakefs::transport::fake::FakeTransport;
 use lakefs::transport::HttpTransport;
+use lakefs_emulator::{
+    Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE, DEFAULT_STS_STATE,
+};
 
 #[derive(Debug, Default)]
 struct Args {
@@ -69,7 +70,7 @@ fn parse_args() -> Result<Args, String> {
             .or_else(|| std::env::var("LAKECTL_CREDENTIALS_ACCESS_KEY_ID").ok()),
         secret_access_key: take("secret-access-key")
             .or_else(|| std::env::var("LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY").ok()),
-        repo: take("repo").unwrap_or_else(|| "example-repo".into()),
+        repo: take("repo").unwrap_or_else(|| lakefs_emulator::DEFAULT_REPOSITORY.into()),
         branch: take("branch").unwrap_or_else(|| "main".into()),
         path: take("path").unwrap_or_else(|| "tour/hello.txt".into()),
         user: take("user"),
@@ -104,23 +105,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             args.user.get_or_insert_with(|| "alice".into());
             args.principal
                 .get_or_insert_with(|| "arn:aws:sts::123456789012:assumed-role/etl/session".into());
-            args.reset_ref.get_or_insert_with(|| "main~1".into());
+            args.reset_ref = Some(format!("{}~1", args.branch));
             args.sts.get_or_insert_with(|| {
                 (
-                    "code-ok".into(),
-                    "state-ok".into(),
+                    DEFAULT_STS_CODE.into(),
+                    DEFAULT_STS_STATE.into(),
                     "http://localhost/callback".into(),
                 )
             });
+            let emulator = Emulator::new();
+            let transport = FakeTransport::new();
+            transport.fallback(move |request, _| Ok(emulator.handle(request)));
             let client = ExperimentalClient::builder()
-                .endpoint("http://lakefs.offline:8000")
+                .endpoint("http://lakefs.emulator")
                 .credentials(Credentials::basic(
-                    "AKIAIOSFODNN7EXAMPLE",
-                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                    DEFAULT_ACCESS_KEY_ID,
+                    DEFAULT_SECRET_ACCESS_KEY,
                 ))
-                .build_with_transport(scripted_lakefs())?;
+                .build_with_transport(transport)?;
             println!(
-                "offline: a scripted lakeFS in this process ({})",
+                "offline: the lakeFS emulator in this process ({})",
                 client.base_url()
             );
             tour(&client, &args).await
@@ -243,143 +247,4 @@ async fn tour<T: HttpTransport>(
         }
     }
     Ok(())
-}
-
-/// A few handlers that answer like lakeFS, enough for the offline tour.
-fn scripted_lakefs() -> FakeTransport {
-    let transport = FakeTransport::new();
-    let parts: Arc<Mutex<BTreeMap<String, Bytes>>> = Arc::default();
-    let principals: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
-    let pmpu = "/api/v1/repositories/{repository}/branches/{branch}/staging/pmpu";
-    let uploads = Arc::new(std::sync::atomic::AtomicU64::new(0));
-
-    transport.route(Method::POST, pmpu, move |request, _| {
-        let n = uploads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        let parts: usize = fake::query_pairs(request.uri())
-            .into_iter()
-            .find(|(k, _)| k == "parts")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        let urls: Vec<String> = (1..=parts)
-            .map(|p| format!("http://storage.offline/bucket/upload-{n}?partNumber={p}&X-Amz-Signature=0ff1ce"))
-            .collect();
-        let mut body = serde_json::json!({"upload_id": format!("upload-{n}"), "physical_address": format!("s3://bucket/ns/data/g{n}/obj,sig")});
-        if !urls.is_empty() {
-            body["presigned_urls"] = serde_json::json!(urls);
-        }
-        Ok(fake::json(StatusCode::CREATED, body.to_string()))
-    });
-    let stored = Arc::clone(&parts);
-    transport.route(Method::PUT, "/bucket/{upload}", move |request, params| {
-        let etag = format!("{:032x}", request.body().len());
-        stored.lock().map_err(|_| fake::Fault::Reset)?.insert(
-            params.get("upload").unwrap_or("").to_owned(),
-            request.body().clone(),
-        );
-        Ok(
-            fake::response(StatusCode::OK, Bytes::new())
-                .with_header("etag", &format!("\"{etag}\"")),
-        )
-    });
-    transport.route(Method::PUT, &format!("{pmpu}/{{upload}}"), move |request, params| {
-        let size = parts.lock().map_err(|_| fake::Fault::Reset)?.get(params.get("upload").unwrap_or("")).map_or(0, Bytes::len);
-        let path = fake::query_pairs(request.uri()).into_iter().find(|(k, _)| k == "path").map(|(_, v)| v).unwrap_or_default();
-        let body = serde_json::json!({"path": path, "path_type": "object", "physical_address": "data/g1/obj,sig", "checksum": format!("{size:032x}"), "size_bytes": size, "mtime": 1_763_900_000});
-        Ok(fake::json(StatusCode::OK, body.to_string()))
-    });
-    transport.route(Method::DELETE, &format!("{pmpu}/{{upload}}"), |_, _| {
-        Ok(fake::response(StatusCode::NO_CONTENT, ""))
-    });
-    let attached = Arc::clone(&principals);
-    transport.route(
-        Method::POST,
-        "/api/v1/auth/users/{user}/external/principals",
-        move |request, params| {
-            let id = fake::query_pairs(request.uri())
-                .into_iter()
-                .find(|(k, _)| k == "principalId")
-                .map(|(_, v)| v)
-                .unwrap_or_default();
-            let mut attached = attached.lock().map_err(|_| fake::Fault::Reset)?;
-            if attached.contains_key(&id) {
-                return Ok(fake::json(
-                    StatusCode::CONFLICT,
-                    r#"{"message":"principal already attached"}"#,
-                ));
-            }
-            attached.insert(id, params.get("user").unwrap_or("").to_owned());
-            Ok(fake::response(StatusCode::CREATED, ""))
-        },
-    );
-    let lookup = Arc::clone(&principals);
-    transport.route(
-        Method::GET,
-        "/api/v1/auth/external/principals",
-        move |request, _| {
-            let id = fake::query_pairs(request.uri())
-                .into_iter()
-                .find(|(k, _)| k == "principalId")
-                .map(|(_, v)| v)
-                .unwrap_or_default();
-            match lookup.lock().map_err(|_| fake::Fault::Reset)?.get(&id) {
-                Some(user) => Ok(fake::json(
-                    StatusCode::OK,
-                    serde_json::json!({"id": id, "user_id": user}).to_string(),
-                )),
-                None => Ok(fake::json(
-                    StatusCode::NOT_FOUND,
-                    r#"{"message":"principal not found"}"#,
-                )),
-            }
-        },
-    );
-    let listing = Arc::clone(&principals);
-    transport.route(Method::GET, "/api/v1/auth/users/{user}/external/principals/ls", move |_, params| {
-        let user = params.get("user").unwrap_or("");
-        let results: Vec<_> = listing
-            .lock()
-            .map_err(|_| fake::Fault::Reset)?
-            .iter()
-            .filter(|(_, owner)| owner.as_str() == user)
-            .map(|(id, owner)| serde_json::json!({"id": id, "user_id": owner}))
-            .collect();
-        let body = serde_json::json!({"pagination": {"has_more": false, "next_offset": "", "results": results.len(), "max_per_page": 0}, "results": results});
-        Ok(fake::json(StatusCode::OK, body.to_string()))
-    });
-    transport.route(
-        Method::DELETE,
-        "/api/v1/auth/users/{user}/external/principals",
-        move |request, _| {
-            let id = fake::query_pairs(request.uri())
-                .into_iter()
-                .find(|(k, _)| k == "principalId")
-                .map(|(_, v)| v)
-                .unwrap_or_default();
-            match principals
-                .lock()
-                .map_err(|_| fake::Fault::Reset)?
-                .remove(&id)
-            {
-                Some(_) => Ok(fake::response(StatusCode::NO_CONTENT, "")),
-                None => Ok(fake::json(
-                    StatusCode::NOT_FOUND,
-                    r#"{"message":"principal not found"}"#,
-                )),
-            }
-        },
-    );
-    transport.route(
-        Method::PUT,
-        "/api/v1/repositories/{repository}/branches/{branch}/hard_reset",
-        |_, _| Ok(fake::response(StatusCode::NO_CONTENT, "")),
-    );
-    transport.route(Method::POST, "/api/v1/sts/login", |request, _| {
-        let login: StsAuthRequest = serde_json::from_slice(request.body()).map_err(|_| fake::Fault::Status(StatusCode::BAD_REQUEST))?;
-        if login.code != "code-ok" || login.state != "state-ok" {
-            return Ok(fake::json(StatusCode::UNAUTHORIZED, r#"{"message":"invalid code or state"}"#));
-        }
-        let ttl = login.ttl_seconds.unwrap_or(3600).min(43_200);
-        Ok(fake::json(StatusCode::OK, serde_json::json!({"token": "eyJhbGciOiJIUzI1NiJ9.offline.token", "token_expiration": 1_763_900_000 + ttl}).to_string()))
-    });
-    transport
 }

@@ -162,8 +162,10 @@ impl<T: HttpTransport + 'static> Uploader<T> {
                 Ok(stats)
             }
             Err(failure) => {
-                guard.disarm();
+                // Disarmed only once the abort has an answer: if this future is dropped while
+                // aborting, the guard still sends one.
                 let abort = self.abort(&target, &created_upload).await;
+                guard.disarm();
                 Err(UploadError::new(
                     failure,
                     Some(created_upload.upload_id),

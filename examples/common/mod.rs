@@ -1,0 +1,204 @@
+//! Shared by the examples: flags, the lakectl environment, a client for the emulator or a
+//! real endpoint, a progress bar, and a generated data source.
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use lakefs::experimental::{
+    Credentials, ExperimentalClient, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY,
+};
+use lakefs::multipart::ProgressEvent;
+use lakefs::transport::HyperTransport;
+use lakefs_emulator::{
+    serve, Emulator, RunningEmulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY,
+};
+use tokio::io::{AsyncRead, ReadBuf};
+
+pub type Error = Box<dyn std::error::Error>;
+
+/// `--name value` flags and positional arguments.
+pub struct Args {
+    pub positional: Vec<String>,
+    flags: HashMap<String, String>,
+}
+
+impl Args {
+    pub fn parse() -> Result<Self, Error> {
+        let mut positional = Vec::new();
+        let mut flags = HashMap::new();
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.strip_prefix("--") {
+                Some(name) => {
+                    let value = args
+                        .next()
+                        .ok_or_else(|| format!("--{name} needs a value"))?;
+                    flags.insert(name.to_owned(), value);
+                }
+                None => positional.push(arg),
+            }
+        }
+        Ok(Self { positional, flags })
+    }
+
+    pub fn take(&mut self, name: &str) -> Option<String> {
+        self.flags.remove(name)
+    }
+
+    pub fn take_parsed<T: std::str::FromStr>(&mut self, name: &str) -> Result<Option<T>, Error> {
+        self.take(name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| format!("--{name} {v:?} is not valid").into())
+            })
+            .transpose()
+    }
+
+    /// Fails on flags nobody took.
+    pub fn finish(self) -> Result<Vec<String>, Error> {
+        match self.flags.keys().next() {
+            Some(unknown) => Err(format!("unknown flag --{unknown}").into()),
+            None => Ok(self.positional),
+        }
+    }
+}
+
+/// Where the examples talk to: a real lakeFS, or an emulator started on loopback.
+pub struct Target {
+    pub client: ExperimentalClient<HyperTransport>,
+    /// The emulator, when no endpoint was given.
+    pub emulator: Option<RunningEmulator>,
+}
+
+impl Target {
+    /// `--endpoint`, `--access-key-id`, `--secret-access-key`, or the lakectl variables; with
+    /// none of them, an emulator on 127.0.0.1.
+    pub async fn connect(args: &mut Args) -> Result<Self, Error> {
+        let endpoint = args
+            .take("endpoint")
+            .or_else(|| std::env::var(ENV_ENDPOINT).ok());
+        let key = args
+            .take("access-key-id")
+            .or_else(|| std::env::var(ENV_ACCESS_KEY_ID).ok());
+        let secret = args
+            .take("secret-access-key")
+            .or_else(|| std::env::var(ENV_SECRET_ACCESS_KEY).ok());
+        let (endpoint, credentials, emulator) = match endpoint {
+            Some(endpoint) => {
+                let (Some(key), Some(secret)) = (key, secret) else {
+                    return Err(format!(
+                        "an endpoint needs --access-key-id and --secret-access-key (or {ENV_ACCESS_KEY_ID} and {ENV_SECRET_ACCESS_KEY})"
+                    )
+                    .into());
+                };
+                (endpoint, Credentials::basic(key, secret), None)
+            }
+            None => {
+                let running = serve(Emulator::new()).await?;
+                println!(
+                    "No endpoint given: started the lakeFS emulator at {}",
+                    running.url()
+                );
+                (
+                    running.url().to_owned(),
+                    Credentials::basic(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY),
+                    Some(running),
+                )
+            }
+        };
+        let client = ExperimentalClient::builder()
+            .endpoint(endpoint)
+            .credentials(credentials)
+            .build()?;
+        Ok(Self { client, emulator })
+    }
+}
+
+/// A progress bar fed by the engine's progress events.
+pub fn progress_bar() -> (ProgressBar, impl Fn(&ProgressEvent) + Send + Sync + 'static) {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let feed = bar.clone();
+    let callback = move |event: &ProgressEvent| match event {
+        ProgressEvent::Started {
+            total_bytes,
+            parts,
+            part_size,
+        } => {
+            feed.set_length(total_bytes.unwrap_or(0));
+            feed.set_message(format!("{parts} parts of {} MiB", part_size >> 20));
+        }
+        ProgressEvent::PartFinished { bytes_done, .. } => feed.set_position(*bytes_done),
+        ProgressEvent::PartRetried {
+            part_number,
+            reason,
+            ..
+        } => {
+            feed.println(format!("  retrying part {part_number}: {reason}"));
+        }
+        ProgressEvent::Completing { parts } => {
+            feed.set_message(format!("completing {parts} parts"))
+        }
+        _ => {}
+    };
+    (bar, callback)
+}
+
+/// Throughput in MB/s (10^6 bytes per second).
+pub fn megabytes_per_second(bytes: u64, elapsed: Duration) -> f64 {
+    bytes as f64 / 1e6 / elapsed.as_secs_f64().max(1e-9)
+}
+
+/// An `AsyncRead` yielding `size` pseudo-random bytes from `seed`, without holding them.
+pub struct Generated {
+    remaining: u64,
+    state: u64,
+}
+
+impl Generated {
+    pub fn new(size: u64, seed: u64) -> Self {
+        Self {
+            remaining: size,
+            state: seed | 1,
+        }
+    }
+}
+
+impl AsyncRead for Generated {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let n = (buf.remaining() as u64).min(self.remaining) as usize & !7;
+        let n = if n == 0 {
+            (buf.remaining() as u64).min(self.remaining) as usize
+        } else {
+            n
+        };
+        let state = &mut self.state;
+        let chunk = buf.initialize_unfilled_to(n);
+        for word in chunk.chunks_mut(8) {
+            // xorshift64*
+            *state ^= *state >> 12;
+            *state ^= *state << 25;
+            *state ^= *state >> 27;
+            let value = state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
+            word.copy_from_slice(&value[..word.len()]);
+        }
+        buf.advance(n);
+        self.remaining -= n as u64;
+        Poll::Ready(Ok(()))
+    }
+}
