@@ -124,6 +124,111 @@ impl Query {
     }
 }
 
+/// Which operation a request is for, with its decoded path parameters.
+#[derive(Debug)]
+pub(crate) enum Route {
+    Create {
+        repo: String,
+        branch: String,
+    },
+    Complete {
+        repo: String,
+        branch: String,
+        id: String,
+    },
+    Abort {
+        repo: String,
+        branch: String,
+        id: String,
+    },
+    HardReset {
+        repo: String,
+        branch: String,
+    },
+    Attach {
+        user: String,
+    },
+    Detach {
+        user: String,
+    },
+    List {
+        user: String,
+    },
+    Get,
+    StsLogin,
+    /// A part PUT to the emulator's own store: the path below the storage prefix.
+    Storage(String),
+    /// Outside `/api/v1`.
+    NotFound,
+    /// Under `/api/v1` but no operation of the spec.
+    Unknown,
+}
+
+impl Route {
+    fn parse(request: &Request<Bytes>) -> Self {
+        let path = request.uri().path();
+        if let Some(rest) = path.strip_prefix(STORAGE_PREFIX) {
+            return Self::Storage(rest.to_owned());
+        }
+        let Some(rest) = path.strip_prefix(BASE) else {
+            return Self::NotFound;
+        };
+        // Split before decoding: a branch name may hold an encoded '/'.
+        let segments: Vec<String> = rest
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let owned = |s: &&str| (*s).to_owned();
+        match (request.method(), segments.as_slice()) {
+            (&Method::POST, ["sts", "login"]) => Self::StsLogin,
+            (&Method::POST, ["repositories", repo, "branches", branch, "staging", "pmpu"]) => {
+                Self::Create {
+                    repo: owned(repo),
+                    branch: owned(branch),
+                }
+            }
+            (&Method::PUT, ["repositories", repo, "branches", branch, "staging", "pmpu", id]) => {
+                Self::Complete {
+                    repo: owned(repo),
+                    branch: owned(branch),
+                    id: owned(id),
+                }
+            }
+            (
+                &Method::DELETE,
+                ["repositories", repo, "branches", branch, "staging", "pmpu", id],
+            ) => Self::Abort {
+                repo: owned(repo),
+                branch: owned(branch),
+                id: owned(id),
+            },
+            (&Method::PUT, ["repositories", repo, "branches", branch, "hard_reset"]) => {
+                Self::HardReset {
+                    repo: owned(repo),
+                    branch: owned(branch),
+                }
+            }
+            (&Method::POST, ["auth", "users", user, "external", "principals"]) => {
+                Self::Attach { user: owned(user) }
+            }
+            (&Method::DELETE, ["auth", "users", user, "external", "principals"]) => {
+                Self::Detach { user: owned(user) }
+            }
+            (&Method::GET, ["auth", "users", user, "external", "principals", "ls"]) => {
+                Self::List { user: owned(user) }
+            }
+            (&Method::GET, ["auth", "external", "principals"]) => Self::Get,
+            _ => Self::Unknown,
+        }
+    }
+}
+
 fn body<T: serde::de::DeserializeOwned>(request: &Request<Bytes>) -> Result<T, Failure> {
     serde_json::from_slice(request.body()).map_err(|e| {
         fail(
@@ -138,67 +243,79 @@ impl Emulator {
     /// URLs it handed out) would. Never panics; every error is the spec's `Error` JSON (or S3's
     /// XML for storage requests) with the real server's status code.
     pub fn handle(&self, request: &Request<Bytes>) -> Response<Bytes> {
-        let path = request.uri().path();
-        if let Some(rest) = path.strip_prefix(STORAGE_PREFIX) {
-            return crate::storage::put_part(self, request, rest);
-        }
-        let Some(rest) = path.strip_prefix(BASE) else {
-            return fail(StatusCode::NOT_FOUND, "not found").into_response();
-        };
-        let segments: Vec<String> = rest
-            .trim_start_matches('/')
-            .split('/')
-            .map(|s| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .collect();
-        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let method = request.method();
+        self.dispatch(request, &Route::parse(request))
+            .unwrap_or_else(Failure::into_response)
+    }
+
+    fn dispatch(&self, request: &Request<Bytes>, route: &Route) -> Result<Answer, Failure> {
         let query = Query::parse(request);
-        let result = match (method, segments.as_slice()) {
-            (&Method::POST, ["sts", "login"]) => self.sts_login(request),
-            _ => match self.authenticate(request) {
-                Err(failure) => Err(failure),
-                Ok(_user) => match (method, segments.as_slice()) {
-                    (
-                        &Method::POST,
-                        ["repositories", repo, "branches", branch, "staging", "pmpu"],
-                    ) => self.create_upload(repo, branch, &query),
-                    (
-                        &Method::PUT,
-                        ["repositories", repo, "branches", branch, "staging", "pmpu", id],
-                    ) => self.complete_upload(repo, branch, id, &query, request),
-                    (
-                        &Method::DELETE,
-                        ["repositories", repo, "branches", branch, "staging", "pmpu", id],
-                    ) => self.abort_upload(repo, branch, id, &query, request),
-                    (&Method::PUT, ["repositories", repo, "branches", branch, "hard_reset"]) => {
-                        self.hard_reset(repo, branch, &query)
-                    }
-                    (&Method::POST, ["auth", "users", user, "external", "principals"]) => {
-                        self.attach_principal(user, &query)
-                    }
-                    (&Method::DELETE, ["auth", "users", user, "external", "principals"]) => {
-                        self.detach_principal(user, &query)
-                    }
-                    (&Method::GET, ["auth", "users", user, "external", "principals", "ls"]) => {
-                        self.list_principals(user, &query)
-                    }
-                    (&Method::GET, ["auth", "external", "principals"]) => {
-                        self.get_principal(&query)
-                    }
-                    // The real server validates routes against the spec first: an unknown
-                    // route is a 400, not a 404.
-                    _ => Err(fail(
-                        StatusCode::BAD_REQUEST,
-                        format!("no matching operation was found for {method} {path}"),
-                    )),
-                },
-            },
-        };
-        result.unwrap_or_else(Failure::into_response)
+        if let Route::Storage(rest) = route {
+            return Ok(crate::storage::put_part(self, request, rest));
+        }
+        if !matches!(route, Route::StsLogin | Route::NotFound) {
+            self.authenticate(request)?;
+        }
+        if matches!(
+            route,
+            Route::Create { .. } | Route::Complete { .. } | Route::Abort { .. }
+        ) && self.stores_on_s3()
+        {
+            return Err(fail(
+                StatusCode::NOT_IMPLEMENTED,
+                "this emulator stores parts on S3: serve it over HTTP (handle_async)",
+            ));
+        }
+        match route {
+            Route::Create { repo, branch } => self.create_upload(repo, branch, &query),
+            Route::Complete { repo, branch, id } => {
+                self.complete_upload(repo, branch, id, &query, request)
+            }
+            Route::Abort { repo, branch, id } => {
+                self.abort_upload(repo, branch, id, &query, request)
+            }
+            Route::HardReset { repo, branch } => self.hard_reset(repo, branch, &query),
+            Route::Attach { user } => self.attach_principal(user, &query),
+            Route::Detach { user } => self.detach_principal(user, &query),
+            Route::List { user } => self.list_principals(user, &query),
+            Route::Get => self.get_principal(&query),
+            Route::StsLogin => self.sts_login(request),
+            Route::NotFound => Err(fail(StatusCode::NOT_FOUND, "not found")),
+            // The real server validates routes against the spec first: an unknown route is a
+            // 400, not a 404.
+            Route::Unknown => Err(fail(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "no matching operation was found for {} {}",
+                    request.method(),
+                    request.uri().path()
+                ),
+            )),
+            Route::Storage(_) => Err(fail(StatusCode::INTERNAL_SERVER_ERROR, "unreachable")),
+        }
+    }
+
+    /// As [`handle`](Self::handle), and also for an emulator that stores parts on a real S3
+    /// server ([`set_s3_storage`](Self::set_s3_storage), feature `s3`), whose create, complete
+    /// and abort call S3. [`serve`](crate::serve) uses it.
+    pub async fn handle_async(&self, request: &Request<Bytes>) -> Response<Bytes> {
+        let route = Route::parse(request);
+        #[cfg(feature = "s3")]
+        if let Some(s3) = self.s3_storage() {
+            if matches!(
+                route,
+                Route::Create { .. } | Route::Complete { .. } | Route::Abort { .. }
+            ) {
+                if let Err(failure) = self.authenticate(request) {
+                    return failure.into_response();
+                }
+                return self
+                    .dispatch_s3(&s3, request, &route)
+                    .await
+                    .unwrap_or_else(Failure::into_response);
+            }
+        }
+        self.dispatch(request, &route)
+            .unwrap_or_else(Failure::into_response)
     }
 
     /// The user the request authenticates as, or a 401.
@@ -246,12 +363,13 @@ impl Emulator {
         Err(unauthorized())
     }
 
-    fn create_upload(
+    /// Validates a create request and mints the upload's signed address.
+    fn begin_create(
         &self,
         repository: &str,
         branch: &str,
         query: &Query,
-    ) -> Result<Answer, Failure> {
+    ) -> Result<NewUpload, Failure> {
         let path = query.required("path")?;
         let parts = query.integer("parts")?;
         let mut state = self.lock();
@@ -278,13 +396,54 @@ impl Emulator {
                 "parts can be between 0 and 10000",
             ));
         }
-        let parts = u32::try_from(parts).unwrap_or(0);
-        let upload_id = state.new_id("upload-");
         let relative = format!("data/{}/{}", state.new_id("g"), state.new_id("o"));
         let signature = state.address_signature(repository, branch, path, &relative);
-        let physical_address = format!("s3://emulator-bucket/{repository}/{relative},{signature}");
-        let presigned_urls = (parts > 0).then(|| {
-            (1..=parts)
+        let key = format!("{repository}/{relative},{signature}");
+        Ok(NewUpload {
+            repository: repository.to_owned(),
+            branch: branch.to_owned(),
+            path: path.to_owned(),
+            parts: u16::try_from(parts).unwrap_or(0),
+            physical_address: format!("s3://{}/{key}", state.bucket),
+            key,
+        })
+    }
+
+    /// Records a created upload and answers its presigned URLs.
+    fn finish_create(&self, new: NewUpload, upload_id: String, urls: Vec<String>) -> Answer {
+        self.lock().uploads.insert(
+            upload_id.clone(),
+            Upload {
+                repository: new.repository,
+                branch: new.branch,
+                path: new.path,
+                physical_address: new.physical_address.clone(),
+                presigned_parts: u32::from(new.parts),
+                parts: Default::default(),
+            },
+        );
+        json(
+            StatusCode::CREATED,
+            &PresignMultipartUpload {
+                upload_id,
+                physical_address: new.physical_address,
+                // Omitted, not empty, when no part was asked for.
+                presigned_urls: (!urls.is_empty()).then_some(urls),
+            },
+        )
+    }
+
+    fn create_upload(
+        &self,
+        repository: &str,
+        branch: &str,
+        query: &Query,
+    ) -> Result<Answer, Failure> {
+        let new = self.begin_create(repository, branch, query)?;
+        let (upload_id, urls) = {
+            let mut state = self.lock();
+            let upload_id = state.new_id("upload-");
+            let urls = (1..=u32::from(new.parts))
                 .map(|n| {
                     format!(
                         "{}{STORAGE_PREFIX}{upload_id}/{n}?X-Amz-Expires=900&X-Amz-Signature={}",
@@ -292,27 +451,10 @@ impl Emulator {
                         state.part_signature(&upload_id, n)
                     )
                 })
-                .collect()
-        });
-        state.uploads.insert(
-            upload_id.clone(),
-            Upload {
-                repository: repository.to_owned(),
-                branch: branch.to_owned(),
-                path: path.to_owned(),
-                physical_address: physical_address.clone(),
-                presigned_parts: parts,
-                parts: Default::default(),
-            },
-        );
-        Ok(json(
-            StatusCode::CREATED,
-            &PresignMultipartUpload {
-                upload_id,
-                physical_address,
-                presigned_urls,
-            },
-        ))
+                .collect();
+            (upload_id, urls)
+        };
+        Ok(self.finish_create(new, upload_id, urls))
     }
 
     /// The checks complete and abort share: feature, repository, branch, path, address and
@@ -344,7 +486,7 @@ impl Emulator {
                 "uploadId, path and physical_address are required",
             ));
         }
-        let prefix = format!("s3://emulator-bucket/{repository}/");
+        let prefix = format!("s3://{}/{repository}/", state.bucket);
         let relative = physical_address
             .strip_prefix(&prefix)
             .filter(|r| r.starts_with("data/"))
@@ -386,17 +528,18 @@ impl Emulator {
         }
     }
 
-    fn complete_upload(
+    /// Validates a complete request: the body, the address and the upload.
+    fn begin_complete(
         &self,
         repository: &str,
         branch: &str,
         upload_id: &str,
         query: &Query,
         request: &Request<Bytes>,
-    ) -> Result<Answer, Failure> {
+    ) -> Result<(String, CompletePresignMultipartUpload), Failure> {
         let path = query.required("path")?;
         let complete: CompletePresignMultipartUpload = body(request)?;
-        let mut state = self.lock();
+        let state = self.lock();
         Self::check_upload(
             &state,
             repository,
@@ -408,63 +551,33 @@ impl Emulator {
         if complete.parts.is_empty() {
             return Err(fail(StatusCode::BAD_REQUEST, "parts are required"));
         }
-        let upload = state
-            .uploads
-            .get(upload_id)
-            .ok_or_else(|| fail(StatusCode::NOT_FOUND, "upload not found"))?;
-        // S3's own CompleteMultipartUpload checks; lakeFS passes their failures on as 500.
-        let mut previous = 0;
-        let mut parts = Vec::with_capacity(complete.parts.len());
-        let mut digests = Vec::new();
-        for (index, part) in complete.parts.iter().enumerate() {
-            if part.part_number <= previous {
-                return Err(fail(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "InvalidPartOrder: the list of parts was not in ascending order",
-                ));
-            }
-            previous = part.part_number;
-            let Some((bytes, md5)) = upload.parts.get(&part.part_number) else {
-                return Err(fail(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("InvalidPart: part {} was not uploaded", part.part_number),
-                ));
-            };
-            if part.etag.trim_matches('"') != md5 {
-                return Err(fail(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!(
-                        "InvalidPart: the ETag of part {} does not match",
-                        part.part_number
-                    ),
-                ));
-            }
-            if index + 1 < complete.parts.len() && bytes.len() < MIN_PART_SIZE {
-                return Err(fail(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!(
-                        "EntityTooSmall: part {} is smaller than 5 MiB",
-                        part.part_number
-                    ),
-                ));
-            }
-            digests.extend(
-                (0..md5.len() / 2)
-                    .filter_map(|i| u8::from_str_radix(&md5[2 * i..2 * i + 2], 16).ok()),
-            );
-            parts.push(bytes.clone());
-        }
-        let checksum = format!("{}-{}", md5_hex(&[&digests]), parts.len());
-        let size: usize = parts.iter().map(Bytes::len).sum();
-        let relative = complete
-            .physical_address
-            .strip_prefix(&format!("s3://emulator-bucket/{repository}/"))
-            .unwrap_or(&complete.physical_address)
-            .to_owned();
+        Ok((path.to_owned(), complete))
+    }
+
+    /// Ends an upload: it is gone, and its object is staged on the branch. Answers the stats,
+    /// with the address relative to the repository's namespace, as lakeFS does.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_complete(
+        &self,
+        repository: &str,
+        branch: &str,
+        upload_id: &str,
+        path: &str,
+        complete: &CompletePresignMultipartUpload,
+        checksum: String,
+        size: u64,
+        parts: Vec<Bytes>,
+    ) -> Answer {
+        let mut state = self.lock();
+        let namespace = format!("s3://{}/{repository}/", state.bucket);
         let stats = ObjectStats {
             path: path.to_owned(),
             path_type: PathType::Object,
-            physical_address: relative,
+            physical_address: complete
+                .physical_address
+                .strip_prefix(&namespace)
+                .unwrap_or(&complete.physical_address)
+                .to_owned(),
             physical_address_expiry: None,
             checksum,
             size_bytes: Some(i64::try_from(size).unwrap_or(i64::MAX)),
@@ -483,15 +596,37 @@ impl Emulator {
             .get_mut(repository)
             .and_then(|r| r.branches.get_mut(branch))
         {
-            target.staged.insert(
-                path.to_owned(),
-                StagedObject {
-                    parts,
-                    stats: stats.clone(),
-                },
-            );
+            let staged = StagedObject {
+                parts,
+                stats: stats.clone(),
+            };
+            target.staged.insert(path.to_owned(), staged);
         }
-        Ok(json(StatusCode::OK, &stats))
+        json(StatusCode::OK, &stats)
+    }
+
+    fn complete_upload(
+        &self,
+        repository: &str,
+        branch: &str,
+        upload_id: &str,
+        query: &Query,
+        request: &Request<Bytes>,
+    ) -> Result<Answer, Failure> {
+        let (path, complete) =
+            self.begin_complete(repository, branch, upload_id, query, request)?;
+        let (parts, checksum) = {
+            let state = self.lock();
+            let upload = state
+                .uploads
+                .get(upload_id)
+                .ok_or_else(|| fail(StatusCode::NOT_FOUND, "upload not found"))?;
+            assemble(upload, &complete)?
+        };
+        let size = parts.iter().map(|p| p.len() as u64).sum();
+        Ok(self.finish_complete(
+            repository, branch, upload_id, &path, &complete, checksum, size, parts,
+        ))
     }
 
     fn abort_upload(
@@ -502,9 +637,23 @@ impl Emulator {
         query: &Query,
         request: &Request<Bytes>,
     ) -> Result<Answer, Failure> {
+        self.begin_abort(repository, branch, upload_id, query, request)?;
+        self.lock().uploads.remove(upload_id);
+        Ok(empty(StatusCode::NO_CONTENT))
+    }
+
+    /// Validates an abort request; the address to abort.
+    fn begin_abort(
+        &self,
+        repository: &str,
+        branch: &str,
+        upload_id: &str,
+        query: &Query,
+        request: &Request<Bytes>,
+    ) -> Result<String, Failure> {
         let path = query.required("path")?;
         let abort: AbortPresignMultipartUpload = body(request)?;
-        let mut state = self.lock();
+        let state = self.lock();
         Self::check_upload(
             &state,
             repository,
@@ -513,8 +662,70 @@ impl Emulator {
             path,
             &abort.physical_address,
         )?;
-        state.uploads.remove(upload_id);
-        Ok(empty(StatusCode::NO_CONTENT))
+        Ok(abort.physical_address)
+    }
+
+    /// Create, complete and abort against the S3 server behind this emulator.
+    #[cfg(feature = "s3")]
+    async fn dispatch_s3(
+        &self,
+        s3: &crate::s3::S3Storage,
+        request: &Request<Bytes>,
+        route: &Route,
+    ) -> Result<Answer, Failure> {
+        let query = Query::parse(request);
+        let s3_failure =
+            |error: crate::s3::S3Error| fail(StatusCode::INTERNAL_SERVER_ERROR, error.to_string());
+        let key_of = |address: &str| {
+            address
+                .strip_prefix(&format!("s3://{}/", s3.bucket_name()))
+                .unwrap_or(address)
+                .to_owned()
+        };
+        match route {
+            Route::Create { repo, branch } => {
+                let new = self.begin_create(repo, branch, &query)?;
+                let upload_id = s3.create_upload(&new.key).await.map_err(s3_failure)?;
+                let urls = (1..=new.parts)
+                    .map(|n| s3.presign_part(&new.key, &upload_id, n))
+                    .collect();
+                Ok(self.finish_create(new, upload_id, urls))
+            }
+            Route::Complete { repo, branch, id } => {
+                let (path, complete) = self.begin_complete(repo, branch, id, &query, request)?;
+                let parts: Vec<(u32, String)> = complete
+                    .parts
+                    .iter()
+                    .map(|p| (p.part_number, p.etag.clone()))
+                    .collect();
+                let (etag, size) = s3
+                    .complete(&key_of(&complete.physical_address), id, &parts)
+                    .await
+                    .map_err(s3_failure)?;
+                Ok(
+                    self.finish_complete(
+                        repo,
+                        branch,
+                        id,
+                        &path,
+                        &complete,
+                        etag,
+                        size,
+                        Vec::new(),
+                    ),
+                )
+            }
+            Route::Abort { repo, branch, id } => {
+                let address = self.begin_abort(repo, branch, id, &query, request)?;
+                s3.abort(&key_of(&address), id).await.map_err(s3_failure)?;
+                self.lock().uploads.remove(id.as_str());
+                Ok(empty(StatusCode::NO_CONTENT))
+            }
+            _ => Err(fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "not an upload operation",
+            )),
+        }
     }
 
     fn hard_reset(&self, repository: &str, branch: &str, query: &Query) -> Result<Answer, Failure> {
@@ -711,6 +922,63 @@ impl Emulator {
             },
         ))
     }
+}
+
+/// A validated create request.
+struct NewUpload {
+    repository: String,
+    branch: String,
+    path: String,
+    parts: u16,
+    /// The object's key in the bucket: `<repository>/data/…,<signature>`.
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    key: String,
+    physical_address: String,
+}
+
+/// S3's own `CompleteMultipartUpload` checks over the in-memory parts (lakeFS passes their
+/// failures on as 500); the parts in order and the multipart ETag.
+fn assemble(
+    upload: &Upload,
+    complete: &CompletePresignMultipartUpload,
+) -> Result<(Vec<Bytes>, String), Failure> {
+    let mut previous = 0;
+    let mut parts = Vec::with_capacity(complete.parts.len());
+    let mut digests = Vec::new();
+    for (index, part) in complete.parts.iter().enumerate() {
+        let number = part.part_number;
+        if number <= previous {
+            return Err(fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InvalidPartOrder: the list of parts was not in ascending order",
+            ));
+        }
+        previous = number;
+        let Some((bytes, md5)) = upload.parts.get(&number) else {
+            return Err(fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("InvalidPart: part {number} was not uploaded"),
+            ));
+        };
+        if part.etag.trim_matches('"') != md5 {
+            return Err(fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("InvalidPart: the ETag of part {number} does not match"),
+            ));
+        }
+        if index + 1 < complete.parts.len() && bytes.len() < MIN_PART_SIZE {
+            return Err(fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("EntityTooSmall: part {number} is smaller than 5 MiB"),
+            ));
+        }
+        digests.extend(
+            (0..md5.len() / 2).filter_map(|i| u8::from_str_radix(&md5[2 * i..2 * i + 2], 16).ok()),
+        );
+        parts.push(bytes.clone());
+    }
+    let checksum = format!("{}-{}", md5_hex(&[&digests]), parts.len());
+    Ok((parts, checksum))
 }
 
 /// Resolves a ref expression: a branch name or commit id, each `~N` (or `~`) going N

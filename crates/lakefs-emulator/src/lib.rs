@@ -26,10 +26,14 @@
 //! ```
 
 mod api;
+#[cfg(feature = "s3")]
+mod s3;
 mod server;
 mod state;
 mod storage;
 
+#[cfg(feature = "s3")]
+pub use s3::{S3Error, S3Storage};
 pub use server::{serve, serve_on, RunningEmulator};
 pub use state::{
     Emulator, Support, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH, DEFAULT_REPOSITORY,

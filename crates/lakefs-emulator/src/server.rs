@@ -117,7 +117,9 @@ async fn answer(
             return response;
         }
     };
-    let response = emulator.handle(&http::Request::from_parts(parts, body));
+    let response = emulator
+        .handle_async(&http::Request::from_parts(parts, body))
+        .await;
     let (parts, body) = response.into_parts();
     http::Response::from_parts(parts, Full::new(body))
 }

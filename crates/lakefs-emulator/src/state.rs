@@ -79,6 +79,10 @@ pub(crate) struct State {
     pub(crate) sts_logins: HashMap<(String, String), String>,
     pub(crate) uploads: HashMap<String, Upload>,
     pub(crate) presign_multipart: Support,
+    /// The bucket in physical addresses: `emulator-bucket`, or the S3 storage's bucket.
+    pub(crate) bucket: String,
+    #[cfg(feature = "s3")]
+    pub(crate) s3: Option<Arc<crate::s3::S3Storage>>,
     pub(crate) external_principals: Support,
     pub(crate) sts: Support,
     pub(crate) next_id: u64,
@@ -177,6 +181,9 @@ impl Emulator {
                 sts_logins: HashMap::new(),
                 uploads: HashMap::new(),
                 presign_multipart: Support::Enabled,
+                bucket: "emulator-bucket".into(),
+                #[cfg(feature = "s3")]
+                s3: None,
                 external_principals: Support::Enabled,
                 sts: Support::Enabled,
                 next_id: 0,
@@ -192,6 +199,34 @@ impl Emulator {
     /// [`serve`](crate::serve) sets it to the server's own address.
     pub fn set_storage_url(&self, url: impl Into<String>) {
         self.lock().storage_url = url.into().trim_end_matches('/').to_owned();
+    }
+
+    /// Stores multipart uploads on a real S3-compatible server from now on: create, complete
+    /// and abort call it, and part URLs are presigned for it. Only [`Emulator::handle_async`]
+    /// (and so [`serve`](crate::serve)) can answer those calls then.
+    #[cfg(feature = "s3")]
+    pub fn set_s3_storage(&self, storage: crate::s3::S3Storage) {
+        let mut state = self.lock();
+        state.bucket = storage.bucket_name().to_owned();
+        state.s3 = Some(Arc::new(storage));
+    }
+
+    /// The S3 storage, if one is set.
+    #[cfg(feature = "s3")]
+    #[must_use]
+    pub fn s3_storage(&self) -> Option<Arc<crate::s3::S3Storage>> {
+        self.lock().s3.clone()
+    }
+
+    pub(crate) fn stores_on_s3(&self) -> bool {
+        #[cfg(feature = "s3")]
+        {
+            self.lock().s3.is_some()
+        }
+        #[cfg(not(feature = "s3"))]
+        {
+            false
+        }
     }
 
     /// Adds a repository with one branch and an initial commit.

@@ -1,0 +1,296 @@
+//! Parts on a real S3-compatible server (feature `s3`), as lakeFS does in production: the
+//! multipart upload is created there, part URLs are presigned for it, complete and abort go
+//! there too.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, StatusCode};
+use lakefs_transport::{HttpTransport, HyperTransport};
+use rusty_s3::actions::CreateMultipartUpload;
+use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+
+/// How long a signed S3 call of the emulator's own stays valid.
+const CALL_EXPIRY: Duration = Duration::from_secs(300);
+
+/// A failed S3 call.
+#[derive(Debug)]
+pub struct S3Error {
+    /// What the emulator was doing.
+    pub operation: &'static str,
+    /// The HTTP status, if the server answered.
+    pub status: Option<StatusCode>,
+    /// S3's error `Code` (never the rest of the body, which may echo a signature), or the
+    /// transport's error.
+    pub detail: String,
+}
+
+impl fmt::Display for S3Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status {
+            Some(status) => write!(
+                f,
+                "S3 {} answered {status}: {}",
+                self.operation, self.detail
+            ),
+            None => write!(f, "S3 {} failed: {}", self.operation, self.detail),
+        }
+    }
+}
+
+impl std::error::Error for S3Error {}
+
+/// An S3-compatible bucket that stores the emulator's multipart uploads.
+pub struct S3Storage {
+    bucket: Bucket,
+    credentials: Credentials,
+    transport: HyperTransport,
+    part_url_expiry: Duration,
+}
+
+impl fmt::Debug for S3Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Storage")
+            .field("endpoint", &self.bucket.base_url().as_str())
+            .field("bucket", &self.bucket.name())
+            .field("part_url_expiry", &self.part_url_expiry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3Storage {
+    /// A path-style bucket at `endpoint` (e.g. `http://127.0.0.1:8014`). Part URLs are valid
+    /// 15 minutes, as lakeFS's default.
+    ///
+    /// # Errors
+    /// When the endpoint is not an http(s) URL with a host, or the HTTP client cannot be built.
+    pub fn new(
+        endpoint: &str,
+        bucket: &str,
+        region: &str,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> Result<Self, S3Error> {
+        let invalid = |detail: String| S3Error {
+            operation: "setup",
+            status: None,
+            detail,
+        };
+        let url = url::Url::parse(endpoint).map_err(|e| invalid(format!("endpoint: {e}")))?;
+        let bucket = Bucket::new(url, UrlStyle::Path, bucket.to_owned(), region.to_owned())
+            .map_err(|e| invalid(format!("bucket: {e}")))?;
+        // GetObject reads whole objects back: allow large bodies.
+        let transport = HyperTransport::builder()
+            .max_response_body(usize::MAX >> 1)
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
+        Ok(Self {
+            bucket,
+            credentials: Credentials::new(access_key_id, secret_access_key),
+            transport,
+            part_url_expiry: Duration::from_secs(15 * 60),
+        })
+    }
+
+    /// The bucket's name.
+    #[must_use]
+    pub fn bucket_name(&self) -> &str {
+        self.bucket.name()
+    }
+
+    async fn call(
+        &self,
+        operation: &'static str,
+        method: Method,
+        url: url::Url,
+        body: Bytes,
+    ) -> Result<http::Response<Bytes>, S3Error> {
+        let fail = |status, detail| S3Error {
+            operation,
+            status,
+            detail,
+        };
+        let request = Request::builder()
+            .method(method)
+            .uri(url.as_str())
+            .body(body)
+            .map_err(|e| fail(None, e.to_string()))?;
+        let response = self
+            .transport
+            .send(request)
+            .await
+            .map_err(|e| fail(None, e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(fail(
+                Some(response.status()),
+                s3_error_code(response.body()),
+            ));
+        }
+        Ok(response)
+    }
+
+    /// Creates the bucket; an existing one is fine.
+    ///
+    /// # Errors
+    /// When the server refuses for another reason.
+    pub async fn create_bucket(&self) -> Result<(), S3Error> {
+        let url = self
+            .bucket
+            .create_bucket(&self.credentials)
+            .sign(CALL_EXPIRY);
+        match self
+            .call("CreateBucket", Method::PUT, url, Bytes::new())
+            .await
+        {
+            Err(error) if error.detail.starts_with("BucketAlready") => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    pub(crate) async fn create_upload(&self, key: &str) -> Result<String, S3Error> {
+        let url = self
+            .bucket
+            .create_multipart_upload(Some(&self.credentials), key)
+            .sign(CALL_EXPIRY);
+        let response = self
+            .call("CreateMultipartUpload", Method::POST, url, Bytes::new())
+            .await?;
+        let text = String::from_utf8_lossy(response.body());
+        let parsed = CreateMultipartUpload::parse_response(&text).map_err(|e| S3Error {
+            operation: "CreateMultipartUpload",
+            status: Some(response.status()),
+            detail: format!("unexpected answer: {e}"),
+        })?;
+        Ok(parsed.upload_id().to_owned())
+    }
+
+    pub(crate) fn presign_part(&self, key: &str, upload_id: &str, part_number: u16) -> String {
+        self.bucket
+            .upload_part(Some(&self.credentials), key, part_number, upload_id)
+            .sign(self.part_url_expiry)
+            .to_string()
+    }
+
+    /// Completes the upload with the parts as given; returns the object's ETag and size.
+    pub(crate) async fn complete(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u32, String)],
+    ) -> Result<(String, u64), S3Error> {
+        let url = self
+            .bucket
+            .complete_multipart_upload(Some(&self.credentials), key, upload_id, std::iter::empty())
+            .sign(CALL_EXPIRY);
+        // Built here rather than by rusty-s3, which numbers parts 1, 2, 3…: the client's own
+        // part numbers must reach S3 unchanged.
+        let mut body = String::from("<CompleteMultipartUpload>");
+        for (number, etag) in parts {
+            body.push_str(&format!(
+                "<Part><PartNumber>{number}</PartNumber><ETag>\"{}\"</ETag></Part>",
+                xml_escape(etag.trim_matches('"'))
+            ));
+        }
+        body.push_str("</CompleteMultipartUpload>");
+        let response = self
+            .call(
+                "CompleteMultipartUpload",
+                Method::POST,
+                url,
+                Bytes::from(body),
+            )
+            .await?;
+        // S3 may answer 200 with an error document when completion fails late.
+        let text = String::from_utf8_lossy(response.body());
+        if text.contains("<Error>") {
+            return Err(S3Error {
+                operation: "CompleteMultipartUpload",
+                status: Some(response.status()),
+                detail: s3_error_code(response.body()),
+            });
+        }
+        let head = self
+            .bucket
+            .head_object(Some(&self.credentials), key)
+            .sign(CALL_EXPIRY);
+        let response = self
+            .call("HeadObject", Method::HEAD, head, Bytes::new())
+            .await?;
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let etag = header(http::header::ETAG).unwrap_or_default();
+        let size = header(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        Ok((etag.trim_matches('"').to_owned(), size))
+    }
+
+    pub(crate) async fn abort(&self, key: &str, upload_id: &str) -> Result<(), S3Error> {
+        let url = self
+            .bucket
+            .abort_multipart_upload(Some(&self.credentials), key, upload_id)
+            .sign(CALL_EXPIRY);
+        self.call("AbortMultipartUpload", Method::DELETE, url, Bytes::new())
+            .await
+            .map(drop)
+    }
+
+    /// The object stored at `key`.
+    ///
+    /// # Errors
+    /// When S3 does not answer it.
+    pub async fn get_object(&self, key: &str) -> Result<Bytes, S3Error> {
+        let url = self
+            .bucket
+            .get_object(Some(&self.credentials), key)
+            .sign(CALL_EXPIRY);
+        Ok(self
+            .call("GetObject", Method::GET, url, Bytes::new())
+            .await?
+            .into_body())
+    }
+
+    /// How many parts S3 holds for an upload (an aborted upload holds none).
+    ///
+    /// # Errors
+    /// When S3 does not answer it (S3 itself answers `NoSuchUpload` for an aborted upload).
+    pub async fn count_parts(&self, key: &str, upload_id: &str) -> Result<usize, S3Error> {
+        let url = self
+            .bucket
+            .list_parts(Some(&self.credentials), key, upload_id)
+            .sign(CALL_EXPIRY);
+        let response = self
+            .call("ListParts", Method::GET, url, Bytes::new())
+            .await?;
+        // Counted rather than parsed: some S3-compatible servers leave out fields (the part's
+        // ETag) that strict parsers require.
+        Ok(String::from_utf8_lossy(response.body())
+            .matches("<Part>")
+            .count())
+    }
+}
+
+/// S3's error `Code` from an XML error body. Nothing else is kept: S3 echoes the request's
+/// signature in `SignatureDoesNotMatch` answers.
+fn s3_error_code(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    text.split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map_or_else(
+            || format!("({} byte answer)", body.len()),
+            |(code, _)| code.to_owned(),
+        )
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

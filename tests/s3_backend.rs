@@ -1,0 +1,272 @@
+//! The emulator as lakeFS runs in production: multipart uploads live on a real S3-compatible
+//! server (s3s-fs, started here on 127.0.0.1), part URLs are SigV4-presigned for it, and the
+//! engine PUTs parts straight to it.
+//!
+//! The server binary is found through `S3S_FS_BIN` or on `PATH` (`.ci/run` installs it). Without
+//! it the test says so and passes, unless `LAKEFS_REQUIRE_S3=1` (set by CI) makes that a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use lakefs::experimental::models::AbortPresignMultipartUpload;
+use lakefs::experimental::{Credentials, ExperimentalClient};
+use lakefs::multipart::{UploadConfig, UploadFailure, UploadSource, Uploader};
+use lakefs::transport::{HttpTransport, HyperTransport};
+use lakefs_emulator::{
+    serve, Emulator, S3Storage, DEFAULT_ACCESS_KEY_ID, DEFAULT_REPOSITORY,
+    DEFAULT_SECRET_ACCESS_KEY,
+};
+
+const S3_KEY: &str = "s3-test-access-key";
+const S3_SECRET: &str = "s3-test-secret-key-0123456789";
+const BUCKET: &str = "lakefs-it";
+
+/// s3s-fs running on a free loopback port over a temporary directory; killed on drop.
+struct S3Server {
+    child: Child,
+    root: PathBuf,
+    endpoint: String,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn find_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("S3S_FS_BIN") {
+        return Some(PathBuf::from(path));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("s3s-fs"))
+        .find(|p| p.is_file())
+}
+
+fn start_s3() -> Option<S3Server> {
+    let Some(binary) = find_binary() else {
+        let required = std::env::var("LAKEFS_REQUIRE_S3").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "LAKEFS_REQUIRE_S3=1 but no s3s-fs binary (set S3S_FS_BIN or put it on PATH)"
+        );
+        eprintln!("SKIPPED: s3s-fs is not installed (cargo install s3s-fs --version 0.14.1 --locked --features binary)");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let root = std::env::temp_dir().join(format!("lakefs-s3-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    let child = Command::new(&binary)
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--access-key",
+            S3_KEY,
+            "--secret-key",
+            S3_SECRET,
+        ])
+        .arg(&root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+    let server = S3Server {
+        child,
+        root,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "s3s-fs did not listen on port {port} within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(server)
+}
+
+/// Multipart uploads s3s-fs still holds: its `.upload-<id>.json` records and part files.
+fn open_uploads_on(root: &Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with(".upload"))
+        .collect()
+}
+
+fn generated(len: usize, seed: u64) -> Bytes {
+    let mut bytes = vec![0u8; len];
+    fastrand::Rng::with_seed(seed).fill(&mut bytes);
+    Bytes::from(bytes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_through_presigned_s3_urls_and_aborts_leave_nothing_behind() {
+    let Some(s3_server) = start_s3() else { return };
+    let storage =
+        S3Storage::new(&s3_server.endpoint, BUCKET, "us-east-1", S3_KEY, S3_SECRET).unwrap();
+    storage.create_bucket().await.unwrap();
+    let emulator = Emulator::new();
+    emulator.set_s3_storage(storage);
+    let running = serve(emulator).await.unwrap();
+    let s3 = running.emulator().s3_storage().unwrap();
+    let client = ExperimentalClient::builder()
+        .endpoint(running.url())
+        .credentials(Credentials::basic(
+            DEFAULT_ACCESS_KEY_ID,
+            DEFAULT_SECRET_ACCESS_KEY,
+        ))
+        .build()
+        .unwrap();
+
+    // 1. ≥ 64 MiB through the engine, read back from S3 byte-exact.
+    let source = generated(64 * 1024 * 1024 + 12_345, 7);
+    let uploader = Uploader::new(
+        client.clone(),
+        UploadConfig::builder().concurrency(4).build().unwrap(),
+    );
+    let stats = uploader
+        .upload(
+            DEFAULT_REPOSITORY,
+            "main",
+            "it/big.bin",
+            UploadSource::bytes(source.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stats.size_bytes, Some(source.len() as i64));
+    assert!(
+        stats.checksum.ends_with("-9"),
+        "S3's multipart ETag: {}",
+        stats.checksum
+    );
+    let key = format!("{DEFAULT_REPOSITORY}/{}", stats.physical_address);
+    let stored = s3.get_object(&key).await.unwrap();
+    assert_eq!(stored.len(), source.len());
+    assert!(stored == source, "the object on S3 differs from the source");
+
+    // 2. An upload the engine gives up on (the source fails mid-way) is aborted on S3.
+    let failing = tokio::io::AsyncReadExt::chain(
+        std::io::Cursor::new(vec![1u8; 10 * 1024 * 1024]),
+        FailingReader,
+    );
+    let error = uploader
+        .upload(
+            DEFAULT_REPOSITORY,
+            "main",
+            "it/broken.bin",
+            UploadSource::reader(failing, 20 * 1024 * 1024),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.failure(),
+            UploadFailure::Source { part_number: 2, .. }
+        ),
+        "{error}"
+    );
+    assert!(error.abort().is_aborted(), "{error}");
+
+    // 3. An upload aborted through the API after a part landed: S3 keeps nothing of it.
+    let created = client
+        .create_presign_multipart_upload(DEFAULT_REPOSITORY, "main", "it/aborted.bin", Some(2))
+        .await
+        .unwrap();
+    let urls = created.presigned_urls.clone().unwrap();
+    assert!(
+        urls[0].starts_with(&s3_server.endpoint) && urls[0].contains("X-Amz-Signature="),
+        "presigned for S3"
+    );
+    let transport = HyperTransport::new().unwrap();
+    let put = |url: &str| {
+        http::Request::put(url)
+            .body(Bytes::from(vec![2u8; 5 * 1024 * 1024]))
+            .unwrap()
+    };
+    let response = transport.send(put(&urls[0])).await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "S3 accepted the presigned PUT: {}",
+        response.status()
+    );
+    // s3s-fs checks SigV4: a URL whose signature was tampered with is refused.
+    let at = urls[1].find("X-Amz-Signature=").unwrap() + "X-Amz-Signature=".len();
+    let mut tampered = urls[1].clone();
+    let flipped = if &tampered[at..=at] == "0" { "1" } else { "0" };
+    tampered.replace_range(at..=at, flipped);
+    match transport.send(put(&tampered)).await {
+        Ok(response) => assert!(response.status().is_client_error(), "{}", response.status()),
+        Err(error) => assert!(error.is_retryable(), "{error}"),
+    }
+    let aborted_key = created
+        .physical_address
+        .strip_prefix(&format!("s3://{BUCKET}/"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        s3.count_parts(&aborted_key, &created.upload_id)
+            .await
+            .unwrap(),
+        1
+    );
+    client
+        .abort_presign_multipart_upload(
+            DEFAULT_REPOSITORY,
+            "main",
+            &created.upload_id,
+            "it/aborted.bin",
+            &AbortPresignMultipartUpload::new(created.physical_address.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s3.count_parts(&aborted_key, &created.upload_id)
+            .await
+            .unwrap_or(0),
+        0
+    );
+    // A part of an aborted upload is refused (the server may answer before reading the body
+    // and close the connection, which the client sees as a broken pipe).
+    match transport.send(put(&urls[1])).await {
+        Ok(late) => assert!(
+            !late.status().is_success(),
+            "accepted a part of an aborted upload"
+        ),
+        Err(error) => assert!(error.is_retryable(), "{error}"),
+    }
+
+    assert_eq!(
+        open_uploads_on(&s3_server.root),
+        Vec::<String>::new(),
+        "no multipart upload is left on S3"
+    );
+    assert_eq!(running.emulator().open_uploads(), 0);
+    running.shutdown().await;
+}
+
+/// Fails every read.
+struct FailingReader;
+
+impl tokio::io::AsyncRead for FailingReader {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Err(std::io::Error::other("disk on fire")))
+    }
+}
