@@ -14,6 +14,8 @@
 //! Features: `hyper` (default) turns on the hyper + rustls transport; `fake` the in-memory
 //! fake transport for tests.
 
+#![forbid(unsafe_code)]
+
 pub use lakefs_experimental as experimental;
 pub use lakefs_models as models;
 pub use lakefs_multipart as multipart;

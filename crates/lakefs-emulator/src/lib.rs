@@ -25,6 +25,8 @@
 //! # }).unwrap();
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod api;
 #[cfg(feature = "s3")]
 mod s3;

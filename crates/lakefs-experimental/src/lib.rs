@@ -31,6 +31,8 @@
 //! # }).unwrap();
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod client;
 mod credentials;
 mod error;

@@ -28,6 +28,8 @@
 //! assert!(json.get("content_type").is_none()); // omitted when unset
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod auth;
 mod error;
 mod multipart;

@@ -36,6 +36,8 @@
 //! # }).unwrap();
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod config;
 mod error;
 mod etag;

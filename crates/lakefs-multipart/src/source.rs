@@ -150,14 +150,17 @@ pub(crate) enum PartReader {
 
 impl PartReader {
     /// Reads part `part_number` covering `range`; `is_last` is whether it is the plan's last
-    /// part. `Ok(None)` means an unknown-length source ended before this part.
+    /// part. `Ok(None)` means an unknown-length source ended before this part. `buffer` is a
+    /// finished part's buffer to fill again, so that reading sources allocate only up to
+    /// `concurrency` buffers for a whole upload.
     pub(crate) async fn read(
         mut self,
         part_number: u32,
         range: Range<u64>,
         is_last: bool,
+        buffer: Option<BytesMut>,
     ) -> (Self, Result<Option<Bytes>, UploadFailure>) {
-        let result = self.read_inner(part_number, range, is_last).await;
+        let result = self.read_inner(part_number, range, is_last, buffer).await;
         (self, result)
     }
 
@@ -166,6 +169,7 @@ impl PartReader {
         part_number: u32,
         range: Range<u64>,
         is_last: bool,
+        buffer: Option<BytesMut>,
     ) -> Result<Option<Bytes>, UploadFailure> {
         let io_error = |source| UploadFailure::Source {
             part_number,
@@ -179,7 +183,7 @@ impl PartReader {
             Self::File(file) => {
                 let file = Arc::clone(file);
                 let offset = range.start;
-                let read = tokio::task::spawn_blocking(move || read_at(&file, offset, len))
+                let read = tokio::task::spawn_blocking(move || read_at(&file, offset, len, buffer))
                     .await
                     .map_err(|e| io_error(std::io::Error::other(e)))?;
                 read.map(Some).map_err(|source| {
@@ -200,7 +204,14 @@ impl PartReader {
                 if *ended {
                     return Ok(None);
                 }
-                let mut buffer = BytesMut::with_capacity(len);
+                let mut buffer = match buffer {
+                    Some(mut reused) => {
+                        reused.clear();
+                        reused.reserve(len);
+                        reused
+                    }
+                    None => BytesMut::with_capacity(len),
+                };
                 while buffer.len() < len {
                     // `read_buf` may read past `len` into spare capacity: bound it.
                     let mut limited = (&mut *reader).take((len - buffer.len()) as u64);
@@ -243,18 +254,36 @@ impl PartReader {
     }
 }
 
+/// A buffer of exactly `len` bytes, reusing `buffer` (whose old contents are overwritten).
+fn sized(buffer: Option<BytesMut>, len: usize) -> BytesMut {
+    let mut buffer = buffer.unwrap_or_default();
+    // A reused buffer of the same length needs no zeroing: the read overwrites it all.
+    buffer.resize(len, 0);
+    buffer
+}
+
 #[cfg(unix)]
-fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Bytes> {
+fn read_at(
+    file: &std::fs::File,
+    offset: u64,
+    len: usize,
+    buffer: Option<BytesMut>,
+) -> std::io::Result<Bytes> {
     use std::os::unix::fs::FileExt;
-    let mut buffer = vec![0u8; len];
+    let mut buffer = sized(buffer, len);
     file.read_exact_at(&mut buffer, offset)?;
-    Ok(Bytes::from(buffer))
+    Ok(buffer.freeze())
 }
 
 #[cfg(windows)]
-fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Bytes> {
+fn read_at(
+    file: &std::fs::File,
+    offset: u64,
+    len: usize,
+    buffer: Option<BytesMut>,
+) -> std::io::Result<Bytes> {
     use std::os::windows::fs::FileExt;
-    let mut buffer = vec![0u8; len];
+    let mut buffer = sized(buffer, len);
     let mut done = 0;
     while done < len {
         match file.seek_read(&mut buffer[done..], offset + done as u64)? {
@@ -262,5 +291,5 @@ fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Byt
             n => done += n,
         }
     }
-    Ok(Bytes::from(buffer))
+    Ok(buffer.freeze())
 }

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use http::{Method, Request, Uri};
 use lakefs_experimental::models::{
@@ -191,6 +191,9 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         let mut source_ended = false;
         let mut done: Vec<UploadPart> = Vec::with_capacity(urls.len());
         let mut bytes_done = 0u64;
+        // Buffers of finished parts, filled again by the next reads: a reading source
+        // allocates at most `concurrency` part buffers for the whole upload.
+        let mut spare: Vec<BytesMut> = Vec::with_capacity(concurrency);
 
         loop {
             // A slot is free: start reading the next part. The read holds the slot, so part
@@ -204,9 +207,10 @@ impl<T: HttpTransport + 'static> Uploader<T> {
                     let range = plan.range(next_part);
                     let is_last = next_part == plan.part_count();
                     let part_number = next_part;
+                    let buffer = spare.pop();
                     reading = Some(Box::pin(async move {
                         let (part_reader, bytes) =
-                            part_reader.read(part_number, range, is_last).await;
+                            part_reader.read(part_number, range, is_last, buffer).await;
                         (part_reader, part_number, bytes)
                     }));
                 }
@@ -217,8 +221,14 @@ impl<T: HttpTransport + 'static> Uploader<T> {
             tokio::select! {
                 biased;
                 Some(result) = in_flight.next(), if !in_flight.is_empty() => {
-                    let (part, size): (UploadPart, u64) = result?;
+                    let (part, bytes): (UploadPart, Bytes) = result?;
+                    let size = bytes.len() as u64;
                     bytes_done += size;
+                    // Unique once the transport is done with it (never for a slice of a
+                    // `Bytes` source, which shares its buffer).
+                    if let Ok(buffer) = bytes.try_into_mut() {
+                        spare.push(buffer);
+                    }
                     self.config.emit(ProgressEvent::PartFinished {
                         part_number: part.part_number,
                         size,
@@ -244,13 +254,13 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         Ok(done)
     }
 
-    /// PUTs one part until it is stored or fails for good; its ETag and size.
+    /// PUTs one part until it is stored or fails for good; its ETag, and its bytes back.
     async fn put_part(
         &self,
         part_number: u32,
         url: Uri,
         bytes: Bytes,
-    ) -> Result<(UploadPart, u64), UploadFailure> {
+    ) -> Result<(UploadPart, Bytes), UploadFailure> {
         let size = bytes.len() as u64;
         self.config
             .emit(ProgressEvent::PartStarted { part_number, size });
@@ -277,7 +287,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
                                 etag,
                             }
                         }
-                        _ => return Ok((UploadPart::new(part_number, etag), size)),
+                        _ => return Ok((UploadPart::new(part_number, etag), bytes)),
                     }
                 }
                 Err(failure) => failure,

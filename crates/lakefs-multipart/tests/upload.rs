@@ -794,3 +794,29 @@ async fn bad_configuration_is_refused_before_any_request() {
         .to_string()
         .contains("5 GiB"));
 }
+
+#[tokio::test]
+async fn parts_of_a_bytes_source_are_slices_of_it_not_copies() {
+    let s = setup();
+    let source = data(3 * 5 * MIB + 9, 12);
+    let range = source.as_ptr() as usize..source.as_ptr() as usize + source.len();
+    let uploader = Uploader::new(s.client.clone(), config().build().unwrap());
+    uploader
+        .upload(
+            REPO,
+            "main",
+            "zero-copy",
+            UploadSource::bytes(source.clone()),
+        )
+        .await
+        .unwrap();
+    let puts = storage_puts(&s.transport);
+    assert_eq!(puts.len(), 4);
+    for put in puts {
+        let start = put.body.as_ptr() as usize;
+        assert!(
+            range.contains(&start) && start + put.body.len() <= range.end,
+            "a part was copied"
+        );
+    }
+}

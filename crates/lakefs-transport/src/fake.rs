@@ -192,6 +192,10 @@ pub struct Latency {
     /// Bandwidth of one request's connection in bytes per second: the request body takes
     /// `len / bytes_per_second` more. `None` means unlimited.
     pub bytes_per_second: Option<u64>,
+    /// Bandwidth of the link all requests share, in bytes per second: bodies queue for it in
+    /// arrival order, so `n` concurrent requests get `min(n × bytes_per_second, link)`.
+    /// `None` means unlimited.
+    pub link_bytes_per_second: Option<u64>,
     /// Seed for the jitter.
     pub seed: u64,
 }
@@ -215,6 +219,12 @@ impl Latency {
     /// Caps each request's upload bandwidth.
     pub fn with_bandwidth(mut self, bytes_per_second: u64) -> Self {
         self.bytes_per_second = Some(bytes_per_second.max(1));
+        self
+    }
+
+    /// Caps the bandwidth all requests share.
+    pub fn with_link_bandwidth(mut self, bytes_per_second: u64) -> Self {
+        self.link_bytes_per_second = Some(bytes_per_second.max(1));
         self
     }
 }
@@ -438,13 +448,20 @@ impl Drop for InFlight {
     }
 }
 
+struct LatencyState {
+    latency: Latency,
+    rng: fastrand::Rng,
+    /// When the shared link has sent every body queued so far.
+    link_free_at: Option<tokio::time::Instant>,
+}
+
 #[derive(Default)]
 struct Inner {
     routes: Mutex<Vec<Route>>,
     recorded: Mutex<Vec<RecordedRequest>>,
     record: Mutex<Option<bool>>,
     faults: Mutex<Option<FaultState>>,
-    latency: Mutex<Option<(Latency, fastrand::Rng)>>,
+    latency: Mutex<Option<LatencyState>>,
 }
 
 /// An in-memory [`HttpTransport`]. Cheap to clone: clones share routes and recordings.
@@ -532,7 +549,11 @@ impl FakeTransport {
     /// Delays every request from now on.
     pub fn set_latency(&self, latency: Latency) {
         let rng = fastrand::Rng::with_seed(latency.seed);
-        *lock(&self.inner.latency) = Some((latency, rng));
+        *lock(&self.inner.latency) = Some(LatencyState {
+            latency,
+            rng,
+            link_free_at: None,
+        });
     }
 
     /// Turns request recording on (the default) or off (for long benchmarks).
@@ -552,8 +573,13 @@ impl FakeTransport {
     }
 
     fn delay_for(&self, request: &Request<Bytes>) -> Duration {
-        let mut latency = lock(&self.inner.latency);
-        let Some((latency, rng)) = latency.as_mut() else {
+        let mut state = lock(&self.inner.latency);
+        let Some(LatencyState {
+            latency,
+            rng,
+            link_free_at,
+        }) = state.as_mut()
+        else {
             return Duration::ZERO;
         };
         let jitter = if latency.jitter.is_zero() {
@@ -561,10 +587,18 @@ impl FakeTransport {
         } else {
             latency.jitter.mul_f64(rng.f64())
         };
-        let transfer = latency.bytes_per_second.map_or(Duration::ZERO, |bps| {
-            Duration::from_secs_f64(request.body().len() as f64 / bps as f64)
+        let len = request.body().len() as f64;
+        let own = latency.bytes_per_second.map_or(Duration::ZERO, |bps| {
+            Duration::from_secs_f64(len / bps as f64)
         });
-        latency.base + jitter + transfer
+        let shared = latency.link_bytes_per_second.map_or(Duration::ZERO, |bps| {
+            let now = tokio::time::Instant::now();
+            let start = link_free_at.map_or(now, |free| free.max(now));
+            let done = start + Duration::from_secs_f64(len / bps as f64);
+            *link_free_at = Some(done);
+            done - now
+        });
+        latency.base + jitter + own.max(shared)
     }
 
     /// Picks the responder for `request`: a handler to call or a queued reply. With `consume`

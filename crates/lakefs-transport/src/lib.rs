@@ -37,6 +37,8 @@
 //! }
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

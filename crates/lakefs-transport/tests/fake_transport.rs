@@ -207,6 +207,24 @@ async fn latency_and_bandwidth_delay_requests_and_count_in_flight() {
     assert_eq!(route.in_flight(), 0);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_shared_link_caps_concurrent_requests() {
+    let transport = FakeTransport::new();
+    transport.fallback(|_, _| Ok(fake::response(StatusCode::OK, "")));
+    transport.set_latency(
+        Latency::fixed(Duration::from_millis(50))
+            .with_bandwidth(1000)
+            .with_link_bandwidth(1000),
+    );
+    let started = tokio::time::Instant::now();
+    let sends = (0..4).map(|_| transport.send(put("http://h/p", &[0u8; 500])));
+    for result in futures_join_all(sends).await {
+        result.unwrap();
+    }
+    // Four 500-byte bodies through a 1000 B/s link: the last is through after 2 s.
+    assert_eq!(started.elapsed(), Duration::from_millis(2050));
+}
+
 #[tokio::test]
 async fn dropped_request_leaves_no_one_in_flight() {
     let transport = FakeTransport::new();

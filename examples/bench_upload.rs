@@ -1,0 +1,273 @@
+//! Upload benchmarks, printed as tables. Run in release:
+//!
+//! ```sh
+//! cargo run --release --example bench_upload                 # everything
+//! cargo run --release --example bench_upload -- --only http   # fake | scale | http | memory | latency
+//! cargo run --release --example bench_upload -- --runs 7
+//! ```
+//!
+//! * `fake`: the engine over the fake transport from a `Bytes` source (no copy anywhere):
+//!   GiB/s and engine time per part.
+//! * `scale`: engine time per part at 100, 1,000 and 10,000 parts.
+//! * `http`: loopback HTTP to a minimal sink, part size 5/8/16/64 MiB × concurrency 1/2/4/8,
+//!   the engine and a bare hyper PUT loop of the same parts interleaved, median and spread.
+//! * `memory`: a 2 GiB file at concurrency 4 × 8 MiB parts over loopback HTTP; peak RSS
+//!   against 1.25 × concurrency × part size + 32 MiB.
+//! * `latency`: the fake with 50 ms per request, 10 MiB/s per connection and a 100 MiB/s
+//!   link, in simulated time; throughput against concurrency 1 … 32 beside
+//!   min(n × 10 MiB/s, 100 MiB/s).
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use lakefs::multipart::UploadSource;
+use lakefs::transport::fake::Latency;
+use support::*;
+
+type Error = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), Error> {
+    let mut only: Option<String> = None;
+    let mut runs = 5usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--only" => only = Some(args.next().ok_or("--only needs a section")?),
+            "--runs" => runs = args.next().ok_or("--runs needs a number")?.parse()?,
+            other => return Err(format!("unknown argument {other:?}").into()),
+        }
+    }
+    let runs = runs.max(5);
+    let wants = |section: &str| only.as_deref().is_none_or(|o| o == section);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    println!(
+        "machine: {} cores, {:.1} GiB memory; {runs} runs per figure",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        total_memory_gib()
+    );
+    if wants("fake") {
+        rt.block_on(fake_throughput(runs));
+    }
+    if wants("scale") {
+        rt.block_on(scale(runs));
+    }
+    if wants("http") {
+        rt.block_on(http_grid(runs));
+    }
+    if wants("memory") {
+        rt.block_on(memory())?;
+    }
+    if wants("latency") {
+        latency_simulation()?;
+    }
+    Ok(())
+}
+
+async fn fake_throughput(runs: usize) {
+    println!("\n## Engine over the fake transport, 1 GiB from Bytes, 8 MiB parts, concurrency 8");
+    let source = sparse_bytes(1024 * MIB);
+    let uploader = uploader(client("http://lakefs.fake", fake_lakefs()), 8 * MIB, 8);
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        times.push(timed_upload(&uploader, UploadSource::bytes(source.clone())).await);
+    }
+    let (median, low, high) = summary(source.len() as u64, &times);
+    let per_part = median_duration(&times) / 128;
+    println!("| GiB/s (median) | spread (min–max) | engine time per part |");
+    println!("|---:|---:|---:|");
+    println!(
+        "| {:.1} | {:.1} – {:.1} | {:.1} µs |",
+        median * 1e6 / (1u64 << 30) as f64,
+        low * 1e6 / (1u64 << 30) as f64,
+        high * 1e6 / (1u64 << 30) as f64,
+        per_part.as_secs_f64() * 1e6
+    );
+}
+
+async fn scale(runs: usize) {
+    println!("\n## Engine time per part over the fake transport (5 MiB parts, concurrency 8)");
+    let source = sparse_bytes(10_000 * 5 * MIB);
+    let uploader = uploader(client("http://lakefs.fake", fake_lakefs()), 5 * MIB, 8);
+    println!("| parts | time per part (median) | spread (min–max) |");
+    println!("|---:|---:|---:|");
+    for parts in [100u32, 1_000, 10_000] {
+        let slice = source.slice(..(u64::from(parts) * 5 * MIB) as usize);
+        let mut per_part = Vec::new();
+        for _ in 0..runs {
+            per_part
+                .push(timed_upload(&uploader, UploadSource::bytes(slice.clone())).await / parts);
+        }
+        per_part.sort();
+        println!(
+            "| {parts} | {:.1} µs | {:.1} – {:.1} µs |",
+            median_duration(&per_part).as_secs_f64() * 1e6,
+            per_part[0].as_secs_f64() * 1e6,
+            per_part[per_part.len() - 1].as_secs_f64() * 1e6
+        );
+    }
+}
+
+async fn http_grid(runs: usize) {
+    println!("\n## Loopback HTTP: engine vs bare hyper PUT loop, 512 MiB per run, interleaved");
+    let addr = start_sink().await;
+    let source = Bytes::from(vec![0x5au8; (512 * MIB) as usize]);
+    let raw = RawPutLoop::new();
+    println!("| part | conc. | engine MB/s (median, min–max) | raw MB/s (median, min–max) | engine / raw |");
+    println!("|---:|---:|---:|---:|---:|");
+    let mut ratios = Vec::new();
+    for part_mib in [5u64, 8, 16, 64] {
+        for concurrency in [1usize, 2, 4, 8] {
+            let uploader = uploader(sink_client(addr), part_mib * MIB, concurrency);
+            // Warm both connection pools.
+            timed_upload(
+                &uploader,
+                UploadSource::bytes(source.slice(..(part_mib * MIB) as usize)),
+            )
+            .await;
+            raw.run(
+                addr,
+                &source.slice(..(part_mib * MIB) as usize),
+                part_mib * MIB,
+                concurrency,
+            )
+            .await;
+            let (mut engine, mut baseline) = (Vec::new(), Vec::new());
+            for _ in 0..runs {
+                engine.push(timed_upload(&uploader, UploadSource::bytes(source.clone())).await);
+                baseline.push(raw.run(addr, &source, part_mib * MIB, concurrency).await);
+            }
+            let (e, e_lo, e_hi) = summary(source.len() as u64, &engine);
+            let (r, r_lo, r_hi) = summary(source.len() as u64, &baseline);
+            ratios.push(e / r);
+            println!(
+                "| {part_mib} MiB | {concurrency} | {e:.0} ({e_lo:.0}–{e_hi:.0}) | {r:.0} ({r_lo:.0}–{r_hi:.0}) | {:.2} |",
+                e / r
+            );
+        }
+    }
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "engine / raw over the grid: median {:.2}, min {:.2} (target ≥ 0.95)",
+        ratios[ratios.len() / 2],
+        ratios[0]
+    );
+}
+
+async fn memory() -> Result<(), Error> {
+    println!("\n## Memory: 2 GiB file, concurrency 4 × 8 MiB parts, loopback HTTP");
+    let path = std::env::temp_dir().join(format!("lakefs-bench-2GiB-{}", std::process::id()));
+    {
+        use std::io::Write;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        let chunk = vec![0xa5u8; (8 * MIB) as usize];
+        for _ in 0..256 {
+            file.write_all(&chunk)?;
+        }
+        file.flush()?;
+    }
+    let addr = start_sink().await;
+    let uploader = uploader(sink_client(addr), 8 * MIB, 4);
+    // Warm up the runtime and pools on a small upload, then reset the peak.
+    timed_upload(
+        &uploader,
+        UploadSource::bytes(Bytes::from(vec![0u8; (8 * MIB) as usize])),
+    )
+    .await;
+    let before = rss_kib("VmRSS");
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let elapsed = timed_upload(&uploader, UploadSource::file(&path)).await;
+    let peak = rss_kib("VmHWM");
+    std::fs::remove_file(&path)?;
+    let bound = 1.25 * 4.0 * 8.0 + 32.0;
+    println!("| RSS before | peak RSS during the upload | bound | throughput |");
+    println!("|---:|---:|---:|---:|");
+    println!(
+        "| {:.1} MiB | {:.1} MiB{} | {bound:.0} MiB | {:.0} MB/s |",
+        before as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        if reset {
+            ""
+        } else {
+            " (peak since start: clear_refs unavailable)"
+        },
+        (2048 * MIB) as f64 / 1e6 / elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn latency_simulation() -> Result<(), Error> {
+    println!("\n## Latency simulation (simulated time): 50 ms per request, 10 MiB/s per connection, 100 MiB/s link");
+    println!("256 MiB in 8 MiB parts per run; the model is min(n × 10, 100) MiB/s");
+    // Paused time: the clock jumps whenever every task waits, so the figures are the
+    // schedule the engine keeps, not this machine's speed.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()?;
+    let (per_connection, link) = (10 * MIB, 100 * MIB);
+    let source = Bytes::from(vec![0u8; (256 * MIB) as usize]);
+    println!("| concurrency | MiB/s | model MiB/s | measured / model |");
+    println!("|---:|---:|---:|---:|");
+    for concurrency in [1usize, 2, 4, 8, 12, 16, 24, 32] {
+        let transport = fake_lakefs();
+        transport.set_latency(
+            Latency::fixed(Duration::from_millis(50))
+                .with_bandwidth(per_connection)
+                .with_link_bandwidth(link),
+        );
+        let uploader = uploader(
+            client("http://lakefs.fake", transport),
+            8 * MIB,
+            concurrency,
+        );
+        let elapsed = rt.block_on(async {
+            let started = tokio::time::Instant::now();
+            uploader
+                .upload("bench", "main", "sim", UploadSource::bytes(source.clone()))
+                .await
+                .map(|_| started.elapsed())
+        })?;
+        let measured = 256.0 / elapsed.as_secs_f64();
+        let model = (concurrency as f64 * 10.0).min(100.0);
+        println!(
+            "| {concurrency} | {measured:.1} | {model:.0} | {:.2} |",
+            measured / model
+        );
+    }
+    Ok(())
+}
+
+fn median_duration(times: &[Duration]) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+/// A field of /proc/self/status in KiB (0 where there is none).
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+                rest.trim().trim_end_matches("kB").trim().parse().ok()
+            })
+        })
+        .unwrap_or(0)
+}
+
+fn total_memory_gib() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(0.0, |kib| kib / 1024.0 / 1024.0)
+}
