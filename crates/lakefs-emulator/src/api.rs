@@ -528,6 +528,30 @@ impl Emulator {
         }
     }
 
+    /// Validates a complete or abort request: its JSON body, and the address that body
+    /// carries against the upload.
+    fn begin_upload_call<B: serde::de::DeserializeOwned>(
+        &self,
+        target: (&str, &str, &str),
+        query: &Query,
+        request: &Request<Bytes>,
+        address: impl Fn(&B) -> &str,
+    ) -> Result<(String, B), Failure> {
+        let (repository, branch, upload_id) = target;
+        let path = query.required("path")?;
+        let parsed: B = body(request)?;
+        let state = self.lock();
+        Self::check_upload(
+            &state,
+            repository,
+            branch,
+            upload_id,
+            path,
+            address(&parsed),
+        )?;
+        Ok((path.to_owned(), parsed))
+    }
+
     /// Validates a complete request: the body, the address and the upload.
     fn begin_complete(
         &self,
@@ -537,21 +561,16 @@ impl Emulator {
         query: &Query,
         request: &Request<Bytes>,
     ) -> Result<(String, CompletePresignMultipartUpload), Failure> {
-        let path = query.required("path")?;
-        let complete: CompletePresignMultipartUpload = body(request)?;
-        let state = self.lock();
-        Self::check_upload(
-            &state,
-            repository,
-            branch,
-            upload_id,
-            path,
-            &complete.physical_address,
+        let (path, complete) = self.begin_upload_call(
+            (repository, branch, upload_id),
+            query,
+            request,
+            |c: &CompletePresignMultipartUpload| &c.physical_address,
         )?;
         if complete.parts.is_empty() {
             return Err(fail(StatusCode::BAD_REQUEST, "parts are required"));
         }
-        Ok((path.to_owned(), complete))
+        Ok((path, complete))
     }
 
     /// Ends an upload: it is gone, and its object is staged on the branch. Answers the stats,
@@ -651,16 +670,11 @@ impl Emulator {
         query: &Query,
         request: &Request<Bytes>,
     ) -> Result<String, Failure> {
-        let path = query.required("path")?;
-        let abort: AbortPresignMultipartUpload = body(request)?;
-        let state = self.lock();
-        Self::check_upload(
-            &state,
-            repository,
-            branch,
-            upload_id,
-            path,
-            &abort.physical_address,
+        let (_, abort) = self.begin_upload_call(
+            (repository, branch, upload_id),
+            query,
+            request,
+            |a: &AbortPresignMultipartUpload| &a.physical_address,
         )?;
         Ok(abort.physical_address)
     }
