@@ -295,7 +295,7 @@ impl Emulator {
     }
 
     /// As [`handle`](Self::handle), and also for an emulator that stores parts on a real S3
-    /// server ([`set_s3_storage`](Self::set_s3_storage), feature `s3`), whose create, complete
+    /// server (`Emulator::set_s3_storage`, feature `s3`), whose create, complete
     /// and abort call S3. [`serve`](crate::serve) uses it.
     pub async fn handle_async(&self, request: &Request<Bytes>) -> Response<Bytes> {
         let route = Route::parse(request);

@@ -17,6 +17,13 @@ use serde_json::json;
 
 const BASIC: &str = "Basic QUtJQUVYQU1QTEU6d0phbHJYVXRuRkVNSQ=="; // AKIAEXAMPLE:wJalrXUtnFEMI
 
+/// The request `operation` sends, answered with its success.
+async fn sent_by(operation: Operation) -> lakefs_transport::fake::RecordedRequest {
+    let transport = answering(operation, vec![Ok(success(operation))]);
+    invoke(&client(&transport), operation).await.unwrap();
+    only_request(&transport)
+}
+
 fn answering(operation: Operation, replies: Vec<fake::Reply>) -> FakeTransport {
     let transport = FakeTransport::new();
     transport.enqueue(operation.method(), "/{*path}", replies);
@@ -119,14 +126,7 @@ async fn complete_request_and_answer() {
 
 #[tokio::test]
 async fn abort_request() {
-    let transport = answering(
-        Operation::AbortPresignMultipartUpload,
-        vec![Ok(success(Operation::AbortPresignMultipartUpload))],
-    );
-    invoke(&client(&transport), Operation::AbortPresignMultipartUpload)
-        .await
-        .unwrap();
-    let request = only_request(&transport);
+    let request = sent_by(Operation::AbortPresignMultipartUpload).await;
     assert_eq!(request.method, Method::DELETE);
     assert_eq!(
         request.uri.path(),
@@ -141,14 +141,7 @@ async fn abort_request() {
 
 #[tokio::test]
 async fn create_user_external_principal_request() {
-    let transport = answering(
-        Operation::CreateUserExternalPrincipal,
-        vec![Ok(success(Operation::CreateUserExternalPrincipal))],
-    );
-    invoke(&client(&transport), Operation::CreateUserExternalPrincipal)
-        .await
-        .unwrap();
-    let request = only_request(&transport);
+    let request = sent_by(Operation::CreateUserExternalPrincipal).await;
     assert_eq!(request.method, Method::POST);
     assert_eq!(
         request.uri.path(),
@@ -179,14 +172,7 @@ async fn create_user_external_principal_request() {
 
 #[tokio::test]
 async fn delete_and_get_external_principal_requests() {
-    let transport = answering(
-        Operation::DeleteUserExternalPrincipal,
-        vec![Ok(success(Operation::DeleteUserExternalPrincipal))],
-    );
-    invoke(&client(&transport), Operation::DeleteUserExternalPrincipal)
-        .await
-        .unwrap();
-    let request = only_request(&transport);
+    let request = sent_by(Operation::DeleteUserExternalPrincipal).await;
     assert_eq!(request.method, Method::DELETE);
     assert_eq!(
         request.uri.path(),
@@ -223,14 +209,7 @@ async fn delete_and_get_external_principal_requests() {
 
 #[tokio::test]
 async fn list_request_with_and_without_paging() {
-    let transport = answering(
-        Operation::ListUserExternalPrincipals,
-        vec![Ok(success(Operation::ListUserExternalPrincipals))],
-    );
-    invoke(&client(&transport), Operation::ListUserExternalPrincipals)
-        .await
-        .unwrap();
-    let request = only_request(&transport);
+    let request = sent_by(Operation::ListUserExternalPrincipals).await;
     assert_eq!(
         request.uri.path(),
         "/api/v1/auth/users/alice/external/principals/ls"
@@ -313,14 +292,7 @@ async fn list_all_refuses_a_cursor_that_does_not_move() {
 
 #[tokio::test]
 async fn hard_reset_request() {
-    let transport = answering(
-        Operation::HardResetBranch,
-        vec![Ok(success(Operation::HardResetBranch))],
-    );
-    invoke(&client(&transport), Operation::HardResetBranch)
-        .await
-        .unwrap();
-    let request = only_request(&transport);
+    let request = sent_by(Operation::HardResetBranch).await;
     assert_eq!(request.method, Method::PUT);
     assert_eq!(
         request.uri.path(),

@@ -10,7 +10,7 @@
 //! * [`HyperTransport`] (feature `hyper`, on by default): a pooled hyper-util client with
 //!   rustls TLS (ring provider), connect and whole-request timeouts, certificates verified
 //!   against Mozilla's roots (feature `webpki-roots`, default) or the system's (`native-roots`).
-//! * [`fake::FakeTransport`] (feature `fake`): in memory, for tests — routes by method and path
+//! * `fake::FakeTransport` (feature `fake`): in memory, for tests — routes by method and path
 //!   pattern, records every request, and injects latency and faults from a seed.
 //!
 //! Errors are [`TransportError`]s, which say whether a retry may help and never print a URL's
