@@ -24,7 +24,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::{megabytes_per_second, progress_bar, Args, Error, Generated, Target};
+use common::{megabytes_per_second, progress_bar, sts_flags, Args, Error, Generated, Target};
 use lakefs::experimental::models::StsAuthRequest;
 use lakefs::experimental::ListExternalPrincipals;
 use lakefs::multipart::{UploadConfig, UploadSource, Uploader};
@@ -48,20 +48,15 @@ async fn main() -> Result<(), Error> {
     let reset_ref = args
         .take("reset-ref")
         .or_else(|| offline.then(|| format!("{branch}~1")));
-    let sts = match (
-        args.take("sts-code"),
-        args.take("sts-state"),
-        args.take("sts-redirect-uri"),
-    ) {
-        (Some(c), Some(s), Some(r)) => Some((c, s, r)),
-        (None, None, None) if offline => Some((
-            DEFAULT_STS_CODE.into(),
-            DEFAULT_STS_STATE.into(),
-            "http://localhost/callback".into(),
-        )),
-        (None, None, None) => None,
-        _ => return Err("--sts-code, --sts-state and --sts-redirect-uri go together".into()),
-    };
+    let sts = sts_flags(&mut args)?.or_else(|| {
+        offline.then(|| {
+            (
+                DEFAULT_STS_CODE.into(),
+                DEFAULT_STS_STATE.into(),
+                "http://localhost/callback".into(),
+            )
+        })
+    });
     let size_mib: u64 = args.take_parsed("size-mib")?.unwrap_or(256);
     args.finish()?;
     let client = &target.client;

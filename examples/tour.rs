@@ -15,8 +15,6 @@
 //! Operations a server does not support (501 on open-source lakeFS for external principals
 //! and STS, or on blockstores without presigned multipart) are reported, and the tour goes on.
 
-use std::collections::HashMap;
-
 use bytes::Bytes;
 use lakefs::experimental::models::{
     AbortPresignMultipartUpload, CompletePresignMultipartUpload, StsAuthRequest, UploadPart,
@@ -25,14 +23,14 @@ use lakefs::experimental::{Credentials, Error, ExperimentalClient, ListExternalP
 use lakefs::transport::fake::FakeTransport;
 use lakefs::transport::HttpTransport;
 use lakefs_emulator::{
-    Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE, DEFAULT_STS_STATE,
+    Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY,
+    DEFAULT_STS_CODE, DEFAULT_STS_STATE,
 };
 
-#[derive(Debug, Default)]
-struct Args {
-    endpoint: Option<String>,
-    access_key_id: Option<String>,
-    secret_access_key: Option<String>,
+mod common;
+
+/// What the tour works on.
+struct Tour {
     repo: String,
     branch: String,
     path: String,
@@ -42,77 +40,48 @@ struct Args {
     sts: Option<(String, String, String)>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut flags: HashMap<String, String> = HashMap::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let name = flag
-            .strip_prefix("--")
-            .ok_or_else(|| format!("unexpected argument {flag:?}"))?;
-        let value = args
-            .next()
-            .ok_or_else(|| format!("--{name} needs a value"))?;
-        flags.insert(name.to_owned(), value);
-    }
-    let mut take = |name: &str| flags.remove(name);
-    let sts = match (
-        take("sts-code"),
-        take("sts-state"),
-        take("sts-redirect-uri"),
-    ) {
-        (Some(code), Some(state), Some(uri)) => Some((code, state, uri)),
-        (None, None, None) => None,
-        _ => return Err("--sts-code, --sts-state and --sts-redirect-uri go together".into()),
-    };
-    let parsed = Args {
-        endpoint: take("endpoint").or_else(|| std::env::var("LAKECTL_SERVER_ENDPOINT_URL").ok()),
-        access_key_id: take("access-key-id")
-            .or_else(|| std::env::var("LAKECTL_CREDENTIALS_ACCESS_KEY_ID").ok()),
-        secret_access_key: take("secret-access-key")
-            .or_else(|| std::env::var("LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY").ok()),
-        repo: take("repo").unwrap_or_else(|| lakefs_emulator::DEFAULT_REPOSITORY.into()),
-        branch: take("branch").unwrap_or_else(|| "main".into()),
-        path: take("path").unwrap_or_else(|| "tour/hello.txt".into()),
-        user: take("user"),
-        principal: take("principal"),
-        reset_ref: take("reset-ref"),
-        sts,
-    };
-    if let Some(unknown) = flags.keys().next() {
-        return Err(format!("unknown flag --{unknown}"));
-    }
-    Ok(parsed)
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = parse_args()?;
-    match args.endpoint.clone() {
-        Some(endpoint) => {
-            let (Some(id), Some(secret)) =
-                (args.access_key_id.clone(), args.secret_access_key.clone())
-            else {
-                return Err("an endpoint needs --access-key-id and --secret-access-key (or the LAKECTL_CREDENTIALS_* variables)".into());
-            };
-            let client = ExperimentalClient::builder()
-                .endpoint(endpoint)
-                .credentials(Credentials::basic(id, secret))
-                .build()?;
-            println!("lakeFS at {}", client.base_url());
-            tour(&client, &args).await
-        }
-        None => {
-            args.user.get_or_insert_with(|| "alice".into());
-            args.principal
-                .get_or_insert_with(|| "arn:aws:sts::123456789012:assumed-role/etl/session".into());
-            args.reset_ref = Some(format!("{}~1", args.branch));
-            args.sts.get_or_insert_with(|| {
+    let mut args = common::Args::parse()?;
+    let remote = common::remote(&mut args)?;
+    let offline = remote.is_none();
+    let branch = args.take("branch").unwrap_or_else(|| DEFAULT_BRANCH.into());
+    let tour = Tour {
+        repo: args
+            .take("repo")
+            .unwrap_or_else(|| DEFAULT_REPOSITORY.into()),
+        path: args.take("path").unwrap_or_else(|| "tour/hello.txt".into()),
+        user: args
+            .take("user")
+            .or_else(|| offline.then(|| "alice".into())),
+        principal: args.take("principal").or_else(|| {
+            offline.then(|| "arn:aws:sts::123456789012:assumed-role/etl/session".into())
+        }),
+        reset_ref: args
+            .take("reset-ref")
+            .or_else(|| offline.then(|| format!("{branch}~1"))),
+        sts: common::sts_flags(&mut args)?.or_else(|| {
+            offline.then(|| {
                 (
                     DEFAULT_STS_CODE.into(),
                     DEFAULT_STS_STATE.into(),
                     "http://localhost/callback".into(),
                 )
-            });
+            })
+        }),
+        branch,
+    };
+    args.finish()?;
+    match remote {
+        Some((endpoint, credentials)) => {
+            let client = ExperimentalClient::builder()
+                .endpoint(endpoint)
+                .credentials(credentials)
+                .build()?;
+            println!("lakeFS at {}", client.base_url());
+            run(&client, &tour).await
+        }
+        None => {
             let emulator = Emulator::new();
             let transport = FakeTransport::new();
             transport.fallback(move |request, _| Ok(emulator.handle(request)));
@@ -127,7 +96,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "offline: the lakeFS emulator in this process ({})",
                 client.base_url()
             );
-            tour(&client, &args).await
+            run(&client, &tour).await
         }
     }
 }
@@ -139,9 +108,9 @@ fn report<T: std::fmt::Debug>(operation: &str, result: &Result<T, Error>) {
     }
 }
 
-async fn tour<T: HttpTransport>(
+async fn run<T: HttpTransport>(
     client: &ExperimentalClient<T>,
-    args: &Args,
+    args: &Tour,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let (repo, branch, path) = (&args.repo, &args.branch, &args.path);
 

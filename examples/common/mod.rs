@@ -78,25 +78,8 @@ impl Target {
     /// `--endpoint`, `--access-key-id`, `--secret-access-key`, or the lakectl variables; with
     /// none of them, an emulator on 127.0.0.1.
     pub async fn connect(args: &mut Args) -> Result<Self, Error> {
-        let endpoint = args
-            .take("endpoint")
-            .or_else(|| std::env::var(ENV_ENDPOINT).ok());
-        let key = args
-            .take("access-key-id")
-            .or_else(|| std::env::var(ENV_ACCESS_KEY_ID).ok());
-        let secret = args
-            .take("secret-access-key")
-            .or_else(|| std::env::var(ENV_SECRET_ACCESS_KEY).ok());
-        let (endpoint, credentials, emulator) = match endpoint {
-            Some(endpoint) => {
-                let (Some(key), Some(secret)) = (key, secret) else {
-                    return Err(format!(
-                        "an endpoint needs --access-key-id and --secret-access-key (or {ENV_ACCESS_KEY_ID} and {ENV_SECRET_ACCESS_KEY})"
-                    )
-                    .into());
-                };
-                (endpoint, Credentials::basic(key, secret), None)
-            }
+        let (endpoint, credentials, emulator) = match remote(args)? {
+            Some((endpoint, credentials)) => (endpoint, credentials, None),
             None => {
                 let running = serve(Emulator::new()).await?;
                 println!(
@@ -115,6 +98,43 @@ impl Target {
             .credentials(credentials)
             .build()?;
         Ok(Self { client, emulator })
+    }
+}
+
+/// A real lakeFS from `--endpoint`, `--access-key-id` and `--secret-access-key`, or the
+/// lakectl variables; `None` when no endpoint is given.
+pub fn remote(args: &mut Args) -> Result<Option<(String, Credentials)>, Error> {
+    let endpoint = args
+        .take("endpoint")
+        .or_else(|| std::env::var(ENV_ENDPOINT).ok());
+    let key = args
+        .take("access-key-id")
+        .or_else(|| std::env::var(ENV_ACCESS_KEY_ID).ok());
+    let secret = args
+        .take("secret-access-key")
+        .or_else(|| std::env::var(ENV_SECRET_ACCESS_KEY).ok());
+    let Some(endpoint) = endpoint else {
+        return Ok(None);
+    };
+    let (Some(key), Some(secret)) = (key, secret) else {
+        return Err(format!(
+            "an endpoint needs --access-key-id and --secret-access-key (or {ENV_ACCESS_KEY_ID} and {ENV_SECRET_ACCESS_KEY})"
+        )
+        .into());
+    };
+    Ok(Some((endpoint, Credentials::basic(key, secret))))
+}
+
+/// `--sts-code`, `--sts-state` and `--sts-redirect-uri`, all or none.
+pub fn sts_flags(args: &mut Args) -> Result<Option<(String, String, String)>, Error> {
+    match (
+        args.take("sts-code"),
+        args.take("sts-state"),
+        args.take("sts-redirect-uri"),
+    ) {
+        (Some(code), Some(state), Some(uri)) => Ok(Some((code, state, uri))),
+        (None, None, None) => Ok(None),
+        _ => Err("--sts-code, --sts-state and --sts-redirect-uri go together".into()),
     }
 }
 
