@@ -19,7 +19,9 @@ type Reader = Box<dyn AsyncRead + Send + Unpin>;
 ///   free, so memory stays at most `concurrency × part_size` whatever the file's size.
 /// * [`UploadSource::reader`]: an `AsyncRead` of known length, read part by part in order.
 /// * [`UploadSource::reader_with_max_size`]: an `AsyncRead` of unknown length; enough part
-///   URLs are asked for `max_size`, only the parts actually read are sent and completed.
+///   URLs are asked for `max_size`, only the parts actually read are sent and completed. The
+///   part size is planned for `max_size` too (it grows past 10,000 × the configured size), so
+///   declare a realistic maximum: it sets the memory bound.
 pub struct UploadSource(Kind);
 
 enum Kind {
