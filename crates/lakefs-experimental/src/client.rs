@@ -52,6 +52,7 @@ impl<T> Clone for ExperimentalClient<T> {
     }
 }
 
+#[derive(Clone)]
 struct Config {
     scheme: Scheme,
     authority: Authority,
@@ -143,6 +144,13 @@ impl<T: HttpTransport> ExperimentalClient<T> {
             ) else {
                 return Err(error);
             };
+            tracing::debug!(
+                operation = operation.id(),
+                attempt,
+                ?wait,
+                error = %error,
+                "retrying a lakeFS call"
+            );
             tokio::time::sleep(wait).await;
         }
     }
@@ -206,13 +214,8 @@ impl<T> ExperimentalClient<T> {
     #[must_use]
     pub fn with_credentials(&self, credentials: Credentials) -> Self {
         let config = Config {
-            scheme: self.config.scheme.clone(),
-            authority: self.config.authority.clone(),
-            base_path: self.config.base_path.clone(),
             credentials,
-            user_agent: self.config.user_agent.clone(),
-            retry: self.config.retry.clone(),
-            timeout: self.config.timeout,
+            ..Config::clone(&self.config)
         };
         Self {
             transport: Arc::clone(&self.transport),

@@ -303,6 +303,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
                     attempts: attempt,
                 });
             };
+            tracing::debug!(part_number, attempt, ?wait, cause = %failure, "retrying a part");
             self.config.emit(ProgressEvent::PartRetried {
                 part_number,
                 attempt,
@@ -384,6 +385,14 @@ impl<T: HttpTransport + 'static> Uploader<T> {
                 &AbortPresignMultipartUpload::new(created.physical_address.clone()),
             )
             .await;
+        match &result {
+            Ok(()) => tracing::debug!(upload_id = %created.upload_id, "aborted the upload"),
+            Err(error) => tracing::warn!(
+                upload_id = %created.upload_id,
+                %error,
+                "aborting the upload failed: its parts stay on the object store until a lifecycle rule removes them"
+            ),
+        }
         self.config.emit(ProgressEvent::Aborted {
             confirmed: result.is_ok(),
         });
