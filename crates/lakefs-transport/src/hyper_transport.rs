@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_LENGTH};
-use http::{Method, Request, Response};
+use http::{Method, Request, Response, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -260,16 +260,18 @@ impl HttpTransport for HyperTransport {
 
 impl HyperTransport {
     async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
-        let uri = RedactedUri::new(request.uri());
+        // Redacted only when an error needs it: no allocation on the success path.
+        let target = request.uri().clone();
+        let redacted = || RedactedUri::new(&target);
         if request.uri().host().is_none() {
             return Err(TransportError::InvalidRequest {
-                uri,
+                uri: redacted(),
                 reason: "the URI has no host",
             });
         }
         if self.settings.https_only && request.uri().scheme() != Some(&http::uri::Scheme::HTTPS) {
             return Err(TransportError::InvalidRequest {
-                uri,
+                uri: redacted(),
                 reason: "this transport is configured for HTTPS only",
             });
         }
@@ -284,21 +286,20 @@ impl HyperTransport {
         let request = Request::from_parts(parts, Full::new(body));
         let limit = self.settings.max_response_body;
         let exchange = async {
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(|e| classify_client_error(&uri, self.settings.connect_timeout, e))?;
+            let response =
+                self.client.request(request).await.map_err(|e| {
+                    classify_client_error(&target, self.settings.connect_timeout, e)
+                })?;
             let (parts, body) = response.into_parts();
             let collected = Limited::new(body, limit).collect().await.map_err(|e| {
                 if e.is::<LengthLimitError>() {
                     TransportError::BodyTooLarge {
-                        uri: uri.clone(),
+                        uri: redacted(),
                         limit,
                     }
                 } else {
                     TransportError::Body {
-                        uri: uri.clone(),
+                        uri: redacted(),
                         source: e,
                     }
                 }
@@ -310,7 +311,7 @@ impl HyperTransport {
                 .await
                 .unwrap_or_else(|_| {
                     Err(TransportError::Timeout {
-                        uri: uri.clone(),
+                        uri: redacted(),
                         phase: TimeoutPhase::Request,
                         after,
                     })
@@ -323,11 +324,11 @@ impl HyperTransport {
 /// Sorts a hyper-util client error into the transport's categories by walking its source
 /// chain (the TLS error hides inside an `io::Error` from tokio-rustls).
 fn classify_client_error(
-    uri: &RedactedUri,
+    uri: &Uri,
     connect_timeout: Option<Duration>,
     error: hyper_util::client::legacy::Error,
 ) -> TransportError {
-    let uri = uri.clone();
+    let uri = RedactedUri::new(uri);
     if source_chain(&error).any(is_tls_error) {
         return TransportError::Tls {
             uri,
