@@ -5,8 +5,8 @@ use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use lakefs_models::{
     AbortPresignMultipartUpload, AuthenticationToken, CompletePresignMultipartUpload,
-    ExternalPrincipal, ExternalPrincipalList, ObjectStats, Pagination, PathType,
-    PresignMultipartUpload, StsAuthRequest,
+    ExternalPrincipal, ExternalPrincipalList, ObjectStats, Pagination, PresignMultipartUpload,
+    StsAuthRequest,
 };
 use serde::Serialize;
 
@@ -424,12 +424,12 @@ impl Emulator {
         );
         json(
             StatusCode::CREATED,
-            &PresignMultipartUpload {
+            // Omitted, not empty, when no part was asked for.
+            &PresignMultipartUpload::new(
                 upload_id,
-                physical_address: new.physical_address,
-                // Omitted, not empty, when no part was asked for.
-                presigned_urls: (!urls.is_empty()).then_some(urls),
-            },
+                new.physical_address,
+                (!urls.is_empty()).then_some(urls),
+            ),
         )
     }
 
@@ -589,26 +589,19 @@ impl Emulator {
     ) -> Answer {
         let mut state = self.lock();
         let namespace = format!("s3://{}/{repository}/", state.bucket);
-        let stats = ObjectStats {
-            path: path.to_owned(),
-            path_type: PathType::Object,
-            physical_address: complete
-                .physical_address
-                .strip_prefix(&namespace)
-                .unwrap_or(&complete.physical_address)
-                .to_owned(),
-            physical_address_expiry: None,
-            checksum,
-            size_bytes: Some(i64::try_from(size).unwrap_or(i64::MAX)),
-            mtime: now(),
-            metadata: complete.user_metadata.clone(),
-            content_type: Some(
-                complete
-                    .content_type
-                    .clone()
-                    .unwrap_or_else(|| "application/octet-stream".into()),
-            ),
-        };
+        let relative = complete
+            .physical_address
+            .strip_prefix(&namespace)
+            .unwrap_or(&complete.physical_address);
+        let mut stats = ObjectStats::new(path, relative, checksum, now());
+        stats.size_bytes = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        stats.metadata = complete.user_metadata.clone();
+        stats.content_type = Some(
+            complete
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".into()),
+        );
         state.uploads.remove(upload_id);
         if let Some(target) = state
             .repositories
@@ -837,11 +830,7 @@ impl Emulator {
             .ok_or_else(|| fail(StatusCode::NOT_FOUND, "external principal not found"))?;
         Ok(json(
             StatusCode::OK,
-            &ExternalPrincipal {
-                id: principal.to_owned(),
-                user_id: user.clone(),
-                settings: None,
-            },
+            &ExternalPrincipal::new(principal, user.clone()),
         ))
     }
 
@@ -874,11 +863,7 @@ impl Emulator {
         let results: Vec<ExternalPrincipal> = matching
             .by_ref()
             .take(amount)
-            .map(|(id, owner)| ExternalPrincipal {
-                id: id.clone(),
-                user_id: owner.clone(),
-                settings: None,
-            })
+            .map(|(id, owner)| ExternalPrincipal::new(id.clone(), owner.clone()))
             .collect();
         let has_more = matching.next().is_some();
         let next_offset = if has_more {
@@ -888,15 +873,15 @@ impl Emulator {
         };
         Ok(json(
             StatusCode::OK,
-            &ExternalPrincipalList {
-                pagination: Pagination {
+            &ExternalPrincipalList::new(
+                Pagination::new(
                     has_more,
                     next_offset,
-                    results: i64::try_from(results.len()).unwrap_or(i64::MAX),
-                    max_per_page: 0,
-                },
+                    i64::try_from(results.len()).unwrap_or(i64::MAX),
+                    0,
+                ),
                 results,
-            },
+            ),
         ))
     }
 
@@ -930,10 +915,7 @@ impl Emulator {
         state.tokens.insert(token.clone(), (user, expires));
         Ok(json(
             StatusCode::OK,
-            &AuthenticationToken {
-                token,
-                token_expiration: Some(expires),
-            },
+            &AuthenticationToken::new(token, Some(expires)),
         ))
     }
 }

@@ -158,9 +158,8 @@ async fn hard_reset_semantics() {
 async fn external_principals_semantics() {
     let emulator = Emulator::new();
     let client = in_process(&emulator);
-    let body = ExternalPrincipalCreation {
-        settings: Some([("ignored".to_owned(), "yes".to_owned())].into()),
-    };
+    let body =
+        ExternalPrincipalCreation::new(Some([("ignored".to_owned(), "yes".to_owned())].into()));
     for i in 0..5 {
         client
             .create_user_external_principal(

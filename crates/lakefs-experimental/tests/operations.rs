@@ -194,11 +194,7 @@ async fn delete_and_get_external_principal_requests() {
         .unwrap();
     assert_eq!(
         principal,
-        ExternalPrincipal {
-            id: "arn:aws:sts::123:assumed-role/r".into(),
-            user_id: "alice".into(),
-            settings: None
-        }
+        ExternalPrincipal::new("arn:aws:sts::123:assumed-role/r", "alice")
     );
     let request = only_request(&transport);
     assert_eq!(

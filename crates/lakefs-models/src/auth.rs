@@ -6,6 +6,7 @@ use crate::redact::Secret;
 
 /// Request body of `stsLogin` (schema `StsAuthRequest`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StsAuthRequest {
     /// Authorization code from the identity provider.
     pub code: String,
@@ -55,6 +56,7 @@ impl fmt::Debug for StsAuthRequest {
 
 /// Answer of `stsLogin` (schema `AuthenticationToken`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuthenticationToken {
     /// A JWT to send as `Authorization: Bearer <token>`.
     pub token: String,
@@ -63,11 +65,66 @@ pub struct AuthenticationToken {
     pub token_expiration: Option<i64>,
 }
 
+impl AuthenticationToken {
+    /// A token, with its expiry in Unix seconds when known.
+    #[must_use]
+    pub fn new(token: impl Into<String>, token_expiration: Option<i64>) -> Self {
+        Self {
+            token: token.into(),
+            token_expiration,
+        }
+    }
+}
+
 impl fmt::Debug for AuthenticationToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthenticationToken")
             .field("token", &Secret)
             .field("token_expiration", &self.token_expiration)
             .finish()
+    }
+}
+
+/// Request body of `externalPrincipalLogin` (schema `ExternalLoginInformation`).
+///
+/// `identityRequest` is whatever the server's external authenticator expects; for AWS IAM it
+/// is a presigned `sts:GetCallerIdentity` request (method, URL and signed headers), which is a
+/// credential while it is valid. `Debug` therefore shows only its keys.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ExternalLoginInformation {
+    /// Requested lifetime of the token, in seconds (the server applies its own default and cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expiration_duration: Option<i64>,
+    /// The identity request, forwarded to the external authenticator.
+    #[serde(rename = "identityRequest")]
+    pub identity_request: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ExternalLoginInformation {
+    /// A login with this identity request and the server's default token lifetime.
+    #[must_use]
+    pub fn new(identity_request: serde_json::Map<String, serde_json::Value>) -> Self {
+        Self {
+            token_expiration_duration: None,
+            identity_request,
+        }
+    }
+
+    /// Asks for a token valid for `seconds`.
+    #[must_use]
+    pub fn with_token_expiration_duration(mut self, seconds: i64) -> Self {
+        self.token_expiration_duration = Some(seconds);
+        self
+    }
+}
+
+impl fmt::Debug for ExternalLoginInformation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys: Vec<&String> = self.identity_request.keys().collect();
+        f.debug_struct("ExternalLoginInformation")
+            .field("token_expiration_duration", &self.token_expiration_duration)
+            .field("identity_request_keys", &keys)
+            .finish_non_exhaustive()
     }
 }

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// The body of every lakeFS error answer (schema `Error`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Error {
     /// Short message explaining the error.
     pub message: String,

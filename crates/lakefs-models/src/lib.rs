@@ -1,4 +1,4 @@
-//! Serde types for the schemas reached by the nine lakeFS `ExperimentalApi` operations.
+//! Serde types for the schemas reached by the 18 lakeFS `ExperimentalApi` operations.
 //!
 //! One Rust type per schema of the official OpenAPI spec (`api/swagger.yml`, lakeFS v1.84.0),
 //! with the JSON names exactly as the spec spells them:
@@ -9,7 +9,11 @@
 //! * string maps are [`BTreeMap<String, String>`](std::collections::BTreeMap), so encoding is
 //!   deterministic;
 //! * every type ignores JSON fields it does not know, so a newer server never breaks decoding;
-//! * `path_type` is [`PathType`], which keeps values it does not know instead of failing.
+//! * `path_type` is [`PathType`] and a pull request's `status` is [`PullRequestStatus`]; both
+//!   keep values they do not know instead of failing;
+//! * every struct is `#[non_exhaustive]` and built with its `new` constructor (and `with_*`
+//!   methods for optional fields), so a field added by a later spec is not a breaking change;
+//!   fields stay public for reading and for setting optional values.
 //!
 //! Values that are secrets — presigned URL signatures, tokens, authorization codes — are
 //! redacted in `Debug` output.
@@ -35,17 +39,23 @@ mod error;
 mod multipart;
 mod object;
 mod principal;
+mod pull_request;
 mod redact;
 
-pub use auth::{AuthenticationToken, StsAuthRequest};
+pub use auth::{AuthenticationToken, ExternalLoginInformation, StsAuthRequest};
 pub use error::Error;
 pub use multipart::{
-    AbortPresignMultipartUpload, CompletePresignMultipartUpload, PresignMultipartUpload,
-    StagingLocation, UploadPart,
+    AbortPresignMultipartUpload, CompletePresignMultipartUpload, CopyPartSource,
+    PresignMultipartUpload, StagingLocation, UploadPart, UploadPartCopyFrom, UploadPartFrom,
+    UploadTo,
 };
-pub use object::{ObjectStats, ObjectUserMetadata, PathType};
+pub use object::{ObjectStats, ObjectUserMetadata, PathType, UpdateObjectUserMetadata};
 pub use principal::{
     ExternalPrincipal, ExternalPrincipalCreation, ExternalPrincipalList, ExternalPrincipalSettings,
     Pagination,
+};
+pub use pull_request::{
+    MergeResult, PullRequest, PullRequestBasic, PullRequestCreation, PullRequestCreationResponse,
+    PullRequestStatus, PullRequestsList,
 };
 pub use redact::redact_url;

@@ -9,6 +9,7 @@ use crate::redact::RedactedUrl;
 ///
 /// `Debug` redacts the query strings of the presigned URLs: they carry the signatures.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PresignMultipartUpload {
     /// Id of the storage multipart upload; goes into the `{uploadId}` path segment.
     pub upload_id: String,
@@ -18,6 +19,23 @@ pub struct PresignMultipartUpload {
     /// asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presigned_urls: Option<Vec<String>>,
+}
+
+impl PresignMultipartUpload {
+    /// An answer with the upload id, the physical address and, when parts were asked for, one
+    /// presigned URL per part.
+    #[must_use]
+    pub fn new(
+        upload_id: impl Into<String>,
+        physical_address: impl Into<String>,
+        presigned_urls: Option<Vec<String>>,
+    ) -> Self {
+        Self {
+            upload_id: upload_id.into(),
+            physical_address: physical_address.into(),
+            presigned_urls,
+        }
+    }
 }
 
 impl fmt::Debug for PresignMultipartUpload {
@@ -36,6 +54,7 @@ impl fmt::Debug for PresignMultipartUpload {
 
 /// One uploaded part, as listed when completing (schema `UploadPart`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadPart {
     /// 1-based part number.
     pub part_number: u32,
@@ -56,6 +75,7 @@ impl UploadPart {
 
 /// Request body of `completePresignMultipartUpload` (schema `CompletePresignMultipartUpload`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CompletePresignMultipartUpload {
     /// The `physical_address` that create returned.
     pub physical_address: String,
@@ -80,10 +100,25 @@ impl CompletePresignMultipartUpload {
             content_type: None,
         }
     }
+
+    /// Stores this user metadata on the object.
+    #[must_use]
+    pub fn with_user_metadata(mut self, user_metadata: ObjectUserMetadata) -> Self {
+        self.user_metadata = Some(user_metadata);
+        self
+    }
+
+    /// Records this media type for the object.
+    #[must_use]
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
 }
 
 /// Request body of `abortPresignMultipartUpload` (schema `AbortPresignMultipartUpload`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AbortPresignMultipartUpload {
     /// The `physical_address` that create returned.
     pub physical_address: String,
@@ -104,6 +139,7 @@ impl AbortPresignMultipartUpload {
 ///
 /// `Debug` redacts the query string of `presigned_url`.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StagingLocation {
     /// Storage address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,6 +153,22 @@ pub struct StagingLocation {
     pub presigned_url_expiry: Option<i64>,
 }
 
+impl StagingLocation {
+    /// A location with all fields given.
+    #[must_use]
+    pub fn new(
+        physical_address: Option<String>,
+        presigned_url: Option<String>,
+        presigned_url_expiry: Option<i64>,
+    ) -> Self {
+        Self {
+            physical_address,
+            presigned_url,
+            presigned_url_expiry,
+        }
+    }
+}
+
 impl fmt::Debug for StagingLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StagingLocation")
@@ -127,5 +179,113 @@ impl fmt::Debug for StagingLocation {
             )
             .field("presigned_url_expiry", &self.presigned_url_expiry)
             .finish()
+    }
+}
+
+/// Request body of `uploadPart` (schema `UploadPartFrom`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UploadPartFrom {
+    /// The `physical_address` that create returned, for the whole object.
+    pub physical_address: String,
+}
+
+impl UploadPartFrom {
+    /// A request for a part of the upload at `physical_address`.
+    #[must_use]
+    pub fn new(physical_address: impl Into<String>) -> Self {
+        Self {
+            physical_address: physical_address.into(),
+        }
+    }
+}
+
+/// Answer of `uploadPart` (schema `UploadTo`): a freshly signed URL for one part.
+///
+/// `Debug` redacts the URL's query string, which carries the signature.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UploadTo {
+    /// The presigned PUT URL of the part.
+    pub presigned_url: String,
+}
+
+impl UploadTo {
+    /// An answer holding `presigned_url`.
+    #[must_use]
+    pub fn new(presigned_url: impl Into<String>) -> Self {
+        Self {
+            presigned_url: presigned_url.into(),
+        }
+    }
+}
+
+impl fmt::Debug for UploadTo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UploadTo")
+            .field("presigned_url", &RedactedUrl(&self.presigned_url))
+            .finish()
+    }
+}
+
+/// The object a part is copied from (schema `CopyPartSource`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CopyPartSource {
+    /// Repository of the source object.
+    pub repository: String,
+    /// Ref (branch, tag, commit id or expression) to read the source object at.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Path of the source object.
+    pub path: String,
+    /// The byte range to copy, `bytes=first-last` (inclusive); the whole object when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
+}
+
+impl CopyPartSource {
+    /// The whole object `path` at `reference` in `repository`.
+    #[must_use]
+    pub fn new(
+        repository: impl Into<String>,
+        reference: impl Into<String>,
+        path: impl Into<String>,
+    ) -> Self {
+        Self {
+            repository: repository.into(),
+            reference: reference.into(),
+            path: path.into(),
+            range: None,
+        }
+    }
+
+    /// Copies only bytes `first..=last` of the source (S3's `bytes=first-last`).
+    #[must_use]
+    pub fn with_byte_range(mut self, first: u64, last: u64) -> Self {
+        self.range = Some(format!("bytes={first}-{last}"));
+        self
+    }
+}
+
+/// Request body of `uploadPartCopy` (schema `UploadPartCopyFrom`: `UploadPartFrom` and a copy
+/// source).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UploadPartCopyFrom {
+    /// The `physical_address` that create returned, for the whole object.
+    pub physical_address: String,
+    /// Where the part's bytes come from.
+    pub copy_source: CopyPartSource,
+}
+
+impl UploadPartCopyFrom {
+    /// A part of the upload at `physical_address`, copied from `copy_source`.
+    #[must_use]
+    pub fn new(physical_address: impl Into<String>, copy_source: CopyPartSource) -> Self {
+        Self {
+            physical_address: physical_address.into(),
+            copy_source,
+        }
     }
 }

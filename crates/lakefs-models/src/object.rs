@@ -68,6 +68,7 @@ impl<'de> Deserialize<'de> for PathType {
 /// `Debug` redacts the query string of `physical_address`, which is a presigned URL when the
 /// object was stat'ed with `presign=true`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ObjectStats {
     /// Object path in the branch.
     pub path: String,
@@ -92,6 +93,46 @@ pub struct ObjectStats {
     /// Media type of the object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+}
+
+impl ObjectStats {
+    /// Stats of an object with the spec's required fields; the optional ones start unset.
+    #[must_use]
+    pub fn new(
+        path: impl Into<String>,
+        physical_address: impl Into<String>,
+        checksum: impl Into<String>,
+        mtime: i64,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            path_type: PathType::Object,
+            physical_address: physical_address.into(),
+            physical_address_expiry: None,
+            checksum: checksum.into(),
+            size_bytes: None,
+            mtime,
+            metadata: None,
+            content_type: None,
+        }
+    }
+}
+
+/// Request body of `updateObjectUserMetadata` (schema `UpdateObjectUserMetadata`): the user
+/// metadata that replaces the object's whole user metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UpdateObjectUserMetadata {
+    /// The new user metadata (an empty map clears it).
+    pub set: ObjectUserMetadata,
+}
+
+impl UpdateObjectUserMetadata {
+    /// Replaces the object's user metadata with `set`.
+    #[must_use]
+    pub fn new(set: ObjectUserMetadata) -> Self {
+        Self { set }
+    }
 }
 
 impl fmt::Debug for ObjectStats {

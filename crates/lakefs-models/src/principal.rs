@@ -13,6 +13,7 @@ pub type ExternalPrincipalSettings = BTreeMap<String, String>;
 /// it as an object (and ignores this body altogether). It is therefore encoded as a JSON object;
 /// decoding accepts an object or an array of objects.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExternalPrincipalCreation {
     /// Authenticator-specific settings.
     #[serde(
@@ -23,8 +24,17 @@ pub struct ExternalPrincipalCreation {
     pub settings: Option<ExternalPrincipalSettings>,
 }
 
+impl ExternalPrincipalCreation {
+    /// A body with these settings.
+    #[must_use]
+    pub fn new(settings: Option<ExternalPrincipalSettings>) -> Self {
+        Self { settings }
+    }
+}
+
 /// An external principal attached to a lakeFS user (schema `ExternalPrincipal`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExternalPrincipal {
     /// Unique id of the external principal, e.g. `arn:aws:sts::123:assumed-role/role-name`.
     pub id: String,
@@ -40,8 +50,21 @@ pub struct ExternalPrincipal {
     pub settings: Option<ExternalPrincipalSettings>,
 }
 
+impl ExternalPrincipal {
+    /// The principal `id`, attached to `user_id`, without settings.
+    #[must_use]
+    pub fn new(id: impl Into<String>, user_id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            user_id: user_id.into(),
+            settings: None,
+        }
+    }
+}
+
 /// One page of external principals (schema `ExternalPrincipalList`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExternalPrincipalList {
     /// Paging information.
     pub pagination: Pagination,
@@ -49,8 +72,20 @@ pub struct ExternalPrincipalList {
     pub results: Vec<ExternalPrincipal>,
 }
 
+impl ExternalPrincipalList {
+    /// A page of `results`.
+    #[must_use]
+    pub fn new(pagination: Pagination, results: Vec<ExternalPrincipal>) -> Self {
+        Self {
+            pagination,
+            results,
+        }
+    }
+}
+
 /// Paging information of a list answer (schema `Pagination`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Pagination {
     /// Whether another page exists.
     pub has_more: bool,
@@ -60,6 +95,25 @@ pub struct Pagination {
     pub results: i64,
     /// The server's page size cap (lakeFS always answers 0 for external principals).
     pub max_per_page: i64,
+}
+
+impl Pagination {
+    /// Paging information: whether more follows, the cursor for the next page, the number of
+    /// items in this page and the server's page size cap.
+    #[must_use]
+    pub fn new(
+        has_more: bool,
+        next_offset: impl Into<String>,
+        results: i64,
+        max_per_page: i64,
+    ) -> Self {
+        Self {
+            has_more,
+            next_offset: next_offset.into(),
+            results,
+            max_per_page,
+        }
+    }
 }
 
 /// Decodes `settings` from `null`, an object, or an array of objects (merged in order; a later

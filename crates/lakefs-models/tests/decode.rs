@@ -92,13 +92,13 @@ fn presign_multipart_upload_full_and_minimal() {
 
 #[test]
 fn presigned_urls_are_redacted_in_debug() {
-    let upload = PresignMultipartUpload {
-        upload_id: "u".into(),
-        physical_address: "a".into(),
-        presigned_urls: Some(vec![
+    let upload = PresignMultipartUpload::new(
+        "u",
+        "a",
+        Some(vec![
             "https://s3.example/b/k?partNumber=1&X-Amz-Signature=deadbeef".into(),
         ]),
-    };
+    );
     let debug = format!("{upload:?}");
     assert!(!debug.contains("deadbeef"), "{debug}");
     assert!(
@@ -106,32 +106,25 @@ fn presigned_urls_are_redacted_in_debug() {
         "{debug}"
     );
 
-    let staging = StagingLocation {
-        presigned_url: Some("https://h/k?X-Amz-Signature=cafe".into()),
-        ..StagingLocation::default()
-    };
+    let staging = StagingLocation::new(None, Some("https://h/k?X-Amz-Signature=cafe".into()), None);
     assert!(!format!("{staging:?}").contains("cafe"));
 
-    let stats = ObjectStats {
-        path: "p".into(),
-        path_type: PathType::Object,
-        physical_address: "https://h/k?sig=feed".into(),
-        physical_address_expiry: Some(1),
-        checksum: "c".into(),
-        size_bytes: None,
-        mtime: 0,
-        metadata: None,
-        content_type: None,
-    };
+    let mut stats = ObjectStats::new("p", "https://h/k?sig=feed", "c", 0);
+    stats.physical_address_expiry = Some(1);
     assert!(!format!("{stats:?}").contains("feed"));
+
+    let part = UploadTo::new("https://s3.example/b/k?partNumber=7&X-Amz-Signature=f00d");
+    let debug = format!("{part:?}");
+    assert!(!debug.contains("f00d"), "{debug}");
+    assert!(
+        debug.contains("https://s3.example/b/k?<redacted>"),
+        "{debug}"
+    );
 }
 
 #[test]
 fn tokens_and_codes_are_redacted_in_debug() {
-    let token = AuthenticationToken {
-        token: "eyJhbGciOiJIUzI1NiJ9.secret".into(),
-        token_expiration: Some(5),
-    };
+    let token = AuthenticationToken::new("eyJhbGciOiJIUzI1NiJ9.secret", Some(5));
     let debug = format!("{token:?}");
     assert!(!debug.contains("eyJ"), "{debug}");
     assert!(debug.contains("token_expiration: Some(5)"));
@@ -253,5 +246,60 @@ fn request_bodies_omit_unset_optionals() {
     assert_eq!(
         serde_json::to_value(ExternalPrincipalCreation::default()).unwrap(),
         json!({})
+    );
+}
+
+#[test]
+fn identity_requests_are_redacted_in_debug() {
+    let request = json!({
+        "method": "POST",
+        "url": "https://sts.amazonaws.com/?Action=GetCallerIdentity&X-Amz-Signature=beefcafe",
+        "headers": {"X-Amz-Security-Token": "sessiontoken"},
+    });
+    let serde_json::Value::Object(request) = request else {
+        unreachable!()
+    };
+    let login = ExternalLoginInformation::new(request).with_token_expiration_duration(60);
+    let debug = format!("{login:?}");
+    assert!(
+        !debug.contains("beefcafe") && !debug.contains("sessiontoken"),
+        "{debug}"
+    );
+    assert!(
+        debug.contains("\"url\"") && debug.contains("Some(60)"),
+        "{debug}"
+    );
+    let json = serde_json::to_value(&login).unwrap();
+    assert_eq!(json["identityRequest"]["method"], "POST");
+    assert_eq!(json["token_expiration_duration"], 60);
+}
+
+#[test]
+fn pull_requests_decode_from_the_server_shape() {
+    let pr: PullRequest = serde_json::from_value(json!({
+        "id": "pr-1", "status": "merged", "title": "t", "description": "",
+        "creation_date": "2026-11-23T10:00:00Z", "author": "admin",
+        "source_branch": "feature", "destination_branch": "main",
+        "merged_commit_id": "c0ffee", "closed_date": "2026-11-23T11:00:00Z",
+        "a_future_field": 1,
+    }))
+    .unwrap();
+    assert_eq!(pr.status, PullRequestStatus::Merged);
+    assert_eq!(pr.merged_commit_id.as_deref(), Some("c0ffee"));
+    let odd: PullRequestStatus = serde_json::from_value(json!("draft")).unwrap();
+    assert_eq!(odd, PullRequestStatus::Other("draft".into()));
+    assert_eq!(odd.to_string(), "draft");
+
+    // The update body sends only what is set.
+    let update = PullRequestBasic::new().with_status(PullRequestStatus::Closed);
+    assert_eq!(
+        serde_json::to_value(&update).unwrap(),
+        json!({"status": "closed"})
+    );
+    // A copy source's `ref` keeps its JSON name; the range is S3's inclusive syntax.
+    let source = CopyPartSource::new("repo", "main", "a/b").with_byte_range(0, 5_242_879);
+    assert_eq!(
+        serde_json::to_value(&source).unwrap(),
+        json!({"repository": "repo", "ref": "main", "path": "a/b", "range": "bytes=0-5242879"})
     );
 }

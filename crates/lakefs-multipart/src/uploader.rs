@@ -352,12 +352,10 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         self.config.emit(ProgressEvent::Completing {
             parts: u32::try_from(parts.len()).unwrap_or(u32::MAX),
         });
-        let body = CompletePresignMultipartUpload {
-            physical_address: created.physical_address.clone(),
-            parts,
-            user_metadata: (!self.config.metadata.is_empty()).then(|| self.config.metadata.clone()),
-            content_type: self.config.content_type.clone(),
-        };
+        let mut body = CompletePresignMultipartUpload::new(&created.physical_address, parts);
+        body.user_metadata =
+            (!self.config.metadata.is_empty()).then(|| self.config.metadata.clone());
+        body.content_type = self.config.content_type.clone();
         // The client retries complete only when the server certainly did not act on it.
         self.client
             .complete_presign_multipart_upload(

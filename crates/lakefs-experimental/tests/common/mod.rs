@@ -91,9 +91,8 @@ pub async fn invoke(
                 .await
         }
         Operation::CreateUserExternalPrincipal => {
-            let body = ExternalPrincipalCreation {
-                settings: Some([("role".to_owned(), "r".to_owned())].into()),
-            };
+            let body =
+                ExternalPrincipalCreation::new(Some([("role".to_owned(), "r".to_owned())].into()));
             client
                 .create_user_external_principal(
                     "alice@example.com",
