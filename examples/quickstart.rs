@@ -25,8 +25,6 @@ mod common;
 use std::time::Instant;
 
 use common::{megabytes_per_second, progress_bar, sts_flags, Args, Error, Generated, Target};
-use lakefs::experimental::models::StsAuthRequest;
-use lakefs::experimental::ListExternalPrincipals;
 use lakefs::multipart::{UploadConfig, UploadSource, Uploader};
 use lakefs_emulator::{DEFAULT_BRANCH, DEFAULT_REPOSITORY, DEFAULT_STS_CODE, DEFAULT_STS_STATE};
 
@@ -67,14 +65,19 @@ async fn main() -> Result<(), Error> {
         (Some(user), Some(principal)) => {
             println!("\n1. External principals of {user}");
             match client
-                .create_user_external_principal(user, principal, None)
+                .create_user_external_principal()
+                .user_id(user)
+                .principal_id(principal)
+                .send()
                 .await
             {
                 Ok(()) => println!("   attached {principal}"),
                 Err(e) => println!("   attach failed: {e}"),
             }
             match client
-                .list_user_external_principals(user, &ListExternalPrincipals::new())
+                .list_user_external_principals()
+                .user_id(user)
+                .send()
                 .await
             {
                 Ok(list) => {
@@ -134,7 +137,11 @@ async fn main() -> Result<(), Error> {
         Some(reference) => {
             println!("\n3. Hard reset of {repo}/{branch} to {reference}");
             match client
-                .hard_reset_branch(&repo, &branch, reference, None)
+                .hard_reset_branch()
+                .repository(&repo)
+                .branch(&branch)
+                .reference(reference)
+                .send()
                 .await
             {
                 Ok(()) => println!("   done"),
@@ -151,7 +158,12 @@ async fn main() -> Result<(), Error> {
         Some((code, state, redirect_uri)) => {
             println!("\n4. STS login");
             match client
-                .sts_login(&StsAuthRequest::new(code, state, redirect_uri).with_ttl_seconds(900))
+                .sts_login()
+                .code(code)
+                .state(state)
+                .redirect_uri(redirect_uri)
+                .ttl_seconds(900)
+                .send()
                 .await
             {
                 Ok(token) => println!(

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | [`models`] | `lakefs-models` | serde types, one per schema of the OpenAPI spec |
 //! | [`transport`] | `lakefs-transport` | the `HttpTransport` trait, the hyper transport, the fake |
-//! | [`experimental`] | `lakefs-experimental` | the nine `ExperimentalApi` operations, auth, errors, retries |
+//! | [`experimental`] | `lakefs-experimental` | the 18 `ExperimentalApi` operations as request builders, auth, errors, retries |
 //! | [`multipart`] | `lakefs-multipart` | the concurrent presigned multipart upload engine |
 //!
 //! Features: `hyper` (default) turns on the hyper + rustls transport; `fake` the in-memory

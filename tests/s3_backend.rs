@@ -12,7 +12,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use lakefs::experimental::models::AbortPresignMultipartUpload;
 use lakefs::experimental::{Credentials, ExperimentalClient};
 use lakefs::multipart::{UploadConfig, UploadFailure, UploadSource, Uploader};
 use lakefs::transport::{HttpTransport, HyperTransport};
@@ -183,7 +182,12 @@ async fn uploads_through_presigned_s3_urls_and_aborts_leave_nothing_behind() {
 
     // 3. An upload aborted through the API after a part landed: S3 keeps nothing of it.
     let created = client
-        .create_presign_multipart_upload(DEFAULT_REPOSITORY, "main", "it/aborted.bin", Some(2))
+        .create_presign_multipart_upload()
+        .repository(DEFAULT_REPOSITORY)
+        .branch("main")
+        .path("it/aborted.bin")
+        .parts(2)
+        .send()
         .await
         .unwrap();
     let urls = created.presigned_urls.clone().unwrap();
@@ -224,13 +228,13 @@ async fn uploads_through_presigned_s3_urls_and_aborts_leave_nothing_behind() {
         1
     );
     client
-        .abort_presign_multipart_upload(
-            DEFAULT_REPOSITORY,
-            "main",
-            &created.upload_id,
-            "it/aborted.bin",
-            &AbortPresignMultipartUpload::new(created.physical_address.clone()),
-        )
+        .abort_presign_multipart_upload()
+        .repository(DEFAULT_REPOSITORY)
+        .branch("main")
+        .upload_id(&created.upload_id)
+        .path("it/aborted.bin")
+        .physical_address(&created.physical_address)
+        .send()
         .await
         .unwrap();
     assert_eq!(

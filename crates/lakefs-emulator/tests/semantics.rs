@@ -4,10 +4,8 @@
 use bytes::Bytes;
 use http::StatusCode;
 use lakefs_emulator::*;
-use lakefs_experimental::models::*;
-use lakefs_experimental::{
-    CookieScheme, Credentials, Error, ExperimentalClient, ListExternalPrincipals, RetryPolicy,
-};
+use lakefs_experimental::models::UploadPart;
+use lakefs_experimental::{CookieScheme, Credentials, Error, ExperimentalClient, RetryPolicy};
 use lakefs_transport::fake::FakeTransport;
 use lakefs_transport::HttpTransport;
 
@@ -47,7 +45,11 @@ async fn authentication_is_required_except_for_sts_login() {
         Credentials::cookie(CookieScheme::Internal, "nope"),
     ] {
         let error = in_process_as(&emulator, credentials)
-            .hard_reset_branch(DEFAULT_REPOSITORY, "main", "main", None)
+            .hard_reset_branch()
+            .repository(DEFAULT_REPOSITORY)
+            .branch("main")
+            .reference("main")
+            .send()
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Unauthorized { .. }), "{error:?}");
@@ -59,22 +61,30 @@ async fn authentication_is_required_except_for_sts_login() {
         CookieScheme::Saml,
     ] {
         in_process_as(&emulator, Credentials::cookie(scheme, "sess-1"))
-            .hard_reset_branch(DEFAULT_REPOSITORY, "main", "main", None)
+            .hard_reset_branch()
+            .repository(DEFAULT_REPOSITORY)
+            .branch("main")
+            .reference("main")
+            .send()
             .await
             .unwrap();
     }
     // STS login needs no credentials, and its token then authenticates.
     let anonymous = in_process_as(&emulator, Credentials::None);
     let logged_in = anonymous
-        .with_sts_login(&StsAuthRequest::new(
-            DEFAULT_STS_CODE,
-            DEFAULT_STS_STATE,
-            "http://cb",
-        ))
+        .sts_login()
+        .code(DEFAULT_STS_CODE)
+        .state(DEFAULT_STS_STATE)
+        .redirect_uri("http://cb")
+        .send_and_use()
         .await
         .unwrap();
     logged_in
-        .hard_reset_branch(DEFAULT_REPOSITORY, "main", "main", None)
+        .hard_reset_branch()
+        .repository(DEFAULT_REPOSITORY)
+        .branch("main")
+        .reference("main")
+        .send()
         .await
         .unwrap();
 }
@@ -87,56 +97,51 @@ async fn hard_reset_semantics() {
     let first = emulator.head(repo, "main").unwrap();
     let second = emulator.commit(repo, "main", "more").unwrap();
     assert_ne!(first, second);
+    // Most resets are of main in the default repository.
+    let reset_main = |reference: &str| {
+        client
+            .hard_reset_branch()
+            .repository(repo)
+            .branch("main")
+            .reference(reference)
+    };
 
-    client
-        .hard_reset_branch(repo, "main", "main~1", None)
-        .await
-        .unwrap();
+    reset_main("main~1").send().await.unwrap();
     assert_eq!(emulator.head(repo, "main").unwrap(), first);
-    client
-        .hard_reset_branch(repo, "main", &second, None)
-        .await
-        .unwrap();
+    reset_main(&second).send().await.unwrap();
     assert_eq!(emulator.head(repo, "main").unwrap(), second);
 
+    let error = reset_main("no-such-ref").send().await.unwrap_err();
+    assert_eq!(status(&error), 404);
+    let error = reset_main("main~99").send().await.unwrap_err();
+    assert_eq!(status(&error), 404);
     let error = client
-        .hard_reset_branch(repo, "main", "no-such-ref", None)
+        .hard_reset_branch()
+        .repository("no-repo")
+        .branch("main")
+        .reference("main")
+        .send()
         .await
         .unwrap_err();
     assert_eq!(status(&error), 404);
     let error = client
-        .hard_reset_branch(repo, "main", "main~99", None)
-        .await
-        .unwrap_err();
-    assert_eq!(status(&error), 404);
-    let error = client
-        .hard_reset_branch("no-repo", "main", "main", None)
-        .await
-        .unwrap_err();
-    assert_eq!(status(&error), 404);
-    let error = client
-        .hard_reset_branch(repo, "no-branch", "main", None)
+        .hard_reset_branch()
+        .repository(repo)
+        .branch("no-branch")
+        .reference("main")
+        .send()
         .await
         .unwrap_err();
     assert_eq!(status(&error), 404);
 
     emulator.set_read_only(repo, true);
-    let error = client
-        .hard_reset_branch(repo, "main", "main~1", None)
-        .await
-        .unwrap_err();
+    let error = reset_main("main~1").send().await.unwrap_err();
     assert!(matches!(error, Error::Forbidden { .. }), "{error:?}");
-    client
-        .hard_reset_branch(repo, "main", "main~1", Some(true))
-        .await
-        .unwrap();
+    reset_main("main~1").force(true).send().await.unwrap();
     emulator.set_read_only(repo, false);
 
     emulator.protect_branch(repo, "main", true);
-    let error = client
-        .hard_reset_branch(repo, "main", "main", Some(true))
-        .await
-        .unwrap_err();
+    let error = reset_main("main").force(true).send().await.unwrap_err();
     assert!(
         matches!(error, Error::Forbidden { .. }),
         "force does not bypass protection: {error:?}"
@@ -144,10 +149,7 @@ async fn hard_reset_semantics() {
     emulator.protect_branch(repo, "main", false);
 
     emulator.set_dirty(repo, "main", true);
-    let error = client
-        .hard_reset_branch(repo, "main", "main", Some(true))
-        .await
-        .unwrap_err();
+    let error = reset_main("main").force(true).send().await.unwrap_err();
     assert!(
         matches!(error, Error::BadRequest { .. }),
         "force does not bypass dirtiness: {error:?}"
@@ -158,35 +160,44 @@ async fn hard_reset_semantics() {
 async fn external_principals_semantics() {
     let emulator = Emulator::new();
     let client = in_process(&emulator);
-    let body =
-        ExternalPrincipalCreation::new(Some([("ignored".to_owned(), "yes".to_owned())].into()));
     for i in 0..5 {
         client
-            .create_user_external_principal(
-                "alice",
-                &format!("arn:aws:sts::1:assumed-role/r{i}"),
-                Some(&body),
-            )
+            .create_user_external_principal()
+            .user_id("alice")
+            .principal_id(format!("arn:aws:sts::1:assumed-role/r{i}"))
+            .settings([("ignored".to_owned(), "yes".to_owned())].into())
+            .send()
             .await
             .unwrap();
     }
     client
-        .create_user_external_principal("admin", "arn:aws:sts::1:assumed-role/admin", None)
+        .create_user_external_principal()
+        .user_id("admin")
+        .principal_id("arn:aws:sts::1:assumed-role/admin")
+        .send()
         .await
         .unwrap();
     let error = client
-        .create_user_external_principal("alice", "arn:aws:sts::1:assumed-role/r0", None)
+        .create_user_external_principal()
+        .user_id("alice")
+        .principal_id("arn:aws:sts::1:assumed-role/r0")
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Conflict { .. }), "{error:?}");
     let error = client
-        .create_user_external_principal("nobody", "arn:x", None)
+        .create_user_external_principal()
+        .user_id("nobody")
+        .principal_id("arn:x")
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
 
     let principal = client
-        .get_external_principal("arn:aws:sts::1:assumed-role/r3")
+        .get_external_principal()
+        .principal_id("arn:aws:sts::1:assumed-role/r3")
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -195,10 +206,8 @@ async fn external_principals_semantics() {
         "settings are never filled"
     );
 
-    let page = client
-        .list_user_external_principals("alice", &ListExternalPrincipals::new().amount(2))
-        .await
-        .unwrap();
+    let list_alice = || client.list_user_external_principals().user_id("alice");
+    let page = list_alice().amount(2).send().await.unwrap();
     assert_eq!(page.results.len(), 2);
     assert!(page.pagination.has_more);
     assert_eq!(
@@ -206,46 +215,57 @@ async fn external_principals_semantics() {
         "arn:aws:sts::1:assumed-role/r1"
     );
     assert_eq!(page.pagination.max_per_page, 0);
-    let next = client
-        .list_user_external_principals(
-            "alice",
-            &ListExternalPrincipals::new()
-                .amount(2)
-                .after(page.pagination.next_offset.clone()),
-        )
+    let next = list_alice()
+        .amount(2)
+        .after(&page.pagination.next_offset)
+        .send()
         .await
         .unwrap();
     assert_eq!(next.results[0].id, "arn:aws:sts::1:assumed-role/r2");
-    let all = client
-        .list_all_user_external_principals("alice", Some("arn:aws:sts::1:assumed-role/r"))
-        .await
-        .unwrap();
+    // Every page of a prefix, following next_offset to the end (an empty `after` is not sent).
+    let mut all = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = list_alice()
+            .prefix("arn:aws:sts::1:assumed-role/r")
+            .amount(2)
+            .after(after)
+            .send()
+            .await
+            .unwrap();
+        all.extend(page.results);
+        if !page.pagination.has_more {
+            break;
+        }
+        after = page.pagination.next_offset;
+    }
     assert_eq!(all.len(), 5);
-    let zero = client
-        .list_user_external_principals("alice", &ListExternalPrincipals::new().amount(0))
-        .await
-        .unwrap();
+    let zero = list_alice().amount(0).send().await.unwrap();
     assert_eq!(zero.results.len(), 5, "amount 0 means the default of 100");
-    let filtered = client
-        .list_user_external_principals(
-            "alice",
-            &ListExternalPrincipals::new().prefix("arn:aws:sts::1:assumed-role/r4"),
-        )
+    let filtered = list_alice()
+        .prefix("arn:aws:sts::1:assumed-role/r4")
+        .send()
         .await
         .unwrap();
     assert_eq!(filtered.results.len(), 1);
 
-    client
-        .delete_user_external_principal("alice", "arn:aws:sts::1:assumed-role/r0")
+    let delete = |user_id: &str, principal_id: &str| {
+        client
+            .delete_user_external_principal()
+            .user_id(user_id)
+            .principal_id(principal_id)
+    };
+    delete("alice", "arn:aws:sts::1:assumed-role/r0")
+        .send()
         .await
         .unwrap();
-    let error = client
-        .delete_user_external_principal("alice", "arn:aws:sts::1:assumed-role/r0")
+    let error = delete("alice", "arn:aws:sts::1:assumed-role/r0")
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { .. }));
-    let error = client
-        .delete_user_external_principal("alice", "arn:aws:sts::1:assumed-role/admin")
+    let error = delete("alice", "arn:aws:sts::1:assumed-role/admin")
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -256,14 +276,13 @@ async fn external_principals_semantics() {
 
     emulator.set_external_principals(Support::NotImplemented);
     let error = client
-        .get_external_principal("arn:aws:sts::1:assumed-role/r1")
+        .get_external_principal()
+        .principal_id("arn:aws:sts::1:assumed-role/r1")
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotImplemented { .. }), "{error:?}");
-    let error = client
-        .list_user_external_principals("alice", &ListExternalPrincipals::new())
-        .await
-        .unwrap_err();
+    let error = list_alice().send().await.unwrap_err();
     assert!(matches!(error, Error::NotImplemented { .. }));
 }
 
@@ -271,64 +290,46 @@ async fn external_principals_semantics() {
 async fn sts_login_semantics() {
     let emulator = Emulator::new();
     let client = in_process_as(&emulator, Credentials::None);
+    let login = |code: &str, state: &str| {
+        client
+            .sts_login()
+            .code(code)
+            .state(state)
+            .redirect_uri("http://cb")
+    };
     let before = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let token = client
-        .sts_login(&StsAuthRequest::new(
-            DEFAULT_STS_CODE,
-            DEFAULT_STS_STATE,
-            "http://cb",
-        ))
+    let token = login(DEFAULT_STS_CODE, DEFAULT_STS_STATE)
+        .send()
         .await
         .unwrap();
     let expiry = token.token_expiration.unwrap() - before;
     assert!((3600..=3602).contains(&expiry), "default TTL: {expiry}");
-    let capped = client
-        .sts_login(
-            &StsAuthRequest::new(DEFAULT_STS_CODE, DEFAULT_STS_STATE, "http://cb")
-                .with_ttl_seconds(100_000),
-        )
+    let capped = login(DEFAULT_STS_CODE, DEFAULT_STS_STATE)
+        .ttl_seconds(100_000)
+        .send()
         .await
         .unwrap();
     assert!((43_200..=43_202).contains(&(capped.token_expiration.unwrap() - before)));
-    let short = client
-        .sts_login(
-            &StsAuthRequest::new(DEFAULT_STS_CODE, DEFAULT_STS_STATE, "http://cb")
-                .with_ttl_seconds(60),
-        )
+    let short = login(DEFAULT_STS_CODE, DEFAULT_STS_STATE)
+        .ttl_seconds(60)
+        .send()
         .await
         .unwrap();
     assert!((60..=62).contains(&(short.token_expiration.unwrap() - before)));
 
-    let error = client
-        .sts_login(&StsAuthRequest::new(
-            "wrong",
-            DEFAULT_STS_STATE,
-            "http://cb",
-        ))
-        .await
-        .unwrap_err();
+    let error = login("wrong", DEFAULT_STS_STATE).send().await.unwrap_err();
     assert!(matches!(error, Error::Unauthorized { .. }));
-    let error = client
-        .sts_login(&StsAuthRequest::new(DEFAULT_STS_CODE, "wrong", "http://cb"))
-        .await
-        .unwrap_err();
+    let error = login(DEFAULT_STS_CODE, "wrong").send().await.unwrap_err();
     assert!(matches!(error, Error::Unauthorized { .. }));
     emulator.add_sts_login("c", "s", "ghost");
-    let error = client
-        .sts_login(&StsAuthRequest::new("c", "s", "http://cb"))
-        .await
-        .unwrap_err();
+    let error = login("c", "s").send().await.unwrap_err();
     assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
     emulator.set_sts(Support::NotImplemented);
-    let error = client
-        .sts_login(&StsAuthRequest::new(
-            DEFAULT_STS_CODE,
-            DEFAULT_STS_STATE,
-            "http://cb",
-        ))
+    let error = login(DEFAULT_STS_CODE, DEFAULT_STS_STATE)
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotImplemented { .. }));
@@ -358,7 +359,12 @@ async fn presigned_multipart_semantics() {
     let client = in_process(&emulator);
     let repo = DEFAULT_REPOSITORY;
     let upload = client
-        .create_presign_multipart_upload(repo, "main", "dir/obj.bin", Some(2))
+        .create_presign_multipart_upload()
+        .repository(repo)
+        .branch("main")
+        .path("dir/obj.bin")
+        .parts(2)
+        .send()
         .await
         .unwrap();
     assert!(upload
@@ -398,10 +404,19 @@ async fn presigned_multipart_semantics() {
             UploadPart::new(2, e2.trim_matches('"')),
         ]
     };
-    let mut body =
-        CompletePresignMultipartUpload::new(upload.physical_address.clone(), parts(&etag1, "0123"));
-    let error = client
-        .complete_presign_multipart_upload(repo, "main", &upload.upload_id, "dir/obj.bin", &body)
+    // Every complete below is of this upload; each call names the path, address and parts.
+    let complete = || {
+        client
+            .complete_presign_multipart_upload()
+            .repository(repo)
+            .branch("main")
+            .upload_id(&upload.upload_id)
+    };
+    let error = complete()
+        .path("dir/obj.bin")
+        .physical_address(&upload.physical_address)
+        .parts(parts(&etag1, "0123"))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(
@@ -409,24 +424,19 @@ async fn presigned_multipart_semantics() {
         500,
         "S3's InvalidPart comes back as 500: {error}"
     );
-    body.physical_address = upload.physical_address.replace(",", ",x");
-    body.parts = parts(&etag1, &etag2);
-    let error = client
-        .complete_presign_multipart_upload(repo, "main", &upload.upload_id, "dir/obj.bin", &body)
+    let error = complete()
+        .path("dir/obj.bin")
+        .physical_address(upload.physical_address.replace(",", ",x"))
+        .parts(parts(&etag1, &etag2))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(status(&error), 400, "{error}");
-    let error = client
-        .complete_presign_multipart_upload(
-            repo,
-            "main",
-            &upload.upload_id,
-            "other/path",
-            &CompletePresignMultipartUpload::new(
-                upload.physical_address.clone(),
-                parts(&etag1, &etag2),
-            ),
-        )
+    let error = complete()
+        .path("other/path")
+        .physical_address(&upload.physical_address)
+        .parts(parts(&etag1, &etag2))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(
@@ -435,11 +445,13 @@ async fn presigned_multipart_semantics() {
         "the address is signed for its path: {error}"
     );
 
-    body.physical_address = upload.physical_address.clone();
-    body.content_type = Some("application/x-test".into());
-    body.user_metadata = Some([("k".to_owned(), "v".to_owned())].into());
-    let stats = client
-        .complete_presign_multipart_upload(repo, "main", &upload.upload_id, "dir/obj.bin", &body)
+    let stats = complete()
+        .path("dir/obj.bin")
+        .physical_address(&upload.physical_address)
+        .parts(parts(&etag1, &etag2))
+        .content_type("application/x-test")
+        .user_metadata([("k".to_owned(), "v".to_owned())].into())
+        .send()
         .await
         .unwrap();
     assert_eq!(stats.size_bytes, Some(5 * 1024 * 1024 + 4));
@@ -457,8 +469,11 @@ async fn presigned_multipart_semantics() {
     assert_eq!(emulator.open_uploads(), 0);
 
     // The upload is gone: completing or aborting again is a 404.
-    let error = client
-        .complete_presign_multipart_upload(repo, "main", &upload.upload_id, "dir/obj.bin", &body)
+    let error = complete()
+        .path("dir/obj.bin")
+        .physical_address(&upload.physical_address)
+        .parts(parts(&etag1, &etag2))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(status(&error), 404);
@@ -470,48 +485,45 @@ async fn parts_below_5_mib_but_the_last_are_refused_and_abort_discards() {
     let client = in_process(&emulator);
     let repo = DEFAULT_REPOSITORY;
     let upload = client
-        .create_presign_multipart_upload(repo, "main", "small", Some(2))
+        .create_presign_multipart_upload()
+        .repository(repo)
+        .branch("main")
+        .path("small")
+        .parts(2)
+        .send()
         .await
         .unwrap();
     let urls = upload.presigned_urls.clone().unwrap();
     let (_, e1) = put_part(&client, &urls[0], Bytes::from_static(b"too small")).await;
     let (_, e2) = put_part(&client, &urls[1], Bytes::from_static(b"last")).await;
-    let body = CompletePresignMultipartUpload::new(
-        upload.physical_address.clone(),
-        vec![
-            UploadPart::new(1, e1.trim_matches('"')),
-            UploadPart::new(2, e2.trim_matches('"')),
-        ],
-    );
     let error = client
-        .complete_presign_multipart_upload(repo, "main", &upload.upload_id, "small", &body)
+        .complete_presign_multipart_upload()
+        .repository(repo)
+        .branch("main")
+        .upload_id(&upload.upload_id)
+        .path("small")
+        .physical_address(&upload.physical_address)
+        .part(1, e1.trim_matches('"'))
+        .part(2, e2.trim_matches('"'))
+        .send()
         .await
         .unwrap_err();
     assert!(error.to_string().contains("EntityTooSmall"), "{error}");
 
     assert_eq!(emulator.open_uploads(), 1);
-    client
-        .abort_presign_multipart_upload(
-            repo,
-            "main",
-            &upload.upload_id,
-            "small",
-            &AbortPresignMultipartUpload::new(upload.physical_address.clone()),
-        )
-        .await
-        .unwrap();
+    let abort = || {
+        client
+            .abort_presign_multipart_upload()
+            .repository(repo)
+            .branch("main")
+            .upload_id(&upload.upload_id)
+            .path("small")
+            .physical_address(&upload.physical_address)
+    };
+    abort().send().await.unwrap();
     assert_eq!(emulator.open_uploads(), 0);
     assert!(emulator.object(repo, "main", "small").is_none());
-    let error = client
-        .abort_presign_multipart_upload(
-            repo,
-            "main",
-            &upload.upload_id,
-            "small",
-            &AbortPresignMultipartUpload::new(upload.physical_address),
-        )
-        .await
-        .unwrap_err();
+    let error = abort().send().await.unwrap_err();
     assert_eq!(status(&error), 404, "unknown upload");
     // Parts of an aborted upload are refused by the store.
     assert_eq!(
@@ -526,27 +538,30 @@ async fn parts_below_5_mib_but_the_last_are_refused_and_abort_discards() {
 async fn create_checks_and_the_501_mode() {
     let emulator = Emulator::new();
     let client = in_process(&emulator);
-    let zero = client
-        .create_presign_multipart_upload(DEFAULT_REPOSITORY, "main", "p", Some(0))
+    let create = |repository: &str, branch: &str| {
+        client
+            .create_presign_multipart_upload()
+            .repository(repository)
+            .branch(branch)
+            .path("p")
+    };
+    let zero = create(DEFAULT_REPOSITORY, "main")
+        .parts(0)
+        .send()
         .await
         .unwrap();
     assert_eq!(zero.presigned_urls, None, "no URLs for 0 parts");
-    let error = client
-        .create_presign_multipart_upload("nope", "main", "p", None)
-        .await
-        .unwrap_err();
+    let error = create("nope", "main").send().await.unwrap_err();
     assert_eq!(status(&error), 404);
-    let error = client
-        .create_presign_multipart_upload(DEFAULT_REPOSITORY, "nope", "p", None)
-        .await
-        .unwrap_err();
+    let error = create(DEFAULT_REPOSITORY, "nope").send().await.unwrap_err();
     assert!(
         error.to_string().contains("branch 'nope' not found"),
         "{error}"
     );
     emulator.set_presign_multipart(Support::NotImplemented);
-    let error = client
-        .create_presign_multipart_upload(DEFAULT_REPOSITORY, "main", "p", Some(1))
+    let error = create(DEFAULT_REPOSITORY, "main")
+        .parts(1)
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotImplemented { .. }), "{error:?}");
@@ -624,7 +639,12 @@ async fn serves_over_real_http_on_loopback() {
         .build()
         .unwrap();
     let upload = client
-        .create_presign_multipart_upload(DEFAULT_REPOSITORY, "main", "over/http", Some(1))
+        .create_presign_multipart_upload()
+        .repository(DEFAULT_REPOSITORY)
+        .branch("main")
+        .path("over/http")
+        .parts(1)
+        .send()
         .await
         .unwrap();
     let url = &upload.presigned_urls.as_ref().unwrap()[0];
@@ -634,18 +654,15 @@ async fn serves_over_real_http_on_loopback() {
     );
     let (status, etag) = put_part(&client, url, Bytes::from_static(b"over http")).await;
     assert_eq!(status, StatusCode::OK);
-    let body = CompletePresignMultipartUpload::new(
-        upload.physical_address.clone(),
-        vec![UploadPart::new(1, etag.trim_matches('"'))],
-    );
     let stats = client
-        .complete_presign_multipart_upload(
-            DEFAULT_REPOSITORY,
-            "main",
-            &upload.upload_id,
-            "over/http",
-            &body,
-        )
+        .complete_presign_multipart_upload()
+        .repository(DEFAULT_REPOSITORY)
+        .branch("main")
+        .upload_id(&upload.upload_id)
+        .path("over/http")
+        .physical_address(&upload.physical_address)
+        .part(1, etag.trim_matches('"'))
+        .send()
         .await
         .unwrap();
     assert_eq!(stats.size_bytes, Some(9));

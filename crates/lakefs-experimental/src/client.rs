@@ -11,6 +11,7 @@ use http::{Request, Response, Uri};
 use lakefs_transport::{HttpTransport, RedactedUri};
 use tokio::time::Instant;
 
+use crate::call::CallOptions;
 use crate::request::{error_from_response, retry_after, ApiRequest};
 use crate::{Credentials, Error, RetryPolicy};
 
@@ -21,11 +22,10 @@ pub const ENV_ACCESS_KEY_ID: &str = "LAKECTL_CREDENTIALS_ACCESS_KEY_ID";
 /// The lakeFS CLI's environment variable for the secret access key.
 pub const ENV_SECRET_ACCESS_KEY: &str = "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY";
 
-/// A client for the nine `ExperimentalApi` operations, generic over the HTTP transport.
+/// A client for the 18 `ExperimentalApi` operations, generic over the HTTP transport.
 ///
-/// Cheap to clone: clones share the transport and configuration. The operations are methods,
-/// grouped in modules by topic: presigned multipart uploads, external principals, branches
-/// and STS.
+/// Cheap to clone: clones share the transport and configuration. Each operation is a method
+/// that returns a request builder: name the arguments, then `send()` it.
 ///
 /// ```
 /// use lakefs_experimental::{Credentials, ExperimentalClient};
@@ -112,14 +112,20 @@ impl<T: HttpTransport> ExperimentalClient<T> {
     }
 
     /// Sends `request`, retrying what may be retried, and returns the 2xx answer.
-    pub(crate) async fn execute(&self, request: ApiRequest) -> Result<Response<Bytes>, Error> {
+    pub(crate) async fn execute(
+        &self,
+        request: ApiRequest,
+        options: &CallOptions,
+    ) -> Result<Response<Bytes>, Error> {
         let operation = request.operation;
         let uri = self.uri_for(&request)?;
+        let retry = options.retry.as_ref().unwrap_or(&self.config.retry);
+        let timeout = options.timeout.unwrap_or(self.config.timeout);
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let (error, server_wait) = match self.attempt(&request, &uri).await {
+            let (error, server_wait) = match self.attempt(&request, &uri, timeout).await {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
                     let wait = retry_after(&response);
@@ -136,12 +142,9 @@ impl<T: HttpTransport> ExperimentalClient<T> {
             if !(error.is_retryable() && safe) {
                 return Err(error);
             }
-            let Some(wait) = self.config.retry.next_wait(
-                attempt,
-                started.elapsed(),
-                server_wait,
-                fastrand::f64(),
-            ) else {
+            let Some(wait) =
+                retry.next_wait(attempt, started.elapsed(), server_wait, fastrand::f64())
+            else {
                 return Err(error);
             };
             tracing::debug!(
@@ -155,7 +158,12 @@ impl<T: HttpTransport> ExperimentalClient<T> {
         }
     }
 
-    async fn attempt(&self, request: &ApiRequest, uri: &Uri) -> Result<Response<Bytes>, Error> {
+    async fn attempt(
+        &self,
+        request: &ApiRequest,
+        uri: &Uri,
+        timeout: Option<Duration>,
+    ) -> Result<Response<Bytes>, Error> {
         let operation = request.operation;
         let mut builder = Request::builder()
             .method(operation.method())
@@ -176,7 +184,7 @@ impl<T: HttpTransport> ExperimentalClient<T> {
             self.config.credentials.apply(http_request.headers_mut())?;
         }
         let send = self.transport.send(http_request);
-        let result = match self.config.timeout {
+        let result = match timeout {
             Some(after) => tokio::time::timeout(after, send)
                 .await
                 .map_err(|_| Error::Timeout { operation, after })?,

@@ -1,11 +1,19 @@
-//! The nine lakeFS `ExperimentalApi` operations, generic over the HTTP transport.
+//! The 18 lakeFS `ExperimentalApi` operations (lakeFS v1.84.0), generic over the HTTP
+//! transport.
+//!
+//! Each operation is a method of [`ExperimentalClient`] that returns a request builder: every
+//! argument is named at the call site, a missing required one is an
+//! [`Error::InvalidArgument`] naming it before anything is sent, and `timeout` /
+//! `retry_policy` override the client's settings for one call.
 //!
 //! | topic | methods of [`ExperimentalClient`] |
 //! |---|---|
-//! | presigned multipart upload | [`create_presign_multipart_upload`](ExperimentalClient::create_presign_multipart_upload), [`complete_presign_multipart_upload`](ExperimentalClient::complete_presign_multipart_upload), [`abort_presign_multipart_upload`](ExperimentalClient::abort_presign_multipart_upload) |
-//! | external principals | [`create_user_external_principal`](ExperimentalClient::create_user_external_principal), [`delete_user_external_principal`](ExperimentalClient::delete_user_external_principal), [`get_external_principal`](ExperimentalClient::get_external_principal), [`list_user_external_principals`](ExperimentalClient::list_user_external_principals) (+ [`list_all_user_external_principals`](ExperimentalClient::list_all_user_external_principals)) |
+//! | presigned multipart upload | [`create_presign_multipart_upload`](ExperimentalClient::create_presign_multipart_upload), [`complete_presign_multipart_upload`](ExperimentalClient::complete_presign_multipart_upload), [`abort_presign_multipart_upload`](ExperimentalClient::abort_presign_multipart_upload), [`upload_part`](ExperimentalClient::upload_part), [`upload_part_copy`](ExperimentalClient::upload_part_copy) |
+//! | objects | [`update_object_user_metadata`](ExperimentalClient::update_object_user_metadata) |
+//! | external principals | [`create_user_external_principal`](ExperimentalClient::create_user_external_principal), [`delete_user_external_principal`](ExperimentalClient::delete_user_external_principal), [`get_external_principal`](ExperimentalClient::get_external_principal), [`list_user_external_principals`](ExperimentalClient::list_user_external_principals) (a page, or every item as a `Stream`), [`external_principal_login`](ExperimentalClient::external_principal_login) (sent without credentials) |
 //! | branches | [`hard_reset_branch`](ExperimentalClient::hard_reset_branch) |
 //! | STS | [`sts_login`](ExperimentalClient::sts_login) (sent without credentials) |
+//! | pull requests | [`list_pull_requests`](ExperimentalClient::list_pull_requests) (a page, or a `Stream`), [`create_pull_request`](ExperimentalClient::create_pull_request), [`get_pull_request`](ExperimentalClient::get_pull_request), [`update_pull_request`](ExperimentalClient::update_pull_request), [`merge_pull_request`](ExperimentalClient::merge_pull_request) |
 //!
 //! Every path segment and query value is percent-encoded; optional parameters are omitted
 //! when unset. Credentials are one of the spec's five schemes ([`Credentials`]). Failures are
@@ -25,7 +33,11 @@
 //!     .endpoint("http://localhost:8000")
 //!     .credentials(Credentials::basic("AKIAEXAMPLE", "secret"))
 //!     .build_with_transport(transport)?;
-//! let principal = client.get_external_principal("arn:aws:sts::1:assumed-role/r").await?;
+//! let principal = client
+//!     .get_external_principal()
+//!     .principal_id("arn:aws:sts::1:assumed-role/r")
+//!     .send()
+//!     .await?;
 //! assert_eq!(principal.user_id, "alice");
 //! # Ok::<(), lakefs_experimental::Error>(())
 //! # }).unwrap();
@@ -33,11 +45,13 @@
 
 #![forbid(unsafe_code)]
 
+mod call;
 mod client;
 mod credentials;
 mod error;
 mod operation;
-mod operations;
+pub mod operations;
+mod paginate;
 mod request;
 mod retry;
 
@@ -47,7 +61,7 @@ pub use client::{
 pub use credentials::{CookieScheme, Credentials, SecretString};
 pub use error::Error;
 pub use operation::Operation;
-pub use operations::{ListExternalPrincipals, MAX_PARTS};
+pub use operations::{PullRequestFilter, MAX_PARTS};
 pub use retry::RetryPolicy;
 
 /// Re-exported so that users need not depend on the models crate directly.

@@ -1,11 +1,11 @@
-//! The nine operations, by name, with what makes each safe or unsafe to repeat.
+//! The 18 operations, by name, with what makes each safe or unsafe to repeat.
 
 use std::fmt;
 
 use http::Method;
 
-/// One of the nine `ExperimentalApi` operations. Errors carry it so that a failure says which
-/// call failed; retries consult [`Operation::is_idempotent`].
+/// One of the 18 `ExperimentalApi` operations of lakeFS v1.84.0. Errors carry it so that a
+/// failure says which call failed; retries consult [`Operation::is_idempotent`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Operation {
@@ -15,6 +15,10 @@ pub enum Operation {
     CompletePresignMultipartUpload,
     /// `abortPresignMultipartUpload`: DELETE `…/staging/pmpu/{uploadId}`.
     AbortPresignMultipartUpload,
+    /// `uploadPart`: PUT `…/staging/pmpu/{uploadId}/parts/{partNumber}` (a fresh part URL).
+    UploadPart,
+    /// `uploadPartCopy`: PUT `…/staging/pmpu/{uploadId}/parts/{partNumber}/copy`.
+    UploadPartCopy,
     /// `createUserExternalPrincipal`: POST `/auth/users/{userId}/external/principals`.
     CreateUserExternalPrincipal,
     /// `deleteUserExternalPrincipal`: DELETE `/auth/users/{userId}/external/principals`.
@@ -23,15 +27,31 @@ pub enum Operation {
     GetExternalPrincipal,
     /// `listUserExternalPrincipals`: GET `/auth/users/{userId}/external/principals/ls`.
     ListUserExternalPrincipals,
+    /// `externalPrincipalLogin`: POST `/auth/external/principal/login` (sent without
+    /// credentials).
+    ExternalPrincipalLogin,
     /// `hardResetBranch`: PUT `/repositories/{repository}/branches/{branch}/hard_reset`.
     HardResetBranch,
+    /// `updateObjectUserMetadata`: PUT
+    /// `/repositories/{repository}/branches/{branch}/objects/stat/user_metadata`.
+    UpdateObjectUserMetadata,
     /// `stsLogin`: POST `/sts/login` (sent without credentials).
     StsLogin,
+    /// `listPullRequests`: GET `/repositories/{repository}/pulls`.
+    ListPullRequests,
+    /// `createPullRequest`: POST `/repositories/{repository}/pulls`.
+    CreatePullRequest,
+    /// `getPullRequest`: GET `/repositories/{repository}/pulls/{pull_request}`.
+    GetPullRequest,
+    /// `updatePullRequest`: PATCH `/repositories/{repository}/pulls/{pull_request}`.
+    UpdatePullRequest,
+    /// `mergePullRequest`: PUT `/repositories/{repository}/pulls/{pull_request}/merge`.
+    MergePullRequest,
 }
 
 impl Operation {
-    /// All nine, in the order of the spec digest.
-    pub const ALL: [Self; 9] = [
+    /// All 18, in the order of the spec digest (the seed's nine first).
+    pub const ALL: [Self; 18] = [
         Self::CreatePresignMultipartUpload,
         Self::CompletePresignMultipartUpload,
         Self::AbortPresignMultipartUpload,
@@ -41,6 +61,15 @@ impl Operation {
         Self::ListUserExternalPrincipals,
         Self::HardResetBranch,
         Self::StsLogin,
+        Self::ExternalPrincipalLogin,
+        Self::UploadPart,
+        Self::UploadPartCopy,
+        Self::UpdateObjectUserMetadata,
+        Self::ListPullRequests,
+        Self::CreatePullRequest,
+        Self::GetPullRequest,
+        Self::UpdatePullRequest,
+        Self::MergePullRequest,
     ];
 
     /// The spec's `operationId`.
@@ -50,12 +79,21 @@ impl Operation {
             Self::CreatePresignMultipartUpload => "createPresignMultipartUpload",
             Self::CompletePresignMultipartUpload => "completePresignMultipartUpload",
             Self::AbortPresignMultipartUpload => "abortPresignMultipartUpload",
+            Self::UploadPart => "uploadPart",
+            Self::UploadPartCopy => "uploadPartCopy",
             Self::CreateUserExternalPrincipal => "createUserExternalPrincipal",
             Self::DeleteUserExternalPrincipal => "deleteUserExternalPrincipal",
             Self::GetExternalPrincipal => "getExternalPrincipal",
             Self::ListUserExternalPrincipals => "listUserExternalPrincipals",
+            Self::ExternalPrincipalLogin => "externalPrincipalLogin",
             Self::HardResetBranch => "hardResetBranch",
+            Self::UpdateObjectUserMetadata => "updateObjectUserMetadata",
             Self::StsLogin => "stsLogin",
+            Self::ListPullRequests => "listPullRequests",
+            Self::CreatePullRequest => "createPullRequest",
+            Self::GetPullRequest => "getPullRequest",
+            Self::UpdatePullRequest => "updatePullRequest",
+            Self::MergePullRequest => "mergePullRequest",
         }
     }
 
@@ -65,25 +103,43 @@ impl Operation {
         match self {
             Self::CreatePresignMultipartUpload
             | Self::CreateUserExternalPrincipal
-            | Self::StsLogin => Method::POST,
-            Self::CompletePresignMultipartUpload | Self::HardResetBranch => Method::PUT,
+            | Self::ExternalPrincipalLogin
+            | Self::StsLogin
+            | Self::CreatePullRequest => Method::POST,
+            Self::CompletePresignMultipartUpload
+            | Self::UploadPart
+            | Self::UploadPartCopy
+            | Self::HardResetBranch
+            | Self::UpdateObjectUserMetadata
+            | Self::MergePullRequest => Method::PUT,
             Self::AbortPresignMultipartUpload | Self::DeleteUserExternalPrincipal => Method::DELETE,
-            Self::GetExternalPrincipal | Self::ListUserExternalPrincipals => Method::GET,
+            Self::GetExternalPrincipal
+            | Self::ListUserExternalPrincipals
+            | Self::ListPullRequests
+            | Self::GetPullRequest => Method::GET,
+            Self::UpdatePullRequest => Method::PATCH,
         }
     }
 
     /// Whether sending the request twice has the same effect, and the same answer, as sending
     /// it once. Only such operations are retried after a failure that leaves it unknown
-    /// whether the server acted (a reset mid-request, a 502 or 504 from a proxy):
+    /// whether the server acted (a reset mid-request, a timeout, a 502 or 504 from a proxy):
     ///
     /// | operation | idempotent | why |
     /// |---|---|---|
-    /// | get / list external principals | yes | reads |
+    /// | get / list external principals, list / get pull requests | yes | reads |
+    /// | upload part | yes | it only signs a URL; each call returns a fresh one and changes nothing on the server |
+    /// | upload part copy | yes | S3's UploadPartCopy replaces the part with the same bytes and the same ETag |
     /// | hard reset branch | yes | resetting to the same ref twice ends in the same state |
+    /// | update object user metadata | yes | it replaces the whole metadata with the same map |
+    /// | update pull request | yes | it sets the same title, description and status again (only a close's `closed_date` moves) |
+    /// | external principal login | yes | the server keeps no state per login; a repeat issues another, equally valid token |
     /// | create presign multipart upload | no | a repeat starts a second upload and orphans the first |
     /// | complete / abort presign multipart upload | no | servers v1.16–v1.21 delete the single-use address on first use; a repeat answers 400 "bad address token" even though the first call succeeded (digest §5.2) |
     /// | create / delete external principal | no | a repeat answers 409 / 404 although the first call succeeded |
     /// | sts login | no | the identity provider's authorization code is single-use |
+    /// | create pull request | no | the server allows duplicates: a repeat opens a second pull request |
+    /// | merge pull request | no | a repeat answers 400 `bad pull request status` because the first merged it |
     ///
     /// Every operation is retried when the failure proves the server did not act: the
     /// connection was never made, or the server refused with 420/429 (too many requests) or
@@ -92,15 +148,24 @@ impl Operation {
     pub const fn is_idempotent(self) -> bool {
         matches!(
             self,
-            Self::GetExternalPrincipal | Self::ListUserExternalPrincipals | Self::HardResetBranch
+            Self::GetExternalPrincipal
+                | Self::ListUserExternalPrincipals
+                | Self::ListPullRequests
+                | Self::GetPullRequest
+                | Self::UploadPart
+                | Self::UploadPartCopy
+                | Self::HardResetBranch
+                | Self::UpdateObjectUserMetadata
+                | Self::UpdatePullRequest
+                | Self::ExternalPrincipalLogin
         )
     }
 
-    /// Whether the operation sends credentials (all but `stsLogin`, whose spec says
-    /// `security: []`).
+    /// Whether the operation sends credentials (all but `stsLogin` and
+    /// `externalPrincipalLogin`, whose spec says `security: []`).
     #[must_use]
     pub const fn is_authenticated(self) -> bool {
-        !matches!(self, Self::StsLogin)
+        !matches!(self, Self::StsLogin | Self::ExternalPrincipalLogin)
     }
 }
 

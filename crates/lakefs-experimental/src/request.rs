@@ -102,22 +102,6 @@ impl ApiRequest {
     }
 }
 
-/// Fails with [`Error::InvalidArgument`] when a required string argument is empty.
-pub(crate) fn require(
-    operation: Operation,
-    argument: &'static str,
-    value: &str,
-) -> Result<(), Error> {
-    if value.is_empty() {
-        return Err(Error::InvalidArgument {
-            operation,
-            argument,
-            reason: "must not be empty".into(),
-        });
-    }
-    Ok(())
-}
-
 /// The longest server text kept in an error.
 const SNIPPET_CHARS: usize = 200;
 

@@ -1,5 +1,6 @@
-//! Every operation over `FakeTransport`: the exact request, success decoding, each error
-//! status, malformed answers and retries.
+//! Behaviour every one of the 18 operations shares over `FakeTransport`: credentials, typed
+//! error statuses, malformed answers, retries as classified, timeouts, per-call overrides
+//! and argument checks. The exact request of each operation is in `requests.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -10,351 +11,16 @@ use common::*;
 use http::{Method, StatusCode};
 use lakefs_experimental::models::*;
 use lakefs_experimental::{
-    CookieScheme, Credentials, Error, ExperimentalClient, ListExternalPrincipals, Operation,
+    CookieScheme, Credentials, Error, ExperimentalClient, Operation, RetryPolicy,
 };
 use lakefs_transport::fake::{self, FakeTransport, Fault, ResponseExt};
-use serde_json::json;
 
 const BASIC: &str = "Basic QUtJQUVYQU1QTEU6d0phbHJYVXRuRkVNSQ=="; // AKIAEXAMPLE:wJalrXUtnFEMI
-
-/// The request `operation` sends, answered with its success.
-async fn sent_by(operation: Operation) -> lakefs_transport::fake::RecordedRequest {
-    let transport = answering(operation, vec![Ok(success(operation))]);
-    invoke(&client(&transport), operation).await.unwrap();
-    only_request(&transport)
-}
 
 fn answering(operation: Operation, replies: Vec<fake::Reply>) -> FakeTransport {
     let transport = FakeTransport::new();
     transport.enqueue(operation.method(), "/{*path}", replies);
     transport
-}
-
-#[tokio::test]
-async fn create_presign_multipart_upload_request_and_answer() {
-    let transport = answering(
-        Operation::CreatePresignMultipartUpload,
-        vec![Ok(success(Operation::CreatePresignMultipartUpload))],
-    );
-    let upload = client(&transport)
-        .create_presign_multipart_upload("repo", "feature/x", "dir/my file?#%+é.parquet", Some(3))
-        .await
-        .unwrap();
-    assert_eq!(upload.upload_id, "u1");
-    assert_eq!(upload.presigned_urls.unwrap().len(), 3);
-    let request = only_request(&transport);
-    assert_eq!(request.method, Method::POST);
-    assert_eq!(
-        request.uri.to_string(),
-        "http://lakefs.test:8000/api/v1/repositories/repo/branches/feature%2Fx/staging/pmpu?path=dir%2Fmy%20file%3F%23%25%2B%C3%A9.parquet&parts=3"
-    );
-    assert_eq!(request.query("path").unwrap(), "dir/my file?#%+é.parquet");
-    assert_eq!(request.headers["authorization"], BASIC);
-    assert_eq!(request.headers["accept"], "application/json");
-    assert!(request.headers["user-agent"]
-        .to_str()
-        .unwrap()
-        .starts_with("lakefs-rs/"));
-    assert!(request.body.is_empty());
-    assert!(!request.headers.contains_key("content-type"));
-}
-
-#[tokio::test]
-async fn create_omits_parts_when_unset() {
-    let transport = answering(
-        Operation::CreatePresignMultipartUpload,
-        vec![Ok(fake::json(
-            StatusCode::CREATED,
-            r#"{"upload_id":"u","physical_address":"p"}"#,
-        ))],
-    );
-    let upload = client(&transport)
-        .create_presign_multipart_upload("r", "b", "p", None)
-        .await
-        .unwrap();
-    assert_eq!(upload.presigned_urls, None);
-    assert_eq!(only_request(&transport).uri.query(), Some("path=p"));
-}
-
-#[tokio::test]
-async fn complete_request_and_answer() {
-    let transport = answering(
-        Operation::CompletePresignMultipartUpload,
-        vec![Ok(success(Operation::CompletePresignMultipartUpload))],
-    );
-    invoke(
-        &client(&transport),
-        Operation::CompletePresignMultipartUpload,
-    )
-    .await
-    .unwrap();
-    let request = only_request(&transport);
-    assert_eq!(request.method, Method::PUT);
-    assert_eq!(
-        request.uri.path(),
-        "/api/v1/repositories/repo/branches/feature%2Fx/staging/pmpu/upload%2Fid%2B1"
-    );
-    assert_eq!(request.uri.query(), Some("path=dir%2Fmy%20file.parquet"));
-    assert_eq!(request.headers["content-type"], "application/json");
-    assert_eq!(
-        body_json(&request),
-        json!({
-            "physical_address": "s3://bucket/ns/data/g1/o1,sig",
-            "parts": [{"part_number": 1, "etag": "etag1"}, {"part_number": 2, "etag": "etag2"}],
-            "user_metadata": {"k": "v"},
-            "content_type": "application/x-parquet",
-        })
-    );
-    let transport = answering(
-        Operation::CompletePresignMultipartUpload,
-        vec![Ok(success(Operation::CompletePresignMultipartUpload))],
-    );
-    let stats = client(&transport)
-        .complete_presign_multipart_upload(
-            "r",
-            "b",
-            "u",
-            "p",
-            &CompletePresignMultipartUpload::new("a", vec![UploadPart::new(1, "e")]),
-        )
-        .await
-        .unwrap();
-    assert_eq!(stats.size_bytes, Some(10_485_761));
-    assert_eq!(stats.path_type, PathType::Object);
-    assert_eq!(stats.metadata.unwrap()["k"], "v");
-}
-
-#[tokio::test]
-async fn abort_request() {
-    let request = sent_by(Operation::AbortPresignMultipartUpload).await;
-    assert_eq!(request.method, Method::DELETE);
-    assert_eq!(
-        request.uri.path(),
-        "/api/v1/repositories/repo/branches/main/staging/pmpu/up1"
-    );
-    assert_eq!(request.uri.query(), Some("path=a%20b"));
-    assert_eq!(
-        body_json(&request),
-        json!({"physical_address": "s3://bucket/ns/data/g1/o1,sig"})
-    );
-}
-
-#[tokio::test]
-async fn create_user_external_principal_request() {
-    let request = sent_by(Operation::CreateUserExternalPrincipal).await;
-    assert_eq!(request.method, Method::POST);
-    assert_eq!(
-        request.uri.path(),
-        "/api/v1/auth/users/alice%40example.com/external/principals"
-    );
-    assert_eq!(
-        request.query("principalId").unwrap(),
-        "arn:aws:sts::123:assumed-role/r/s"
-    );
-    assert_eq!(
-        request.uri.query(),
-        Some("principalId=arn%3Aaws%3Asts%3A%3A123%3Aassumed-role%2Fr%2Fs")
-    );
-    assert_eq!(body_json(&request), json!({"settings": {"role": "r"}}));
-
-    // Without a body, nothing is sent but the query.
-    let transport = answering(
-        Operation::CreateUserExternalPrincipal,
-        vec![Ok(success(Operation::CreateUserExternalPrincipal))],
-    );
-    client(&transport)
-        .create_user_external_principal("u", "p", None)
-        .await
-        .unwrap();
-    let request = only_request(&transport);
-    assert!(request.body.is_empty() && !request.headers.contains_key("content-type"));
-}
-
-#[tokio::test]
-async fn delete_and_get_external_principal_requests() {
-    let request = sent_by(Operation::DeleteUserExternalPrincipal).await;
-    assert_eq!(request.method, Method::DELETE);
-    assert_eq!(
-        request.uri.path(),
-        "/api/v1/auth/users/alice/external/principals"
-    );
-    assert_eq!(
-        request.query("principalId").unwrap(),
-        "arn:aws:sts::123:assumed-role/r"
-    );
-    assert!(request.body.is_empty());
-
-    let transport = answering(
-        Operation::GetExternalPrincipal,
-        vec![Ok(success(Operation::GetExternalPrincipal))],
-    );
-    let principal = client(&transport)
-        .get_external_principal("arn:aws:sts::123:assumed-role/r")
-        .await
-        .unwrap();
-    assert_eq!(
-        principal,
-        ExternalPrincipal::new("arn:aws:sts::123:assumed-role/r", "alice")
-    );
-    let request = only_request(&transport);
-    assert_eq!(
-        (request.method, request.uri.path()),
-        (Method::GET, "/api/v1/auth/external/principals")
-    );
-}
-
-#[tokio::test]
-async fn list_request_with_and_without_paging() {
-    let request = sent_by(Operation::ListUserExternalPrincipals).await;
-    assert_eq!(
-        request.uri.path(),
-        "/api/v1/auth/users/alice/external/principals/ls"
-    );
-    assert_eq!(
-        request.uri.query(),
-        Some("prefix=arn%3A&after=arn%3A1&amount=2")
-    );
-
-    let transport = answering(
-        Operation::ListUserExternalPrincipals,
-        vec![Ok(success(Operation::ListUserExternalPrincipals))],
-    );
-    let page = client(&transport)
-        .list_user_external_principals("alice", &ListExternalPrincipals::new().prefix(""))
-        .await
-        .unwrap();
-    assert_eq!(page.results.len(), 1);
-    assert_eq!(
-        only_request(&transport).uri.query(),
-        None,
-        "empty prefix and unset options are omitted"
-    );
-}
-
-fn page(ids: &[&str], has_more: bool, next: &str) -> fake::Reply {
-    let results: Vec<_> = ids
-        .iter()
-        .map(|id| json!({"id": id, "user_id": "alice"}))
-        .collect();
-    Ok(fake::json(
-        StatusCode::OK,
-        json!({"pagination": {"has_more": has_more, "next_offset": next, "results": ids.len(), "max_per_page": 0}, "results": results}).to_string(),
-    ))
-}
-
-#[tokio::test]
-async fn list_all_walks_every_page() {
-    let transport = answering(
-        Operation::ListUserExternalPrincipals,
-        vec![
-            page(&["a1", "a2"], true, "a2"),
-            page(&["a3"], true, "a3"),
-            page(&[], false, ""),
-        ],
-    );
-    let all = client(&transport)
-        .list_all_user_external_principals("alice", Some("a"))
-        .await
-        .unwrap();
-    assert_eq!(
-        all.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
-        ["a1", "a2", "a3"]
-    );
-    let afters: Vec<_> = transport
-        .requests()
-        .iter()
-        .map(|r| r.query("after"))
-        .collect();
-    assert_eq!(afters, [None, Some("a2".into()), Some("a3".into())]);
-    assert!(transport
-        .requests()
-        .iter()
-        .all(|r| r.query("prefix").as_deref() == Some("a")));
-}
-
-#[tokio::test]
-async fn list_all_refuses_a_cursor_that_does_not_move() {
-    let transport = answering(
-        Operation::ListUserExternalPrincipals,
-        vec![page(&["a1"], true, "a1"), page(&["a1"], true, "a1")],
-    );
-    let error = client(&transport)
-        .list_all_user_external_principals("alice", None)
-        .await
-        .unwrap_err();
-    assert!(matches!(error, Error::Protocol { .. }), "{error}");
-    assert_eq!(transport.requests().len(), 2);
-}
-
-#[tokio::test]
-async fn hard_reset_request() {
-    let request = sent_by(Operation::HardResetBranch).await;
-    assert_eq!(request.method, Method::PUT);
-    assert_eq!(
-        request.uri.path(),
-        "/api/v1/repositories/repo/branches/feature%2Fx/hard_reset"
-    );
-    assert_eq!(request.uri.query(), Some("ref=main~1&force=true"));
-    assert!(request.body.is_empty());
-}
-
-#[tokio::test]
-async fn sts_login_sends_no_credentials() {
-    for credentials in [
-        Credentials::basic("a", "b"),
-        Credentials::bearer("jwt"),
-        Credentials::cookie(CookieScheme::Internal, "c"),
-    ] {
-        let transport = answering(Operation::StsLogin, vec![Ok(success(Operation::StsLogin))]);
-        let token = client_with(&transport, credentials)
-            .sts_login(
-                &StsAuthRequest::new("code-1", "state-1", "https://app/cb").with_ttl_seconds(600),
-            )
-            .await
-            .unwrap();
-        assert_eq!(token.token, "eyJ.jwt");
-        assert_eq!(token.token_expiration, Some(1_700_003_600));
-        let request = only_request(&transport);
-        assert_eq!(
-            (request.method.clone(), request.uri.path()),
-            (Method::POST, "/api/v1/sts/login")
-        );
-        assert!(
-            !request.headers.contains_key("authorization")
-                && !request.headers.contains_key("cookie")
-        );
-        assert_eq!(
-            body_json(&request),
-            json!({"code": "code-1", "state": "state-1", "redirect_uri": "https://app/cb", "ttl_seconds": 600})
-        );
-    }
-}
-
-#[tokio::test]
-async fn with_sts_login_uses_the_token_as_bearer() {
-    let transport = FakeTransport::new();
-    transport.enqueue(
-        Method::POST,
-        "/api/v1/sts/login",
-        [Ok(success(Operation::StsLogin))],
-    );
-    transport.enqueue(
-        Method::PUT,
-        "/{*p}",
-        [Ok(success(Operation::HardResetBranch))],
-    );
-    let client = client_with(&transport, Credentials::None)
-        .with_sts_login(&StsAuthRequest::new("c", "s", "r"))
-        .await
-        .unwrap();
-    client
-        .hard_reset_branch("r", "b", "main", None)
-        .await
-        .unwrap();
-    assert_eq!(
-        transport.requests()[1].headers["authorization"],
-        "Bearer eyJ.jwt"
-    );
 }
 
 #[tokio::test]
@@ -411,15 +77,19 @@ async fn every_auth_scheme_travels_as_the_spec_declares() {
     }
 }
 
-/// The error statuses the spec declares per operation (v1.84.0), plus 501 and 503 which
-/// arrive as `default`.
+/// The error statuses the spec declares per operation (v1.84.0), plus 420 (servers before
+/// v1.64.1), and 500 and 501 which arrive as `default`.
 fn declared_errors(operation: Operation) -> Vec<u16> {
     let mut statuses = vec![400, 401];
     statuses.extend(match operation {
         Operation::CompletePresignMultipartUpload | Operation::CreateUserExternalPrincipal => {
             vec![404, 409]
         }
-        Operation::HardResetBranch => vec![403, 404],
+        Operation::HardResetBranch
+        | Operation::UpdatePullRequest
+        | Operation::ExternalPrincipalLogin => vec![403, 404],
+        Operation::CreatePullRequest => vec![403, 404, 409],
+        Operation::MergePullRequest => vec![403, 404, 409, 412],
         Operation::StsLogin => vec![],
         _ => vec![404],
     });
@@ -436,6 +106,7 @@ fn assert_variant(error: &Error, status: u16, operation: Operation) {
         409 => matches!(error, Error::Conflict { .. }),
         420 | 429 => matches!(error, Error::TooManyRequests { .. }),
         501 => matches!(error, Error::NotImplemented { .. }),
+        412 => matches!(error, Error::ClientError { .. }),
         _ => matches!(error, Error::ServerError { .. }),
     };
     assert!(ok, "{operation} {status}: got {error:?}");
@@ -586,15 +257,17 @@ async fn malformed_success_json_is_a_decode_error() {
     for operation in [
         Operation::CreatePresignMultipartUpload,
         Operation::CompletePresignMultipartUpload,
+        Operation::UploadPart,
         Operation::GetExternalPrincipal,
         Operation::ListUserExternalPrincipals,
+        Operation::ExternalPrincipalLogin,
         Operation::StsLogin,
+        Operation::ListPullRequests,
+        Operation::CreatePullRequest,
+        Operation::GetPullRequest,
+        Operation::MergePullRequest,
     ] {
-        let status = if operation == Operation::CreatePresignMultipartUpload {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        };
+        let status = success(operation).status();
         let transport = answering(
             operation,
             vec![Ok(fake::json(status, r#"{"unexpected": tru"#))],
@@ -662,7 +335,14 @@ async fn ambiguous_failures_are_retried_only_for_idempotent_operations() {
     let idempotent = [
         Operation::GetExternalPrincipal,
         Operation::ListUserExternalPrincipals,
+        Operation::ExternalPrincipalLogin,
         Operation::HardResetBranch,
+        Operation::UploadPart,
+        Operation::UploadPartCopy,
+        Operation::UpdateObjectUserMetadata,
+        Operation::ListPullRequests,
+        Operation::GetPullRequest,
+        Operation::UpdatePullRequest,
     ];
     for operation in Operation::ALL {
         assert_eq!(
@@ -771,7 +451,12 @@ async fn per_attempt_timeout() {
         .retry_policy(lakefs_experimental::RetryPolicy::none())
         .build_with_transport(transport.clone())
         .unwrap();
-    let error = client.get_external_principal("p").await.unwrap_err();
+    let error = client
+        .get_external_principal()
+        .principal_id("p")
+        .send()
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, Error::Timeout { after, .. } if after == Duration::from_secs(2)),
         "{error:?}"
@@ -779,86 +464,376 @@ async fn per_attempt_timeout() {
     assert!(error.is_retryable());
 }
 
+#[tokio::test(start_paused = true)]
+async fn timeout_and_retry_policy_can_be_overridden_per_call() {
+    let transport = FakeTransport::new();
+    transport.route(Method::GET, "/{*p}", |_, _| {
+        Ok(success(Operation::GetPullRequest))
+    });
+    transport.set_latency(lakefs_transport::fake::Latency::fixed(Duration::from_secs(
+        30,
+    )));
+    // The client would give up after 2 s and never retry ...
+    let client = ExperimentalClient::builder()
+        .endpoint(ENDPOINT)
+        .timeout(Duration::from_secs(2))
+        .retry_policy(RetryPolicy::none())
+        .build_with_transport(transport.clone())
+        .unwrap();
+    // ... but this call waits up to 60 s per attempt,
+    client
+        .get_pull_request()
+        .repository("r")
+        .pull_request("p")
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .unwrap();
+    // and this one, with a 10 s limit, is tried three times.
+    let started = tokio::time::Instant::now();
+    let error = client
+        .get_pull_request()
+        .repository("r")
+        .pull_request("p")
+        .timeout(Duration::from_secs(10))
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .initial_backoff(Duration::ZERO)
+                .max_backoff(Duration::ZERO),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { after, .. } if after == Duration::from_secs(10)),
+        "{error:?}"
+    );
+    assert_eq!(
+        transport.requests().len(),
+        4,
+        "one call, then three attempts"
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(30));
+    // The client's own settings are unchanged by the overrides.
+    assert!(matches!(
+        client
+            .get_pull_request()
+            .repository("r")
+            .pull_request("p")
+            .send()
+            .await,
+        Err(Error::Timeout { .. })
+    ));
+}
+
 #[tokio::test]
 async fn bad_arguments_fail_before_any_request() {
     let transport = FakeTransport::new();
     let client = client(&transport);
-    let body = CompletePresignMultipartUpload::new(
-        "a",
-        vec![UploadPart::new(2, "e"), UploadPart::new(1, "e")],
-    );
     let errors = vec![
-        client
-            .create_presign_multipart_upload("", "b", "p", None)
-            .await
-            .unwrap_err(),
-        client
-            .create_presign_multipart_upload("r", "b", "p", Some(10_001))
-            .await
-            .unwrap_err(),
-        client
-            .create_presign_multipart_upload("r", "b", "", Some(1))
-            .await
-            .unwrap_err(),
-        client
-            .complete_presign_multipart_upload("r", "b", "u", "p", &body)
-            .await
-            .unwrap_err(),
-        client
-            .complete_presign_multipart_upload(
-                "r",
-                "b",
-                "u",
-                "p",
-                &CompletePresignMultipartUpload::new("a", vec![]),
-            )
-            .await
-            .unwrap_err(),
-        client
-            .abort_presign_multipart_upload(
-                "r",
-                "b",
-                "",
-                "p",
-                &AbortPresignMultipartUpload::new("a"),
-            )
-            .await
-            .unwrap_err(),
-        client.get_external_principal("").await.unwrap_err(),
-        client
-            .list_user_external_principals("u", &ListExternalPrincipals::new().amount(1001))
-            .await
-            .unwrap_err(),
-        client
-            .list_user_external_principals("u", &ListExternalPrincipals::new().amount(-2))
-            .await
-            .unwrap_err(),
-        client
-            .hard_reset_branch("r", "b", "", None)
-            .await
-            .unwrap_err(),
-        client
-            .sts_login(&StsAuthRequest::new("", "s", "r"))
-            .await
-            .unwrap_err(),
+        (
+            client
+                .create_presign_multipart_upload()
+                .branch("b")
+                .path("p")
+                .send()
+                .await
+                .map(drop),
+            "repository",
+        ),
+        (
+            client
+                .create_presign_multipart_upload()
+                .repository("r")
+                .branch("b")
+                .path("p")
+                .parts(10_001)
+                .send()
+                .await
+                .map(drop),
+            "parts",
+        ),
+        (
+            client
+                .create_presign_multipart_upload()
+                .repository("r")
+                .branch("b")
+                .path("")
+                .parts(1)
+                .send()
+                .await
+                .map(drop),
+            "path",
+        ),
+        (
+            client
+                .complete_presign_multipart_upload()
+                .repository("r")
+                .branch("b")
+                .upload_id("u")
+                .path("p")
+                .physical_address("a")
+                .part(2, "e")
+                .part(1, "e")
+                .send()
+                .await
+                .map(drop),
+            "parts",
+        ),
+        (
+            client
+                .complete_presign_multipart_upload()
+                .repository("r")
+                .branch("b")
+                .upload_id("u")
+                .path("p")
+                .physical_address("a")
+                .parts(vec![])
+                .send()
+                .await
+                .map(drop),
+            "parts",
+        ),
+        (
+            client
+                .complete_presign_multipart_upload()
+                .repository("r")
+                .branch("b")
+                .upload_id("u")
+                .path("p")
+                .part(1, "e")
+                .send()
+                .await
+                .map(drop),
+            "physical_address",
+        ),
+        (
+            client
+                .abort_presign_multipart_upload()
+                .repository("r")
+                .branch("b")
+                .upload_id("")
+                .path("p")
+                .physical_address("a")
+                .send()
+                .await,
+            "uploadId",
+        ),
+        (
+            client
+                .upload_part()
+                .repository("r")
+                .branch("b")
+                .upload_id("u")
+                .path("p")
+                .physical_address("a")
+                .send()
+                .await
+                .map(drop),
+            "partNumber",
+        ),
+        (
+            client
+                .upload_part()
+                .repository("r")
+                .branch("b")
+                .upload_id("u")
+                .part_number(0)
+                .path("p")
+                .physical_address("a")
+                .send()
+                .await
+                .map(drop),
+            "partNumber",
+        ),
+        (
+            client
+                .upload_part_copy()
+                .repository("r")
+                .branch("b")
+                .upload_id("u")
+                .part_number(1)
+                .path("p")
+                .physical_address("a")
+                .send()
+                .await
+                .map(drop),
+            "copy_source",
+        ),
+        (
+            client
+                .upload_part_copy()
+                .repository("r")
+                .branch("b")
+                .upload_id("u")
+                .part_number(1)
+                .path("p")
+                .physical_address("a")
+                .copy_source(CopyPartSource::new("r", "", "p"))
+                .send()
+                .await
+                .map(drop),
+            "copy_source.ref",
+        ),
+        (
+            client
+                .upload_part_copy()
+                .repository("r")
+                .branch("b")
+                .upload_id("u")
+                .part_number(1)
+                .path("p")
+                .physical_address("a")
+                .copy_source({
+                    let mut source = CopyPartSource::new("r", "main", "p");
+                    source.range = Some("bytes=100-".into());
+                    source
+                })
+                .send()
+                .await
+                .map(drop),
+            "copy_source.range",
+        ),
+        (
+            client
+                .update_object_user_metadata()
+                .repository("r")
+                .branch("b")
+                .path("p")
+                .send()
+                .await,
+            "set",
+        ),
+        (
+            client.get_external_principal().send().await.map(drop),
+            "principalId",
+        ),
+        (
+            client
+                .create_user_external_principal()
+                .user_id("u")
+                .send()
+                .await,
+            "principalId",
+        ),
+        (
+            client
+                .delete_user_external_principal()
+                .principal_id("p")
+                .send()
+                .await,
+            "userId",
+        ),
+        (
+            client
+                .list_user_external_principals()
+                .user_id("u")
+                .amount(1001)
+                .send()
+                .await
+                .map(drop),
+            "amount",
+        ),
+        (
+            client
+                .list_user_external_principals()
+                .user_id("u")
+                .amount(-2)
+                .send()
+                .await
+                .map(drop),
+            "amount",
+        ),
+        (
+            client
+                .external_principal_login()
+                .token_expiration_duration(5)
+                .send()
+                .await
+                .map(drop),
+            "identityRequest",
+        ),
+        (
+            client
+                .hard_reset_branch()
+                .repository("r")
+                .branch("b")
+                .reference("")
+                .send()
+                .await,
+            "ref",
+        ),
+        (
+            client
+                .sts_login()
+                .code("")
+                .state("s")
+                .redirect_uri("r")
+                .send()
+                .await
+                .map(drop),
+            "code",
+        ),
+        (
+            client
+                .sts_login()
+                .code("c")
+                .state("s")
+                .send()
+                .await
+                .map(drop),
+            "redirect_uri",
+        ),
+        (
+            client.list_pull_requests().send().await.map(drop),
+            "repository",
+        ),
+        (
+            client
+                .create_pull_request()
+                .repository("r")
+                .title("t")
+                .source_branch("a")
+                .send()
+                .await
+                .map(drop),
+            "destination_branch",
+        ),
+        (
+            client
+                .get_pull_request()
+                .repository("r")
+                .send()
+                .await
+                .map(drop),
+            "pull_request",
+        ),
+        (
+            client
+                .update_pull_request()
+                .pull_request("p")
+                .title("t")
+                .send()
+                .await,
+            "repository",
+        ),
+        (
+            client
+                .merge_pull_request()
+                .repository("r")
+                .pull_request("")
+                .send()
+                .await
+                .map(drop),
+            "pull_request",
+        ),
     ];
-    let expected_arguments = [
-        "repository",
-        "parts",
-        "path",
-        "parts",
-        "parts",
-        "uploadId",
-        "principalId",
-        "amount",
-        "amount",
-        "ref",
-        "code",
-    ];
-    for (error, argument) in errors.iter().zip(expected_arguments) {
+    for (result, argument) in errors {
+        let error = result.unwrap_err();
         assert!(
-            matches!(error, Error::InvalidArgument { argument: a, .. } if *a == argument),
-            "{error:?}"
+            matches!(error, Error::InvalidArgument { argument: a, .. } if a == argument),
+            "expected {argument}: {error:?}"
         );
         assert!(error.to_string().contains(argument), "{error}");
     }
@@ -876,7 +851,12 @@ async fn endpoint_with_api_path_is_not_doubled() {
         .build_with_transport(transport.clone())
         .unwrap();
     client
-        .hard_reset_branch("r", "b", "c", Some(false))
+        .hard_reset_branch()
+        .repository("r")
+        .branch("b")
+        .reference("c")
+        .force(false)
+        .send()
         .await
         .unwrap();
     assert_eq!(

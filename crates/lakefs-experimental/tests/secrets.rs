@@ -60,7 +60,11 @@ async fn client_builder_credentials_and_errors_never_show_secrets() {
             .unwrap();
         assert_clean(&format!("{client:?}"));
         let error = client
-            .hard_reset_branch("r", "b", "c", None)
+            .hard_reset_branch()
+            .repository("r")
+            .branch("b")
+            .reference("c")
+            .send()
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Unauthorized { .. }));
@@ -86,7 +90,9 @@ async fn transport_errors_do_not_leak_credentials_or_queries() {
         .build_with_transport(transport)
         .unwrap();
     let error = client
-        .get_external_principal("arn:secret-principal")
+        .get_external_principal()
+        .principal_id("arn:secret-principal")
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Transport { .. }));
@@ -113,7 +119,13 @@ async fn sts_tokens_and_codes_stay_hidden() {
         .unwrap();
     let request = StsAuthRequest::new("the-idp-code", "the-state", "https://app/cb");
     assert!(!format!("{request:?}").contains("the-idp-code"));
-    let token = client.sts_login(&request).await.unwrap();
+    let builder = client
+        .sts_login()
+        .code("the-idp-code")
+        .state("the-state")
+        .redirect_uri("https://app/cb");
+    assert!(!format!("{builder:?}").contains("the-idp-code"));
+    let token = builder.send().await.unwrap();
     assert_clean(&format!("{token:?}"));
     let logged_in = client.with_credentials(Credentials::bearer(token.token));
     assert_clean(&format!("{logged_in:?}"));

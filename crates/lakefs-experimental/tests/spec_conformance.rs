@@ -1,6 +1,7 @@
-//! Checks the request the client really sends for each of the nine operations against the
-//! official OpenAPI spec: method, path template, query parameters and their types, body
-//! properties and required fields, and the security scheme.
+//! Checks the request the client really sends for each of the 18 operations against the
+//! official OpenAPI spec: method, path template, path and query parameters with their types,
+//! ranges and enums, body properties (through `allOf` and nested objects) with their types
+//! and required fields, and the security scheme.
 //!
 //! The spec is read from `../shared/lakefs-openapi/swagger.yml` beside the repository, or from
 //! the path in `LAKEFS_OPENAPI_SPEC`.
@@ -128,8 +129,110 @@ fn check_type(name: &str, schema: &Value, value: &str) -> Result<(), String> {
         Some("string") if value.is_empty() && schema.get("allowEmptyValue").is_none() => {
             Err(format!("{name} is sent empty"))
         }
+        Some("string") => match schema["enum"].as_array() {
+            Some(allowed) if !allowed.iter().any(|a| a.as_str() == Some(value)) => Err(format!(
+                "{name}={value} is not one of the spec's values {allowed:?}"
+            )),
+            _ => Ok(()),
+        },
         _ => Ok(()),
     }
+}
+
+/// The properties and required names of an object schema, through `allOf`.
+fn flatten<'a>(
+    spec: &'a Value,
+    schema: &'a Value,
+) -> (serde_json::Map<String, Value>, Vec<String>) {
+    let schema = resolve(spec, schema);
+    let mut properties = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let mut required: Vec<String> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.as_str().map(str::to_owned))
+        .collect();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        let (more, also) = flatten(spec, part);
+        properties.extend(more);
+        required.extend(also);
+    }
+    (properties, required)
+}
+
+/// Checks a JSON object against an object schema, recursing into object properties.
+fn check_object(
+    spec: &Value,
+    schema: &Value,
+    object: &serde_json::Map<String, Value>,
+    at: &str,
+) -> Result<(), String> {
+    let (properties, required) = flatten(spec, schema);
+    for name in &required {
+        if !object.contains_key(name) {
+            return Err(format!("required body property {at}{name} is missing"));
+        }
+    }
+    if properties.is_empty() {
+        return Ok(()); // a free-form object (`type: object` without properties)
+    }
+    for (name, value) in object {
+        let property = properties
+            .get(name)
+            .ok_or_else(|| format!("body property {at}{name} is not in the spec"))?;
+        let property = resolve(spec, property);
+        if !json_type_matches(property, value) {
+            return Err(format!(
+                "body property {at}{name} has the wrong JSON type: {value}"
+            ));
+        }
+        if let (Some(allowed), Some(text)) = (property["enum"].as_array(), value.as_str()) {
+            if !allowed.iter().any(|a| a.as_str() == Some(text)) {
+                return Err(format!(
+                    "body property {at}{name}={text} is not one of {allowed:?}"
+                ));
+            }
+        }
+        if let (Some(pattern), Some(text)) = (property["pattern"].as_str(), value.as_str()) {
+            if pattern == "^bytes=((\\d*-\\d*,? ?)+)$" && !is_byte_range(text) {
+                return Err(format!(
+                    "body property {at}{name}={text} does not match {pattern}"
+                ));
+            }
+        }
+        if let (Some(items), Some(array)) = (property.get("items"), value.as_array()) {
+            for (index, item) in array.iter().enumerate() {
+                let item_object = item
+                    .as_object()
+                    .ok_or_else(|| format!("{at}{name}[{index}] is not an object"))?;
+                check_object(spec, items, item_object, &format!("{at}{name}[{index}]."))?;
+            }
+        }
+        if let Some(nested) = value.as_object() {
+            if property.get("properties").is_some() || property.get("allOf").is_some() {
+                check_object(spec, property, nested, &format!("{at}{name}."))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The spec's range pattern `^bytes=((\d*-\d*,? ?)+)$`, without a regex dependency.
+fn is_byte_range(text: &str) -> bool {
+    let Some(ranges) = text.strip_prefix("bytes=") else {
+        return false;
+    };
+    !ranges.is_empty()
+        && ranges.split(',').all(|range| {
+            let range = range.trim_start_matches(' ');
+            range.split_once('-').is_some_and(|(a, b)| {
+                a.chars().all(|c| c.is_ascii_digit())
+                    && b.trim_end().chars().all(|c| c.is_ascii_digit())
+            })
+        })
 }
 
 fn json_type_matches(schema: &Value, value: &Value) -> bool {
@@ -171,43 +274,10 @@ fn check_body(spec: &Value, op: &Value, request: &RecordedRequest) -> Result<(),
     {
         return Err("JSON body without Content-Type: application/json".into());
     }
-    let schema = resolve(spec, &media["schema"]);
     let body: Value =
         serde_json::from_slice(&request.body).map_err(|e| format!("body is not JSON: {e}"))?;
     let object = body.as_object().ok_or("body is not a JSON object")?;
-    for required in schema["required"].as_array().into_iter().flatten() {
-        let name = required.as_str().unwrap();
-        if !object.contains_key(name) {
-            return Err(format!("required body property {name} is missing"));
-        }
-    }
-    let properties = schema["properties"]
-        .as_object()
-        .ok_or("schema without properties")?;
-    for (name, value) in object {
-        let property = properties
-            .get(name)
-            .ok_or_else(|| format!("body property {name} is not in the spec"))?;
-        let property = resolve(spec, property);
-        if !json_type_matches(property, value) {
-            return Err(format!(
-                "body property {name} has the wrong JSON type: {value}"
-            ));
-        }
-        if let (Some(items), Some(array)) = (property.get("items"), value.as_array()) {
-            let items = resolve(spec, items);
-            for item in array {
-                let item_object = item.as_object();
-                for required in items["required"].as_array().into_iter().flatten() {
-                    let field = required.as_str().unwrap();
-                    if item_object.is_none_or(|o| !o.contains_key(field)) {
-                        return Err(format!("{name}[] item lacks required {field}"));
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
+    check_object(spec, &media["schema"], object, "")
 }
 
 fn check_security(spec: &Value, op: &Value, request: &RecordedRequest) -> Result<(), String> {
@@ -365,14 +435,40 @@ async fn every_operation_sends_what_the_spec_declares() {
 }
 
 #[test]
-fn the_spec_tags_exactly_these_nine_among_its_experimental_operations() {
+fn the_client_has_exactly_the_spec_s_18_experimental_operations() {
     let spec = spec();
+    let mut tagged: Vec<&str> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter(|op| {
+            op["tags"]
+                .as_array()
+                .is_some_and(|tags| tags.iter().any(|t| t == "experimental"))
+        })
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    tagged.sort_unstable();
+    let mut ours: Vec<&str> = Operation::ALL.iter().map(|op| op.id()).collect();
+    ours.sort_unstable();
+    assert_eq!(ours, tagged);
+    assert_eq!(ours.len(), 18);
     for operation in Operation::ALL {
-        let (template, method, _) = find(&spec, operation.id());
+        let (template, method, op) = find(&spec, operation.id());
         assert_eq!(
             method,
             operation.method().as_str(),
             "{operation} at {template}"
+        );
+        let unauthenticated = op
+            .get("security")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty);
+        assert_eq!(
+            operation.is_authenticated(),
+            !unauthenticated,
+            "{operation}"
         );
     }
 }
@@ -509,6 +605,78 @@ fn the_checker_rejects_what_breaks_the_spec() {
             "part_number",
         ),
     ];
+    let cases = cases.into_iter().chain([
+        (
+            Operation::ListPullRequests,
+            request(
+                "GET",
+                "http://h/api/v1/repositories/r/pulls?status=merged",
+                "",
+                Some("Bearer t"),
+            ),
+            "not one of",
+        ),
+        (
+            Operation::UploadPart,
+            request(
+                "PUT",
+                &format!("{base}/staging/pmpu/u/parts/10001?path=p"),
+                r#"{"physical_address":"a"}"#,
+                Some("Bearer t"),
+            ),
+            "above the maximum",
+        ),
+        (
+            Operation::UploadPartCopy,
+            request(
+                "PUT",
+                &format!("{base}/staging/pmpu/u/parts/1/copy?path=p"),
+                r#"{"physical_address":"a","copy_source":{"repository":"r","path":"p"}}"#,
+                Some("Bearer t"),
+            ),
+            "copy_source.ref",
+        ),
+        (
+            Operation::UploadPartCopy,
+            request(
+                "PUT",
+                &format!("{base}/staging/pmpu/u/parts/1/copy?path=p"),
+                r#"{"physical_address":"a","copy_source":{"repository":"r","ref":"m","path":"p","range":"0-5"}}"#,
+                Some("Bearer t"),
+            ),
+            "does not match",
+        ),
+        (
+            Operation::UploadPartCopy,
+            request(
+                "PUT",
+                &format!("{base}/staging/pmpu/u/parts/1/copy?path=p"),
+                r#"{"copy_source":{"repository":"r","ref":"m","path":"p"}}"#,
+                Some("Bearer t"),
+            ),
+            "physical_address",
+        ),
+        (
+            Operation::UpdatePullRequest,
+            request(
+                "PATCH",
+                "http://h/api/v1/repositories/r/pulls/p",
+                r#"{"status":"done"}"#,
+                Some("Bearer t"),
+            ),
+            "status=done",
+        ),
+        (
+            Operation::ExternalPrincipalLogin,
+            request(
+                "POST",
+                "http://h/api/v1/auth/external/principal/login",
+                r#"{"token_expiration_duration":5}"#,
+                None,
+            ),
+            "identityRequest",
+        ),
+    ]);
     for (operation, request, expected) in cases {
         let problem = check(&spec, operation, &request).expect_err(expected);
         assert!(

@@ -79,7 +79,10 @@ pub struct PullRequest {
     pub status: PullRequestStatus,
     /// Title.
     pub title: String,
-    /// Description (may be empty).
+    /// Description (may be empty). The spec requires it, but lakeFS v1.84.0 leaves it out of
+    /// `listPullRequests` items (`pkg/api/controller.go`, `ListPullRequests`), so it decodes
+    /// as empty when absent.
+    #[serde(default)]
     pub description: String,
     /// When it was created (RFC 3339).
     pub creation_date: String,

@@ -7,9 +7,8 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use http::{Method, Request, Uri};
-use lakefs_experimental::models::{
-    AbortPresignMultipartUpload, CompletePresignMultipartUpload, ObjectStats, UploadPart,
-};
+use lakefs_experimental::models::{ObjectStats, UploadPart};
+use lakefs_experimental::operations::AbortPresignMultipartUploadRequest;
 use lakefs_experimental::{Error as ApiError, ExperimentalClient};
 use lakefs_transport::HttpTransport;
 use md5::{Digest, Md5};
@@ -122,7 +121,12 @@ impl<T: HttpTransport + 'static> Uploader<T> {
             .map_err(|e| UploadError::before_create(e.into()))?;
         let created = self
             .client
-            .create_presign_multipart_upload(repository, branch, path, Some(plan.part_count()))
+            .create_presign_multipart_upload()
+            .repository(repository)
+            .branch(branch)
+            .path(path)
+            .parts(plan.part_count())
+            .send()
             .await
             .map_err(|e| UploadError::before_create(UploadFailure::Create(e)))?;
         let created_upload = Created {
@@ -131,12 +135,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         };
         // From here on the upload exists: every way out either completes it or aborts it.
         let mut guard = AbortOnDrop {
-            client: Some(self.client.clone()),
-            repository: repository.to_owned(),
-            branch: branch.to_owned(),
-            path: path.to_owned(),
-            upload_id: created_upload.upload_id.clone(),
-            physical_address: created_upload.physical_address.clone(),
+            abort: Some(abort_request(&self.client, &target, &created_upload)),
         };
         self.config.emit(ProgressEvent::Started {
             total_bytes: opened.exact.then_some(plan.total_size()),
@@ -352,37 +351,28 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         self.config.emit(ProgressEvent::Completing {
             parts: u32::try_from(parts.len()).unwrap_or(u32::MAX),
         });
-        let mut body = CompletePresignMultipartUpload::new(&created.physical_address, parts);
-        body.user_metadata =
-            (!self.config.metadata.is_empty()).then(|| self.config.metadata.clone());
-        body.content_type = self.config.content_type.clone();
-        // The client retries complete only when the server certainly did not act on it.
-        self.client
-            .complete_presign_multipart_upload(
-                target.repository,
-                target.branch,
-                &created.upload_id,
-                target.path,
-                &body,
+        let request = self
+            .client
+            .complete_presign_multipart_upload()
+            .repository(target.repository)
+            .branch(target.branch)
+            .upload_id(&created.upload_id)
+            .path(target.path)
+            .physical_address(&created.physical_address)
+            .parts(parts)
+            .set_user_metadata(
+                (!self.config.metadata.is_empty()).then(|| self.config.metadata.clone()),
             )
-            .await
-            .map_err(|error| match error {
-                ApiError::Conflict { .. } => UploadFailure::Conflict(error),
-                other => UploadFailure::Complete(other),
-            })
+            .set_content_type(self.config.content_type.clone());
+        // The client retries complete only when the server certainly did not act on it.
+        request.send().await.map_err(|error| match error {
+            ApiError::Conflict { .. } => UploadFailure::Conflict(error),
+            other => UploadFailure::Complete(other),
+        })
     }
 
     async fn abort(&self, target: &Target<'_>, created: &Created) -> AbortOutcome {
-        let result = self
-            .client
-            .abort_presign_multipart_upload(
-                target.repository,
-                target.branch,
-                &created.upload_id,
-                target.path,
-                &AbortPresignMultipartUpload::new(created.physical_address.clone()),
-            )
-            .await;
+        let result = abort_request(&self.client, target, created).send().await;
         match &result {
             Ok(()) => tracing::debug!(upload_id = %created.upload_id, "aborted the upload"),
             Err(error) => tracing::warn!(
@@ -399,6 +389,21 @@ impl<T: HttpTransport + 'static> Uploader<T> {
             Err(error) => AbortOutcome::Failed(error),
         }
     }
+}
+
+/// The `abortPresignMultipartUpload` call for `created`.
+fn abort_request<T: HttpTransport>(
+    client: &ExperimentalClient<T>,
+    target: &Target<'_>,
+    created: &Created,
+) -> AbortPresignMultipartUploadRequest<T> {
+    client
+        .abort_presign_multipart_upload()
+        .repository(target.repository)
+        .branch(target.branch)
+        .upload_id(&created.upload_id)
+        .path(target.path)
+        .physical_address(&created.physical_address)
 }
 
 /// Waits for the part being read (never resolves when none is).
@@ -434,17 +439,13 @@ fn parse_urls(urls: Vec<String>, expected: u32) -> Result<Vec<Uri>, UploadFailur
 
 /// Sends the abort from a background task if the upload future is dropped mid-way.
 struct AbortOnDrop<T: HttpTransport + 'static> {
-    client: Option<ExperimentalClient<T>>,
-    repository: String,
-    branch: String,
-    path: String,
-    upload_id: String,
-    physical_address: String,
+    /// The abort to send, owning its arguments; `None` once disarmed.
+    abort: Option<AbortPresignMultipartUploadRequest<T>>,
 }
 
 impl<T: HttpTransport + 'static> AbortOnDrop<T> {
     fn disarm(&mut self) {
-        self.client = None;
+        self.abort = None;
     }
 }
 
@@ -453,28 +454,14 @@ const BACKGROUND_ABORT_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl<T: HttpTransport + 'static> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
-        let Some(client) = self.client.take() else {
+        let Some(abort) = self.abort.take() else {
             return;
         };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let (repository, branch, path, upload_id) = (
-            std::mem::take(&mut self.repository),
-            std::mem::take(&mut self.branch),
-            std::mem::take(&mut self.path),
-            std::mem::take(&mut self.upload_id),
-        );
-        let body = AbortPresignMultipartUpload::new(std::mem::take(&mut self.physical_address));
         runtime.spawn(async move {
-            let abort = client.abort_presign_multipart_upload(
-                &repository,
-                &branch,
-                &upload_id,
-                &path,
-                &body,
-            );
-            let _ = tokio::time::timeout(BACKGROUND_ABORT_TIMEOUT, abort).await;
+            let _ = tokio::time::timeout(BACKGROUND_ABORT_TIMEOUT, abort.send()).await;
         });
     }
 }

@@ -1,39 +1,93 @@
 //! `hardResetBranch`.
+//!
+//! Server facts (lakeFS v1.84.0, `pkg/graveler/graveler.go`; digest §5.3): `force` only
+//! bypasses a read-only repository; it overrides neither branch protection (403) nor
+//! uncommitted changes (400).
 
 use lakefs_transport::HttpTransport;
 
-use crate::request::{require, ApiRequest};
+use crate::call::{request_builder, required};
+use crate::request::ApiRequest;
 use crate::{Error, ExperimentalClient, Operation};
 
-impl<T: HttpTransport> ExperimentalClient<T> {
+request_builder! {
     /// `hardResetBranch`: points `branch` at `reference` (any ref expression, e.g. a commit
-    /// id or `main~1`), discarding what the branch had since.
+    /// id or `main~1`), discarding what the branch had since. Built by
+    /// [`ExperimentalClient::hard_reset_branch`].
     ///
-    /// `force` (omitted when `None`) only bypasses a read-only repository; it overrides
-    /// neither branch protection (403) nor uncommitted changes (400).
+    /// Resetting to the same ref twice ends in the same state, so it is retried like a read.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for an empty name; [`Error::Forbidden`] for
-    /// a protected branch or a read-only repository; [`Error::NotFound`] for an unknown ref;
-    /// [`Error::BadRequest`] while the branch has uncommitted changes.
-    pub async fn hard_reset_branch(
-        &self,
-        repository: &str,
-        branch: &str,
-        reference: &str,
-        force: Option<bool>,
-    ) -> Result<(), Error> {
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
+    /// [`Error::Forbidden`] for a protected branch or a read-only repository;
+    /// [`Error::NotFound`] for an unknown ref; [`Error::BadRequest`] while the branch has
+    /// uncommitted changes.
+    HardResetBranchRequest => HardResetBranch {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The branch to reset (required).
+            branch,
+            /// The ref to reset to, the spec's `ref` (required).
+            reference,
+        }
+        others {
+            /// Whether to bypass a read-only repository.
+            force: bool,
+        }
+    }
+}
+
+impl<T> HardResetBranchRequest<T> {
+    /// Bypasses a read-only repository (and nothing else). Unset: not sent.
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = Some(force);
+        self
+    }
+
+    /// Sets or clears [`force`](Self::force) from an `Option`.
+    pub fn set_force(mut self, force: Option<bool>) -> Self {
+        self.force = force;
+        self
+    }
+}
+
+impl<T: HttpTransport> HardResetBranchRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<(), Error> {
         let operation = Operation::HardResetBranch;
-        require(operation, "repository", repository)?;
-        require(operation, "branch", branch)?;
-        require(operation, "ref", reference)?;
+        let repository = required(operation, "repository", self.repository)?;
+        let branch = required(operation, "branch", self.branch)?;
+        let reference = required(operation, "ref", self.reference)?;
         let request = ApiRequest::new(operation, &["repositories"])
-            .segment(repository)
+            .segment(&repository)
             .literal("branches")
-            .segment(branch)
+            .segment(&branch)
             .literal("hard_reset")
-            .query("ref", reference)
-            .query_opt("force", force);
-        self.execute(request).await.map(drop)
+            .query("ref", &reference)
+            .query_opt("force", self.force);
+        self.client.execute(request, &self.options).await.map(drop)
+    }
+}
+
+impl<T: HttpTransport> ExperimentalClient<T> {
+    /// `hardResetBranch`: points a branch at another ref.
+    ///
+    /// ```no_run
+    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
+    /// client
+    ///     .hard_reset_branch()
+    ///     .repository("my-repo")
+    ///     .branch("feature/x")
+    ///     .reference("main~1")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn hard_reset_branch(&self) -> HardResetBranchRequest<T> {
+        HardResetBranchRequest::new(self.clone())
     }
 }

@@ -1,189 +1,392 @@
 //! `createUserExternalPrincipal`, `deleteUserExternalPrincipal`, `getExternalPrincipal`,
-//! `listUserExternalPrincipals`.
+//! `listUserExternalPrincipals` and `externalPrincipalLogin`.
+//!
+//! Server facts (lakeFS v1.84.0, `pkg/api/controller.go`; digest §5.5): all answer 501 unless
+//! the server runs an RBAC auth service with external principals; create ignores its body;
+//! get and list return only `id` and `user_id`.
 
-use lakefs_models::{ExternalPrincipal, ExternalPrincipalCreation, ExternalPrincipalList};
+use futures_util::Stream;
+use lakefs_models::{
+    AuthenticationToken, ExternalLoginInformation, ExternalPrincipal, ExternalPrincipalCreation,
+    ExternalPrincipalList, ExternalPrincipalSettings,
+};
 use lakefs_transport::HttpTransport;
 
-use crate::request::{decode, require, ApiRequest};
-use crate::{Error, ExperimentalClient, Operation};
-
-/// Paging parameters of `listUserExternalPrincipals`; unset ones are not sent.
-///
-/// ```
-/// use lakefs_experimental::ListExternalPrincipals;
-///
-/// let page = ListExternalPrincipals::new().prefix("arn:aws:sts::123:").amount(50);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[must_use]
-pub struct ListExternalPrincipals {
-    /// Only principals whose id starts with this.
-    pub prefix: Option<String>,
-    /// Start after this id (the previous page's `next_offset`).
-    pub after: Option<String>,
-    /// Page size, -1 to 1000 (the server treats ≤ 0 as 100).
-    pub amount: Option<i32>,
-}
-
-impl ListExternalPrincipals {
-    /// No filter, the server's default page size.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only principals whose id starts with `prefix`.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = Some(prefix.into());
-        self
-    }
-
-    /// Start after this id.
-    pub fn after(mut self, after: impl Into<String>) -> Self {
-        self.after = Some(after.into());
-        self
-    }
-
-    /// Page size, -1 to 1000.
-    pub fn amount(mut self, amount: i32) -> Self {
-        self.amount = Some(amount);
-        self
-    }
-}
-
-/// The most pages [`ExperimentalClient::list_all_user_external_principals`] walks before it
-/// decides the server is looping.
-const MAX_PAGES: usize = 100_000;
-
-impl<T: HttpTransport> ExperimentalClient<T> {
-    /// `createUserExternalPrincipal`: attaches the external principal `principal_id` (for
-    /// example an assumed-role ARN) to the lakeFS user `user_id`. The body is optional and
-    /// ignored by today's servers.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] before sending for an empty id; [`Error::Conflict`] when it
-    /// is already attached; [`Error::NotFound`] for an unknown user;
-    /// [`Error::NotImplemented`] on servers without external principals (open-source lakeFS).
-    pub async fn create_user_external_principal(
-        &self,
-        user_id: &str,
-        principal_id: &str,
-        body: Option<&ExternalPrincipalCreation>,
-    ) -> Result<(), Error> {
-        let operation = Operation::CreateUserExternalPrincipal;
-        require(operation, "userId", user_id)?;
-        require(operation, "principalId", principal_id)?;
-        let mut request = principals(operation, user_id).query("principalId", principal_id);
-        if let Some(body) = body {
-            request = request.json(body)?;
-        }
-        self.execute(request).await.map(drop)
-    }
-
-    /// `deleteUserExternalPrincipal`: detaches `principal_id` from `user_id`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] before sending for an empty id; [`Error::NotFound`] when it
-    /// is not attached.
-    pub async fn delete_user_external_principal(
-        &self,
-        user_id: &str,
-        principal_id: &str,
-    ) -> Result<(), Error> {
-        let operation = Operation::DeleteUserExternalPrincipal;
-        require(operation, "userId", user_id)?;
-        require(operation, "principalId", principal_id)?;
-        let request = principals(operation, user_id).query("principalId", principal_id);
-        self.execute(request).await.map(drop)
-    }
-
-    /// `getExternalPrincipal`: the principal `principal_id` and the user it belongs to.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] before sending for an empty id; [`Error::NotFound`].
-    pub async fn get_external_principal(
-        &self,
-        principal_id: &str,
-    ) -> Result<ExternalPrincipal, Error> {
-        let operation = Operation::GetExternalPrincipal;
-        require(operation, "principalId", principal_id)?;
-        let request = ApiRequest::new(operation, &["auth", "external", "principals"])
-            .query("principalId", principal_id);
-        decode(operation, &self.execute(request).await?)
-    }
-
-    /// `listUserExternalPrincipals`: one page of the principals attached to `user_id`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] before sending for an empty id or an `amount` outside
-    /// -1 … 1000; [`Error::NotFound`] for an unknown user.
-    pub async fn list_user_external_principals(
-        &self,
-        user_id: &str,
-        page: &ListExternalPrincipals,
-    ) -> Result<ExternalPrincipalList, Error> {
-        let operation = Operation::ListUserExternalPrincipals;
-        require(operation, "userId", user_id)?;
-        if let Some(amount) = page.amount.filter(|a| !(-1..=1000).contains(a)) {
-            return Err(Error::InvalidArgument {
-                operation,
-                argument: "amount",
-                reason: format!("{amount} is outside the allowed -1 to 1000"),
-            });
-        }
-        // Omit empty prefix/after: servers before v1.60 reject empty values.
-        let request = principals(operation, user_id)
-            .literal("ls")
-            .query_opt("prefix", page.prefix.as_deref().filter(|p| !p.is_empty()))
-            .query_opt("after", page.after.as_deref().filter(|a| !a.is_empty()))
-            .query_opt("amount", page.amount);
-        decode(operation, &self.execute(request).await?)
-    }
-
-    /// Every principal attached to `user_id` whose id starts with `prefix`, walking all
-    /// pages of [`list_user_external_principals`](Self::list_user_external_principals).
-    ///
-    /// # Errors
-    /// As one page; [`Error::Protocol`] when the server says there are more pages but its
-    /// cursor does not move forward.
-    pub async fn list_all_user_external_principals(
-        &self,
-        user_id: &str,
-        prefix: Option<&str>,
-    ) -> Result<Vec<ExternalPrincipal>, Error> {
-        let operation = Operation::ListUserExternalPrincipals;
-        let mut page = ListExternalPrincipals {
-            prefix: prefix.map(str::to_owned),
-            after: None,
-            amount: Some(1000),
-        };
-        let mut all = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let list = self.list_user_external_principals(user_id, &page).await?;
-            all.extend(list.results);
-            if !list.pagination.has_more {
-                return Ok(all);
-            }
-            let next = list.pagination.next_offset;
-            if next.is_empty() || page.after.as_deref() == Some(next.as_str()) {
-                return Err(Error::Protocol {
-                    operation,
-                    reason: format!(
-                        "has_more is true but next_offset {next:?} does not advance the listing"
-                    ),
-                });
-            }
-            page.after = Some(next);
-        }
-        Err(Error::Protocol {
-            operation,
-            reason: format!("more than {MAX_PAGES} pages"),
-        })
-    }
-}
+use crate::call::{present, request_builder, required};
+use crate::paginate;
+use crate::request::{decode, ApiRequest};
+use crate::{Credentials, Error, ExperimentalClient, Operation};
 
 fn principals(operation: Operation, user_id: &str) -> ApiRequest {
     ApiRequest::new(operation, &["auth", "users"])
         .segment(user_id)
         .literal("external")
         .literal("principals")
+}
+
+request_builder! {
+    /// `createUserExternalPrincipal`: attaches an external principal (for example an
+    /// assumed-role ARN) to a lakeFS user. Built by
+    /// [`ExperimentalClient::create_user_external_principal`].
+    ///
+    /// Not retried after an ambiguous failure: a repeat answers 409 although the first call
+    /// succeeded.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty id;
+    /// [`Error::Conflict`] when it is already attached; [`Error::NotFound`] for an unknown
+    /// user; [`Error::NotImplemented`] on servers without external principals (open-source
+    /// lakeFS).
+    CreateUserExternalPrincipalRequest => CreateUserExternalPrincipal {
+        strings {
+            /// The lakeFS user (required).
+            user_id,
+            /// The external principal's id (required).
+            principal_id,
+        }
+        others {
+            /// Authenticator settings.
+            settings: ExternalPrincipalSettings,
+        }
+    }
+}
+
+impl<T> CreateUserExternalPrincipalRequest<T> {
+    /// Authenticator-specific settings, sent as the optional body (today's servers ignore
+    /// it). Unset: no body.
+    pub fn settings(mut self, settings: ExternalPrincipalSettings) -> Self {
+        self.settings = Some(settings);
+        self
+    }
+
+    /// Sets or clears [`settings`](Self::settings) from an `Option`.
+    pub fn set_settings(mut self, settings: Option<ExternalPrincipalSettings>) -> Self {
+        self.settings = settings;
+        self
+    }
+}
+
+impl<T: HttpTransport> CreateUserExternalPrincipalRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<(), Error> {
+        let operation = Operation::CreateUserExternalPrincipal;
+        let user_id = required(operation, "userId", self.user_id)?;
+        let principal_id = required(operation, "principalId", self.principal_id)?;
+        let mut request = principals(operation, &user_id).query("principalId", &principal_id);
+        if let Some(settings) = self.settings {
+            request = request.json(&ExternalPrincipalCreation::new(Some(settings)))?;
+        }
+        self.client.execute(request, &self.options).await.map(drop)
+    }
+}
+
+request_builder! {
+    /// `deleteUserExternalPrincipal`: detaches an external principal from a user. Built by
+    /// [`ExperimentalClient::delete_user_external_principal`].
+    ///
+    /// Not retried after an ambiguous failure: a repeat answers 404 although the first call
+    /// succeeded.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty id;
+    /// [`Error::NotFound`] when it is not attached.
+    DeleteUserExternalPrincipalRequest => DeleteUserExternalPrincipal {
+        strings {
+            /// The lakeFS user (required).
+            user_id,
+            /// The external principal's id (required).
+            principal_id,
+        }
+    }
+}
+
+impl<T: HttpTransport> DeleteUserExternalPrincipalRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<(), Error> {
+        let operation = Operation::DeleteUserExternalPrincipal;
+        let user_id = required(operation, "userId", self.user_id)?;
+        let principal_id = required(operation, "principalId", self.principal_id)?;
+        let request = principals(operation, &user_id).query("principalId", &principal_id);
+        self.client.execute(request, &self.options).await.map(drop)
+    }
+}
+
+request_builder! {
+    /// `getExternalPrincipal`: an external principal and the user it belongs to. Built by
+    /// [`ExperimentalClient::get_external_principal`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty id;
+    /// [`Error::NotFound`].
+    GetExternalPrincipalRequest => GetExternalPrincipal {
+        strings {
+            /// The external principal's id (required).
+            principal_id,
+        }
+    }
+}
+
+impl<T: HttpTransport> GetExternalPrincipalRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<ExternalPrincipal, Error> {
+        let operation = Operation::GetExternalPrincipal;
+        let principal_id = required(operation, "principalId", self.principal_id)?;
+        let request = ApiRequest::new(operation, &["auth", "external", "principals"])
+            .query("principalId", &principal_id);
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
+    }
+}
+
+request_builder! {
+    /// `listUserExternalPrincipals`: the external principals attached to a user, a page at a
+    /// time with [`send`](Self::send), or all of them with
+    /// [`into_stream`](Self::into_stream). Built by
+    /// [`ExperimentalClient::list_user_external_principals`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty user id or an
+    /// `amount` outside -1..=1000; [`Error::NotFound`] for an unknown user.
+    ListUserExternalPrincipalsRequest => ListUserExternalPrincipals {
+        strings {
+            /// The lakeFS user (required).
+            user_id,
+            /// Only principals whose id starts with this.
+            prefix / set_prefix,
+            /// Start after this id (the previous page's `next_offset`).
+            after / set_after,
+        }
+        others {
+            /// Page size.
+            amount: i32,
+        }
+    }
+}
+
+impl<T> ListUserExternalPrincipalsRequest<T> {
+    /// Page size, -1 to 1000 (the server treats ≤ 0 as 100). Unset: the server's default.
+    pub fn amount(mut self, amount: i32) -> Self {
+        self.amount = Some(amount);
+        self
+    }
+
+    /// Sets or clears [`amount`](Self::amount) from an `Option`.
+    pub fn set_amount(mut self, amount: Option<i32>) -> Self {
+        self.amount = amount;
+        self
+    }
+}
+
+impl<T: HttpTransport> ListUserExternalPrincipalsRequest<T> {
+    /// Sends the request: one page.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<ExternalPrincipalList, Error> {
+        let operation = Operation::ListUserExternalPrincipals;
+        let user_id = required(operation, "userId", self.user_id)?;
+        check_amount(operation, self.amount)?;
+        let request = principals(operation, &user_id)
+            .literal("ls")
+            .query_opt("prefix", self.prefix.filter(|p| !p.is_empty()))
+            .query_opt("after", self.after.filter(|a| !a.is_empty()))
+            .query_opt("amount", self.amount);
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
+    }
+}
+
+impl<T: HttpTransport + 'static> ListUserExternalPrincipalsRequest<T> {
+    /// Every principal of the user from `after` on, page after page, following
+    /// `pagination.next_offset`. Arguments are checked when the stream is first polled.
+    ///
+    /// The stream ends with an [`Error::Protocol`] if the server claims more pages but its
+    /// cursor does not advance.
+    pub fn into_stream(self) -> impl Stream<Item = Result<ExternalPrincipal, Error>> + Send {
+        let first = self.after.clone();
+        paginate::items(Operation::ListUserExternalPrincipals, first, move |after| {
+            let page = self.clone().set_after(after);
+            async move {
+                let list = page.send().await?;
+                Ok((list.results, list.pagination))
+            }
+        })
+    }
+
+    /// Every principal of the user, collected into a `Vec` (see
+    /// [`into_stream`](Self::into_stream)).
+    ///
+    /// # Errors
+    /// The first error of the listing.
+    pub async fn collect_all(self) -> Result<Vec<ExternalPrincipal>, Error> {
+        futures_util::TryStreamExt::try_collect(self.into_stream()).await
+    }
+}
+
+/// Checks a page size against the spec's range, -1 to 1000.
+pub(crate) fn check_amount(operation: Operation, amount: Option<i32>) -> Result<(), Error> {
+    match amount {
+        Some(amount) if !(-1..=1000).contains(&amount) => Err(Error::InvalidArgument {
+            operation,
+            argument: "amount",
+            reason: format!("{amount} is outside -1..=1000"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+request_builder! {
+    /// `externalPrincipalLogin`: logs in with an external identity (for AWS IAM, a presigned
+    /// `sts:GetCallerIdentity` request) attached to a lakeFS user as an external principal,
+    /// and returns a lakeFS token. Sent **without** the client's credentials, as the spec
+    /// requires. Built by [`ExperimentalClient::external_principal_login`].
+    ///
+    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go`
+    /// `ExternalPrincipalLogin`, `pkg/authentication/service.go`): 501 unless it runs an
+    /// RBAC auth service with external principals and an authentication API; it forwards
+    /// `identityRequest` unchanged to that API (lakeFS's own AWS client sends
+    /// `{"identity_token": base64(JSON)}` describing a presigned `GetCallerIdentity`, valid
+    /// 60 s), looks up the principal it answers and issues a JWT for the principal's user.
+    /// `token_expiration_duration` is in seconds; absent or ≤ 0 means the server's
+    /// `auth.login_duration` (7 days by default), capped at `auth.login_max_duration`
+    /// (14 days). The server keeps no state per login, so a repeat within the identity
+    /// request's validity issues another, equally valid token: it is retried like a read.
+    /// Since v1.18.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending without an identity request;
+    /// [`Error::Unauthorized`] for an identity the authenticator refuses (lakeFS says
+    /// `invalid token format`), [`Error::Forbidden`] for an expired one (`session expired`);
+    /// [`Error::NotFound`] when no user has the principal; [`Error::NotImplemented`] on
+    /// servers without external principals.
+    ExternalPrincipalLoginRequest => ExternalPrincipalLogin {
+        strings {}
+        others {
+            /// The identity request.
+            identity_request: serde_json::Map<String, serde_json::Value>,
+            /// Token lifetime.
+            token_expiration_duration: i64,
+        }
+    }
+}
+
+impl<T> ExternalPrincipalLoginRequest<T> {
+    /// The identity request the server forwards to its external authenticator, the body's
+    /// `identityRequest` (required).
+    pub fn identity_request(
+        mut self,
+        identity_request: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        self.identity_request = Some(identity_request);
+        self
+    }
+
+    /// The token's requested lifetime in seconds.
+    pub fn token_expiration_duration(mut self, seconds: i64) -> Self {
+        self.token_expiration_duration = Some(seconds);
+        self
+    }
+
+    /// Sets or clears [`token_expiration_duration`](Self::token_expiration_duration) from an
+    /// `Option`.
+    pub fn set_token_expiration_duration(mut self, seconds: Option<i64>) -> Self {
+        self.token_expiration_duration = seconds;
+        self
+    }
+}
+
+impl<T: HttpTransport> ExternalPrincipalLoginRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<AuthenticationToken, Error> {
+        self.login().await.map(|(_, token)| token)
+    }
+
+    /// Logs in and returns a client that sends the token as `Authorization: Bearer`.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_and_use(self) -> Result<ExperimentalClient<T>, Error> {
+        let (client, token) = self.login().await?;
+        Ok(client.with_credentials(Credentials::bearer(token.token)))
+    }
+
+    async fn login(self) -> Result<(ExperimentalClient<T>, AuthenticationToken), Error> {
+        let operation = Operation::ExternalPrincipalLogin;
+        let identity_request = present(operation, "identityRequest", self.identity_request)?;
+        let mut body = ExternalLoginInformation::new(identity_request);
+        body.token_expiration_duration = self.token_expiration_duration;
+        let request =
+            ApiRequest::new(operation, &["auth", "external", "principal", "login"]).json(&body)?;
+        let token = decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )?;
+        Ok((self.client, token))
+    }
+}
+
+impl<T: HttpTransport> ExperimentalClient<T> {
+    /// `createUserExternalPrincipal`: attaches an external principal to a user.
+    ///
+    /// ```no_run
+    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
+    /// client
+    ///     .create_user_external_principal()
+    ///     .user_id("alice")
+    ///     .principal_id("arn:aws:sts::123456789012:assumed-role/data-eng")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn create_user_external_principal(&self) -> CreateUserExternalPrincipalRequest<T> {
+        CreateUserExternalPrincipalRequest::new(self.clone())
+    }
+
+    /// `deleteUserExternalPrincipal`: detaches an external principal from a user.
+    pub fn delete_user_external_principal(&self) -> DeleteUserExternalPrincipalRequest<T> {
+        DeleteUserExternalPrincipalRequest::new(self.clone())
+    }
+
+    /// `getExternalPrincipal`: an external principal and its user.
+    pub fn get_external_principal(&self) -> GetExternalPrincipalRequest<T> {
+        GetExternalPrincipalRequest::new(self.clone())
+    }
+
+    /// `listUserExternalPrincipals`: a user's external principals, a page or a stream.
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt;
+    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
+    /// let all: Vec<_> = client
+    ///     .list_user_external_principals()
+    ///     .user_id("alice")
+    ///     .into_stream()
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_user_external_principals(&self) -> ListUserExternalPrincipalsRequest<T> {
+        ListUserExternalPrincipalsRequest::new(self.clone())
+    }
+
+    /// `externalPrincipalLogin`: a lakeFS token for an external identity.
+    pub fn external_principal_login(&self) -> ExternalPrincipalLoginRequest<T> {
+        ExternalPrincipalLoginRequest::new(self.clone())
+    }
 }

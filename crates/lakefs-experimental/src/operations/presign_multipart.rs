@@ -1,19 +1,26 @@
 //! `createPresignMultipartUpload`, `completePresignMultipartUpload`,
 //! `abortPresignMultipartUpload`.
+//!
+//! Server facts (lakeFS v1.84.0, `pkg/api/controller.go`; digest §5.2): only the S3 blockstore
+//! with presigning offers these (501 otherwise); the address create returns is signed for
+//! (repository, branch, path) and valid 24 h (6 h before v1.80); complete and abort may be
+//! repeated since v1.22, and consumed a single-use token before.
 
 use lakefs_models::{
-    AbortPresignMultipartUpload, CompletePresignMultipartUpload, ObjectStats,
-    PresignMultipartUpload,
+    AbortPresignMultipartUpload, CompletePresignMultipartUpload, ObjectStats, ObjectUserMetadata,
+    PresignMultipartUpload, UploadPart,
 };
 use lakefs_transport::HttpTransport;
 
-use crate::request::{decode, require, ApiRequest};
+use crate::call::{present, request_builder, required};
+use crate::request::{decode, ApiRequest};
 use crate::{Error, ExperimentalClient, Operation};
 
 /// The most parts one upload may have (S3's limit, enforced by lakeFS for `parts`).
 pub const MAX_PARTS: u32 = 10_000;
 
-fn pmpu(operation: Operation, repository: &str, branch: &str) -> ApiRequest {
+/// The path of the uploads collection of a branch.
+pub(crate) fn pmpu(operation: Operation, repository: &str, branch: &str) -> ApiRequest {
     ApiRequest::new(operation, &["repositories"])
         .segment(repository)
         .literal("branches")
@@ -22,73 +29,170 @@ fn pmpu(operation: Operation, repository: &str, branch: &str) -> ApiRequest {
         .literal("pmpu")
 }
 
-impl<T: HttpTransport> ExperimentalClient<T> {
+request_builder! {
     /// `createPresignMultipartUpload`: starts a multipart upload of `path` on `branch` and
-    /// presigns `parts` part URLs (none when `None` or 0).
+    /// presigns `parts` part URLs (none when unset or 0). Built by
+    /// [`ExperimentalClient::create_presign_multipart_upload`].
     ///
-    /// The answer's `physical_address` must be sent back verbatim to complete or abort.
+    /// The answer's `physical_address` must be sent back verbatim to complete, abort or ask
+    /// for part URLs. Not retried after an ambiguous failure: a repeat would start a second
+    /// upload.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for an empty name or `parts` over 10,000;
-    /// [`Error::NotImplemented`] when the server's blockstore cannot presign multipart uploads
-    /// (only S3 can); [`Error::NotFound`] for an unknown repository or branch. Not retried
-    /// after an ambiguous failure: a repeat would start a second upload.
-    pub async fn create_presign_multipart_upload(
-        &self,
-        repository: &str,
-        branch: &str,
-        path: &str,
-        parts: Option<u32>,
-    ) -> Result<PresignMultipartUpload, Error> {
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument, or `parts`
+    /// over 10,000; [`Error::NotImplemented`] when the server's blockstore cannot presign
+    /// multipart uploads (only S3 can); [`Error::NotFound`] for an unknown repository or
+    /// branch.
+    CreatePresignMultipartUploadRequest => CreatePresignMultipartUpload {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The branch (required).
+            branch,
+            /// The object's path in the branch (required).
+            path,
+        }
+        others {
+            /// How many part URLs to presign, 0 to 10,000.
+            parts: u32,
+        }
+    }
+}
+
+impl<T> CreatePresignMultipartUploadRequest<T> {
+    /// How many part URLs to presign, 0 to 10,000 (unset: none).
+    pub fn parts(mut self, parts: u32) -> Self {
+        self.parts = Some(parts);
+        self
+    }
+
+    /// Sets or clears [`parts`](Self::parts) from an `Option`.
+    pub fn set_parts(mut self, parts: Option<u32>) -> Self {
+        self.parts = parts;
+        self
+    }
+}
+
+impl<T: HttpTransport> CreatePresignMultipartUploadRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<PresignMultipartUpload, Error> {
         let operation = Operation::CreatePresignMultipartUpload;
-        require(operation, "repository", repository)?;
-        require(operation, "branch", branch)?;
-        require(operation, "path", path)?;
-        if let Some(parts) = parts.filter(|&p| p > MAX_PARTS) {
+        let repository = required(operation, "repository", self.repository)?;
+        let branch = required(operation, "branch", self.branch)?;
+        let path = required(operation, "path", self.path)?;
+        if let Some(parts) = self.parts.filter(|&p| p > MAX_PARTS) {
             return Err(Error::InvalidArgument {
                 operation,
                 argument: "parts",
                 reason: format!("{parts} is more than the {MAX_PARTS} parts allowed"),
             });
         }
-        let request = pmpu(operation, repository, branch)
-            .query("path", path)
-            .query_opt("parts", parts);
-        decode(operation, &self.execute(request).await?)
+        let request = pmpu(operation, &repository, &branch)
+            .query("path", &path)
+            .query_opt("parts", self.parts);
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
     }
+}
 
+request_builder! {
     /// `completePresignMultipartUpload`: assembles the uploaded parts into the object and
-    /// stages it on the branch.
+    /// stages it on the branch. Built by
+    /// [`ExperimentalClient::complete_presign_multipart_upload`].
+    ///
+    /// Retried only when the server certainly did not act (see
+    /// [`Operation::is_idempotent`]).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for an empty name, address or part list, or
-    /// parts not in strictly ascending order; [`Error::Conflict`] for a 409;
-    /// [`Error::BadRequest`] for an address that is unknown, expired or (on servers before
-    /// v1.22) already used. Retried only when the server certainly did not act (see
-    /// [`Operation::is_idempotent`]).
-    pub async fn complete_presign_multipart_upload(
-        &self,
-        repository: &str,
-        branch: &str,
-        upload_id: &str,
-        path: &str,
-        body: &CompletePresignMultipartUpload,
-    ) -> Result<ObjectStats, Error> {
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument, no parts,
+    /// or parts not in strictly ascending order; [`Error::BadRequest`] for an address that is
+    /// unknown, expired or (on servers before v1.22) already used; S3's own complete errors
+    /// (a wrong ETag, a part under 5 MiB) come back as [`Error::ServerError`] 500.
+    CompletePresignMultipartUploadRequest => CompletePresignMultipartUpload {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The branch (required).
+            branch,
+            /// The upload id that create returned (required).
+            upload_id,
+            /// The object's path in the branch (required).
+            path,
+            /// The `physical_address` that create returned (required).
+            physical_address,
+            /// The media type to record for the object.
+            content_type / set_content_type,
+        }
+        others {
+            /// The uploaded parts.
+            parts: Vec<UploadPart>,
+            /// User metadata to store on the object.
+            user_metadata: ObjectUserMetadata,
+        }
+    }
+}
+
+impl<T> CompletePresignMultipartUploadRequest<T> {
+    /// The upload `create` started: its upload id and physical address.
+    pub fn upload(self, upload: &PresignMultipartUpload) -> Self {
+        self.upload_id(&upload.upload_id)
+            .physical_address(&upload.physical_address)
+    }
+
+    /// All uploaded parts, in strictly ascending part number order (required). Replaces the
+    /// parts given so far.
+    pub fn parts(mut self, parts: Vec<UploadPart>) -> Self {
+        self.parts = Some(parts);
+        self
+    }
+
+    /// Adds one uploaded part after those already given.
+    pub fn part(mut self, part_number: u32, etag: impl Into<String>) -> Self {
+        self.parts
+            .get_or_insert_with(Vec::new)
+            .push(UploadPart::new(part_number, etag));
+        self
+    }
+
+    /// User metadata to store on the object.
+    pub fn user_metadata(mut self, user_metadata: ObjectUserMetadata) -> Self {
+        self.user_metadata = Some(user_metadata);
+        self
+    }
+
+    /// Sets or clears [`user_metadata`](Self::user_metadata) from an `Option`.
+    pub fn set_user_metadata(mut self, user_metadata: Option<ObjectUserMetadata>) -> Self {
+        self.user_metadata = user_metadata;
+        self
+    }
+}
+
+impl<T: HttpTransport> CompletePresignMultipartUploadRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<ObjectStats, Error> {
         let operation = Operation::CompletePresignMultipartUpload;
-        require(operation, "repository", repository)?;
-        require(operation, "branch", branch)?;
-        require(operation, "uploadId", upload_id)?;
-        require(operation, "path", path)?;
-        require(operation, "physical_address", &body.physical_address)?;
-        if body.parts.is_empty() {
+        let repository = required(operation, "repository", self.repository)?;
+        let branch = required(operation, "branch", self.branch)?;
+        let upload_id = required(operation, "uploadId", self.upload_id)?;
+        let path = required(operation, "path", self.path)?;
+        let physical_address = required(operation, "physical_address", self.physical_address)?;
+        let parts = present(operation, "parts", self.parts)?;
+        if parts.is_empty() {
             return Err(Error::InvalidArgument {
                 operation,
                 argument: "parts",
                 reason: "must list at least one part".into(),
             });
         }
-        if let Some(pair) = body
-            .parts
+        if let Some(pair) = parts
             .windows(2)
             .find(|pair| pair[0].part_number >= pair[1].part_number)
         {
@@ -101,36 +205,98 @@ impl<T: HttpTransport> ExperimentalClient<T> {
                 ),
             });
         }
-        let request = pmpu(operation, repository, branch)
-            .segment(upload_id)
-            .query("path", path)
-            .json(body)?;
-        decode(operation, &self.execute(request).await?)
+        let mut body = CompletePresignMultipartUpload::new(physical_address, parts);
+        body.user_metadata = self.user_metadata;
+        body.content_type = self.content_type;
+        let request = pmpu(operation, &repository, &branch)
+            .segment(&upload_id)
+            .query("path", &path)
+            .json(&body)?;
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
+    }
+}
+
+request_builder! {
+    /// `abortPresignMultipartUpload`: discards the upload and its parts. Built by
+    /// [`ExperimentalClient::abort_presign_multipart_upload`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
+    /// [`Error::NotFound`] for an unknown upload; [`Error::BadRequest`] for an address that
+    /// does not match or is older than 24 h.
+    AbortPresignMultipartUploadRequest => AbortPresignMultipartUpload {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The branch (required).
+            branch,
+            /// The upload id that create returned (required).
+            upload_id,
+            /// The object's path in the branch (required).
+            path,
+            /// The `physical_address` that create returned (required).
+            physical_address,
+        }
+    }
+}
+
+impl<T> AbortPresignMultipartUploadRequest<T> {
+    /// The upload `create` started: its upload id and physical address.
+    pub fn upload(self, upload: &PresignMultipartUpload) -> Self {
+        self.upload_id(&upload.upload_id)
+            .physical_address(&upload.physical_address)
+    }
+}
+
+impl<T: HttpTransport> AbortPresignMultipartUploadRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<(), Error> {
+        let operation = Operation::AbortPresignMultipartUpload;
+        let repository = required(operation, "repository", self.repository)?;
+        let branch = required(operation, "branch", self.branch)?;
+        let upload_id = required(operation, "uploadId", self.upload_id)?;
+        let path = required(operation, "path", self.path)?;
+        let physical_address = required(operation, "physical_address", self.physical_address)?;
+        let request = pmpu(operation, &repository, &branch)
+            .segment(&upload_id)
+            .query("path", &path)
+            .json(&AbortPresignMultipartUpload::new(physical_address))?;
+        self.client.execute(request, &self.options).await.map(drop)
+    }
+}
+
+impl<T: HttpTransport> ExperimentalClient<T> {
+    /// `createPresignMultipartUpload`: starts a multipart upload and presigns part URLs.
+    ///
+    /// ```no_run
+    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
+    /// let upload = client
+    ///     .create_presign_multipart_upload()
+    ///     .repository("my-repo")
+    ///     .branch("main")
+    ///     .path("data/big.parquet")
+    ///     .parts(3)
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn create_presign_multipart_upload(&self) -> CreatePresignMultipartUploadRequest<T> {
+        CreatePresignMultipartUploadRequest::new(self.clone())
+    }
+
+    /// `completePresignMultipartUpload`: assembles the parts into the object.
+    pub fn complete_presign_multipart_upload(&self) -> CompletePresignMultipartUploadRequest<T> {
+        CompletePresignMultipartUploadRequest::new(self.clone())
     }
 
     /// `abortPresignMultipartUpload`: discards the upload and its parts.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] before sending for an empty name or address;
-    /// [`Error::NotFound`] for an unknown upload.
-    pub async fn abort_presign_multipart_upload(
-        &self,
-        repository: &str,
-        branch: &str,
-        upload_id: &str,
-        path: &str,
-        body: &AbortPresignMultipartUpload,
-    ) -> Result<(), Error> {
-        let operation = Operation::AbortPresignMultipartUpload;
-        require(operation, "repository", repository)?;
-        require(operation, "branch", branch)?;
-        require(operation, "uploadId", upload_id)?;
-        require(operation, "path", path)?;
-        require(operation, "physical_address", &body.physical_address)?;
-        let request = pmpu(operation, repository, branch)
-            .segment(upload_id)
-            .query("path", path)
-            .json(body)?;
-        self.execute(request).await.map(drop)
+    pub fn abort_presign_multipart_upload(&self) -> AbortPresignMultipartUploadRequest<T> {
+        AbortPresignMultipartUploadRequest::new(self.clone())
     }
 }

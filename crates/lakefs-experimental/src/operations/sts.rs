@@ -1,37 +1,108 @@
 //! `stsLogin`.
+//!
+//! Server facts (lakeFS v1.84.0; digest §5.4): 501 without an external authentication API;
+//! `ttl_seconds` absent → 3600, otherwise capped at 43200.
 
 use lakefs_models::{AuthenticationToken, StsAuthRequest};
 use lakefs_transport::HttpTransport;
 
-use crate::request::{decode, require, ApiRequest};
+use crate::call::{request_builder, required};
+use crate::request::{decode, ApiRequest};
 use crate::{Credentials, Error, ExperimentalClient, Operation};
 
-impl<T: HttpTransport> ExperimentalClient<T> {
+request_builder! {
     /// `stsLogin`: exchanges an identity provider's authorization code for a lakeFS JWT.
-    /// Sent **without** the client's credentials, as the spec requires.
+    /// Sent **without** the client's credentials, as the spec requires. Built by
+    /// [`ExperimentalClient::sts_login`].
     ///
     /// Use the token with [`Credentials::bearer`], e.g. through
-    /// [`ExperimentalClient::with_credentials`].
+    /// [`ExperimentalClient::with_credentials`], or call [`send_and_use`](Self::send_and_use).
+    /// Not retried after an ambiguous failure: the authorization code is single-use.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for an empty code, state or redirect URI;
-    /// [`Error::Unauthorized`] for a wrong code or state; [`Error::NotImplemented`] when the
-    /// server has no external authentication API.
-    pub async fn sts_login(&self, body: &StsAuthRequest) -> Result<AuthenticationToken, Error> {
-        let operation = Operation::StsLogin;
-        require(operation, "code", &body.code)?;
-        require(operation, "state", &body.state)?;
-        require(operation, "redirect_uri", &body.redirect_uri)?;
-        let request = ApiRequest::new(operation, &["sts", "login"]).json(body)?;
-        decode(operation, &self.execute(request).await?)
+    /// [`Error::InvalidArgument`] before sending for a missing or empty code, state or
+    /// redirect URI; [`Error::Unauthorized`] for a wrong code or state;
+    /// [`Error::NotImplemented`] when the server has no external authentication API.
+    StsLoginRequest => StsLogin {
+        strings {
+            /// The identity provider's authorization code (required).
+            code,
+            /// The state of the identity provider flow (required).
+            state,
+            /// The redirect URI of the identity provider flow (required).
+            redirect_uri,
+        }
+        others {
+            /// Token lifetime.
+            ttl_seconds: i64,
+        }
+    }
+}
+
+impl<T> StsLoginRequest<T> {
+    /// The token's lifetime in seconds (the server defaults to 3600 and caps it at 43200).
+    pub fn ttl_seconds(mut self, ttl_seconds: i64) -> Self {
+        self.ttl_seconds = Some(ttl_seconds);
+        self
     }
 
-    /// Logs in with [`sts_login`](Self::sts_login) and returns a client that uses the token.
+    /// Sets or clears [`ttl_seconds`](Self::ttl_seconds) from an `Option`.
+    pub fn set_ttl_seconds(mut self, ttl_seconds: Option<i64>) -> Self {
+        self.ttl_seconds = ttl_seconds;
+        self
+    }
+}
+
+impl<T: HttpTransport> StsLoginRequest<T> {
+    /// Sends the request.
     ///
     /// # Errors
-    /// As [`sts_login`](Self::sts_login).
-    pub async fn with_sts_login(&self, body: &StsAuthRequest) -> Result<Self, Error> {
-        let token = self.sts_login(body).await?;
-        Ok(self.with_credentials(Credentials::bearer(token.token)))
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<AuthenticationToken, Error> {
+        self.login().await.map(|(_, token)| token)
+    }
+
+    /// Logs in and returns a client that sends the token as `Authorization: Bearer`.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_and_use(self) -> Result<ExperimentalClient<T>, Error> {
+        let (client, token) = self.login().await?;
+        Ok(client.with_credentials(Credentials::bearer(token.token)))
+    }
+
+    async fn login(self) -> Result<(ExperimentalClient<T>, AuthenticationToken), Error> {
+        let operation = Operation::StsLogin;
+        let code = required(operation, "code", self.code)?;
+        let state = required(operation, "state", self.state)?;
+        let redirect_uri = required(operation, "redirect_uri", self.redirect_uri)?;
+        let mut body = StsAuthRequest::new(code, state, redirect_uri);
+        body.ttl_seconds = self.ttl_seconds;
+        let request = ApiRequest::new(operation, &["sts", "login"]).json(&body)?;
+        let token = decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )?;
+        Ok((self.client, token))
+    }
+}
+
+impl<T: HttpTransport> ExperimentalClient<T> {
+    /// `stsLogin`: an identity provider's authorization code for a lakeFS token.
+    ///
+    /// ```no_run
+    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
+    /// let logged_in = client
+    ///     .sts_login()
+    ///     .code("code-from-the-idp")
+    ///     .state("state-from-the-idp")
+    ///     .redirect_uri("https://app.example/callback")
+    ///     .ttl_seconds(900)
+    ///     .send_and_use()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn sts_login(&self) -> StsLoginRequest<T> {
+        StsLoginRequest::new(self.clone())
     }
 }

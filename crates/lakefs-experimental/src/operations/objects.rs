@@ -1,0 +1,103 @@
+//! `updateObjectUserMetadata`.
+
+use lakefs_models::{ObjectUserMetadata, UpdateObjectUserMetadata};
+use lakefs_transport::HttpTransport;
+
+use crate::call::{present, request_builder, required};
+use crate::request::ApiRequest;
+use crate::{Error, ExperimentalClient, Operation};
+
+request_builder! {
+    /// `updateObjectUserMetadata`: replaces all user metadata of an object on a branch (the
+    /// body's `set`; an empty map clears it). Built by
+    /// [`ExperimentalClient::update_object_user_metadata`].
+    ///
+    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go`
+    /// `UpdateObjectUserMetadata`, `pkg/catalog/catalog.go` `UpdateEntryUserMetadata`):
+    /// checks `fs:WriteObject`, reads the object from the branch's staging area, then its
+    /// commits, replaces its user metadata wholesale and writes the entry to **staging** (so
+    /// updating a committed object leaves an uncommitted change). It answers 204, although
+    /// the spec declares 201; any 2xx is success here. An unknown repository also answers 204
+    /// and changes nothing (a server bug since v1.39). Since v1.37. Setting the same map
+    /// twice ends in the same state, so it is retried like a read.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
+    /// [`Error::NotFound`] for an unknown branch or object; [`Error::Forbidden`] for a
+    /// protected branch or a read-only repository.
+    UpdateObjectUserMetadataRequest => UpdateObjectUserMetadata {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The branch (required).
+            branch,
+            /// The object's path in the branch (required).
+            path,
+        }
+        others {
+            /// The new metadata.
+            user_metadata: ObjectUserMetadata,
+        }
+    }
+}
+
+impl<T> UpdateObjectUserMetadataRequest<T> {
+    /// The metadata that replaces the object's whole user metadata, the body's `set`
+    /// (required; an empty map clears it).
+    pub fn user_metadata(mut self, user_metadata: ObjectUserMetadata) -> Self {
+        self.user_metadata = Some(user_metadata);
+        self
+    }
+
+    /// Adds one key and value to the new metadata.
+    pub fn entry(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.user_metadata
+            .get_or_insert_with(ObjectUserMetadata::new)
+            .insert(key.into(), value.into());
+        self
+    }
+}
+
+impl<T: HttpTransport> UpdateObjectUserMetadataRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<(), Error> {
+        let operation = Operation::UpdateObjectUserMetadata;
+        let repository = required(operation, "repository", self.repository)?;
+        let branch = required(operation, "branch", self.branch)?;
+        let path = required(operation, "path", self.path)?;
+        let set = present(operation, "set", self.user_metadata)?;
+        let request = ApiRequest::new(operation, &["repositories"])
+            .segment(&repository)
+            .literal("branches")
+            .segment(&branch)
+            .literal("objects")
+            .literal("stat")
+            .literal("user_metadata")
+            .query("path", &path)
+            .json(&UpdateObjectUserMetadata::new(set))?;
+        self.client.execute(request, &self.options).await.map(drop)
+    }
+}
+
+impl<T: HttpTransport> ExperimentalClient<T> {
+    /// `updateObjectUserMetadata`: replaces an object's user metadata.
+    ///
+    /// ```no_run
+    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
+    /// client
+    ///     .update_object_user_metadata()
+    ///     .repository("my-repo")
+    ///     .branch("main")
+    ///     .path("data/big.parquet")
+    ///     .entry("owner", "data-eng")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn update_object_user_metadata(&self) -> UpdateObjectUserMetadataRequest<T> {
+        UpdateObjectUserMetadataRequest::new(self.clone())
+    }
+}

@@ -1,0 +1,302 @@
+//! `uploadPart` (a fresh presigned URL for one part) and `uploadPartCopy` (a part copied from
+//! another object), both parts of a presigned multipart upload.
+
+use lakefs_models::{
+    CopyPartSource, PresignMultipartUpload, UploadPartCopyFrom, UploadPartFrom, UploadTo,
+};
+use lakefs_transport::HttpTransport;
+
+use super::presign_multipart::{pmpu, MAX_PARTS};
+use crate::call::{present, request_builder, required};
+use crate::request::{decode, ApiRequest};
+use crate::{Error, ExperimentalClient, Operation};
+
+/// Checks a part number against the spec's range, 1 to 10,000.
+fn part_number(operation: Operation, part_number: Option<u32>) -> Result<u32, Error> {
+    let number = present(operation, "partNumber", part_number)?;
+    if !(1..=MAX_PARTS).contains(&number) {
+        return Err(Error::InvalidArgument {
+            operation,
+            argument: "partNumber",
+            reason: format!("{number} is outside 1..={MAX_PARTS}"),
+        });
+    }
+    Ok(number)
+}
+
+/// The path of one part of an upload.
+fn part_path(
+    operation: Operation,
+    repository: &str,
+    branch: &str,
+    upload_id: &str,
+    part_number: u32,
+) -> ApiRequest {
+    pmpu(operation, repository, branch)
+        .segment(upload_id)
+        .literal("parts")
+        .segment(&part_number.to_string())
+}
+
+request_builder! {
+    /// `uploadPart`: a freshly signed presigned URL for one part of an upload that
+    /// `createPresignMultipartUpload` started. Built by [`ExperimentalClient::upload_part`].
+    ///
+    /// Use it to replace a part URL that is about to expire (lakeFS signs URLs for
+    /// `blockstore.s3.pre_signed_expiry`, 15 minutes by default), or to ask for part URLs as
+    /// parts start instead of all at create.
+    ///
+    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `UploadPart`, and
+    /// `pkg/catalog/catalog.go` `VerifyLinkAddress`): checks `fs:WriteObject` on the path,
+    /// the repository (404), that `physical_address` is the **full URI create returned**
+    /// (400 otherwise) and that its signature matches (repository, branch, path) and is under
+    /// 24 h old (400); then signs an S3 `UploadPart` URL locally. It checks neither the
+    /// branch nor the upload id (an aborted upload still gets a URL, whose PUT then fails at
+    /// S3 with `NoSuchUpload`). It only signs — nothing changes on the server — so it is
+    /// retried like a read. Since v1.55; older servers answer the unknown route with 400
+    /// `no matching operation was found`; before v1.80 the part number was capped at 1,000
+    /// and the address lived 6 h.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument or a part
+    /// number outside 1..=10,000; [`Error::BadRequest`] for an address that does not match
+    /// the upload or is older than 24 h, for a blockstore that cannot presign (Azure, GCS,
+    /// local: `operation not supported` — a 400, not a 501) and, on old servers, for the
+    /// route itself; [`Error::NotFound`] for an unknown repository.
+    UploadPartRequest => UploadPart {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The branch (required).
+            branch,
+            /// The upload id that create returned (required).
+            upload_id,
+            /// The object's path in the branch (required).
+            path,
+            /// The `physical_address` that create returned (required).
+            physical_address,
+        }
+        others {
+            /// The part number.
+            part_number: u32,
+        }
+    }
+}
+
+impl<T> UploadPartRequest<T> {
+    /// The upload `create` started: its upload id and physical address.
+    pub fn upload(self, upload: &PresignMultipartUpload) -> Self {
+        self.upload_id(&upload.upload_id)
+            .physical_address(&upload.physical_address)
+    }
+
+    /// The part's number, 1 to 10,000 (required).
+    pub fn part_number(mut self, part_number: u32) -> Self {
+        self.part_number = Some(part_number);
+        self
+    }
+}
+
+impl<T: HttpTransport> UploadPartRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<UploadTo, Error> {
+        let operation = Operation::UploadPart;
+        let repository = required(operation, "repository", self.repository)?;
+        let branch = required(operation, "branch", self.branch)?;
+        let upload_id = required(operation, "uploadId", self.upload_id)?;
+        let number = part_number(operation, self.part_number)?;
+        let path = required(operation, "path", self.path)?;
+        let physical_address = required(operation, "physical_address", self.physical_address)?;
+        let request = part_path(operation, &repository, &branch, &upload_id, number)
+            .query("path", &path)
+            .json(&UploadPartFrom::new(physical_address))?;
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
+    }
+}
+
+request_builder! {
+    /// `uploadPartCopy`: fills one part of an upload with bytes of an object already in
+    /// lakeFS, copied inside the object store (nothing passes through the client). Built by
+    /// [`ExperimentalClient::upload_part_copy`].
+    ///
+    /// Answers the part's ETag, to list with the part when completing.
+    ///
+    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `UploadPartCopy`,
+    /// `pkg/block/s3/adapter.go` `UploadCopyPart`): checks `fs:WriteObject` on the
+    /// destination and `fs:ReadObject` on the source, both repositories (404), the address
+    /// as [`upload_part`](ExperimentalClient::upload_part) does (400), resolves the source at
+    /// any ref (404 `…: not found` for a missing object), then runs S3's `UploadPartCopy`
+    /// and answers 204 with the ETag, unquoted, in a header. Its range parser reads only
+    /// `bytes=START-END` (inclusive): the open forms the spec's pattern also allows
+    /// (`bytes=100-`, `bytes=-100`) fail on the server with a 500, so this client refuses
+    /// them before sending. Repeating it copies the same bytes into the same part again, so
+    /// it is retried like a read (use a commit id as the source ref for strict
+    /// repeatability: a branch can move between attempts).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument, a part
+    /// number outside 1..=10,000, or a range that is not `bytes=first-last`;
+    /// [`Error::NotFound`] for a missing source object or repository; [`Error::BadRequest`]
+    /// for an address that does not match the upload; [`Error::ServerError`] 500 for what S3
+    /// refuses (a range past the end, an unknown upload). A success answer without an `ETag`
+    /// header is an [`Error::Protocol`].
+    UploadPartCopyRequest => UploadPartCopy {
+        strings {
+            /// The repository of the upload (required).
+            repository,
+            /// The branch of the upload (required).
+            branch,
+            /// The upload id that create returned (required).
+            upload_id,
+            /// The object's path in the branch (required).
+            path,
+            /// The `physical_address` that create returned (required).
+            physical_address,
+        }
+        others {
+            /// The part number.
+            part_number: u32,
+            /// The source.
+            copy_source: CopyPartSource,
+        }
+    }
+}
+
+impl<T> UploadPartCopyRequest<T> {
+    /// The upload `create` started: its upload id and physical address.
+    pub fn upload(self, upload: &PresignMultipartUpload) -> Self {
+        self.upload_id(&upload.upload_id)
+            .physical_address(&upload.physical_address)
+    }
+
+    /// The part's number, 1 to 10,000 (required).
+    pub fn part_number(mut self, part_number: u32) -> Self {
+        self.part_number = Some(part_number);
+        self
+    }
+
+    /// The object (and optionally the byte range) to copy from (required).
+    pub fn copy_source(mut self, copy_source: CopyPartSource) -> Self {
+        self.copy_source = Some(copy_source);
+        self
+    }
+}
+
+impl<T: HttpTransport> UploadPartCopyRequest<T> {
+    /// Sends the request and returns the part's ETag, without surrounding quotes.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<String, Error> {
+        let operation = Operation::UploadPartCopy;
+        let repository = required(operation, "repository", self.repository)?;
+        let branch = required(operation, "branch", self.branch)?;
+        let upload_id = required(operation, "uploadId", self.upload_id)?;
+        let number = part_number(operation, self.part_number)?;
+        let path = required(operation, "path", self.path)?;
+        let physical_address = required(operation, "physical_address", self.physical_address)?;
+        let source = present(operation, "copy_source", self.copy_source)?;
+        for (argument, value) in [
+            ("copy_source.repository", &source.repository),
+            ("copy_source.ref", &source.reference),
+            ("copy_source.path", &source.path),
+        ] {
+            required(operation, argument, Some(value.clone()))?;
+        }
+        if let Some(range) = &source.range {
+            check_range(operation, range)?;
+        }
+        let request = part_path(operation, &repository, &branch, &upload_id, number)
+            .literal("copy")
+            .query("path", &path)
+            .json(&UploadPartCopyFrom::new(physical_address, source))?;
+        let response = self.client.execute(request, &self.options).await?;
+        let etag = response
+            .headers()
+            .get(http::header::ETAG)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.trim().trim_matches('"').trim())
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| Error::Protocol {
+                operation,
+                reason: "the answer has no ETag header".into(),
+            })?;
+        Ok(etag.to_owned())
+    }
+}
+
+/// Checks a copy range against the spec's pattern for one range, `bytes=first-last`.
+fn check_range(operation: Operation, range: &str) -> Result<(), Error> {
+    let invalid = |reason: String| Error::InvalidArgument {
+        operation,
+        argument: "copy_source.range",
+        reason,
+    };
+    let spec = range
+        .strip_prefix("bytes=")
+        .ok_or_else(|| invalid(format!("{range:?} does not start with \"bytes=\"")))?;
+    let (first, last) = spec
+        .split_once('-')
+        .ok_or_else(|| invalid(format!("{range:?} is not bytes=first-last")))?;
+    let first: u64 = first
+        .parse()
+        .map_err(|_| invalid(format!("{range:?}: the first byte is not a number")))?;
+    let last: u64 = last
+        .parse()
+        .map_err(|_| invalid(format!("{range:?}: the last byte is not a number")))?;
+    if first > last {
+        return Err(invalid(format!(
+            "{range:?}: the first byte is after the last"
+        )));
+    }
+    Ok(())
+}
+
+impl<T: HttpTransport> ExperimentalClient<T> {
+    /// `uploadPart`: a fresh presigned URL for one part.
+    ///
+    /// ```no_run
+    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
+    /// let url = client
+    ///     .upload_part()
+    ///     .repository("my-repo")
+    ///     .branch("main")
+    ///     .upload_id("the-upload-id")
+    ///     .part_number(7)
+    ///     .path("data/big.parquet")
+    ///     .physical_address("s3://bucket/ns/data/g1/o1,sig")
+    ///     .send()
+    ///     .await?
+    ///     .presigned_url;
+    /// # Ok(()) }
+    /// ```
+    pub fn upload_part(&self) -> UploadPartRequest<T> {
+        UploadPartRequest::new(self.clone())
+    }
+
+    /// `uploadPartCopy`: a part copied from an object already in lakeFS.
+    pub fn upload_part_copy(&self) -> UploadPartCopyRequest<T> {
+        UploadPartCopyRequest::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_follow_the_spec_pattern() {
+        let op = Operation::UploadPartCopy;
+        assert!(check_range(op, "bytes=0-5242879").is_ok());
+        for bad in ["0-10", "bytes=10-1", "bytes=a-1", "bytes=1", "bytes=-5"] {
+            let error = check_range(op, bad).unwrap_err().to_string();
+            assert!(error.contains("copy_source.range"), "{bad}: {error}");
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! `listPullRequests`, `createPullRequest`, `getPullRequest`, `updatePullRequest`,
+//! `mergePullRequest`.
+
+use std::fmt;
+
+use futures_util::Stream;
+use lakefs_models::{
+    MergeResult, PullRequest, PullRequestBasic, PullRequestCreation, PullRequestCreationResponse,
+    PullRequestStatus, PullRequestsList,
+};
+use lakefs_transport::HttpTransport;
+
+use super::external_principals::check_amount;
+use crate::call::{request_builder, required};
+use crate::paginate;
+use crate::request::{decode, ApiRequest};
+use crate::{Error, ExperimentalClient, Operation};
+
+/// Which pull requests `listPullRequests` returns (its `status` query parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PullRequestFilter {
+    /// Open pull requests only.
+    Open,
+    /// Closed and merged pull requests.
+    Closed,
+    /// All of them (the server's default).
+    #[default]
+    All,
+}
+
+impl PullRequestFilter {
+    /// The query value.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::All => "all",
+        }
+    }
+}
+
+impl fmt::Display for PullRequestFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn pulls(operation: Operation, repository: &str) -> ApiRequest {
+    ApiRequest::new(operation, &["repositories"])
+        .segment(repository)
+        .literal("pulls")
+}
+
+request_builder! {
+    /// `listPullRequests`: a repository's pull requests, a page at a time with
+    /// [`send`](Self::send), or all of them with [`into_stream`](Self::into_stream). Built by
+    /// [`ExperimentalClient::list_pull_requests`].
+    ///
+    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `ListPullRequests`,
+    /// `pkg/catalog/catalog.go` `ListPullRequest`): newest first (ids are time-ordered
+    /// xids); `prefix` matches the id; `after` is exclusive; `amount` absent or ≤ 0 means
+    /// 100, more than 1000 means 1000; `status=closed` returns closed **and** merged ones.
+    /// List items carry neither `description` nor `merged_commit_id`
+    /// ([`get_pull_request`](ExperimentalClient::get_pull_request) has both). Since v1.35.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty repository or an
+    /// `amount` outside -1..=1000; [`Error::NotFound`] for an unknown repository.
+    ListPullRequestsRequest => ListPullRequests {
+        strings {
+            /// The repository (required).
+            repository,
+            /// Only pull requests whose id starts with this.
+            prefix / set_prefix,
+            /// Start after this id (the previous page's `next_offset`).
+            after / set_after,
+        }
+        others {
+            /// Page size.
+            amount: i32,
+            /// Status filter.
+            status: PullRequestFilter,
+        }
+    }
+}
+
+impl<T> ListPullRequestsRequest<T> {
+    /// Page size, -1 to 1000. Unset: the server's default.
+    pub fn amount(mut self, amount: i32) -> Self {
+        self.amount = Some(amount);
+        self
+    }
+
+    /// Sets or clears [`amount`](Self::amount) from an `Option`.
+    pub fn set_amount(mut self, amount: Option<i32>) -> Self {
+        self.amount = amount;
+        self
+    }
+
+    /// Only open, only closed, or all pull requests. Unset: not sent (the server lists all).
+    pub fn status(mut self, status: PullRequestFilter) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets or clears [`status`](Self::status) from an `Option`.
+    pub fn set_status(mut self, status: Option<PullRequestFilter>) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+impl<T: HttpTransport> ListPullRequestsRequest<T> {
+    /// Sends the request: one page.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<PullRequestsList, Error> {
+        let operation = Operation::ListPullRequests;
+        let repository = required(operation, "repository", self.repository)?;
+        check_amount(operation, self.amount)?;
+        let request = pulls(operation, &repository)
+            .query_opt("prefix", self.prefix.filter(|p| !p.is_empty()))
+            .query_opt("after", self.after.filter(|a| !a.is_empty()))
+            .query_opt("amount", self.amount)
+            .query_opt("status", self.status);
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
+    }
+}
+
+impl<T: HttpTransport + 'static> ListPullRequestsRequest<T> {
+    /// Every pull request, collected into a `Vec` (see [`into_stream`](Self::into_stream)).
+    ///
+    /// # Errors
+    /// The first error of the listing.
+    pub async fn collect_all(self) -> Result<Vec<PullRequest>, Error> {
+        futures_util::TryStreamExt::try_collect(self.into_stream()).await
+    }
+
+    /// Every pull request from `after` on, page after page, following
+    /// `pagination.next_offset`. Arguments are checked when the stream is first polled.
+    pub fn into_stream(self) -> impl Stream<Item = Result<PullRequest, Error>> + Send {
+        let first = self.after.clone();
+        paginate::items(Operation::ListPullRequests, first, move |after| {
+            let page = self.clone().set_after(after);
+            async move {
+                let list = page.send().await?;
+                Ok((list.results, list.pagination))
+            }
+        })
+    }
+}
+
+request_builder! {
+    /// `createPullRequest`: proposes merging `source_branch` into `destination_branch`.
+    /// Built by [`ExperimentalClient::create_pull_request`].
+    ///
+    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `CreatePullRequest`,
+    /// `pkg/catalog/catalog.go` `CreatePullRequest`): checks `pr:WritePullRequest`, that
+    /// source and destination differ (400 `source and destination branches are the same`)
+    /// and exist as branches (404); the author is the caller's email, else username. It does
+    /// **not** refuse a second pull request for the same pair of branches, so a blind repeat
+    /// opens a duplicate: not retried after an ambiguous failure (list the pull requests to
+    /// find out). Since v1.35.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
+    /// [`Error::NotFound`] for an unknown repository or branch; [`Error::BadRequest`] for the
+    /// same source and destination or an invalid branch name.
+    CreatePullRequestRequest => CreatePullRequest {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The title (required).
+            title,
+            /// A description.
+            description / set_description,
+            /// The branch whose changes are proposed (required).
+            source_branch,
+            /// The branch to merge them into (required).
+            destination_branch,
+        }
+    }
+}
+
+impl<T: HttpTransport> CreatePullRequestRequest<T> {
+    /// Sends the request and returns the new pull request's id.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<PullRequestCreationResponse, Error> {
+        let operation = Operation::CreatePullRequest;
+        let repository = required(operation, "repository", self.repository)?;
+        let title = required(operation, "title", self.title)?;
+        let source = required(operation, "source_branch", self.source_branch)?;
+        let destination = required(operation, "destination_branch", self.destination_branch)?;
+        let mut body = PullRequestCreation::new(title, source, destination);
+        body.description = self.description;
+        let request = pulls(operation, &repository).json(&body)?;
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
+    }
+}
+
+request_builder! {
+    /// `getPullRequest`: one pull request. Built by [`ExperimentalClient::get_pull_request`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
+    /// [`Error::NotFound`] for an unknown repository or pull request.
+    GetPullRequestRequest => GetPullRequest {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The pull request's id, the spec's `pull_request` (required).
+            pull_request,
+        }
+    }
+}
+
+impl<T: HttpTransport> GetPullRequestRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<PullRequest, Error> {
+        let operation = Operation::GetPullRequest;
+        let repository = required(operation, "repository", self.repository)?;
+        let id = required(operation, "pull_request", self.pull_request)?;
+        let request = pulls(operation, &repository).segment(&id);
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
+    }
+}
+
+request_builder! {
+    /// `updatePullRequest`: changes a pull request's title, description or status (only
+    /// what is set is sent). Built by [`ExperimentalClient::update_pull_request`].
+    ///
+    /// What the server does (lakeFS v1.84.0, `pkg/graveler/graveler.go`
+    /// `UpdatePullRequest`): replaces each field that is sent, with no rules on status
+    /// transitions — it reopens closed pull requests, and even accepts `merged`, which marks
+    /// the pull request merged **without merging** (use
+    /// [`merge_pull_request`](ExperimentalClient::merge_pull_request) to merge). Each close
+    /// sets `closed_date` to now. It answers 204, although the spec declares 200. Setting
+    /// the same values again ends in the same state (only `closed_date` moves), so it is
+    /// retried like a read. Since v1.35.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
+    /// [`Error::NotFound`] for an unknown pull request; [`Error::BadRequest`] for an id that
+    /// is not a valid pull request id.
+    UpdatePullRequestRequest => UpdatePullRequest {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The pull request's id, the spec's `pull_request` (required).
+            pull_request,
+            /// A new title.
+            title / set_title,
+            /// A new description.
+            description / set_description,
+        }
+        others {
+            /// A new status.
+            status: PullRequestStatus,
+        }
+    }
+}
+
+impl<T> UpdatePullRequestRequest<T> {
+    /// A new status: [`PullRequestStatus::Closed`] closes it, [`PullRequestStatus::Open`]
+    /// reopens it.
+    pub fn status(mut self, status: PullRequestStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets or clears [`status`](Self::status) from an `Option`.
+    pub fn set_status(mut self, status: Option<PullRequestStatus>) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+impl<T: HttpTransport> UpdatePullRequestRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<(), Error> {
+        let operation = Operation::UpdatePullRequest;
+        let repository = required(operation, "repository", self.repository)?;
+        let id = required(operation, "pull_request", self.pull_request)?;
+        let mut body = PullRequestBasic::new();
+        body.title = self.title;
+        body.description = self.description;
+        body.status = self.status;
+        let request = pulls(operation, &repository).segment(&id).json(&body)?;
+        self.client.execute(request, &self.options).await.map(drop)
+    }
+}
+
+request_builder! {
+    /// `mergePullRequest`: merges the pull request's source branch into its destination and
+    /// marks it merged. Built by [`ExperimentalClient::merge_pull_request`].
+    ///
+    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `MergePullRequest`,
+    /// `pkg/graveler/graveler.go` `Merge`): refuses a pull request that is not open (400
+    /// `bad pull request status`), checks `fs:CreateCommit` on the destination, merges the
+    /// source branch's head commit with the message `Merge '<source>' into '<destination>'`
+    /// and no conflict strategy, then marks the pull request merged with `merged_commit_id`
+    /// and `closed_date`, answering the merge commit as `reference`. Not retried after an
+    /// ambiguous failure: a repeat answers 400 because the first one merged it. After such a
+    /// failure, [`get_pull_request`](ExperimentalClient::get_pull_request) tells whether it
+    /// was merged (`status` and `merged_commit_id`). Since v1.36.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
+    /// [`Error::NotFound`] for an unknown pull request or branch; [`Error::BadRequest`] for a
+    /// pull request that is not open, nothing to merge, or uncommitted changes on the
+    /// destination; [`Error::Conflict`] for conflicting changes; [`Error::Forbidden`] for a
+    /// read-only repository; [`Error::ClientError`] 412 when a pre-merge hook fails.
+    MergePullRequestRequest => MergePullRequest {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The pull request's id, the spec's `pull_request` (required).
+            pull_request,
+        }
+    }
+}
+
+impl<T: HttpTransport> MergePullRequestRequest<T> {
+    /// Sends the request and returns the merge commit.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<MergeResult, Error> {
+        let operation = Operation::MergePullRequest;
+        let repository = required(operation, "repository", self.repository)?;
+        let id = required(operation, "pull_request", self.pull_request)?;
+        let request = pulls(operation, &repository).segment(&id).literal("merge");
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
+    }
+}
+
+impl<T: HttpTransport> ExperimentalClient<T> {
+    /// `listPullRequests`: a repository's pull requests, a page or a stream.
+    pub fn list_pull_requests(&self) -> ListPullRequestsRequest<T> {
+        ListPullRequestsRequest::new(self.clone())
+    }
+
+    /// `createPullRequest`: opens a pull request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
+    /// let created = client
+    ///     .create_pull_request()
+    ///     .repository("my-repo")
+    ///     .title("Add October's data")
+    ///     .source_branch("ingest-2026-10")
+    ///     .destination_branch("main")
+    ///     .send()
+    ///     .await?;
+    /// let merged = client
+    ///     .merge_pull_request()
+    ///     .repository("my-repo")
+    ///     .pull_request(&created.id)
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn create_pull_request(&self) -> CreatePullRequestRequest<T> {
+        CreatePullRequestRequest::new(self.clone())
+    }
+
+    /// `getPullRequest`: one pull request.
+    pub fn get_pull_request(&self) -> GetPullRequestRequest<T> {
+        GetPullRequestRequest::new(self.clone())
+    }
+
+    /// `updatePullRequest`: changes a pull request's title, description or status.
+    pub fn update_pull_request(&self) -> UpdatePullRequestRequest<T> {
+        UpdatePullRequestRequest::new(self.clone())
+    }
+
+    /// `mergePullRequest`: merges a pull request.
+    pub fn merge_pull_request(&self) -> MergePullRequestRequest<T> {
+        MergePullRequestRequest::new(self.clone())
+    }
+}

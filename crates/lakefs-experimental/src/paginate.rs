@@ -1,0 +1,77 @@
+//! A `Stream` over every item of a paginated listing, following `pagination.next_offset`.
+
+use std::collections::VecDeque;
+use std::future::Future;
+
+use futures_util::stream::{self, Stream};
+use lakefs_models::Pagination;
+
+use crate::{Error, Operation};
+
+/// The most pages one listing walks before it decides the server is looping.
+const MAX_PAGES: usize = 100_000;
+
+struct Pager<F, I> {
+    fetch: F,
+    after: Option<String>,
+    buffer: VecDeque<I>,
+    done: bool,
+    pages: usize,
+}
+
+/// Every item of a listing, page after page: `fetch(after)` returns one page and its
+/// `Pagination`; the next page starts after its `next_offset`. The stream ends after the
+/// last page, or with an [`Error::Protocol`] when the server claims more pages but its cursor
+/// does not move forward (a server bug that would otherwise loop forever). It stops at the
+/// first error.
+pub(crate) fn items<I, F, Fut>(
+    operation: Operation,
+    first_after: Option<String>,
+    fetch: F,
+) -> impl Stream<Item = Result<I, Error>> + Send
+where
+    I: Send + 'static,
+    F: FnMut(Option<String>) -> Fut + Send,
+    Fut: Future<Output = Result<(Vec<I>, Pagination), Error>> + Send,
+{
+    let pager = Pager {
+        fetch,
+        after: first_after,
+        buffer: VecDeque::new(),
+        done: false,
+        pages: 0,
+    };
+    stream::try_unfold(pager, move |mut pager| async move {
+        loop {
+            if let Some(item) = pager.buffer.pop_front() {
+                return Ok(Some((item, pager)));
+            }
+            if pager.done {
+                return Ok(None);
+            }
+            if pager.pages == MAX_PAGES {
+                return Err(Error::Protocol {
+                    operation,
+                    reason: format!("more than {MAX_PAGES} pages"),
+                });
+            }
+            pager.pages += 1;
+            let (results, pagination) = (pager.fetch)(pager.after.clone()).await?;
+            pager.buffer.extend(results);
+            if !pagination.has_more {
+                pager.done = true;
+                continue;
+            }
+            let next = pagination.next_offset;
+            if next.is_empty() || pager.after.as_deref() == Some(next.as_str()) {
+                return Err(Error::Protocol {
+                    operation,
+                    reason: format!(
+                        "has_more is true but next_offset {next:?} does not advance the listing"
+                    ),
+                });
+            }
+            pager.after = Some(next);
+        }
+    })
+}
