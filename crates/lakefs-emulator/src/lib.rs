@@ -1,16 +1,32 @@
-//! An in-memory emulator of the lakeFS `ExperimentalApi`, with the real server's semantics
-//! (lakeFS v1.84.0, as `shared/lakefs-openapi/experimental.md` §5 describes them), and the
+//! An in-memory emulator of the lakeFS `ExperimentalApi` — all 18 operations the
+//! `experimental` tag holds in lakeFS v1.84.0 — with the real server's semantics (as
+//! `shared/lakefs-openapi/experimental.md` §5 and lakeFS's source describe them), and the
 //! object store its presigned part URLs point at.
 //!
 //! * Repositories (optionally read-only) and branches (optionally protected or dirty) with a
-//!   commit history; hard reset to any ref expression (`main`, a commit id, `main~1`).
-//! * Users and their external principals: attach, detach, get, list with pagination.
-//! * STS login: code and state checked, token lifetime honoured and capped.
+//!   commit history whose commits hold their objects; hard reset to any ref expression
+//!   (`main`, a commit id, `main~1`).
 //! * Presigned multipart uploads: create hands out signed part URLs served by the emulator
-//!   itself; complete checks the address, ETags, order and S3's 5 MiB minimum; abort
-//!   discards.
-//! * Authentication: access keys, STS tokens and session cookies; 401 otherwise.
-//! * Modes that answer 501, as servers without a feature do ([`Support`]).
+//!   itself (or presigned for a real S3 server, feature `s3`); complete checks the address
+//!   (signature, 24 h lifetime), ETags, order and S3's 5 MiB minimum; abort discards.
+//! * `uploadPart` re-signs one part's URL; part URLs carry SigV4's `X-Amz-Date` and
+//!   `X-Amz-Expires` (15 minutes by default, [`Emulator::set_part_url_expiry`]), covered by
+//!   their signature, and the store refuses an expired one as S3 does (`403 AccessDenied`,
+//!   "Request has expired"). `uploadPartCopy` copies a byte range of an object at any ref
+//!   into a part.
+//! * `updateObjectUserMetadata` replaces an object's user metadata on a branch.
+//! * Pull requests: create, get, list (status filter, pagination), update, merge — a real
+//!   three-way merge into the destination, with lakeFS's 400/403/409 refusals.
+//! * Users and their external principals: attach, detach, get, list with pagination;
+//!   `externalPrincipalLogin` for identities registered with
+//!   [`Emulator::add_external_identity`].
+//! * STS login: code and state checked, token lifetime honoured and capped.
+//! * Authentication: access keys, STS and login tokens, session cookies; 401 otherwise.
+//! * Modes that answer 501, as servers without a feature do ([`Support`]), and routes that are
+//!   unknown (400), as on releases older than an operation
+//!   ([`Emulator::set_operation_available`], e.g. no `uploadPart` before v1.55.0).
+//! * A clock tests move forward without sleeping ([`Emulator::advance_clock`]): part URLs, link
+//!   addresses and tokens expire by it, and the dates the emulator reports follow it.
 //!
 //! Use it in-process as a `FakeTransport` fallback, or over HTTP:
 //!
@@ -28,16 +44,23 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod clock;
+mod operation;
 #[cfg(feature = "s3")]
 mod s3;
 mod server;
+mod setup;
 mod state;
 mod storage;
+mod xid;
 
+pub use operation::Operation;
 #[cfg(feature = "s3")]
 pub use s3::{S3Error, S3Storage};
 pub use server::{serve, serve_on, RunningEmulator};
 pub use state::{
-    Emulator, Support, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH, DEFAULT_REPOSITORY,
-    DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE, DEFAULT_STS_STATE,
+    Emulator, Support, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH, DEFAULT_EXTERNAL_IDENTITY_TOKEN,
+    DEFAULT_EXTERNAL_PRINCIPAL_ID, DEFAULT_FEATURE_BRANCH, DEFAULT_FEATURE_OBJECT_PATH,
+    DEFAULT_OBJECT_PATH, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE,
+    DEFAULT_STS_STATE,
 };

@@ -1,6 +1,7 @@
 //! Parts on a real S3-compatible server (feature `s3`), as lakeFS does in production: the
-//! multipart upload is created there, part URLs are presigned for it, complete and abort go
-//! there too.
+//! multipart upload is created there, part URLs are presigned for it (at create and by
+//! `uploadPart`, with the emulator's part URL lifetime and clock), complete, abort and
+//! `uploadPartCopy` (a SigV4-signed `UploadPartCopy` with `x-amz-copy-source`) go there too.
 
 use std::fmt;
 use std::time::Duration;
@@ -46,7 +47,6 @@ pub struct S3Storage {
     bucket: Bucket,
     credentials: Credentials,
     transport: HyperTransport,
-    part_url_expiry: Duration,
 }
 
 impl fmt::Debug for S3Storage {
@@ -54,14 +54,14 @@ impl fmt::Debug for S3Storage {
         f.debug_struct("S3Storage")
             .field("endpoint", &self.bucket.base_url().as_str())
             .field("bucket", &self.bucket.name())
-            .field("part_url_expiry", &self.part_url_expiry)
             .finish_non_exhaustive()
     }
 }
 
 impl S3Storage {
     /// A path-style bucket at `endpoint` (e.g. `http://127.0.0.1:8014`). Part URLs are valid
-    /// 15 minutes, as lakeFS's default.
+    /// for the emulator's part URL lifetime ([`Emulator::set_part_url_expiry`](crate::Emulator::set_part_url_expiry),
+    /// 15 minutes by default, as lakeFS's).
     ///
     /// # Errors
     /// When the endpoint is not an http(s) URL with a host, or the HTTP client cannot be built.
@@ -89,7 +89,6 @@ impl S3Storage {
             bucket,
             credentials: Credentials::new(access_key_id, secret_access_key),
             transport,
-            part_url_expiry: Duration::from_secs(15 * 60),
         })
     }
 
@@ -106,16 +105,28 @@ impl S3Storage {
         url: url::Url,
         body: Bytes,
     ) -> Result<http::Response<Bytes>, S3Error> {
+        self.call_with(operation, method, url, &[], body).await
+    }
+
+    /// As `call`, with headers (which the URL's signature covers).
+    async fn call_with(
+        &self,
+        operation: &'static str,
+        method: Method,
+        url: url::Url,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<http::Response<Bytes>, S3Error> {
         let fail = |status, detail| S3Error {
             operation,
             status,
             detail,
         };
-        let request = Request::builder()
-            .method(method)
-            .uri(url.as_str())
-            .body(body)
-            .map_err(|e| fail(None, e.to_string()))?;
+        let mut request = Request::builder().method(method).uri(url.as_str());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(body).map_err(|e| fail(None, e.to_string()))?;
         let response = self
             .transport
             .send(request)
@@ -165,11 +176,98 @@ impl S3Storage {
         Ok(parsed.upload_id().to_owned())
     }
 
-    pub(crate) fn presign_part(&self, key: &str, upload_id: &str, part_number: u16) -> String {
+    /// A presigned `UploadPart` URL, signed at `now` (Unix seconds, the emulator's clock) and
+    /// valid for `expiry`.
+    pub(crate) fn presign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u16,
+        expiry: Duration,
+        now: i64,
+    ) -> String {
+        let time = jiff::Timestamp::from_second(now).unwrap_or_else(|_| jiff::Timestamp::now());
         self.bucket
             .upload_part(Some(&self.credentials), key, part_number, upload_id)
-            .sign(self.part_url_expiry)
+            .sign_with_time(expiry, &time)
             .to_string()
+    }
+
+    /// Uploads `body` as a part (the emulator's own `UploadPart`); returns S3's ETag.
+    pub(crate) async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u16,
+        body: Bytes,
+    ) -> Result<String, S3Error> {
+        let url = self
+            .bucket
+            .upload_part(Some(&self.credentials), key, part_number, upload_id)
+            .sign(CALL_EXPIRY);
+        let response = self.call("UploadPart", Method::PUT, url, body).await?;
+        Ok(response
+            .headers()
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// S3's `UploadPartCopy`: the part is `source_key` of this bucket, or its `range`
+    /// (`bytes=first-last`). rusty-s3 has no such action, but it signs an `UploadPart` with
+    /// extra signed headers, and `UploadPartCopy` is exactly that with `x-amz-copy-source`
+    /// (and `x-amz-copy-source-range`). Returns the ETag of `CopyPartResult`.
+    pub(crate) async fn upload_part_copy(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u16,
+        source_key: &str,
+        range: Option<&str>,
+    ) -> Result<String, S3Error> {
+        const KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'/')
+            .remove(b'-')
+            .remove(b'_')
+            .remove(b'.')
+            .remove(b'~');
+        let source = format!(
+            "{}/{}",
+            self.bucket.name(),
+            percent_encoding::utf8_percent_encode(source_key, KEY)
+        );
+        let mut headers = vec![("x-amz-copy-source", source.as_str())];
+        if let Some(range) = range {
+            headers.push(("x-amz-copy-source-range", range));
+        }
+        let mut action =
+            self.bucket
+                .upload_part(Some(&self.credentials), key, part_number, upload_id);
+        for (name, value) in &headers {
+            action.headers_mut().insert(*name, *value);
+        }
+        let url = action.sign(CALL_EXPIRY);
+        let response = self
+            .call_with("UploadPartCopy", Method::PUT, url, &headers, Bytes::new())
+            .await?;
+        // S3 may answer 200 with an error document when the copy fails late.
+        let text = String::from_utf8_lossy(response.body());
+        if text.contains("<Error>") {
+            return Err(S3Error {
+                operation: "UploadPartCopy",
+                status: Some(response.status()),
+                detail: s3_error_code(response.body()),
+            });
+        }
+        text.split_once("<ETag>")
+            .and_then(|(_, rest)| rest.split_once("</ETag>"))
+            .map(|(etag, _)| etag.replace("&quot;", "\"").replace("&#34;", "\""))
+            .ok_or_else(|| S3Error {
+                operation: "UploadPartCopy",
+                status: Some(response.status()),
+                detail: "no ETag in the answer".into(),
+            })
     }
 
     /// Completes the upload with the parts as given; returns the object's ETag and size.

@@ -1,10 +1,16 @@
-//! The emulated server's state and the methods that set it up.
+//! The emulated server's state: repositories with commits, branches and objects, users and
+//! their credentials, uploads, pull requests, and the emulator's settings.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
+use lakefs_models::{ObjectStats, PullRequest};
+
+use crate::clock;
+use crate::operation::Operation;
+use crate::xid::XidSource;
 
 /// The access key id of the emulator's default administrator.
 pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
@@ -14,10 +20,26 @@ pub const DEFAULT_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMP
 pub const DEFAULT_REPOSITORY: &str = "example-repo";
 /// The default branch.
 pub const DEFAULT_BRANCH: &str = "main";
+/// A second branch of the default repository, one commit ahead of [`DEFAULT_BRANCH`] (it adds
+/// [`DEFAULT_FEATURE_OBJECT_PATH`]), so that a pull request can be created and merged at once.
+pub const DEFAULT_FEATURE_BRANCH: &str = "feature";
+/// An object committed on [`DEFAULT_BRANCH`] (and so also on [`DEFAULT_FEATURE_BRANCH`]).
+pub const DEFAULT_OBJECT_PATH: &str = "data/example.csv";
+/// The object the commit of [`DEFAULT_FEATURE_BRANCH`] adds.
+pub const DEFAULT_FEATURE_OBJECT_PATH: &str = "data/feature.csv";
 /// The STS authorization code the default setup accepts (with [`DEFAULT_STS_STATE`]).
 pub const DEFAULT_STS_CODE: &str = "emulator-code";
 /// The STS state the default setup accepts.
 pub const DEFAULT_STS_STATE: &str = "emulator-state";
+/// An `identity_token` that `externalPrincipalLogin` accepts in the default setup, as the
+/// identity of [`DEFAULT_EXTERNAL_PRINCIPAL_ID`] (attach that principal to a user to log in).
+pub const DEFAULT_EXTERNAL_IDENTITY_TOKEN: &str = "emulator-identity";
+/// The external principal (an assumed-role ARN) [`DEFAULT_EXTERNAL_IDENTITY_TOKEN`] proves.
+pub const DEFAULT_EXTERNAL_PRINCIPAL_ID: &str =
+    "arn:aws:sts::123456789012:assumed-role/emulator-role/session";
+
+/// lakeFS's default `blockstore.s3.pre_signed_expiry`: how long part URLs stay valid.
+pub(crate) const DEFAULT_PART_URL_EXPIRY: Duration = Duration::from_secs(15 * 60);
 
 /// Whether an optional server feature answers or says 501, as servers without it do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +50,7 @@ pub enum Support {
     NotImplemented,
 }
 
-/// An in-memory lakeFS answering the nine `ExperimentalApi` operations with the real server's
+/// An in-memory lakeFS answering the 18 `experimental` operations with the real server's
 /// semantics (lakeFS v1.84.0), plus the object store its presigned part URLs point at.
 ///
 /// Cheap to clone: clones share the state. Use it in-process as a
@@ -38,8 +60,9 @@ pub enum Support {
 /// ```
 /// use lakefs_emulator::Emulator;
 ///
-/// let emulator = Emulator::new(); // example-repo/main, an admin key, users admin and alice
+/// let emulator = Emulator::new(); // example-repo/main and feature, an admin key, users admin and alice
 /// emulator.add_repository("analytics", "main");
+/// emulator.put_object("analytics", "main", "raw/2026-11.csv", "a,b\n1,2\n");
 /// emulator.commit("analytics", "main", "load 2026-11");
 /// emulator.protect_branch("analytics", "main", true);
 /// ```
@@ -71,12 +94,15 @@ pub(crate) struct State {
     pub(crate) repositories: HashMap<String, Repository>,
     pub(crate) users: BTreeMap<String, ()>,
     pub(crate) access_keys: HashMap<String, (String, String)>,
+    /// token → (user id, expiry in Unix seconds)
     pub(crate) tokens: HashMap<String, (String, i64)>,
     pub(crate) session_cookies: HashMap<String, String>,
     /// principal id → user id
     pub(crate) principals: BTreeMap<String, String>,
     /// (code, state) → user id
     pub(crate) sts_logins: HashMap<(String, String), String>,
+    /// identity (an `identity_token`, or the `access_key_id` inside one) → principal id
+    pub(crate) external_identities: HashMap<String, String>,
     pub(crate) uploads: HashMap<String, Upload>,
     pub(crate) presign_multipart: Support,
     /// The bucket in physical addresses: `emulator-bucket`, or the S3 storage's bucket.
@@ -85,15 +111,30 @@ pub(crate) struct State {
     pub(crate) s3: Option<Arc<crate::s3::S3Storage>>,
     pub(crate) external_principals: Support,
     pub(crate) sts: Support,
+    /// Operations whose route is unknown, as on a lakeFS release older than them.
+    pub(crate) unavailable: BTreeSet<Operation>,
+    /// How long part URLs stay valid.
+    pub(crate) part_url_expiry: Duration,
+    /// How far the emulator's clock is ahead of the system clock.
+    pub(crate) clock_offset: Duration,
     pub(crate) next_id: u64,
+    pub(crate) xids: XidSource,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Repository {
     pub(crate) read_only: bool,
-    /// commit id → parent
-    pub(crate) commits: HashMap<String, Option<String>>,
+    pub(crate) commits: HashMap<String, Commit>,
     pub(crate) branches: HashMap<String, Branch>,
+    /// Pull requests by id (ids sort newest first, as lakeFS's do).
+    pub(crate) pulls: BTreeMap<String, PullRequest>,
+}
+
+/// A commit: its parents (a merge has two, destination first) and its whole content.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Commit {
+    pub(crate) parents: Vec<String>,
+    pub(crate) tree: BTreeMap<String, ObjectEntry>,
 }
 
 #[derive(Debug, Default)]
@@ -101,15 +142,34 @@ pub(crate) struct Branch {
     pub(crate) head: String,
     pub(crate) protected: bool,
     pub(crate) dirty: bool,
-    /// Staged objects by path.
-    pub(crate) staged: BTreeMap<String, StagedObject>,
+    /// Uncommitted objects by path (they hide the committed ones).
+    pub(crate) staged: BTreeMap<String, ObjectEntry>,
 }
 
-/// An object staged by a completed upload.
-#[derive(Debug, Clone)]
-pub(crate) struct StagedObject {
+/// An object: its bytes (as the parts it was uploaded in) and its stats.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ObjectEntry {
+    /// Empty when the object lives on S3 (feature `s3`).
     pub(crate) parts: Vec<Bytes>,
-    pub(crate) stats: lakefs_models::ObjectStats,
+    pub(crate) stats: ObjectStats,
+    /// The key in the S3 bucket, when the object lives on S3.
+    pub(crate) s3_key: Option<String>,
+}
+
+impl ObjectEntry {
+    /// The object's bytes, in one buffer.
+    pub(crate) fn bytes(&self) -> Bytes {
+        match self.parts.as_slice() {
+            [one] => one.clone(),
+            parts => {
+                let mut out = Vec::with_capacity(parts.iter().map(Bytes::len).sum());
+                for part in parts {
+                    out.extend_from_slice(part);
+                }
+                Bytes::from(out)
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -118,15 +178,8 @@ pub(crate) struct Upload {
     pub(crate) branch: String,
     pub(crate) path: String,
     pub(crate) physical_address: String,
-    pub(crate) presigned_parts: u32,
     /// part number → (bytes, MD5 hex)
     pub(crate) parts: BTreeMap<u32, (Bytes, String)>,
-}
-
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 pub(crate) fn md5_hex(parts: &[&[u8]]) -> String {
@@ -149,10 +202,13 @@ impl Default for Emulator {
 }
 
 impl Emulator {
-    /// An emulator with the default setup: repository `example-repo` whose branch `main` has
-    /// two commits; users `admin` (key [`DEFAULT_ACCESS_KEY_ID`] /
-    /// [`DEFAULT_SECRET_ACCESS_KEY`]) and `alice`; an STS login ([`DEFAULT_STS_CODE`],
-    /// [`DEFAULT_STS_STATE`]) for `alice`; every feature enabled.
+    /// An emulator with the default setup: repository [`DEFAULT_REPOSITORY`] whose branch
+    /// [`DEFAULT_BRANCH`] has two commits (the second adds [`DEFAULT_OBJECT_PATH`]) and whose
+    /// branch [`DEFAULT_FEATURE_BRANCH`] has one more (adding [`DEFAULT_FEATURE_OBJECT_PATH`]);
+    /// users `admin` (key [`DEFAULT_ACCESS_KEY_ID`] / [`DEFAULT_SECRET_ACCESS_KEY`]) and `alice`;
+    /// an STS login ([`DEFAULT_STS_CODE`], [`DEFAULT_STS_STATE`]) for `alice`; an external
+    /// identity ([`DEFAULT_EXTERNAL_IDENTITY_TOKEN`] → [`DEFAULT_EXTERNAL_PRINCIPAL_ID`],
+    /// attached to no user yet); every feature enabled.
     #[must_use]
     pub fn new() -> Self {
         let emulator = Self::empty();
@@ -160,8 +216,30 @@ impl Emulator {
         emulator.add_user("alice");
         emulator.add_access_key(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, "admin");
         emulator.add_repository(DEFAULT_REPOSITORY, DEFAULT_BRANCH);
+        emulator.put_object(
+            DEFAULT_REPOSITORY,
+            DEFAULT_BRANCH,
+            DEFAULT_OBJECT_PATH,
+            "id,name\n1,alpha\n2,beta\n3,gamma\n",
+        );
         emulator.commit(DEFAULT_REPOSITORY, DEFAULT_BRANCH, "add data");
+        emulator.add_branch(DEFAULT_REPOSITORY, DEFAULT_FEATURE_BRANCH, DEFAULT_BRANCH);
+        emulator.put_object(
+            DEFAULT_REPOSITORY,
+            DEFAULT_FEATURE_BRANCH,
+            DEFAULT_FEATURE_OBJECT_PATH,
+            "id,feature\n1,on\n",
+        );
+        emulator.commit(
+            DEFAULT_REPOSITORY,
+            DEFAULT_FEATURE_BRANCH,
+            "add feature data",
+        );
         emulator.add_sts_login(DEFAULT_STS_CODE, DEFAULT_STS_STATE, "alice");
+        emulator.add_external_identity(
+            DEFAULT_EXTERNAL_IDENTITY_TOKEN,
+            DEFAULT_EXTERNAL_PRINCIPAL_ID,
+        );
         emulator
     }
 
@@ -179,6 +257,7 @@ impl Emulator {
                 session_cookies: HashMap::new(),
                 principals: BTreeMap::new(),
                 sts_logins: HashMap::new(),
+                external_identities: HashMap::new(),
                 uploads: HashMap::new(),
                 presign_multipart: Support::Enabled,
                 bucket: "emulator-bucket".into(),
@@ -186,36 +265,17 @@ impl Emulator {
                 s3: None,
                 external_principals: Support::Enabled,
                 sts: Support::Enabled,
+                unavailable: BTreeSet::new(),
+                part_url_expiry: DEFAULT_PART_URL_EXPIRY,
+                clock_offset: Duration::ZERO,
                 next_id: 0,
+                xids: XidSource::new(),
             })),
         }
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Where the part URLs point (scheme and authority, e.g. `http://127.0.0.1:4567`).
-    /// [`serve`](crate::serve) sets it to the server's own address.
-    pub fn set_storage_url(&self, url: impl Into<String>) {
-        self.lock().storage_url = url.into().trim_end_matches('/').to_owned();
-    }
-
-    /// Stores multipart uploads on a real S3-compatible server from now on: create, complete
-    /// and abort call it, and part URLs are presigned for it. Only [`Emulator::handle_async`]
-    /// (and so [`serve`](crate::serve)) can answer those calls then.
-    #[cfg(feature = "s3")]
-    pub fn set_s3_storage(&self, storage: crate::s3::S3Storage) {
-        let mut state = self.lock();
-        state.bucket = storage.bucket_name().to_owned();
-        state.s3 = Some(Arc::new(storage));
-    }
-
-    /// The S3 storage, if one is set.
-    #[cfg(feature = "s3")]
-    #[must_use]
-    pub fn s3_storage(&self) -> Option<Arc<crate::s3::S3Storage>> {
-        self.lock().s3.clone()
     }
 
     pub(crate) fn stores_on_s3(&self) -> bool {
@@ -228,202 +288,40 @@ impl Emulator {
             false
         }
     }
-
-    /// Adds a repository with one branch and an initial commit.
-    pub fn add_repository(&self, repository: &str, default_branch: &str) {
-        let mut state = self.lock();
-        let initial = state.new_id("c");
-        let mut commits = HashMap::new();
-        commits.insert(initial.clone(), None);
-        let mut branches = HashMap::new();
-        branches.insert(
-            default_branch.to_owned(),
-            Branch {
-                head: initial,
-                ..Branch::default()
-            },
-        );
-        state.repositories.insert(
-            repository.to_owned(),
-            Repository {
-                read_only: false,
-                commits,
-                branches,
-            },
-        );
-    }
-
-    /// Creates `branch` at the head of `from`. Returns false if either is unknown.
-    pub fn add_branch(&self, repository: &str, branch: &str, from: &str) -> bool {
-        let mut state = self.lock();
-        let Some(repo) = state.repositories.get_mut(repository) else {
-            return false;
-        };
-        let Some(head) = repo.branches.get(from).map(|b| b.head.clone()) else {
-            return false;
-        };
-        repo.branches.insert(
-            branch.to_owned(),
-            Branch {
-                head,
-                ..Branch::default()
-            },
-        );
-        true
-    }
-
-    /// Adds a commit on top of `branch` and returns its id (`None` if the branch is unknown).
-    pub fn commit(&self, repository: &str, branch: &str, _message: &str) -> Option<String> {
-        let mut state = self.lock();
-        let id = state.new_id("c");
-        let repo = state.repositories.get_mut(repository)?;
-        let branch = repo.branches.get_mut(branch)?;
-        let parent = std::mem::replace(&mut branch.head, id.clone());
-        branch.staged.clear();
-        repo.commits.insert(id.clone(), Some(parent));
-        Some(id)
-    }
-
-    /// The commit `branch` points at.
-    #[must_use]
-    pub fn head(&self, repository: &str, branch: &str) -> Option<String> {
-        let state = self.lock();
-        Some(
-            state
-                .repositories
-                .get(repository)?
-                .branches
-                .get(branch)?
-                .head
-                .clone(),
-        )
-    }
-
-    /// Makes a repository read-only (hard reset then needs `force`).
-    pub fn set_read_only(&self, repository: &str, read_only: bool) {
-        if let Some(repo) = self.lock().repositories.get_mut(repository) {
-            repo.read_only = read_only;
-        }
-    }
-
-    /// Protects a branch (hard reset answers 403).
-    pub fn protect_branch(&self, repository: &str, branch: &str, protected: bool) {
-        self.with_branch(repository, branch, |b| b.protected = protected);
-    }
-
-    /// Marks a branch as having uncommitted, sealed changes (hard reset answers 400).
-    pub fn set_dirty(&self, repository: &str, branch: &str, dirty: bool) {
-        self.with_branch(repository, branch, |b| b.dirty = dirty);
-    }
-
-    fn with_branch(&self, repository: &str, branch: &str, change: impl FnOnce(&mut Branch)) {
-        if let Some(b) = self
-            .lock()
-            .repositories
-            .get_mut(repository)
-            .and_then(|r| r.branches.get_mut(branch))
-        {
-            change(b);
-        }
-    }
-
-    /// Adds a lakeFS user.
-    pub fn add_user(&self, user_id: &str) {
-        self.lock().users.insert(user_id.to_owned(), ());
-    }
-
-    /// Adds an access key pair for `user_id` (basic authentication).
-    pub fn add_access_key(&self, access_key_id: &str, secret_access_key: &str, user_id: &str) {
-        self.lock().access_keys.insert(
-            access_key_id.to_owned(),
-            (secret_access_key.to_owned(), user_id.to_owned()),
-        );
-    }
-
-    /// Accepts `value` as a session cookie (`internal_auth_session`, `oidc_auth_session` or
-    /// `saml_auth_session`) of `user_id`.
-    pub fn add_session_cookie(&self, value: &str, user_id: &str) {
-        self.lock()
-            .session_cookies
-            .insert(value.to_owned(), user_id.to_owned());
-    }
-
-    /// Makes `stsLogin` accept `code` and `state` and log in as `user_id`.
-    pub fn add_sts_login(&self, code: &str, state: &str, user_id: &str) {
-        self.lock()
-            .sts_logins
-            .insert((code.to_owned(), state.to_owned()), user_id.to_owned());
-    }
-
-    /// Turns presigned multipart uploads on, or answers 501 as servers whose blockstore is not
-    /// S3 do.
-    pub fn set_presign_multipart(&self, support: Support) {
-        self.lock().presign_multipart = support;
-    }
-
-    /// Turns external principals on, or answers 501 as open-source lakeFS does.
-    pub fn set_external_principals(&self, support: Support) {
-        self.lock().external_principals = support;
-    }
-
-    /// Turns STS login on, or answers 501 as servers without an external authentication API do.
-    pub fn set_sts(&self, support: Support) {
-        self.lock().sts = support;
-    }
-
-    /// The bytes of an object staged on `branch` by a completed upload.
-    #[must_use]
-    pub fn object(&self, repository: &str, branch: &str, path: &str) -> Option<Bytes> {
-        let state = self.lock();
-        let object = state
-            .repositories
-            .get(repository)?
-            .branches
-            .get(branch)?
-            .staged
-            .get(path)?;
-        let mut out = Vec::with_capacity(object.parts.iter().map(Bytes::len).sum());
-        for part in &object.parts {
-            out.extend_from_slice(part);
-        }
-        Some(Bytes::from(out))
-    }
-
-    /// The stats `completePresignMultipartUpload` answered for an object staged on `branch`.
-    #[must_use]
-    pub fn object_stats(
-        &self,
-        repository: &str,
-        branch: &str,
-        path: &str,
-    ) -> Option<lakefs_models::ObjectStats> {
-        let state = self.lock();
-        let branch = state.repositories.get(repository)?.branches.get(branch)?;
-        Some(branch.staged.get(path)?.stats.clone())
-    }
-
-    /// How many multipart uploads are open (created, neither completed nor aborted).
-    #[must_use]
-    pub fn open_uploads(&self) -> usize {
-        self.lock().uploads.len()
-    }
-
-    /// The principals attached to `user_id`.
-    #[must_use]
-    pub fn principals_of(&self, user_id: &str) -> Vec<String> {
-        self.lock()
-            .principals
-            .iter()
-            .filter(|(_, user)| user.as_str() == user_id)
-            .map(|(id, _)| id.clone())
-            .collect()
-    }
 }
 
+/// Unix time of 3000-01-01: lakeFS pull-request ids carry `year3000 − now` so that they sort
+/// newest first (`pkg/graveler/hooks_handler.go:36`, `:153-156`).
+const UNIX_YEAR_3000: i64 = 32_503_680_000;
+
 impl State {
+    /// The emulator's clock, in Unix seconds.
+    pub(crate) fn now(&self) -> i64 {
+        clock::now_with(self.clock_offset)
+    }
+
     pub(crate) fn new_id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         format!("{prefix}{:08x}{:08x}", self.next_id, fastrand::u32(..))
+    }
+
+    /// An xid for the current time (link addresses: their age is read back from it).
+    pub(crate) fn new_xid(&mut self) -> String {
+        let now = self.now();
+        self.xids.next(now)
+    }
+
+    /// A pull-request id: an xid for `year3000 − now`.
+    pub(crate) fn new_pull_request_id(&mut self) -> String {
+        let time = UNIX_YEAR_3000 - self.now();
+        self.xids.next(time)
+    }
+
+    /// A new object address relative to the repository's namespace, `data/<xid>/<xid>`.
+    pub(crate) fn new_relative_address(&mut self) -> String {
+        let group = self.new_xid();
+        let object = self.new_xid();
+        format!("data/{group}/{object}")
     }
 
     /// The signature binding a physical address to its repository, branch and path.
@@ -447,14 +345,83 @@ impl State {
         ])
     }
 
-    /// The signature of a part URL.
-    pub(crate) fn part_signature(&self, upload_id: &str, part_number: u32) -> String {
+    /// The signature of a part URL: it covers the upload, the part and the URL's date and
+    /// lifetime, so none of them can be altered.
+    pub(crate) fn part_signature(
+        &self,
+        upload_id: &str,
+        part_number: u32,
+        date: &str,
+        expires: &str,
+    ) -> String {
         md5_hex(&[
             self.secret.as_bytes(),
             b"|part|",
             upload_id.as_bytes(),
             b"|",
             part_number.to_string().as_bytes(),
+            b"|",
+            date.as_bytes(),
+            b"|",
+            expires.as_bytes(),
         ])
+    }
+
+    /// A presigned URL for one part on the emulator's own store, valid from now for the
+    /// configured part URL lifetime. The query carries SigV4's `X-Amz-Date` and
+    /// `X-Amz-Expires`, which clients read to decide when to ask for a fresh URL.
+    pub(crate) fn part_url(&self, upload_id: &str, part_number: u32) -> String {
+        let date = clock::amz_date(self.now());
+        let expires = self.part_url_expiry.as_secs().to_string();
+        let signature = self.part_signature(upload_id, part_number, &date, &expires);
+        format!(
+            "{}{}{upload_id}/{part_number}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={date}&X-Amz-Expires={expires}&X-Amz-Signature={signature}",
+            self.storage_url,
+            crate::api::STORAGE_PREFIX,
+        )
+    }
+}
+
+impl Repository {
+    /// The object at `path` as `branch` sees it: staged first, then its head commit.
+    pub(crate) fn branch_object(&self, branch: &str, path: &str) -> Option<&ObjectEntry> {
+        let branch = self.branches.get(branch)?;
+        branch
+            .staged
+            .get(path)
+            .or_else(|| self.commits.get(&branch.head)?.tree.get(path))
+    }
+
+    /// Resolves a ref expression: a branch name or commit id, each `~N` (or `~`) going N
+    /// first parents back. Returns the commit id and, for a bare branch name, the branch.
+    pub(crate) fn resolve(&self, reference: &str) -> Option<(String, Option<&Branch>)> {
+        let mut pieces = reference.split('~');
+        let base = pieces.next()?;
+        let branch = self.branches.get(base);
+        let mut commit = match branch {
+            Some(branch) => branch.head.clone(),
+            None if self.commits.contains_key(base) => base.to_owned(),
+            None => return None,
+        };
+        let mut moved = false;
+        for step in pieces {
+            let n: usize = if step.is_empty() {
+                1
+            } else {
+                step.parse().ok()?
+            };
+            for _ in 0..n {
+                commit = self.commits.get(&commit)?.parents.first()?.clone();
+            }
+            moved = true;
+        }
+        Some((commit, branch.filter(|_| !moved)))
+    }
+
+    /// The object at `path` in a ref expression: a bare branch name reads its staging too.
+    pub(crate) fn object_at(&self, reference: &str, path: &str) -> Option<Option<&ObjectEntry>> {
+        let (commit, branch) = self.resolve(reference)?;
+        let staged = branch.and_then(|b| b.staged.get(path));
+        Some(staged.or_else(|| self.commits.get(&commit)?.tree.get(path)))
     }
 }

@@ -1,0 +1,233 @@
+//! Which operation a request is for.
+
+use bytes::Bytes;
+use http::{Method, Request};
+
+use crate::operation::Operation;
+
+/// The API's base path.
+const BASE: &str = "/api/v1";
+/// Where the storage routes live.
+pub(crate) const STORAGE_PREFIX: &str = "/_storage/";
+
+/// Which operation a request is for, with its decoded path parameters.
+#[derive(Debug)]
+pub(crate) enum Route {
+    Create {
+        repo: String,
+        branch: String,
+    },
+    Complete {
+        repo: String,
+        branch: String,
+        id: String,
+    },
+    Abort {
+        repo: String,
+        branch: String,
+        id: String,
+    },
+    /// `uploadPart`; the part number as sent (the handler validates it).
+    UploadPart {
+        repo: String,
+        branch: String,
+        id: String,
+        part: String,
+    },
+    UploadPartCopy {
+        repo: String,
+        branch: String,
+        id: String,
+        part: String,
+    },
+    HardReset {
+        repo: String,
+        branch: String,
+    },
+    UpdateMetadata {
+        repo: String,
+        branch: String,
+    },
+    Attach {
+        user: String,
+    },
+    Detach {
+        user: String,
+    },
+    List {
+        user: String,
+    },
+    Get,
+    ExternalLogin,
+    StsLogin,
+    ListPulls {
+        repo: String,
+    },
+    CreatePull {
+        repo: String,
+    },
+    GetPull {
+        repo: String,
+        id: String,
+    },
+    UpdatePull {
+        repo: String,
+        id: String,
+    },
+    MergePull {
+        repo: String,
+        id: String,
+    },
+    /// A part PUT to the emulator's own store: the path below the storage prefix.
+    Storage(String),
+    /// Outside `/api/v1`.
+    NotFound,
+    /// Under `/api/v1` but no operation of the spec.
+    Unknown,
+}
+
+impl Route {
+    pub(super) fn parse(request: &Request<Bytes>) -> Self {
+        let path = request.uri().path();
+        if let Some(rest) = path.strip_prefix(STORAGE_PREFIX) {
+            return Self::Storage(rest.to_owned());
+        }
+        let Some(rest) = path.strip_prefix(BASE) else {
+            return Self::NotFound;
+        };
+        // Split before decoding: a branch name may hold an encoded '/'.
+        let segments: Vec<String> = rest
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let o = |s: &&str| (*s).to_owned();
+        match (request.method(), segments.as_slice()) {
+            (&Method::POST, ["sts", "login"]) => Self::StsLogin,
+            (&Method::POST, ["auth", "external", "principal", "login"]) => Self::ExternalLogin,
+            (&Method::POST, ["repositories", repo, "branches", branch, "staging", "pmpu"]) => {
+                Self::Create {
+                    repo: o(repo),
+                    branch: o(branch),
+                }
+            }
+            (&Method::PUT, ["repositories", repo, "branches", branch, "staging", "pmpu", id]) => {
+                Self::Complete {
+                    repo: o(repo),
+                    branch: o(branch),
+                    id: o(id),
+                }
+            }
+            (
+                &Method::DELETE,
+                ["repositories", repo, "branches", branch, "staging", "pmpu", id],
+            ) => Self::Abort {
+                repo: o(repo),
+                branch: o(branch),
+                id: o(id),
+            },
+            (
+                &Method::PUT,
+                ["repositories", repo, "branches", branch, "staging", "pmpu", id, "parts", part],
+            ) => Self::UploadPart {
+                repo: o(repo),
+                branch: o(branch),
+                id: o(id),
+                part: o(part),
+            },
+            (
+                &Method::PUT,
+                ["repositories", repo, "branches", branch, "staging", "pmpu", id, "parts", part, "copy"],
+            ) => Self::UploadPartCopy {
+                repo: o(repo),
+                branch: o(branch),
+                id: o(id),
+                part: o(part),
+            },
+            (&Method::PUT, ["repositories", repo, "branches", branch, "hard_reset"]) => {
+                Self::HardReset {
+                    repo: o(repo),
+                    branch: o(branch),
+                }
+            }
+            (
+                &Method::PUT,
+                ["repositories", repo, "branches", branch, "objects", "stat", "user_metadata"],
+            ) => Self::UpdateMetadata {
+                repo: o(repo),
+                branch: o(branch),
+            },
+            (&Method::GET, ["repositories", repo, "pulls"]) => Self::ListPulls { repo: o(repo) },
+            (&Method::POST, ["repositories", repo, "pulls"]) => Self::CreatePull { repo: o(repo) },
+            (&Method::GET, ["repositories", repo, "pulls", id]) => Self::GetPull {
+                repo: o(repo),
+                id: o(id),
+            },
+            (&Method::PATCH, ["repositories", repo, "pulls", id]) => Self::UpdatePull {
+                repo: o(repo),
+                id: o(id),
+            },
+            (&Method::PUT, ["repositories", repo, "pulls", id, "merge"]) => Self::MergePull {
+                repo: o(repo),
+                id: o(id),
+            },
+            (&Method::POST, ["auth", "users", user, "external", "principals"]) => {
+                Self::Attach { user: o(user) }
+            }
+            (&Method::DELETE, ["auth", "users", user, "external", "principals"]) => {
+                Self::Detach { user: o(user) }
+            }
+            (&Method::GET, ["auth", "users", user, "external", "principals", "ls"]) => {
+                Self::List { user: o(user) }
+            }
+            (&Method::GET, ["auth", "external", "principals"]) => Self::Get,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// The spec operation this route is, if any.
+    pub(super) fn operation(&self) -> Option<Operation> {
+        Some(match self {
+            Self::Create { .. } => Operation::CreatePresignMultipartUpload,
+            Self::Complete { .. } => Operation::CompletePresignMultipartUpload,
+            Self::Abort { .. } => Operation::AbortPresignMultipartUpload,
+            Self::UploadPart { .. } => Operation::UploadPart,
+            Self::UploadPartCopy { .. } => Operation::UploadPartCopy,
+            Self::HardReset { .. } => Operation::HardResetBranch,
+            Self::UpdateMetadata { .. } => Operation::UpdateObjectUserMetadata,
+            Self::Attach { .. } => Operation::CreateUserExternalPrincipal,
+            Self::Detach { .. } => Operation::DeleteUserExternalPrincipal,
+            Self::List { .. } => Operation::ListUserExternalPrincipals,
+            Self::Get => Operation::GetExternalPrincipal,
+            Self::ExternalLogin => Operation::ExternalPrincipalLogin,
+            Self::StsLogin => Operation::StsLogin,
+            Self::ListPulls { .. } => Operation::ListPullRequests,
+            Self::CreatePull { .. } => Operation::CreatePullRequest,
+            Self::GetPull { .. } => Operation::GetPullRequest,
+            Self::UpdatePull { .. } => Operation::UpdatePullRequest,
+            Self::MergePull { .. } => Operation::MergePullRequest,
+            Self::Storage(_) | Self::NotFound | Self::Unknown => return None,
+        })
+    }
+
+    /// Whether the operation is called without credentials (`security: []`).
+    pub(super) fn is_public(&self) -> bool {
+        matches!(self, Self::StsLogin | Self::ExternalLogin)
+    }
+
+    /// Whether the operation calls the S3 server when parts live there (feature `s3`).
+    pub(super) fn needs_s3(&self) -> bool {
+        matches!(
+            self,
+            Self::Create { .. }
+                | Self::Complete { .. }
+                | Self::Abort { .. }
+                | Self::UploadPartCopy { .. }
+        )
+    }
+}
