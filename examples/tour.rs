@@ -1,5 +1,5 @@
-//! Runs nine of the 18 ExperimentalApi operations — those the emulator serves so far — one
-//! topic of the API after another.
+//! Runs all 18 ExperimentalApi operations, one topic of the API after another, and says at the
+//! end how many succeeded.
 //!
 //! With no endpoint it runs offline, against the lakeFS emulator inside the process (over the
 //! in-memory fake transport: no socket at all). With an endpoint — flags or the lakectl environment
@@ -9,21 +9,29 @@
 //! cargo run --example tour
 //! cargo run --example tour -- --endpoint http://localhost:8000 \
 //!     --access-key-id AKIA... --secret-access-key ... --repo my-repo --branch main \
-//!     [--user alice --principal arn:aws:sts::123:assumed-role/r] [--reset-ref main~1] \
+//!     [--user alice --principal arn:aws:sts::123:assumed-role/r] [--identity-token TOKEN] \
+//!     [--pr-source dev --pr-destination main] [--reset-ref main~1] \
 //!     [--sts-code CODE --sts-state STATE --sts-redirect-uri URI]
 //! ```
 //!
-//! Operations a server does not support (501 on open-source lakeFS for external principals
-//! and STS, or on blockstores without presigned multipart) are reported, and the tour goes on.
+//! Against a real server, steps that change what you may care about (pull requests, which
+//! merge; hard reset, which discards) run only when their flags are given. Operations a
+//! server does not support (501 on open-source lakeFS for external principals and logins, or
+//! on blockstores without presigned multipart) are reported, and the tour goes on.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 use bytes::Bytes;
-use lakefs::experimental::models::PresignMultipartUpload;
-use lakefs::experimental::{Credentials, Error, ExperimentalClient, Operation};
+use futures_util::TryStreamExt;
+use lakefs::experimental::models::{CopyPartSource, PresignMultipartUpload, PullRequestStatus};
+use lakefs::experimental::{Credentials, Error, ExperimentalClient, Operation, PullRequestFilter};
 use lakefs::transport::fake::FakeTransport;
 use lakefs::transport::HttpTransport;
 use lakefs_emulator::{
-    Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY,
-    DEFAULT_STS_CODE, DEFAULT_STS_STATE,
+    Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH, DEFAULT_EXTERNAL_IDENTITY_TOKEN,
+    DEFAULT_EXTERNAL_PRINCIPAL_ID, DEFAULT_FEATURE_BRANCH, DEFAULT_REPOSITORY,
+    DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE, DEFAULT_STS_STATE,
 };
 
 mod common;
@@ -39,8 +47,13 @@ struct Tour {
     path: String,
     user: Option<String>,
     principal: Option<String>,
+    identity_token: Option<String>,
+    pull_request: Option<(String, String)>,
     reset_ref: Option<String>,
     sts: Option<(String, String, String)>,
+    /// The operations that answered success, and how many calls failed.
+    succeeded: Mutex<BTreeSet<&'static str>>,
+    failed: Mutex<usize>,
 }
 
 #[tokio::main]
@@ -57,9 +70,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         user: args
             .take("user")
             .or_else(|| offline.then(|| "alice".into())),
-        principal: args.take("principal").or_else(|| {
-            offline.then(|| "arn:aws:sts::123456789012:assumed-role/etl/session".into())
-        }),
+        principal: args
+            .take("principal")
+            .or_else(|| offline.then(|| DEFAULT_EXTERNAL_PRINCIPAL_ID.into())),
+        identity_token: args
+            .take("identity-token")
+            .or_else(|| offline.then(|| DEFAULT_EXTERNAL_IDENTITY_TOKEN.into())),
+        pull_request: match (args.take("pr-source"), args.take("pr-destination")) {
+            (Some(source), Some(destination)) => Some((source, destination)),
+            (None, None) => offline.then(|| (DEFAULT_FEATURE_BRANCH.into(), branch.clone())),
+            _ => return Err("--pr-source and --pr-destination go together".into()),
+        },
         reset_ref: args
             .take("reset-ref")
             .or_else(|| offline.then(|| format!("{branch}~1"))),
@@ -73,6 +94,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
         }),
         branch,
+        succeeded: Mutex::default(),
+        failed: Mutex::default(),
     };
     args.finish()?;
     match remote {
@@ -99,16 +122,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "offline: the lakeFS emulator in this process ({})",
                 client.base_url()
             );
-            tour.run(&client).await
+            tour.run(&client).await?;
+            // The emulator serves every operation: anything less is a bug (CI runs this).
+            if !tour.complete() {
+                return Err("offline, every one of the 18 operations must succeed".into());
+            }
+            Ok(())
         }
-    }
-}
-
-/// Prints the outcome of one operation.
-fn report<V: std::fmt::Debug>(operation: Operation, result: &Result<V, Error>) {
-    match result {
-        Ok(value) => println!("  ok   {operation}: {value:?}"),
-        Err(error) => println!("  fail {operation}: {error}"),
     }
 }
 
@@ -116,11 +136,115 @@ fn report<V: std::fmt::Debug>(operation: Operation, result: &Result<V, Error>) {
 /// works on a fresh emulator and reporting every result. An operation joins its topic's
 /// method; a new topic is a new method, called from [`Tour::run`].
 impl Tour {
-    async fn run<T: HttpTransport>(&self, client: &ExperimentalClient<T>) -> Outcome {
+    async fn run<T: HttpTransport + 'static>(&self, client: &ExperimentalClient<T>) -> Outcome {
+        // Pull requests first: merging needs a destination without uncommitted changes.
+        self.pull_requests(client).await?;
         self.presigned_multipart_upload(client).await?;
+        self.parts_and_metadata(client).await?;
         self.external_principals(client).await?;
         self.hard_reset_branch(client).await?;
-        self.sts_login(client).await
+        self.sts_login(client).await?;
+        let succeeded = self.succeeded.lock().map(|s| s.len()).unwrap_or(0);
+        let failed = self.failed.lock().map(|f| *f).unwrap_or(0);
+        println!(
+            "{succeeded} of the {} operations succeeded; {failed} calls failed",
+            Operation::ALL.len()
+        );
+        Ok(())
+    }
+
+    /// Whether every one of the 18 operations succeeded at least once and no call failed.
+    fn complete(&self) -> bool {
+        let failed = self.failed.lock().map(|f| *f).unwrap_or(1);
+        let succeeded = self.succeeded.lock().map(|s| s.len()).unwrap_or(0);
+        failed == 0 && succeeded == Operation::ALL.len()
+    }
+
+    /// Prints the outcome of one operation and counts it.
+    fn report<V: std::fmt::Debug>(&self, operation: Operation, result: &Result<V, Error>) {
+        match result {
+            Ok(value) => {
+                if let Ok(mut succeeded) = self.succeeded.lock() {
+                    succeeded.insert(operation.id());
+                }
+                println!("  ok   {operation}: {value:?}");
+            }
+            Err(error) => {
+                if let Ok(mut failed) = self.failed.lock() {
+                    *failed += 1;
+                }
+                println!("  fail {operation}: {error}");
+            }
+        }
+    }
+
+    /// createPullRequest, listPullRequests, getPullRequest, updatePullRequest,
+    /// mergePullRequest.
+    async fn pull_requests<T: HttpTransport + 'static>(
+        &self,
+        client: &ExperimentalClient<T>,
+    ) -> Outcome {
+        let Some((source, destination)) = &self.pull_request else {
+            println!("pull requests: skipped (give --pr-source and --pr-destination; it merges)");
+            return Ok(());
+        };
+        println!("pull request {source} → {destination} in {}", self.repo);
+        let created = client
+            .create_pull_request()
+            .repository(&self.repo)
+            .title("Tour of the lakeFS Rust SDK")
+            .description("opened by examples/tour.rs")
+            .source_branch(source)
+            .destination_branch(destination)
+            .send()
+            .await;
+        self.report(Operation::CreatePullRequest, &created);
+        let listed: Result<Vec<_>, _> = client
+            .list_pull_requests()
+            .repository(&self.repo)
+            .status(PullRequestFilter::Open)
+            .into_stream()
+            .map_ok(|pr| (pr.id, pr.title))
+            .try_collect()
+            .await;
+        self.report(Operation::ListPullRequests, &listed);
+        let Ok(created) = created else {
+            return Ok(());
+        };
+        let got = client
+            .get_pull_request()
+            .repository(&self.repo)
+            .pull_request(&created.id)
+            .send()
+            .await;
+        self.report(Operation::GetPullRequest, &got);
+        let updated = client
+            .update_pull_request()
+            .repository(&self.repo)
+            .pull_request(&created.id)
+            .title("Tour of the lakeFS Rust SDK (reviewed)")
+            .send()
+            .await;
+        self.report(Operation::UpdatePullRequest, &updated);
+        let merged = client
+            .merge_pull_request()
+            .repository(&self.repo)
+            .pull_request(&created.id)
+            .send()
+            .await;
+        self.report(Operation::MergePullRequest, &merged);
+        if merged.is_err() {
+            // Leave nothing open behind.
+            let closed = client
+                .update_pull_request()
+                .repository(&self.repo)
+                .pull_request(&created.id)
+                .status(PullRequestStatus::Closed)
+                .send()
+                .await;
+            self.report(Operation::UpdatePullRequest, &closed);
+        }
+        Ok(())
     }
 
     /// createPresignMultipartUpload, completePresignMultipartUpload,
@@ -140,7 +264,7 @@ impl Tour {
             .parts(1)
             .send()
             .await;
-        report(Operation::CreatePresignMultipartUpload, &created);
+        self.report(Operation::CreatePresignMultipartUpload, &created);
         if let Ok(upload) = created {
             let etag = put_first_part(client, &upload).await?;
             let completed = client
@@ -153,7 +277,7 @@ impl Tour {
                 .part(1, etag)
                 .send()
                 .await;
-            report(Operation::CompletePresignMultipartUpload, &completed);
+            self.report(Operation::CompletePresignMultipartUpload, &completed);
         }
 
         println!("presigned multipart upload of {repo}/{branch}/{path}, aborted");
@@ -165,7 +289,7 @@ impl Tour {
             .parts(0)
             .send()
             .await;
-        report(Operation::CreatePresignMultipartUpload, &created);
+        self.report(Operation::CreatePresignMultipartUpload, &created);
         if let Ok(upload) = created {
             let aborted = client
                 .abort_presign_multipart_upload()
@@ -176,13 +300,95 @@ impl Tour {
                 .physical_address(&upload.physical_address)
                 .send()
                 .await;
-            report(Operation::AbortPresignMultipartUpload, &aborted);
+            self.report(Operation::AbortPresignMultipartUpload, &aborted);
+        }
+        Ok(())
+    }
+
+    /// uploadPart (a part URL asked for after create), uploadPartCopy (a part copied from the
+    /// object the previous step uploaded), completePresignMultipartUpload, and
+    /// updateObjectUserMetadata on the result.
+    async fn parts_and_metadata<T: HttpTransport>(
+        &self,
+        client: &ExperimentalClient<T>,
+    ) -> Outcome {
+        let (repo, branch, source) = (&self.repo, &self.branch, &self.path);
+        let path = format!("{source}.copy");
+        println!("part URLs on demand and a copied part, into {repo}/{branch}/{path}");
+        let created = client
+            .create_presign_multipart_upload()
+            .repository(repo)
+            .branch(branch)
+            .path(&path)
+            .send()
+            .await;
+        self.report(Operation::CreatePresignMultipartUpload, &created);
+        let Ok(upload) = created else {
+            return Ok(());
+        };
+        let url = client
+            .upload_part()
+            .repository(repo)
+            .branch(branch)
+            .path(&path)
+            .upload(&upload)
+            .part_number(1)
+            .send()
+            .await;
+        self.report(Operation::UploadPart, &url);
+        let copied = client
+            .upload_part_copy()
+            .repository(repo)
+            .branch(branch)
+            .path(&path)
+            .upload(&upload)
+            .part_number(2)
+            .copy_source(CopyPartSource::new(repo, branch, source))
+            .send()
+            .await;
+        self.report(Operation::UploadPartCopy, &copied);
+        let (Ok(url), Ok(copied_etag)) = (url, copied) else {
+            let aborted = client
+                .abort_presign_multipart_upload()
+                .repository(repo)
+                .branch(branch)
+                .path(&path)
+                .upload(&upload)
+                .send()
+                .await;
+            self.report(Operation::AbortPresignMultipartUpload, &aborted);
+            return Ok(());
+        };
+        // Every part but the last must hold at least 5 MiB.
+        let first_etag = put_part(client, &url.presigned_url, vec![b'.'; 5 * 1024 * 1024]).await?;
+        let completed = client
+            .complete_presign_multipart_upload()
+            .repository(repo)
+            .branch(branch)
+            .path(&path)
+            .upload(&upload)
+            .part(1, first_etag)
+            .part(2, copied_etag)
+            .content_type("text/plain")
+            .send()
+            .await;
+        self.report(Operation::CompletePresignMultipartUpload, &completed);
+        if completed.is_ok() {
+            let updated = client
+                .update_object_user_metadata()
+                .repository(repo)
+                .branch(branch)
+                .path(&path)
+                .entry("made-by", "examples/tour.rs")
+                .send()
+                .await;
+            self.report(Operation::UpdateObjectUserMetadata, &updated);
         }
         Ok(())
     }
 
     /// createUserExternalPrincipal, getExternalPrincipal, listUserExternalPrincipals,
-    /// deleteUserExternalPrincipal.
+    /// externalPrincipalLogin, deleteUserExternalPrincipal.
     async fn external_principals<T: HttpTransport>(
         &self,
         client: &ExperimentalClient<T>,
@@ -198,27 +404,40 @@ impl Tour {
             .principal_id(principal)
             .send()
             .await;
-        report(Operation::CreateUserExternalPrincipal, &created);
+        self.report(Operation::CreateUserExternalPrincipal, &created);
         let got = client
             .get_external_principal()
             .principal_id(principal)
             .send()
             .await;
-        report(Operation::GetExternalPrincipal, &got);
+        self.report(Operation::GetExternalPrincipal, &got);
         let listed = client
             .list_user_external_principals()
             .user_id(user)
             .amount(10)
             .send()
             .await;
-        report(Operation::ListUserExternalPrincipals, &listed);
+        self.report(Operation::ListUserExternalPrincipals, &listed);
+        if let Some(token) = &self.identity_token {
+            let mut identity = serde_json::Map::new();
+            identity.insert("identity_token".into(), token.clone().into());
+            let login = client
+                .external_principal_login()
+                .identity_request(identity)
+                .token_expiration_duration(900)
+                .send()
+                .await;
+            self.report(Operation::ExternalPrincipalLogin, &login);
+        } else {
+            println!("  external principal login: skipped (give --identity-token)");
+        }
         let deleted = client
             .delete_user_external_principal()
             .user_id(user)
             .principal_id(principal)
             .send()
             .await;
-        report(Operation::DeleteUserExternalPrincipal, &deleted);
+        self.report(Operation::DeleteUserExternalPrincipal, &deleted);
         Ok(())
     }
 
@@ -236,7 +455,7 @@ impl Tour {
             .reference(reference)
             .send()
             .await;
-        report(Operation::HardResetBranch, &reset);
+        self.report(Operation::HardResetBranch, &reset);
         Ok(())
     }
 
@@ -255,13 +474,12 @@ impl Tour {
             .ttl_seconds(900)
             .send()
             .await;
-        report(Operation::StsLogin, &token);
+        self.report(Operation::StsLogin, &token);
         Ok(())
     }
 }
 
-/// PUTs a small first part to the upload's first presigned URL, straight to storage and
-/// without lakeFS credentials; its ETag.
+/// PUTs a small first part to the upload's first presigned URL; its ETag.
 async fn put_first_part<T: HttpTransport>(
     client: &ExperimentalClient<T>,
     upload: &PresignMultipartUpload,
@@ -273,9 +491,21 @@ async fn put_first_part<T: HttpTransport>(
         .first()
         .cloned()
         .ok_or("no part URL")?;
-    let put =
-        http::Request::put(url).body(Bytes::from_static(b"Hello from the lakeFS Rust SDK!\n"))?;
+    put_part(client, &url, b"Hello from the lakeFS Rust SDK!\n".to_vec()).await
+}
+
+/// PUTs a part to its presigned URL, straight to storage and without lakeFS credentials; its
+/// ETag.
+async fn put_part<T: HttpTransport>(
+    client: &ExperimentalClient<T>,
+    url: &str,
+    bytes: Vec<u8>,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let put = http::Request::put(url).body(Bytes::from(bytes))?;
     let response = client.transport().send(put).await?;
+    if !response.status().is_success() {
+        return Err(format!("part PUT answered {}", response.status()).into());
+    }
     let etag = response
         .headers()
         .get("etag")
@@ -283,6 +513,6 @@ async fn put_first_part<T: HttpTransport>(
         .unwrap_or_default()
         .trim_matches('"')
         .to_owned();
-    println!("  ok   part 1 PUT: {} etag {etag}", response.status());
+    println!("  ok   part PUT: {} etag {etag}", response.status());
     Ok(etag)
 }
