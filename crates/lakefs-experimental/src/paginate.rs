@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 
 use futures_util::stream::{self, Stream};
+use futures_util::TryStreamExt;
 use lakefs_models::Pagination;
 
 use crate::{Error, Operation};
@@ -74,4 +75,31 @@ where
             pager.after = Some(next);
         }
     })
+}
+
+/// A list request that can be walked page by page.
+pub(crate) trait Listing: Clone + Send + 'static {
+    /// What the pages hold.
+    type Item: Send + 'static;
+    /// The list operation.
+    const OPERATION: Operation;
+    /// Where the listing starts (exclusive), as the caller set it.
+    fn after(&self) -> Option<String>;
+    /// The same request, starting after `after`.
+    fn starting_after(self, after: Option<String>) -> Self;
+    /// Sends the request: one page.
+    fn page(self) -> impl Future<Output = Result<(Vec<Self::Item>, Pagination), Error>> + Send;
+}
+
+/// Every item of `listing`, page after page (see [`items`]).
+pub(crate) fn stream<L: Listing>(listing: L) -> impl Stream<Item = Result<L::Item, Error>> + Send {
+    let first = listing.after();
+    items(L::OPERATION, first, move |after| {
+        listing.clone().starting_after(after).page()
+    })
+}
+
+/// Every item of `listing`, collected.
+pub(crate) async fn collect<L: Listing>(listing: L) -> Result<Vec<L::Item>, Error> {
+    stream(listing).try_collect().await
 }

@@ -8,12 +8,13 @@
 use futures_util::Stream;
 use lakefs_models::{
     AuthenticationToken, ExternalLoginInformation, ExternalPrincipal, ExternalPrincipalCreation,
-    ExternalPrincipalList, ExternalPrincipalSettings,
+    ExternalPrincipalList, ExternalPrincipalSettings, Pagination,
 };
 use lakefs_transport::HttpTransport;
 
+use super::sts::login;
 use crate::call::{present, request_builder, required};
-use crate::paginate;
+use crate::paginate::{self, Listing};
 use crate::request::{decode, ApiRequest};
 use crate::{Credentials, Error, ExperimentalClient, Operation};
 
@@ -209,6 +210,24 @@ impl<T: HttpTransport> ListUserExternalPrincipalsRequest<T> {
     }
 }
 
+impl<T: HttpTransport + 'static> Listing for ListUserExternalPrincipalsRequest<T> {
+    type Item = ExternalPrincipal;
+    const OPERATION: Operation = Operation::ListUserExternalPrincipals;
+
+    fn after(&self) -> Option<String> {
+        self.after.clone()
+    }
+
+    fn starting_after(self, after: Option<String>) -> Self {
+        self.set_after(after)
+    }
+
+    async fn page(self) -> Result<(Vec<ExternalPrincipal>, Pagination), Error> {
+        let list = self.send().await?;
+        Ok((list.results, list.pagination))
+    }
+}
+
 impl<T: HttpTransport + 'static> ListUserExternalPrincipalsRequest<T> {
     /// Every principal of the user from `after` on, page after page, following
     /// `pagination.next_offset`. Arguments are checked when the stream is first polled.
@@ -216,14 +235,7 @@ impl<T: HttpTransport + 'static> ListUserExternalPrincipalsRequest<T> {
     /// The stream ends with an [`Error::Protocol`] if the server claims more pages but its
     /// cursor does not advance.
     pub fn into_stream(self) -> impl Stream<Item = Result<ExternalPrincipal, Error>> + Send {
-        let first = self.after.clone();
-        paginate::items(Operation::ListUserExternalPrincipals, first, move |after| {
-            let page = self.clone().set_after(after);
-            async move {
-                let list = page.send().await?;
-                Ok((list.results, list.pagination))
-            }
-        })
+        paginate::stream(self)
     }
 
     /// Every principal of the user, collected into a `Vec` (see
@@ -232,7 +244,7 @@ impl<T: HttpTransport + 'static> ListUserExternalPrincipalsRequest<T> {
     /// # Errors
     /// The first error of the listing.
     pub async fn collect_all(self) -> Result<Vec<ExternalPrincipal>, Error> {
-        futures_util::TryStreamExt::try_collect(self.into_stream()).await
+        paginate::collect(self).await
     }
 }
 
@@ -333,11 +345,7 @@ impl<T: HttpTransport> ExternalPrincipalLoginRequest<T> {
         body.token_expiration_duration = self.token_expiration_duration;
         let request =
             ApiRequest::new(operation, &["auth", "external", "principal", "login"]).json(&body)?;
-        let token = decode(
-            operation,
-            &self.client.execute(request, &self.options).await?,
-        )?;
-        Ok((self.client, token))
+        login(self.client, &self.options, request).await
     }
 }
 

@@ -5,14 +5,14 @@ use std::fmt;
 
 use futures_util::Stream;
 use lakefs_models::{
-    MergeResult, PullRequest, PullRequestBasic, PullRequestCreation, PullRequestCreationResponse,
-    PullRequestStatus, PullRequestsList,
+    MergeResult, Pagination, PullRequest, PullRequestBasic, PullRequestCreation,
+    PullRequestCreationResponse, PullRequestStatus, PullRequestsList,
 };
 use lakefs_transport::HttpTransport;
 
 use super::external_principals::check_amount;
 use crate::call::{request_builder, required};
-use crate::paginate;
+use crate::paginate::{self, Listing};
 use crate::request::{decode, ApiRequest};
 use crate::{Error, ExperimentalClient, Operation};
 
@@ -132,26 +132,37 @@ impl<T: HttpTransport> ListPullRequestsRequest<T> {
     }
 }
 
+impl<T: HttpTransport + 'static> Listing for ListPullRequestsRequest<T> {
+    type Item = PullRequest;
+    const OPERATION: Operation = Operation::ListPullRequests;
+
+    fn after(&self) -> Option<String> {
+        self.after.clone()
+    }
+
+    fn starting_after(self, after: Option<String>) -> Self {
+        self.set_after(after)
+    }
+
+    async fn page(self) -> Result<(Vec<PullRequest>, Pagination), Error> {
+        let list = self.send().await?;
+        Ok((list.results, list.pagination))
+    }
+}
+
 impl<T: HttpTransport + 'static> ListPullRequestsRequest<T> {
+    /// Every pull request from `after` on, page after page, following
+    /// `pagination.next_offset`. Arguments are checked when the stream is first polled.
+    pub fn into_stream(self) -> impl Stream<Item = Result<PullRequest, Error>> + Send {
+        paginate::stream(self)
+    }
+
     /// Every pull request, collected into a `Vec` (see [`into_stream`](Self::into_stream)).
     ///
     /// # Errors
     /// The first error of the listing.
     pub async fn collect_all(self) -> Result<Vec<PullRequest>, Error> {
-        futures_util::TryStreamExt::try_collect(self.into_stream()).await
-    }
-
-    /// Every pull request from `after` on, page after page, following
-    /// `pagination.next_offset`. Arguments are checked when the stream is first polled.
-    pub fn into_stream(self) -> impl Stream<Item = Result<PullRequest, Error>> + Send {
-        let first = self.after.clone();
-        paginate::items(Operation::ListPullRequests, first, move |after| {
-            let page = self.clone().set_after(after);
-            async move {
-                let list = page.send().await?;
-                Ok((list.results, list.pagination))
-            }
-        })
+        paginate::collect(self).await
     }
 }
 

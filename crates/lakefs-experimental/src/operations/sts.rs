@@ -6,7 +6,7 @@
 use lakefs_models::{AuthenticationToken, StsAuthRequest};
 use lakefs_transport::HttpTransport;
 
-use crate::call::{request_builder, required};
+use crate::call::{request_builder, required, CallOptions};
 use crate::request::{decode, ApiRequest};
 use crate::{Credentials, Error, ExperimentalClient, Operation};
 
@@ -79,12 +79,20 @@ impl<T: HttpTransport> StsLoginRequest<T> {
         let mut body = StsAuthRequest::new(code, state, redirect_uri);
         body.ttl_seconds = self.ttl_seconds;
         let request = ApiRequest::new(operation, &["sts", "login"]).json(&body)?;
-        let token = decode(
-            operation,
-            &self.client.execute(request, &self.options).await?,
-        )?;
-        Ok((self.client, token))
+        login(self.client, &self.options, request).await
     }
+}
+
+/// Sends a login `request` (its operation sends no credentials) and returns the client with
+/// the token it answered.
+pub(super) async fn login<T: HttpTransport>(
+    client: ExperimentalClient<T>,
+    options: &CallOptions,
+    request: ApiRequest,
+) -> Result<(ExperimentalClient<T>, AuthenticationToken), Error> {
+    let operation = request.operation;
+    let token = decode(operation, &client.execute(request, options).await?)?;
+    Ok((client, token))
 }
 
 impl<T: HttpTransport> ExperimentalClient<T> {
