@@ -104,8 +104,6 @@ async fn main() -> Result<(), Error> {
     let config = UploadConfig::builder()
         .part_size(8 * 1024 * 1024)
         .concurrency(8)
-        .content_type("application/octet-stream")
-        .metadata("written-by", "lakefs-rs quickstart")
         .on_progress(on_progress)
         .build()?;
     let uploader = Uploader::new(client.clone(), config);
@@ -117,6 +115,8 @@ async fn main() -> Result<(), Error> {
             &path,
             UploadSource::reader(Generated::new(size, 42), size),
         )
+        .content_type("application/octet-stream")
+        .metadata("written-by", "lakefs-rs quickstart")
         .await;
     let elapsed = started.elapsed();
     bar.finish_and_clear();

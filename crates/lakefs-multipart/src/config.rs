@@ -1,6 +1,5 @@
 //! [`UploadConfig`] and its builder.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use lakefs_experimental::RetryPolicy;
@@ -11,10 +10,15 @@ use crate::{ProgressEvent, ProgressSink};
 /// The most parts in flight one upload allows.
 pub const MAX_CONCURRENCY: usize = 256;
 
-/// How an [`Uploader`](crate::Uploader) sends an object.
+/// How many part URLs create is asked for by default.
+pub const DEFAULT_PRESIGN_WINDOW: u32 = 100;
+
+/// How an [`Uploader`](crate::Uploader) sends objects: engine settings shared by every upload
+/// (what each object is — its content type, metadata, checkpoint — is given per upload).
 ///
 /// Memory held for part bytes is at most `concurrency × part_size` (a `Bytes` source holds
-/// none of its own: parts are slices of it).
+/// none of its own: parts are slices of it). Part URLs held at once: at most
+/// `presign_window` from create, plus one per part in flight.
 ///
 /// ```
 /// use std::time::Duration;
@@ -24,8 +28,7 @@ pub const MAX_CONCURRENCY: usize = 256;
 ///     .part_size(16 * 1024 * 1024)
 ///     .concurrency(8)
 ///     .part_timeout(Duration::from_secs(120))
-///     .content_type("application/x-parquet")
-///     .metadata("owner", "etl")
+///     .presign_window(128)
 ///     .verify_md5(true)
 ///     .build()?;
 /// assert_eq!(config.concurrency(), 8);
@@ -37,23 +40,24 @@ pub struct UploadConfig {
     pub(crate) concurrency: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) part_timeout: Option<Duration>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) metadata: BTreeMap<String, String>,
+    pub(crate) presign_window: u32,
+    pub(crate) url_refresh_margin: Duration,
     pub(crate) verify_md5: bool,
     pub(crate) progress: Option<ProgressSink>,
 }
 
 impl Default for UploadConfig {
     /// 8 MiB parts, 8 in flight (64 MiB of part memory), [`RetryPolicy::default`] for parts,
-    /// 300 s per part attempt, no content type or metadata, no MD5 check.
+    /// 300 s per part attempt, 100 part URLs asked for at create, URLs refreshed when they
+    /// expire within 60 s, no MD5 check.
     fn default() -> Self {
         Self {
             part_size: 8 * 1024 * 1024,
             concurrency: 8,
             retry: RetryPolicy::default(),
             part_timeout: Some(Duration::from_secs(300)),
-            content_type: None,
-            metadata: BTreeMap::new(),
+            presign_window: DEFAULT_PRESIGN_WINDOW,
+            url_refresh_margin: Duration::from_secs(60),
             verify_md5: false,
             progress: None,
         }
@@ -97,12 +101,12 @@ pub enum ConfigError {
     /// The concurrency is 0 or above [`MAX_CONCURRENCY`].
     #[error("concurrency {0} must be between 1 and {MAX_CONCURRENCY}")]
     Concurrency(usize),
-    /// A metadata key is empty.
-    #[error("user metadata keys must not be empty")]
-    EmptyMetadataKey,
     /// The part timeout is zero.
     #[error("the part timeout must be longer than zero")]
     ZeroTimeout,
+    /// The presign window is 0 or above 10,000.
+    #[error("presign window {0} must be between 1 and 10000 part URLs")]
+    PresignWindow(u32),
 }
 
 /// Builds an [`UploadConfig`]; [`build`](Self::build) checks every value.
@@ -137,15 +141,20 @@ impl UploadConfigBuilder {
         self
     }
 
-    /// The object's media type, recorded when completing.
-    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
-        self.config.content_type = Some(content_type.into());
+    /// How many part URLs create is asked for, 1 to 10,000 (default 100). The parts past them
+    /// get their URL from `uploadPart` as they start — one more API call per part, which also
+    /// keeps create's answer and the URLs held in memory small (10,000 URLs of 2 KB would be
+    /// 20 MB of JSON). A lakeFS without `uploadPart` (before v1.55) is noticed, and then create
+    /// is asked for every URL at once.
+    pub fn presign_window(mut self, urls: u32) -> Self {
+        self.config.presign_window = urls;
         self
     }
 
-    /// Adds one user metadata entry, recorded when completing.
-    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.config.metadata.insert(key.into(), value.into());
+    /// A part URL that expires within this margin is replaced with a freshly signed one before
+    /// a PUT (default 60 s; lakeFS signs part URLs for 15 minutes by default).
+    pub fn url_refresh_margin(mut self, margin: Duration) -> Self {
+        self.config.url_refresh_margin = margin;
         self
     }
 
@@ -178,8 +187,8 @@ impl UploadConfigBuilder {
         if !(1..=MAX_CONCURRENCY).contains(&config.concurrency) {
             return Err(ConfigError::Concurrency(config.concurrency));
         }
-        if config.metadata.keys().any(String::is_empty) {
-            return Err(ConfigError::EmptyMetadataKey);
+        if !(1..=crate::plan::MAX_PARTS).contains(&config.presign_window) {
+            return Err(ConfigError::PresignWindow(config.presign_window));
         }
         if config.part_timeout.is_some_and(|t| t.is_zero()) {
             return Err(ConfigError::ZeroTimeout);

@@ -30,6 +30,11 @@ impl fmt::Display for AbortNote<'_> {
             AbortOutcome::NotNeeded => Ok(()),
             AbortOutcome::Aborted => write!(f, "; upload {id} aborted"),
             AbortOutcome::Failed(error) => write!(f, "; aborting upload {id} failed too: {error}"),
+            AbortOutcome::Resumable(path) => write!(
+                f,
+                "; upload {id} was kept: resume it from the checkpoint {}",
+                path.display()
+            ),
         }
     }
 }
@@ -91,6 +96,9 @@ pub enum AbortOutcome {
     Aborted,
     /// The abort failed too: parts may linger until a bucket lifecycle rule removes them.
     Failed(lakefs_experimental::Error),
+    /// Not aborted, on purpose: a checkpoint (at this path) records the upload, which
+    /// [`Uploader::resume`](crate::Uploader::resume) continues.
+    Resumable(std::path::PathBuf),
 }
 
 impl AbortOutcome {
@@ -162,6 +170,43 @@ pub enum UploadFailure {
     /// The upload was cancelled.
     #[error("the upload was cancelled")]
     Cancelled,
+    /// A part URL could not be obtained from `uploadPart`.
+    #[error("signing a URL for part {part_number} failed: {source}")]
+    PartUrl {
+        /// The part.
+        part_number: u32,
+        /// The API error.
+        #[source]
+        source: lakefs_experimental::Error,
+    },
+    /// A part needs a URL signed after create, and this lakeFS cannot sign one.
+    #[error("part {part_number} needs a presigned URL signed after create, and this lakeFS cannot sign one (uploadPart needs lakeFS v1.55 or later with an S3 blockstore)")]
+    ResignUnsupported {
+        /// The part.
+        part_number: u32,
+    },
+    /// The checkpoint file could not be read or written.
+    #[error("checkpoint {}: {reason}", path.display())]
+    Checkpoint {
+        /// The checkpoint file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The source is not the one the checkpoint was written for.
+    #[error("the source is not the one the checkpoint describes: {0}")]
+    SourceChanged(String),
+    /// The upload no longer exists on lakeFS or its object store.
+    #[error("upload {upload_id} can no longer be resumed: {reason}")]
+    UploadGone {
+        /// The upload id.
+        upload_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// The request cannot be carried out as asked (checked before anything is sent).
+    #[error("invalid upload request: {0}")]
+    Invalid(String),
 }
 
 /// Why one PUT of a part failed.
@@ -186,6 +231,13 @@ pub enum PartFailure {
     /// The storage answered success without an ETag.
     #[error("storage answered {0} without an ETag")]
     MissingEtag(StatusCode),
+    /// The presigned URL had expired (the storage answered 403 after the URL's expiry, or
+    /// said "Request has expired") and could not be replaced.
+    #[error("presigned URL expired{}", if *cannot_resign { "; this lakeFS cannot re-sign part URLs (uploadPart needs lakeFS v1.55 or later)" } else { "" })]
+    UrlExpired {
+        /// Whether the server cannot sign a fresh URL.
+        cannot_resign: bool,
+    },
     /// The ETag is an MD5 that differs from the part's own.
     #[error("the part's MD5 is {computed} but the storage's ETag is {etag}")]
     ChecksumMismatch {
@@ -209,7 +261,7 @@ impl PartFailure {
             }
             Self::Transport(error) => error.is_retryable(),
             Self::Timeout(_) | Self::ChecksumMismatch { .. } => true,
-            Self::MissingEtag(_) => false,
+            Self::MissingEtag(_) | Self::UrlExpired { .. } => false,
         }
     }
 }

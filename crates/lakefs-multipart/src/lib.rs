@@ -38,17 +38,29 @@
 
 #![forbid(unsafe_code)]
 
+mod checkpoint;
 mod config;
 mod error;
 mod etag;
+mod expiry;
+mod guard;
 mod plan;
 mod progress;
+mod run;
+mod schedule;
+mod session;
 mod source;
 mod uploader;
+mod urls;
 
-pub use config::{ConfigError, UploadConfig, UploadConfigBuilder, MAX_CONCURRENCY};
+pub use checkpoint::{Checkpoint, SourceFingerprint};
+pub use config::{
+    ConfigError, UploadConfig, UploadConfigBuilder, DEFAULT_PRESIGN_WINDOW, MAX_CONCURRENCY,
+};
 pub use error::{AbortOutcome, PartFailure, UploadError, UploadFailure};
 pub use plan::{PartPlan, PlanError, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
 pub use progress::{ProgressEvent, ProgressSink};
+pub use schedule::{PartSchedule, GROWTH_GROUP};
+pub use session::UploadSession;
 pub use source::UploadSource;
-pub use uploader::Uploader;
+pub use uploader::{BoxFuture, ObjectOptions, Resume, Upload, Uploader, LINK_ADDRESS_LIFETIME};

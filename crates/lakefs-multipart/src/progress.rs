@@ -35,6 +35,19 @@ pub enum ProgressEvent {
         /// Why it failed (never holds a URL's query string).
         reason: String,
     },
+    /// A part's presigned URL was replaced with a freshly signed one (`uploadPart`), because
+    /// it was about to expire or the storage said it had.
+    UrlRefreshed {
+        /// 1-based part number.
+        part_number: u32,
+    },
+    /// A part recorded as stored by the checkpoint is not sent again.
+    PartSkipped {
+        /// 1-based part number.
+        part_number: u32,
+        /// Its size in bytes.
+        size: u64,
+    },
     /// A part is stored.
     PartFinished {
         /// 1-based part number.

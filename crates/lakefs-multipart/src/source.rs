@@ -1,6 +1,7 @@
 //! What an upload reads from: bytes in memory, a file, or an async reader.
 
 use std::fmt;
+use std::future::Future;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
+use crate::checkpoint::SourceFingerprint;
 use crate::error::UploadFailure;
 
 type Reader = Box<dyn AsyncRead + Send + Unpin>;
@@ -18,10 +20,17 @@ type Reader = Box<dyn AsyncRead + Send + Unpin>;
 /// * [`UploadSource::file`]: each part is read (positionally) only once its upload slot is
 ///   free, so memory stays at most `concurrency × part_size` whatever the file's size.
 /// * [`UploadSource::reader`]: an `AsyncRead` of known length, read part by part in order.
-/// * [`UploadSource::reader_with_max_size`]: an `AsyncRead` of unknown length; enough part
-///   URLs are asked for `max_size`, only the parts actually read are sent and completed. The
-///   part size is planned for `max_size` too (it grows past 10,000 × the configured size), so
-///   declare a realistic maximum: it sets the memory bound.
+/// * [`UploadSource::reader_with_max_size`]: an `AsyncRead` of unknown length with a declared
+///   maximum; the part size is planned for `max_size` (it grows past 10,000 × the configured
+///   size), and only the parts actually read are sent and completed.
+/// * [`UploadSource::stream`]: an `AsyncRead` of unknown length and no declared maximum
+///   (standard input, a pipe, a network stream). Part URLs are signed as data arrives, and part
+///   sizes grow with the upload ([`PartSchedule::growing`](crate::PartSchedule::growing)), so a
+///   small stream uses small parts while up to 5 TiB still fits in 10,000 parts. Needs lakeFS
+///   v1.55 or later (`uploadPart`).
+///
+/// Uploads of bytes and files can keep a checkpoint and be resumed; streams cannot (their
+/// bytes cannot be read again).
 pub struct UploadSource(Kind);
 
 enum Kind {
@@ -29,6 +38,7 @@ enum Kind {
     File(PathBuf),
     Reader { reader: Reader, size: u64 },
     Unsized { reader: Reader, max_size: u64 },
+    Stream { reader: Reader },
 }
 
 impl UploadSource {
@@ -61,13 +71,39 @@ impl UploadSource {
         })
     }
 
+    /// A reader of unknown length and no declared maximum, such as standard input. Its parts
+    /// grow with the upload (see the type's documentation).
+    pub fn stream(reader: impl AsyncRead + Send + Unpin + 'static) -> Self {
+        Self(Kind::Stream {
+            reader: Box::new(reader),
+        })
+    }
+
+    /// Whether its bytes can be read again at any offset (bytes and files), which resuming
+    /// and uploading part ranges need.
+    #[must_use]
+    pub fn is_positional(&self) -> bool {
+        matches!(self.0, Kind::Bytes(_) | Kind::File(_))
+    }
+
     /// Opens the source: the size to plan for, whether it is exact, and the part reader.
     pub(crate) async fn open(self) -> Result<Opened, UploadFailure> {
         Ok(match self.0 {
             Kind::Bytes(bytes) => Opened {
                 plan_size: bytes.len() as u64,
                 exact: true,
+                unbounded: false,
                 reader: PartReader::Bytes(bytes),
+            },
+            Kind::Stream { reader } => Opened {
+                plan_size: 0,
+                exact: false,
+                unbounded: true,
+                reader: PartReader::Stream {
+                    reader,
+                    declared: None,
+                    ended: false,
+                },
             },
             Kind::File(path) => {
                 let file = std::fs::File::open(&path).map_err(UploadFailure::Open)?;
@@ -81,12 +117,14 @@ impl UploadSource {
                 Opened {
                     plan_size: metadata.len(),
                     exact: true,
+                    unbounded: false,
                     reader: PartReader::File(Arc::new(file)),
                 }
             }
             Kind::Reader { reader, size } => Opened {
                 plan_size: size,
                 exact: true,
+                unbounded: false,
                 reader: PartReader::Stream {
                     reader,
                     declared: Some(size),
@@ -96,6 +134,7 @@ impl UploadSource {
             Kind::Unsized { reader, max_size } => Opened {
                 plan_size: max_size,
                 exact: false,
+                unbounded: false,
                 reader: PartReader::Stream {
                     reader,
                     declared: None,
@@ -115,6 +154,7 @@ impl fmt::Debug for UploadSource {
             Kind::Unsized { max_size, .. } => {
                 write!(f, "UploadSource::Reader(at most {max_size} bytes)")
             }
+            Kind::Stream { .. } => f.write_str("UploadSource::Stream(unknown length)"),
         }
     }
 }
@@ -132,8 +172,12 @@ impl From<Vec<u8>> for UploadSource {
 }
 
 pub(crate) struct Opened {
+    /// The size to plan for: the exact size, or the declared maximum.
     pub(crate) plan_size: u64,
+    /// Whether `plan_size` is exact.
     pub(crate) exact: bool,
+    /// A stream with no declared maximum: its parts follow a growing schedule.
+    pub(crate) unbounded: bool,
     pub(crate) reader: PartReader,
 }
 
@@ -151,6 +195,27 @@ pub(crate) enum PartReader {
 }
 
 impl PartReader {
+    /// What identifies a positional source, for a checkpoint, as a future that owns what it
+    /// reads (so no borrow of the reader is held across it); `None` for a stream.
+    pub(crate) fn fingerprint(
+        &self,
+    ) -> Option<impl Future<Output = std::io::Result<SourceFingerprint>> + Send + 'static> {
+        let source = match self {
+            Self::Bytes(bytes) => Ok(bytes.clone()),
+            Self::File(file) => Err(Arc::clone(file)),
+            Self::Stream { .. } => return None,
+        };
+        Some(async move {
+            match source {
+                Ok(bytes) => Ok(SourceFingerprint::of_bytes(&bytes)),
+                Err(file) => tokio::task::spawn_blocking(move || SourceFingerprint::of_file(&file))
+                    .await
+                    .map_err(std::io::Error::other)
+                    .and_then(|r| r),
+            }
+        })
+    }
+
     /// Reads part `part_number` covering `range`; `is_last` is whether it is the plan's last
     /// part. `Ok(None)` means an unknown-length source ended before this part. `buffer` is a
     /// finished part's buffer to fill again, so that reading sources allocate only up to
@@ -239,7 +304,7 @@ impl PartReader {
                                 format!("reader yields more than its declared {size} bytes")
                             }
                             None => format!(
-                                "reader yields more than its declared maximum of {} bytes",
+                                "reader yields more than the {} bytes this upload was planned for (its declared maximum)",
                                 range.end
                             ),
                         }));

@@ -1,40 +1,56 @@
-//! [`Uploader`]: create, PUT parts concurrently, complete, abort on failure.
+//! [`Uploader`]: upload an object, resume one from a checkpoint, or drive an upload's parts
+//! from several processes.
 
-use std::future::Future;
+use std::collections::BTreeMap;
+use std::future::{Future, IntoFuture};
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use futures_util::stream::{FuturesUnordered, StreamExt};
-use http::{Method, Request, Uri};
 use lakefs_experimental::models::{ObjectStats, UploadPart};
-use lakefs_experimental::operations::AbortPresignMultipartUploadRequest;
 use lakefs_experimental::{Error as ApiError, ExperimentalClient};
 use lakefs_transport::HttpTransport;
-use md5::{Digest, Md5};
-use tokio::time::Instant;
 
-use crate::error::{s3_error_detail, AbortOutcome, PartFailure, UploadError, UploadFailure};
-use crate::etag::{hex, is_md5_shaped, part_etag};
-use crate::source::PartReader;
-use crate::{PartPlan, ProgressEvent, UploadConfig, UploadSource};
+use crate::checkpoint::{Checkpoint, CheckpointWriter};
+use crate::error::{AbortOutcome, UploadError, UploadFailure};
+use crate::guard::AbortOnDrop;
+use crate::run::{PartRun, Selection};
+use crate::session::UploadSession;
+use crate::source::{Opened, PartReader};
+use crate::urls::{parse_url, PartUrls, Resign};
+use crate::{PartPlan, PartSchedule, ProgressEvent, UploadConfig, UploadSource};
+
+/// A boxed, `Send` future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// lakeFS's link-address lifetime: an upload older than this can be neither completed nor
+/// aborted through lakeFS (24 h since v1.80; 6 h before).
+pub const LINK_ADDRESS_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// Uploads objects to lakeFS through presigned multipart uploads.
 ///
-/// One upload: plan the parts; `createPresignMultipartUpload` with one URL per part; read
-/// and PUT parts concurrently straight to the storage (never more than `concurrency` in
-/// flight, a part's bytes read only once its slot is free; no lakeFS credentials on the
-/// PUTs); retry transient part failures with backoff, re-sending the same bytes; collect the
-/// ETags; `completePresignMultipartUpload` with the parts in order. Any unrecoverable failure
-/// — or cancellation — aborts the upload once.
+/// One upload: plan the parts; `createPresignMultipartUpload` with URLs for the first parts
+/// (the presign window); read and PUT parts concurrently straight to the storage (never more
+/// than `concurrency` in flight, a part's bytes read only once its slot is free; no lakeFS
+/// credentials on the PUTs), asking `uploadPart` for the URLs past the window and for fresh
+/// ones when a URL is about to expire; retry transient part failures with backoff, re-sending
+/// the same bytes; collect the ETags; `completePresignMultipartUpload` with the parts in
+/// order. Any unrecoverable failure — or cancellation — aborts the upload once, unless a
+/// checkpoint is kept, which leaves it resumable ([`resume`](Self::resume)).
+///
+/// API calls per upload: one create, one complete, and one `uploadPart` for every part past
+/// the presign window (100 by default) and for every URL refresh (a URL lakeFS signs lives
+/// 15 minutes by default).
 ///
 /// Everything runs on the caller's task: no task is spawned, so dropping the future stops
-/// every PUT. (The exceptions are bounded: a positional file read or an MD5 digest runs on
-/// the blocking pool until it ends, and a dropped upload sends its abort from a background
-/// task.)
+/// every PUT. (The exceptions are bounded: a positional file read, an MD5 digest or a
+/// checkpoint write runs on the blocking pool until it ends, and a dropped upload sends its
+/// abort from a background task.)
 ///
 /// ```no_run
-/// use lakefs_experimental::{Credentials, ExperimentalClient};
+/// use lakefs_experimental::ExperimentalClient;
 /// use lakefs_multipart::{UploadConfig, UploadSource, Uploader};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -42,37 +58,83 @@ use crate::{PartPlan, ProgressEvent, UploadConfig, UploadSource};
 /// let uploader = Uploader::new(client, UploadConfig::builder().concurrency(8).build()?);
 /// let stats = uploader
 ///     .upload("my-repo", "main", "data/big.parquet", UploadSource::file("big.parquet"))
+///     .content_type("application/x-parquet")
+///     .checkpoint("big.parquet.upload.json")
 ///     .await?;
 /// println!("{} bytes at {}", stats.size_bytes.unwrap_or(0), stats.physical_address);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Uploader<T> {
     client: ExperimentalClient<T>,
+    transport: Arc<T>,
     config: UploadConfig,
 }
 
-/// Where the object goes, and the upload once created.
-struct Target<'a> {
-    repository: &'a str,
-    branch: &'a str,
-    path: &'a str,
+impl<T> Clone for Uploader<T> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            transport: Arc::clone(&self.transport),
+            config: self.config.clone(),
+        }
+    }
 }
 
-struct Created {
-    upload_id: String,
-    physical_address: String,
+/// What an object is: its media type and user metadata, recorded when completing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct ObjectOptions {
+    content_type: Option<String>,
+    user_metadata: BTreeMap<String, String>,
 }
 
-/// A part being read: gives back the reader, the part number and the part's bytes.
-type ReadFuture =
-    Pin<Box<dyn Future<Output = (PartReader, u32, Result<Option<Bytes>, UploadFailure>)> + Send>>;
+impl ObjectOptions {
+    /// No content type (lakeFS records `application/octet-stream`), no metadata.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The object's media type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Adds one user metadata entry.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.user_metadata.insert(key.into(), value.into());
+        self
+    }
+
+    fn check(&self) -> Result<(), UploadFailure> {
+        if self.user_metadata.keys().any(String::is_empty) {
+            return Err(UploadFailure::Invalid(
+                "user metadata keys must not be empty".into(),
+            ));
+        }
+        Ok(())
+    }
+}
 
 impl<T: HttpTransport + 'static> Uploader<T> {
     /// An uploader using `client` for the API calls and its transport for the part PUTs.
     #[must_use]
     pub fn new(client: ExperimentalClient<T>, config: UploadConfig) -> Self {
-        Self { client, config }
+        let transport = client.shared_transport();
+        Self {
+            client,
+            transport,
+            config,
+        }
+    }
+
+    /// The same uploader, sending part PUTs through `transport` instead of the client's (for
+    /// an object store behind another proxy, CA or network than the lakeFS API).
+    #[must_use]
+    pub fn with_data_transport(mut self, transport: impl Into<Arc<T>>) -> Self {
+        self.transport = transport.into();
+        self
     }
 
     /// The configuration.
@@ -81,302 +143,281 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         &self.config
     }
 
-    /// Uploads `source` to `path` on `branch` of `repository` and returns the staged object's
-    /// stats.
-    ///
-    /// # Errors
-    /// An [`UploadError`] saying what failed (which part, with the last cause), and whether
-    /// the upload was aborted.
-    pub async fn upload(
-        &self,
-        repository: &str,
-        branch: &str,
-        path: &str,
+    /// Uploads `source` to `path` on `branch` of `repository`. Name the object's content
+    /// type, metadata, checkpoint or a cancellation on the returned builder, then `.await` it
+    /// for the staged object's stats.
+    pub fn upload<'a>(
+        &'a self,
+        repository: &'a str,
+        branch: &'a str,
+        path: &'a str,
         source: UploadSource,
-    ) -> Result<ObjectStats, UploadError> {
-        self.upload_until(repository, branch, path, source, std::future::pending())
-            .await
-    }
-
-    /// As [`upload`](Self::upload), but gives up — and aborts the upload — when `cancel`
-    /// completes (for example a `CancellationToken::cancelled()` or `ctrl_c()`).
-    ///
-    /// # Errors
-    /// As [`upload`](Self::upload); [`UploadFailure::Cancelled`] when cancelled.
-    pub async fn upload_until(
-        &self,
-        repository: &str,
-        branch: &str,
-        path: &str,
-        source: UploadSource,
-        cancel: impl Future<Output = ()>,
-    ) -> Result<ObjectStats, UploadError> {
-        let target = Target {
+    ) -> Upload<'a, T> {
+        Upload {
+            uploader: self,
             repository,
             branch,
             path,
-        };
-        let opened = source.open().await.map_err(UploadError::before_create)?;
-        let plan = PartPlan::new(opened.plan_size, self.config.part_size)
+            source,
+            options: ObjectOptions::new(),
+            checkpoint: None,
+            cancel: None,
+        }
+    }
+
+    /// Resumes the upload the checkpoint at `checkpoint` describes: refuses a `source` that
+    /// changed, signs fresh URLs for the parts not yet stored, sends only those, completes,
+    /// and removes the checkpoint. Await the returned builder.
+    pub fn resume(&self, checkpoint: impl Into<PathBuf>, source: UploadSource) -> Resume<'_, T> {
+        Resume {
+            uploader: self,
+            checkpoint: checkpoint.into(),
+            source,
+            cancel: None,
+        }
+    }
+
+    /// Creates an upload of a source of `size` bytes for other processes to fill
+    /// ([`upload_parts`](Self::upload_parts)) and one to complete
+    /// ([`complete`](Self::complete)). No part URL is signed yet.
+    ///
+    /// # Errors
+    /// [`UploadFailure::Plan`] for a size no multipart upload can hold;
+    /// [`UploadFailure::Create`] when lakeFS refuses.
+    pub async fn begin(
+        &self,
+        repository: &str,
+        branch: &str,
+        path: &str,
+        size: u64,
+    ) -> Result<UploadSession, UploadError> {
+        let plan = PartPlan::new(size, self.config.part_size)
             .map_err(|e| UploadError::before_create(e.into()))?;
+        let (session, _) = self
+            .create(repository, branch, path, plan.into(), 0)
+            .await?;
+        Ok(session)
+    }
+
+    /// Uploads parts `parts` (part numbers, inclusive) of `session` from `source` — the whole
+    /// object's source, of which only those parts are read — and returns them, for the
+    /// process that completes. Part URLs are signed as parts start. A failure aborts nothing:
+    /// the parts stored so far stay, and the caller decides.
+    ///
+    /// # Errors
+    /// [`UploadFailure::Invalid`] for a source that cannot be read at an offset or does not
+    /// have the session's size; otherwise as a part failure of [`upload`](Self::upload).
+    pub async fn upload_parts(
+        &self,
+        session: &UploadSession,
+        parts: RangeInclusive<u32>,
+        source: UploadSource,
+    ) -> Result<Vec<UploadPart>, UploadError> {
+        let fail = |failure| {
+            UploadError::new(
+                failure,
+                Some(session.upload_id.clone()),
+                AbortOutcome::NotNeeded,
+            )
+        };
+        if !source.is_positional() {
+            return Err(fail(UploadFailure::Invalid(
+                "uploading a range of parts needs a file or bytes source".into(),
+            )));
+        }
+        let opened = source.open().await.map_err(fail)?;
+        if Some(opened.plan_size) != session.schedule.total_size() {
+            return Err(fail(UploadFailure::SourceChanged(format!(
+                "the source has {} bytes; the session was created for {:?}",
+                opened.plan_size,
+                session.schedule.total_size()
+            ))));
+        }
+        let urls = PartUrls::new(self.client.clone(), session.clone(), Vec::new());
+        let run = self.part_run(&urls, session.schedule);
+        let selection = Selection {
+            first: *parts.start(),
+            last: Some(*parts.end()),
+            done: &BTreeMap::new(),
+        };
+        run.send(opened.reader, selection, None).await.map_err(fail)
+    }
+
+    /// Completes `session` with `parts` (from every process, in any order).
+    ///
+    /// # Errors
+    /// [`UploadFailure::Complete`] or [`UploadFailure::Conflict`] when lakeFS refuses.
+    pub async fn complete(
+        &self,
+        session: &UploadSession,
+        mut parts: Vec<UploadPart>,
+        options: &ObjectOptions,
+    ) -> Result<ObjectStats, UploadError> {
+        let fail = |failure| {
+            UploadError::new(
+                failure,
+                Some(session.upload_id.clone()),
+                AbortOutcome::NotNeeded,
+            )
+        };
+        options.check().map_err(fail)?;
+        parts.sort_unstable_by_key(|part| part.part_number);
+        self.send_complete(session, parts, options)
+            .await
+            .map_err(fail)
+    }
+
+    /// Aborts `session`: the storage discards its parts.
+    ///
+    /// # Errors
+    /// The API error, when lakeFS refuses or cannot be reached.
+    pub async fn abort(&self, session: &UploadSession) -> Result<(), ApiError> {
+        abort_request(&self.client, session).send().await
+    }
+
+    /// Creates the upload with `parts` presigned URLs (for the first parts); the session and
+    /// the URLs.
+    async fn create(
+        &self,
+        repository: &str,
+        branch: &str,
+        path: &str,
+        schedule: PartSchedule,
+        parts: u32,
+    ) -> Result<(UploadSession, Vec<http::Uri>), UploadError> {
         let created = self
             .client
             .create_presign_multipart_upload()
             .repository(repository)
             .branch(branch)
             .path(path)
-            .parts(plan.part_count())
+            .parts(parts)
             .send()
             .await
             .map_err(|e| UploadError::before_create(UploadFailure::Create(e)))?;
-        let created_upload = Created {
-            upload_id: created.upload_id,
-            physical_address: created.physical_address,
+        let urls = created.presigned_urls.unwrap_or_default();
+        let session = UploadSession::new(
+            repository,
+            branch,
+            path,
+            created.upload_id,
+            created.physical_address,
+            schedule,
+        );
+        let checked = if urls.len() == parts as usize {
+            urls.iter()
+                .zip(1u32..)
+                .map(|(url, part_number)| parse_url(url, part_number))
+                .collect::<Result<Vec<_>, _>>()
+        } else {
+            Err(UploadFailure::UrlCount {
+                expected: parts,
+                got: urls.len(),
+            })
         };
-        // From here on the upload exists: every way out either completes it or aborts it.
-        let mut guard = AbortOnDrop {
-            abort: Some(abort_request(&self.client, &target, &created_upload)),
-        };
-        self.config.emit(ProgressEvent::Started {
-            total_bytes: opened.exact.then_some(plan.total_size()),
-            parts: plan.part_count(),
-            part_size: plan.part_size(),
-        });
-
-        let work = async {
-            let urls = parse_urls(
-                created.presigned_urls.unwrap_or_default(),
-                plan.part_count(),
-            )?;
-            let parts = self.put_parts(&plan, urls, opened.reader).await?;
-            self.complete(&target, &created_upload, parts).await
-        };
-        let outcome = tokio::select! {
-            outcome = work => outcome,
-            () = cancel => Err(UploadFailure::Cancelled),
-        };
-        match outcome {
-            Ok(stats) => {
-                guard.disarm();
-                Ok(stats)
-            }
-            Err(failure) => {
-                // Disarmed only once the abort has an answer: if this future is dropped while
-                // aborting, the guard still sends one.
-                let abort = self.abort(&target, &created_upload).await;
-                guard.disarm();
-                Err(UploadError::new(
-                    failure,
-                    Some(created_upload.upload_id),
-                    abort,
-                ))
-            }
+        match checked {
+            Ok(urls) => Ok((session, urls)),
+            // The upload exists: abort it before failing.
+            Err(failure) => Err(self.fail_and_abort(failure, &session).await),
         }
     }
 
-    /// Reads and PUTs every part, at most `concurrency` in flight; the parts' ETags in
-    /// part-number order.
-    async fn put_parts(
+    /// Aborts `session` after `failure`, and says so in the error.
+    async fn fail_and_abort(&self, failure: UploadFailure, session: &UploadSession) -> UploadError {
+        let abort = self.abort_after_failure(session).await;
+        UploadError::new(failure, Some(session.upload_id.clone()), abort)
+    }
+
+    /// Creates the upload for `schedule` and the URLs its parts start with: the presign
+    /// window from create, the rest from `uploadPart` — or, on a lakeFS without `uploadPart`,
+    /// every URL from create (a stream of unknown length cannot do without it).
+    async fn create_for(
         &self,
-        plan: &PartPlan,
-        urls: Vec<Uri>,
-        reader: PartReader,
-    ) -> Result<Vec<UploadPart>, UploadFailure> {
-        let concurrency = self.config.concurrency;
-        let mut in_flight = FuturesUnordered::new();
-        let mut reader = Some(reader);
-        let mut reading: Option<ReadFuture> = None;
-        let mut next_part = 1u32;
-        let mut source_ended = false;
-        let mut done: Vec<UploadPart> = Vec::with_capacity(urls.len());
-        let mut bytes_done = 0u64;
-        // Buffers of finished parts, filled again by the next reads: a reading source
-        // allocates at most `concurrency` part buffers for the whole upload.
-        let mut spare: Vec<BytesMut> = Vec::with_capacity(concurrency);
-
-        loop {
-            // A slot is free: start reading the next part. The read holds the slot, so part
-            // memory never exceeds `concurrency` parts.
-            if reading.is_none()
-                && !source_ended
-                && next_part <= plan.part_count()
-                && in_flight.len() < concurrency
-            {
-                if let Some(part_reader) = reader.take() {
-                    let range = plan.range(next_part);
-                    let is_last = next_part == plan.part_count();
-                    let part_number = next_part;
-                    let buffer = spare.pop();
-                    reading = Some(Box::pin(async move {
-                        let (part_reader, bytes) =
-                            part_reader.read(part_number, range, is_last, buffer).await;
-                        (part_reader, part_number, bytes)
-                    }));
-                }
-            }
-            if reading.is_none() && in_flight.is_empty() {
-                break;
-            }
-            tokio::select! {
-                biased;
-                Some(result) = in_flight.next(), if !in_flight.is_empty() => {
-                    let (part, bytes): (UploadPart, Bytes) = result?;
-                    let size = bytes.len() as u64;
-                    bytes_done += size;
-                    // Unique once the transport is done with it (never for a slice of a
-                    // `Bytes` source, which shares its buffer).
-                    if let Ok(buffer) = bytes.try_into_mut() {
-                        spare.push(buffer);
-                    }
-                    self.config.emit(ProgressEvent::PartFinished {
-                        part_number: part.part_number,
-                        size,
-                        bytes_done,
-                    });
-                    done.push(part);
-                }
-                (part_reader, part_number, read) = next_read(&mut reading), if reading.is_some() => {
-                    reading = None;
-                    reader = Some(part_reader);
-                    match read? {
-                        Some(bytes) => {
-                            let url = urls[(part_number - 1) as usize].clone();
-                            in_flight.push(self.put_part(part_number, url, bytes));
-                            next_part += 1;
-                        }
-                        None => source_ended = true,
-                    }
-                }
+        repository: &str,
+        branch: &str,
+        path: &str,
+        schedule: PartSchedule,
+    ) -> Result<PartUrls<T>, UploadError> {
+        let window = match schedule.part_count() {
+            Some(count) => count.min(self.config.presign_window),
+            None => 0,
+        };
+        let (session, initial) = self
+            .create(repository, branch, path, schedule, window)
+            .await?;
+        let urls = PartUrls::new(self.client.clone(), session.clone(), initial);
+        if window == schedule.max_parts() && schedule.part_count().is_some() {
+            return Ok(urls);
+        }
+        // Parts past the window need uploadPart: find out now whether this lakeFS has it.
+        let probe = window + 1;
+        match urls.probe(probe).await {
+            Ok(()) if urls.resign() == Resign::Supported => Ok(urls),
+            Err(failure) => Err(self.fail_and_abort(failure, &session).await),
+            Ok(()) => {
+                let Some(count) = schedule.part_count() else {
+                    let failure = UploadFailure::ResignUnsupported { part_number: 1 };
+                    return Err(self.fail_and_abort(failure, &session).await);
+                };
+                // Nothing was sent to this upload yet: replace it with one that has every URL.
+                let _ = self.abort(&session).await;
+                tracing::info!(
+                    parts = count,
+                    "this lakeFS cannot sign part URLs after create: creating the upload again with every URL"
+                );
+                let (session, initial) = self
+                    .create(repository, branch, path, schedule, count)
+                    .await?;
+                Ok(PartUrls::new(self.client.clone(), session, initial))
             }
         }
-        done.sort_unstable_by_key(|part| part.part_number);
-        Ok(done)
     }
 
-    /// PUTs one part until it is stored or fails for good; its ETag, and its bytes back.
-    async fn put_part(
+    fn part_run<'a>(&'a self, urls: &'a PartUrls<T>, schedule: PartSchedule) -> PartRun<'a, T> {
+        PartRun {
+            config: &self.config,
+            transport: &self.transport,
+            urls,
+            schedule,
+        }
+    }
+
+    async fn send_complete(
         &self,
-        part_number: u32,
-        url: Uri,
-        bytes: Bytes,
-    ) -> Result<(UploadPart, Bytes), UploadFailure> {
-        let size = bytes.len() as u64;
-        self.config
-            .emit(ProgressEvent::PartStarted { part_number, size });
-        // The digest runs on the blocking pool while the part is on the wire.
-        let mut digest = self.config.verify_md5.then(|| {
-            let bytes = bytes.clone();
-            tokio::task::spawn_blocking(move || hex(&Md5::digest(&bytes)))
-        });
-        let mut computed_md5: Option<String> = None;
-        let policy = &self.config.retry;
-        let started = Instant::now();
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let failure = match self.send_part(&url, bytes.clone()).await {
-                Ok(etag) => {
-                    if let Some(handle) = digest.take() {
-                        computed_md5 = handle.await.ok();
-                    }
-                    match &computed_md5 {
-                        Some(md5) if is_md5_shaped(&etag) && !md5.eq_ignore_ascii_case(&etag) => {
-                            PartFailure::ChecksumMismatch {
-                                computed: md5.clone(),
-                                etag,
-                            }
-                        }
-                        _ => return Ok((UploadPart::new(part_number, etag), bytes)),
-                    }
-                }
-                Err(failure) => failure,
-            };
-            let wait = failure
-                .is_transient()
-                .then(|| policy.next_wait(attempt, started.elapsed(), None, fastrand::f64()))
-                .flatten();
-            let Some(wait) = wait else {
-                return Err(UploadFailure::Part {
-                    part_number,
-                    cause: failure,
-                    attempts: attempt,
-                });
-            };
-            tracing::debug!(part_number, attempt, ?wait, cause = %failure, "retrying a part");
-            self.config.emit(ProgressEvent::PartRetried {
-                part_number,
-                attempt,
-                wait,
-                reason: failure.to_string(),
-            });
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// One PUT of a part to its presigned URL: only `Content-Length` (set by the transport)
-    /// and what the URL signs; never lakeFS credentials.
-    async fn send_part(&self, url: &Uri, bytes: Bytes) -> Result<String, PartFailure> {
-        let request = Request::builder()
-            .method(Method::PUT)
-            .uri(url.clone())
-            .body(bytes)
-            .map_err(|_| PartFailure::Status {
-                status: http::StatusCode::BAD_REQUEST,
-                detail: Some("the presigned URL cannot form a request".into()),
-            })?;
-        let send = self.client.transport().send(request);
-        let response = match self.config.part_timeout {
-            Some(after) => tokio::time::timeout(after, send)
-                .await
-                .map_err(|_| PartFailure::Timeout(after))?,
-            None => send.await,
-        }
-        .map_err(PartFailure::Transport)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(PartFailure::Status {
-                status,
-                detail: s3_error_detail(response.body()),
-            });
-        }
-        part_etag(response.headers()).ok_or(PartFailure::MissingEtag(status))
-    }
-
-    async fn complete(
-        &self,
-        target: &Target<'_>,
-        created: &Created,
+        session: &UploadSession,
         parts: Vec<UploadPart>,
+        options: &ObjectOptions,
     ) -> Result<ObjectStats, UploadFailure> {
         self.config.emit(ProgressEvent::Completing {
             parts: u32::try_from(parts.len()).unwrap_or(u32::MAX),
         });
-        let request = self
-            .client
+        // The client retries complete only when the server certainly did not act on it.
+        self.client
             .complete_presign_multipart_upload()
-            .repository(target.repository)
-            .branch(target.branch)
-            .upload_id(&created.upload_id)
-            .path(target.path)
-            .physical_address(&created.physical_address)
+            .repository(&session.repository)
+            .branch(&session.branch)
+            .path(&session.path)
+            .upload_id(&session.upload_id)
+            .physical_address(&session.physical_address)
             .parts(parts)
             .set_user_metadata(
-                (!self.config.metadata.is_empty()).then(|| self.config.metadata.clone()),
+                (!options.user_metadata.is_empty()).then(|| options.user_metadata.clone()),
             )
-            .set_content_type(self.config.content_type.clone());
-        // The client retries complete only when the server certainly did not act on it.
-        request.send().await.map_err(|error| match error {
-            ApiError::Conflict { .. } => UploadFailure::Conflict(error),
-            other => UploadFailure::Complete(other),
-        })
+            .set_content_type(options.content_type.clone())
+            .send()
+            .await
+            .map_err(|error| match error {
+                ApiError::Conflict { .. } => UploadFailure::Conflict(error),
+                other => UploadFailure::Complete(other),
+            })
     }
 
-    async fn abort(&self, target: &Target<'_>, created: &Created) -> AbortOutcome {
-        let result = abort_request(&self.client, target, created).send().await;
+    async fn abort_after_failure(&self, session: &UploadSession) -> AbortOutcome {
+        let result = self.abort(session).await;
         match &result {
-            Ok(()) => tracing::debug!(upload_id = %created.upload_id, "aborted the upload"),
+            Ok(()) => tracing::debug!(upload_id = %session.upload_id, "aborted the upload"),
             Err(error) => tracing::warn!(
-                upload_id = %created.upload_id,
+                upload_id = %session.upload_id,
                 %error,
                 "aborting the upload failed: its parts stay on the object store until a lifecycle rule removes them"
             ),
@@ -389,79 +430,388 @@ impl<T: HttpTransport + 'static> Uploader<T> {
             Err(error) => AbortOutcome::Failed(error),
         }
     }
+
+    /// The whole upload: create, parts, complete; on failure abort, or keep the checkpoint.
+    async fn run_upload(
+        &self,
+        target: (&str, &str, &str),
+        source: UploadSource,
+        options: ObjectOptions,
+        checkpoint: Option<PathBuf>,
+        cancel: Option<BoxFuture<'_, ()>>,
+    ) -> Result<ObjectStats, UploadError> {
+        let (repository, branch, path) = target;
+        options.check().map_err(UploadError::before_create)?;
+        if checkpoint.is_some() && !source.is_positional() {
+            return Err(UploadError::before_create(UploadFailure::Invalid(
+                "a checkpoint needs a file or bytes source: a stream cannot be read again".into(),
+            )));
+        }
+        let opened = source.open().await.map_err(UploadError::before_create)?;
+        let schedule =
+            schedule_for(&opened, self.config.part_size).map_err(UploadError::before_create)?;
+        let fingerprint = match (&checkpoint, opened.reader.fingerprint()) {
+            (Some(_), Some(fingerprint)) => Some(
+                fingerprint
+                    .await
+                    .map_err(|e| UploadError::before_create(UploadFailure::Open(e)))?,
+            ),
+            _ => None,
+        };
+        let urls = self.create_for(repository, branch, path, schedule).await?;
+        let session = urls.session().clone();
+        let mut writer = match (checkpoint, fingerprint) {
+            (Some(file), Some(fingerprint)) => {
+                let state = Checkpoint::new(
+                    session.clone(),
+                    fingerprint,
+                    options.content_type.clone(),
+                    options.user_metadata.clone(),
+                );
+                match CheckpointWriter::create(file, state).await {
+                    Ok(writer) => Some(writer),
+                    Err(failure) => return Err(self.fail_and_abort(failure, &session).await),
+                }
+            }
+            _ => None,
+        };
+        // From here on the upload exists: every way out completes it, aborts it, or leaves
+        // it resumable from its checkpoint.
+        let mut guard = AbortOnDrop::new(
+            writer
+                .is_none()
+                .then(|| abort_request(&self.client, &session)),
+        );
+        self.config.emit(ProgressEvent::Started {
+            total_bytes: opened.exact.then_some(opened.plan_size),
+            parts: schedule.max_parts(),
+            part_size: schedule.part_size(1),
+        });
+        let done = BTreeMap::new();
+        let outcome = self
+            .parts_then_complete(
+                &urls,
+                schedule,
+                opened.reader,
+                &done,
+                writer.as_mut(),
+                &options,
+                cancel,
+            )
+            .await;
+        self.finish(outcome, &session, writer, &mut guard).await
+    }
+
+    /// Sends the selected parts and completes with them (and those already `done`), unless
+    /// `cancel` completes first.
+    #[allow(clippy::too_many_arguments)]
+    async fn parts_then_complete(
+        &self,
+        urls: &PartUrls<T>,
+        schedule: PartSchedule,
+        reader: PartReader,
+        done: &BTreeMap<u32, String>,
+        writer: Option<&mut CheckpointWriter>,
+        options: &ObjectOptions,
+        cancel: Option<BoxFuture<'_, ()>>,
+    ) -> Result<ObjectStats, UploadFailure> {
+        let run = self.part_run(urls, schedule);
+        let work = async {
+            let selection = Selection {
+                first: 1,
+                last: None,
+                done,
+            };
+            let mut writer = writer;
+            let sent = run.send(reader, selection, writer.as_deref_mut()).await?;
+            if let Some(writer) = writer {
+                writer.flush().await?;
+            }
+            let mut parts: Vec<UploadPart> = done
+                .iter()
+                .map(|(number, etag)| UploadPart::new(*number, etag.clone()))
+                .chain(sent)
+                .collect();
+            parts.sort_unstable_by_key(|part| part.part_number);
+            self.send_complete(urls.session(), parts, options).await
+        };
+        match cancel {
+            Some(cancel) => tokio::select! {
+                outcome = work => outcome,
+                () = cancel => Err(UploadFailure::Cancelled),
+            },
+            None => work.await,
+        }
+    }
+
+    /// Turns the outcome of an upload into its result: on success the checkpoint is removed;
+    /// on failure the upload is aborted, or — with a checkpoint — left to be resumed.
+    async fn finish(
+        &self,
+        outcome: Result<ObjectStats, UploadFailure>,
+        session: &UploadSession,
+        writer: Option<CheckpointWriter>,
+        guard: &mut AbortOnDrop<T>,
+    ) -> Result<ObjectStats, UploadError> {
+        match outcome {
+            Ok(stats) => {
+                guard.disarm();
+                if let Some(writer) = writer {
+                    if let Err(error) = std::fs::remove_file(writer.path()) {
+                        tracing::warn!(path = %writer.path().display(), %error, "cannot remove the finished upload's checkpoint");
+                    }
+                }
+                Ok(stats)
+            }
+            Err(failure) => {
+                let failure = gone_if_so(failure, session);
+                match writer {
+                    Some(mut writer) => {
+                        let _ = writer.flush().await;
+                        guard.disarm();
+                        Err(UploadError::new(
+                            failure,
+                            Some(session.upload_id.clone()),
+                            AbortOutcome::Resumable(writer.path().to_owned()),
+                        ))
+                    }
+                    None => {
+                        // Disarmed only once the abort has an answer: if this future is
+                        // dropped while aborting, the guard still sends one.
+                        let abort = self.abort_after_failure(session).await;
+                        guard.disarm();
+                        Err(UploadError::new(
+                            failure,
+                            Some(session.upload_id.clone()),
+                            abort,
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    async fn run_resume(
+        &self,
+        path: PathBuf,
+        source: UploadSource,
+        cancel: Option<BoxFuture<'_, ()>>,
+    ) -> Result<ObjectStats, UploadError> {
+        let state = Checkpoint::load(&path).map_err(UploadError::before_create)?;
+        let session = state.session.clone();
+        let fail = |failure| {
+            UploadError::new(
+                failure,
+                Some(session.upload_id.clone()),
+                AbortOutcome::Resumable(path.clone()),
+            )
+        };
+        if !source.is_positional() {
+            return Err(fail(UploadFailure::Invalid(
+                "resuming needs the same file or bytes the upload started from".into(),
+            )));
+        }
+        let age = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            .saturating_sub(session.created_at);
+        if age > LINK_ADDRESS_LIFETIME.as_secs() {
+            return Err(UploadError::new(
+                UploadFailure::UploadGone {
+                    upload_id: session.upload_id.clone(),
+                    reason: format!(
+                        "it was created {} h ago, past lakeFS's 24 h link-address lifetime; start a new upload",
+                        age / 3600
+                    ),
+                },
+                Some(session.upload_id.clone()),
+                AbortOutcome::NotNeeded,
+            ));
+        }
+        let opened = source.open().await.map_err(fail)?;
+        let now = match opened.reader.fingerprint() {
+            Some(fingerprint) => fingerprint
+                .await
+                .map_err(|e| fail(UploadFailure::Open(e)))?,
+            None => {
+                return Err(fail(UploadFailure::Invalid(
+                    "the source is not positional".into(),
+                )))
+            }
+        };
+        if let Some(reason) = now.differs_from(&state.source) {
+            return Err(fail(UploadFailure::SourceChanged(reason)));
+        }
+        let options = ObjectOptions {
+            content_type: state.content_type.clone(),
+            user_metadata: state.user_metadata.clone(),
+        };
+        let done = state.parts.clone();
+        let schedule = session.schedule;
+        let urls = PartUrls::new(self.client.clone(), session.clone(), Vec::new());
+        let mut writer = CheckpointWriter::create(path.clone(), state)
+            .await
+            .map_err(fail)?;
+        let mut guard = AbortOnDrop::new(None);
+        self.config.emit(ProgressEvent::Started {
+            total_bytes: schedule.total_size(),
+            parts: schedule.max_parts(),
+            part_size: schedule.part_size(1),
+        });
+        let outcome = self
+            .parts_then_complete(
+                &urls,
+                schedule,
+                opened.reader,
+                &done,
+                Some(&mut writer),
+                &options,
+                cancel,
+            )
+            .await;
+        self.finish(outcome, &session, Some(writer), &mut guard)
+            .await
+    }
 }
 
-/// The `abortPresignMultipartUpload` call for `created`.
-fn abort_request<T: HttpTransport>(
+/// Explains failures that mean the upload is gone from the object store.
+fn gone_if_so(failure: UploadFailure, session: &UploadSession) -> UploadFailure {
+    let gone = match &failure {
+        UploadFailure::Part {
+            cause: crate::PartFailure::Status { status, detail },
+            ..
+        } => {
+            status.as_u16() == 404
+                && detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("NoSuchUpload"))
+        }
+        UploadFailure::PartUrl { source, .. } => source
+            .server_message()
+            .is_some_and(|m| m.contains("link address expired")),
+        _ => false,
+    };
+    if gone {
+        UploadFailure::UploadGone {
+            upload_id: session.upload_id.clone(),
+            reason: format!("{failure} (the upload was aborted, completed, or is past lakeFS's 24 h link-address lifetime)"),
+        }
+    } else {
+        failure
+    }
+}
+
+/// The part schedule of an opened source.
+fn schedule_for(opened: &Opened, part_size: u64) -> Result<PartSchedule, UploadFailure> {
+    if opened.unbounded {
+        return Ok(PartSchedule::growing(part_size));
+    }
+    Ok(PartPlan::new(opened.plan_size, part_size)?.into())
+}
+
+/// The `abortPresignMultipartUpload` call for `session`.
+pub(crate) fn abort_request<T: HttpTransport>(
     client: &ExperimentalClient<T>,
-    target: &Target<'_>,
-    created: &Created,
-) -> AbortPresignMultipartUploadRequest<T> {
+    session: &UploadSession,
+) -> lakefs_experimental::operations::AbortPresignMultipartUploadRequest<T> {
     client
         .abort_presign_multipart_upload()
-        .repository(target.repository)
-        .branch(target.branch)
-        .upload_id(&created.upload_id)
-        .path(target.path)
-        .physical_address(&created.physical_address)
+        .repository(&session.repository)
+        .branch(&session.branch)
+        .path(&session.path)
+        .upload_id(&session.upload_id)
+        .physical_address(&session.physical_address)
 }
 
-/// Waits for the part being read (never resolves when none is).
-async fn next_read(
-    reading: &mut Option<ReadFuture>,
-) -> (PartReader, u32, Result<Option<Bytes>, UploadFailure>) {
-    match reading.as_mut() {
-        Some(read) => read.await,
-        None => std::future::pending().await,
+/// One upload, configured per object; `.await` it.
+#[must_use = "an upload does nothing until it is awaited"]
+pub struct Upload<'a, T> {
+    uploader: &'a Uploader<T>,
+    repository: &'a str,
+    branch: &'a str,
+    path: &'a str,
+    source: UploadSource,
+    options: ObjectOptions,
+    checkpoint: Option<PathBuf>,
+    cancel: Option<BoxFuture<'a, ()>>,
+}
+
+impl<'a, T> Upload<'a, T> {
+    /// The object's media type, recorded when completing.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.options = self.options.content_type(content_type);
+        self
+    }
+
+    /// Adds one user metadata entry, recorded when completing.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options = self.options.metadata(key, value);
+        self
+    }
+
+    /// The object's media type and metadata at once.
+    pub fn options(mut self, options: ObjectOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Keeps a checkpoint at `path`: written after every finished part, removed when the
+    /// upload completes. A failed or cancelled upload is then not aborted but left to be
+    /// resumed with [`Uploader::resume`]. Needs a file or bytes source.
+    pub fn checkpoint(mut self, path: impl AsRef<Path>) -> Self {
+        self.checkpoint = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// Gives up when `cancel` completes (for example a `CancellationToken::cancelled()` or
+    /// `ctrl_c()`): the upload is aborted — or, with a checkpoint, left resumable — and the
+    /// error is [`UploadFailure::Cancelled`].
+    pub fn cancel_on(mut self, cancel: impl Future<Output = ()> + Send + 'a) -> Self {
+        self.cancel = Some(Box::pin(cancel));
+        self
     }
 }
 
-/// Checks the URL count and parses each URL.
-fn parse_urls(urls: Vec<String>, expected: u32) -> Result<Vec<Uri>, UploadFailure> {
-    if urls.len() != expected as usize {
-        return Err(UploadFailure::UrlCount {
-            expected,
-            got: urls.len(),
-        });
-    }
-    urls.into_iter()
-        .zip(1u32..)
-        .map(|(url, part_number)| {
-            url.parse::<Uri>()
-                .ok()
-                .filter(|uri| {
-                    matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some()
-                })
-                .ok_or(UploadFailure::BadUrl { part_number })
-        })
-        .collect()
-}
+impl<'a, T: HttpTransport + 'static> IntoFuture for Upload<'a, T> {
+    type Output = Result<ObjectStats, UploadError>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
 
-/// Sends the abort from a background task if the upload future is dropped mid-way.
-struct AbortOnDrop<T: HttpTransport + 'static> {
-    /// The abort to send, owning its arguments; `None` once disarmed.
-    abort: Option<AbortPresignMultipartUploadRequest<T>>,
-}
-
-impl<T: HttpTransport + 'static> AbortOnDrop<T> {
-    fn disarm(&mut self) {
-        self.abort = None;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.uploader.run_upload(
+            (self.repository, self.branch, self.path),
+            self.source,
+            self.options,
+            self.checkpoint,
+            self.cancel,
+        ))
     }
 }
 
-/// How long a background abort may take before it is given up.
-const BACKGROUND_ABORT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The resumption of an upload from its checkpoint; `.await` it.
+#[must_use = "a resumption does nothing until it is awaited"]
+pub struct Resume<'a, T> {
+    uploader: &'a Uploader<T>,
+    checkpoint: PathBuf,
+    source: UploadSource,
+    cancel: Option<BoxFuture<'a, ()>>,
+}
 
-impl<T: HttpTransport + 'static> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        let Some(abort) = self.abort.take() else {
-            return;
-        };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        runtime.spawn(async move {
-            let _ = tokio::time::timeout(BACKGROUND_ABORT_TIMEOUT, abort.send()).await;
-        });
+impl<'a, T> Resume<'a, T> {
+    /// Gives up when `cancel` completes, leaving the upload resumable again.
+    pub fn cancel_on(mut self, cancel: impl Future<Output = ()> + Send + 'a) -> Self {
+        self.cancel = Some(Box::pin(cancel));
+        self
+    }
+}
+
+impl<'a, T: HttpTransport + 'static> IntoFuture for Resume<'a, T> {
+    type Output = Result<ObjectStats, UploadError>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(
+            self.uploader
+                .run_resume(self.checkpoint, self.source, self.cancel),
+        )
     }
 }

@@ -316,7 +316,7 @@ async fn twenty_percent_transient_part_failures_still_upload_100_of_100() {
 async fn a_permanent_part_failure_aborts_exactly_once_and_names_the_part() {
     let (s, _) = setup_scripted(|_, part| {
         (part == 3).then(|| {
-            let body = "<Error><Code>AccessDenied</Code><Message>Request has expired</Message><SignatureProvided>cafebabe</SignatureProvided></Error>";
+            let body = "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message><SignatureProvided>cafebabe</SignatureProvided></Error>";
             Ok(fake::response(StatusCode::FORBIDDEN, body))
         })
     });
@@ -347,7 +347,7 @@ async fn a_permanent_part_failure_aborts_exactly_once_and_names_the_part() {
     );
     let text = format!("{error} {error:?}");
     assert!(
-        text.contains("part 3") && text.contains("AccessDenied: Request has expired"),
+        text.contains("part 3") && text.contains("SignatureDoesNotMatch"),
         "{text}"
     );
     assert!(
@@ -544,13 +544,13 @@ async fn cancellation_aborts_and_leaves_nothing_running() {
     let uploader = Uploader::new(s.client.clone(), config().build().unwrap());
     let cancel = tokio::time::sleep(Duration::from_millis(120));
     let error = uploader
-        .upload_until(
+        .upload(
             REPO,
             "main",
             "cancelled",
             UploadSource::bytes(data(20 * 5 * MIB, 2)),
-            cancel,
         )
+        .cancel_on(cancel)
         .await
         .unwrap_err();
     assert!(
@@ -630,15 +630,7 @@ async fn presigned_puts_carry_no_lakefs_credentials() {
 #[tokio::test]
 async fn complete_sends_parts_in_order_with_content_type_and_metadata() {
     let s = setup();
-    let uploader = Uploader::new(
-        s.client.clone(),
-        config()
-            .concurrency(8)
-            .content_type("application/x-parquet")
-            .metadata("owner", "etl")
-            .build()
-            .unwrap(),
-    );
+    let uploader = Uploader::new(s.client.clone(), config().concurrency(8).build().unwrap());
     let stats = uploader
         .upload(
             REPO,
@@ -646,8 +638,17 @@ async fn complete_sends_parts_in_order_with_content_type_and_metadata() {
             "meta",
             UploadSource::bytes(data(9 * 5 * MIB, 6)),
         )
+        .content_type("application/x-parquet")
+        .metadata("owner", "etl")
         .await
         .unwrap();
+    // An empty metadata key is refused before anything is sent.
+    let error = uploader
+        .upload(REPO, "main", "meta", UploadSource::bytes(data(MIB, 1)))
+        .metadata("", "v")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("metadata keys"), "{error}");
     let complete = s
         .transport
         .requests()
@@ -784,8 +785,8 @@ async fn bad_configuration_is_refused_before_any_request() {
         Err(ConfigError::Concurrency(0))
     ));
     assert!(matches!(
-        UploadConfig::builder().metadata("", "v").build(),
-        Err(ConfigError::EmptyMetadataKey)
+        UploadConfig::builder().presign_window(0).build(),
+        Err(ConfigError::PresignWindow(0))
     ));
     assert!(UploadConfig::builder()
         .part_size(5 * 1024 * MIB as u64 + 1)

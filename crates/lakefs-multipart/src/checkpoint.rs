@@ -1,0 +1,377 @@
+//! Checkpoints: what a crashed upload needs to be resumed, written atomically after every
+//! finished part.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
+
+use crate::error::UploadFailure;
+use crate::etag::hex;
+use crate::session::UploadSession;
+
+/// The checkpoint format's version.
+const VERSION: u32 = 1;
+
+/// A resumable upload's state: the upload session, what identifies the source, the options
+/// to complete with, and the ETags of the parts already stored. Never a presigned URL.
+///
+/// The file is JSON, written atomically (a temporary file in the same directory, then a
+/// rename) with permissions 0600, after every finished part (writes that would overlap are
+/// merged into the next one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Checkpoint {
+    /// The format's version.
+    pub version: u32,
+    /// The upload on lakeFS.
+    pub session: UploadSession,
+    /// What identifies the source.
+    pub source: SourceFingerprint,
+    /// The media type to complete with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The user metadata to complete with.
+    #[serde(default)]
+    pub user_metadata: BTreeMap<String, String>,
+    /// The stored parts: part number → ETag.
+    #[serde(default)]
+    pub parts: BTreeMap<u32, String>,
+}
+
+impl Checkpoint {
+    /// Reads a checkpoint file.
+    ///
+    /// # Errors
+    /// [`UploadFailure::Checkpoint`] when it cannot be read or is not a checkpoint.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, UploadFailure> {
+        let path = path.as_ref();
+        let failure = |reason: String| UploadFailure::Checkpoint {
+            path: path.to_owned(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| failure(e.to_string()))?;
+        let checkpoint: Self =
+            serde_json::from_str(&text).map_err(|e| failure(format!("not a checkpoint: {e}")))?;
+        if checkpoint.version != VERSION {
+            return Err(failure(format!(
+                "format version {} is not the {VERSION} this version reads",
+                checkpoint.version
+            )));
+        }
+        Ok(checkpoint)
+    }
+
+    pub(crate) fn new(
+        session: UploadSession,
+        source: SourceFingerprint,
+        content_type: Option<String>,
+        user_metadata: BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            version: VERSION,
+            session,
+            source,
+            content_type,
+            user_metadata,
+            parts: BTreeMap::new(),
+        }
+    }
+}
+
+/// What identifies a source, to refuse resuming from one that changed: its size, its
+/// modification time (files), and the MD5 of a sample of its bytes (the first and last
+/// 64 KiB, and 16 blocks of 4 KiB spread between them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SourceFingerprint {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch, for a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_nanos: Option<u128>,
+    /// MD5 of the sampled bytes, hex.
+    pub sample_md5: String,
+}
+
+const EDGE: u64 = 64 * 1024;
+const BLOCK: u64 = 4 * 1024;
+const BLOCKS: u64 = 16;
+
+/// The byte ranges the fingerprint samples from a source of `size` bytes.
+fn sample_ranges(size: u64) -> Vec<std::ops::Range<u64>> {
+    if size <= 2 * EDGE + BLOCKS * BLOCK {
+        return std::iter::once(0..size).collect();
+    }
+    let mut ranges: Vec<_> = std::iter::once(0..EDGE).collect();
+    let inner = size - 2 * EDGE - BLOCK;
+    for i in 0..BLOCKS {
+        let start = EDGE + inner * i / (BLOCKS - 1);
+        ranges.push(start..start + BLOCK);
+    }
+    ranges.push(size - EDGE..size);
+    ranges
+}
+
+impl SourceFingerprint {
+    /// The fingerprint of bytes in memory.
+    pub(crate) fn of_bytes(bytes: &Bytes) -> Self {
+        let mut md5 = Md5::new();
+        for range in sample_ranges(bytes.len() as u64) {
+            md5.update(&bytes[range.start as usize..range.end as usize]);
+        }
+        Self {
+            size: bytes.len() as u64,
+            modified_nanos: None,
+            sample_md5: hex(&md5.finalize()),
+        }
+    }
+
+    /// The fingerprint of an open file (reads about 200 KiB).
+    pub(crate) fn of_file(file: &std::fs::File) -> std::io::Result<Self> {
+        let metadata = file.metadata()?;
+        let size = metadata.len();
+        let modified_nanos = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos());
+        let mut md5 = Md5::new();
+        let mut buffer = Vec::new();
+        for range in sample_ranges(size) {
+            buffer.resize((range.end - range.start) as usize, 0);
+            read_exact_at(file, &mut buffer, range.start)?;
+            md5.update(&buffer);
+        }
+        Ok(Self {
+            size,
+            modified_nanos,
+            sample_md5: hex(&md5.finalize()),
+        })
+    }
+
+    /// Why `self` (the source now) is not the source `recorded` describes, if it is not.
+    pub(crate) fn differs_from(&self, recorded: &Self) -> Option<String> {
+        if self.size != recorded.size {
+            return Some(format!(
+                "its size is {} bytes, the checkpoint recorded {}",
+                self.size, recorded.size
+            ));
+        }
+        if let (Some(now), Some(then)) = (self.modified_nanos, recorded.modified_nanos) {
+            if now != then {
+                return Some("its modification time changed".into());
+            }
+        }
+        (self.sample_md5 != recorded.sample_md5)
+            .then(|| "its content changed (the sampled bytes differ)".into())
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buffer, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < buffer.len() {
+        match file.seek_read(&mut buffer[done..], offset + done as u64)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it (permissions 0600 from its
+/// creation), flushed to disk, then renamed over `path`.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the checkpoint path has no file name"))?;
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(name);
+    temporary_name.push(format!(".{}.tmp", std::process::id()));
+    let temporary = path.with_file_name(temporary_name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = (|| {
+        let mut file = options.open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error);
+    }
+    std::fs::rename(&temporary, path)
+}
+
+/// Keeps a checkpoint file up to date while parts finish: at most one write in flight, each
+/// write holding every part finished before it started.
+pub(crate) struct CheckpointWriter {
+    path: PathBuf,
+    checkpoint: Checkpoint,
+    writing: Option<JoinHandle<std::io::Result<()>>>,
+    dirty: bool,
+}
+
+impl CheckpointWriter {
+    /// Writes `checkpoint` to `path` now, and keeps it up to date from then on.
+    pub(crate) async fn create(
+        path: PathBuf,
+        checkpoint: Checkpoint,
+    ) -> Result<Self, UploadFailure> {
+        let mut writer = Self {
+            path,
+            checkpoint,
+            writing: None,
+            dirty: true,
+        };
+        writer.flush().await?;
+        Ok(writer)
+    }
+
+    /// The path written to.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records a stored part; a write starts unless one is in flight.
+    pub(crate) fn record(&mut self, part_number: u32, etag: &str) {
+        self.checkpoint.parts.insert(part_number, etag.to_owned());
+        self.dirty = true;
+        if self.writing.is_none() {
+            self.start();
+        }
+    }
+
+    fn start(&mut self) {
+        let bytes = match serde_json::to_vec_pretty(&self.checkpoint) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::warn!(%error, "cannot encode the checkpoint");
+                return;
+            }
+        };
+        self.dirty = false;
+        let path = self.path.clone();
+        self.writing = Some(tokio::task::spawn_blocking(move || {
+            write_atomically(&path, &bytes)
+        }));
+    }
+
+    /// Waits for the write in flight (never resolves when none is); starts the next one if
+    /// parts finished meanwhile. A failed write is logged: the upload goes on, and the next
+    /// write tries again.
+    pub(crate) async fn written(&mut self) {
+        let Some(writing) = self.writing.as_mut() else {
+            return std::future::pending().await;
+        };
+        let result = writing.await;
+        self.writing = None;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                self.dirty = true;
+                tracing::warn!(path = %self.path.display(), %error, "writing the checkpoint failed");
+            }
+            Err(error) => {
+                self.dirty = true;
+                tracing::warn!(%error, "the checkpoint write did not finish");
+            }
+        }
+        if self.dirty {
+            self.start();
+        }
+    }
+
+    /// Waits until everything recorded is on disk.
+    ///
+    /// # Errors
+    /// [`UploadFailure::Checkpoint`] when the last write fails.
+    pub(crate) async fn flush(&mut self) -> Result<(), UploadFailure> {
+        if let Some(writing) = self.writing.take() {
+            let _ = writing.await;
+        }
+        if !self.dirty {
+            return Ok(());
+        }
+        let bytes =
+            serde_json::to_vec_pretty(&self.checkpoint).map_err(|e| UploadFailure::Checkpoint {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
+        let path = self.path.clone();
+        let result = tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r);
+        result.map_err(|e| UploadFailure::Checkpoint {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
+        self.dirty = false;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_cover_small_sources_whole_and_large_ones_sparsely() {
+        assert_eq!(sample_ranges(10).first(), Some(&(0..10)));
+        assert_eq!(sample_ranges(10).len(), 1);
+        let size = 10 * 1024 * 1024;
+        let ranges = sample_ranges(size);
+        assert_eq!(ranges.len(), 18);
+        assert_eq!(ranges[0], 0..EDGE);
+        assert_eq!(ranges[17], size - EDGE..size);
+        assert!(ranges.iter().all(|r| r.end <= size));
+    }
+
+    #[test]
+    fn a_changed_byte_in_a_sample_is_noticed() {
+        let mut data = vec![7u8; 1024 * 1024];
+        let before = SourceFingerprint::of_bytes(&Bytes::from(data.clone()));
+        data[100] = 8;
+        let after = SourceFingerprint::of_bytes(&Bytes::from(data.clone()));
+        assert!(after.differs_from(&before).unwrap().contains("content"));
+        data.push(0);
+        let longer = SourceFingerprint::of_bytes(&Bytes::from(data));
+        assert!(longer.differs_from(&before).unwrap().contains("size"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_are_atomic_and_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("lakefs-cp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("upload.json");
+        write_atomically(&path, b"{\"a\":1}").unwrap();
+        write_atomically(&path, b"{\"a\":2}").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"{\"a\":2}");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,297 @@
+//! Sending the parts: at most `concurrency` in flight, each read only once its slot is free,
+//! retried with backoff, its URL refreshed when it is about to expire.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use http::{Method, Request, StatusCode};
+use lakefs_experimental::models::UploadPart;
+use lakefs_transport::HttpTransport;
+use md5::{Digest, Md5};
+use tokio::time::Instant;
+
+use crate::checkpoint::CheckpointWriter;
+use crate::error::{s3_error_detail, PartFailure, UploadFailure};
+use crate::etag::{hex, is_md5_shaped, part_etag};
+use crate::source::PartReader;
+use crate::urls::{PartUrl, PartUrls, Resign};
+use crate::{PartSchedule, ProgressEvent, UploadConfig};
+
+/// A part being read: gives back the reader, the part number and the part's bytes.
+type ReadFuture =
+    Pin<Box<dyn Future<Output = (PartReader, u32, Result<Option<Bytes>, UploadFailure>)> + Send>>;
+
+/// Which parts to send.
+pub(crate) struct Selection<'a> {
+    /// The first part number to consider.
+    pub(crate) first: u32,
+    /// The last part number to consider (inclusive); the schedule's end when `None`.
+    pub(crate) last: Option<u32>,
+    /// Parts already stored (resuming): not read, not sent.
+    pub(crate) done: &'a BTreeMap<u32, String>,
+}
+
+/// One upload's parts in flight.
+pub(crate) struct PartRun<'a, T> {
+    pub(crate) config: &'a UploadConfig,
+    pub(crate) transport: &'a T,
+    pub(crate) urls: &'a PartUrls<T>,
+    pub(crate) schedule: PartSchedule,
+}
+
+impl<T: HttpTransport> PartRun<'_, T> {
+    /// Reads and PUTs the selected parts, at most `concurrency` in flight; the parts sent, in
+    /// part-number order. Each stored part is recorded in `checkpoint` at once.
+    pub(crate) async fn send(
+        &self,
+        reader: PartReader,
+        selection: Selection<'_>,
+        mut checkpoint: Option<&mut CheckpointWriter>,
+    ) -> Result<Vec<UploadPart>, UploadFailure> {
+        let concurrency = self.config.concurrency;
+        let last = selection
+            .last
+            .unwrap_or(self.schedule.max_parts())
+            .min(self.schedule.max_parts());
+        let mut in_flight = FuturesUnordered::new();
+        let mut reader = Some(reader);
+        let mut reading: Option<ReadFuture> = None;
+        let mut next_part = selection.first.max(1);
+        let mut source_ended = false;
+        let mut sent: Vec<UploadPart> = Vec::new();
+        let mut bytes_done = 0u64;
+        // Buffers of finished parts, filled again by the next reads: a reading source
+        // allocates at most `concurrency` part buffers for the whole upload.
+        let mut spare: Vec<BytesMut> = Vec::with_capacity(concurrency);
+
+        loop {
+            while next_part <= last && selection.done.contains_key(&next_part) {
+                let size = self.schedule.part_size(next_part);
+                bytes_done += size;
+                self.config.emit(ProgressEvent::PartSkipped {
+                    part_number: next_part,
+                    size,
+                });
+                next_part += 1;
+            }
+            // A slot is free: start reading the next part. The read holds the slot, so part
+            // memory never exceeds `concurrency` parts.
+            if reading.is_none()
+                && !source_ended
+                && next_part <= last
+                && in_flight.len() < concurrency
+            {
+                if let Some(part_reader) = reader.take() {
+                    let range = self.schedule.range(next_part);
+                    let is_last = self.schedule.is_last(next_part);
+                    let part_number = next_part;
+                    let buffer = spare.pop();
+                    reading = Some(Box::pin(async move {
+                        let (part_reader, bytes) =
+                            part_reader.read(part_number, range, is_last, buffer).await;
+                        (part_reader, part_number, bytes)
+                    }));
+                }
+            }
+            if reading.is_none() && in_flight.is_empty() {
+                break;
+            }
+            let written = async {
+                match checkpoint.as_deref_mut() {
+                    Some(writer) => writer.written().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                Some(result) = in_flight.next(), if !in_flight.is_empty() => {
+                    let (part, bytes): (UploadPart, Bytes) = result?;
+                    let size = bytes.len() as u64;
+                    bytes_done += size;
+                    // Unique once the transport is done with it (never for a slice of a
+                    // `Bytes` source, which shares its buffer).
+                    if let Ok(buffer) = bytes.try_into_mut() {
+                        spare.push(buffer);
+                    }
+                    if let Some(writer) = checkpoint.as_deref_mut() {
+                        writer.record(part.part_number, &part.etag);
+                    }
+                    self.config.emit(ProgressEvent::PartFinished {
+                        part_number: part.part_number,
+                        size,
+                        bytes_done,
+                    });
+                    sent.push(part);
+                }
+                (part_reader, part_number, read) = next_read(&mut reading), if reading.is_some() => {
+                    reading = None;
+                    reader = Some(part_reader);
+                    match read? {
+                        Some(bytes) => {
+                            in_flight.push(self.put_part(part_number, bytes));
+                            next_part += 1;
+                        }
+                        None => source_ended = true,
+                    }
+                }
+                () = written => {}
+            }
+        }
+        sent.sort_unstable_by_key(|part| part.part_number);
+        Ok(sent)
+    }
+
+    /// PUTs one part until it is stored or fails for good; its ETag, and its bytes back.
+    ///
+    /// Before every attempt, a URL that expires within the refresh margin is replaced with a
+    /// fresh one. A `403` that says the URL expired (or that comes after its expiry) gets one
+    /// fresh URL and another attempt, which does not count as a retry.
+    async fn put_part(
+        &self,
+        part_number: u32,
+        bytes: Bytes,
+    ) -> Result<(UploadPart, Bytes), UploadFailure> {
+        let size = bytes.len() as u64;
+        self.config
+            .emit(ProgressEvent::PartStarted { part_number, size });
+        let mut url = self.urls.first(part_number).await?;
+        // The digest runs on the blocking pool while the part is on the wire.
+        let mut digest = self.config.verify_md5.then(|| {
+            let bytes = bytes.clone();
+            tokio::task::spawn_blocking(move || hex(&Md5::digest(&bytes)))
+        });
+        let mut computed_md5: Option<String> = None;
+        let policy = &self.config.retry;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut refreshed_after_expiry = false;
+        loop {
+            if url.expires_within(self.config.url_refresh_margin) {
+                if let Some(fresh) = self.refresh(part_number).await? {
+                    url = fresh;
+                }
+            }
+            attempt += 1;
+            let failure = match self.send_part(&url, bytes.clone()).await {
+                Ok(etag) => {
+                    if let Some(handle) = digest.take() {
+                        computed_md5 = handle.await.ok();
+                    }
+                    match &computed_md5 {
+                        Some(md5) if is_md5_shaped(&etag) && !md5.eq_ignore_ascii_case(&etag) => {
+                            PartFailure::ChecksumMismatch {
+                                computed: md5.clone(),
+                                etag,
+                            }
+                        }
+                        _ => return Ok((UploadPart::new(part_number, etag), bytes)),
+                    }
+                }
+                Err(failure) => failure,
+            };
+            if is_expiry(&failure, &url) {
+                if !refreshed_after_expiry {
+                    if let Some(fresh) = self.refresh(part_number).await? {
+                        refreshed_after_expiry = true;
+                        url = fresh;
+                        attempt -= 1;
+                        continue;
+                    }
+                }
+                return Err(UploadFailure::Part {
+                    part_number,
+                    cause: PartFailure::UrlExpired {
+                        cannot_resign: self.urls.resign() == Resign::Unsupported,
+                    },
+                    attempts: attempt,
+                });
+            }
+            let wait = failure
+                .is_transient()
+                .then(|| policy.next_wait(attempt, started.elapsed(), None, fastrand::f64()))
+                .flatten();
+            let Some(wait) = wait else {
+                return Err(UploadFailure::Part {
+                    part_number,
+                    cause: failure,
+                    attempts: attempt,
+                });
+            };
+            tracing::debug!(part_number, attempt, ?wait, cause = %failure, "retrying a part");
+            self.config.emit(ProgressEvent::PartRetried {
+                part_number,
+                attempt,
+                wait,
+                reason: failure.to_string(),
+            });
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// A fresh URL for `part_number`, announced as a progress event; `None` when this lakeFS
+    /// cannot sign one.
+    async fn refresh(&self, part_number: u32) -> Result<Option<PartUrl>, UploadFailure> {
+        let fresh = self.urls.fresh(part_number).await?;
+        if fresh.is_some() {
+            self.config
+                .emit(ProgressEvent::UrlRefreshed { part_number });
+        }
+        Ok(fresh)
+    }
+
+    /// One PUT of a part to its presigned URL: only `Content-Length` (set by the transport)
+    /// and what the URL signs; never lakeFS credentials.
+    async fn send_part(&self, url: &PartUrl, bytes: Bytes) -> Result<String, PartFailure> {
+        let request = Request::builder()
+            .method(Method::PUT)
+            .uri(url.uri.clone())
+            .body(bytes)
+            .map_err(|_| PartFailure::Status {
+                status: StatusCode::BAD_REQUEST,
+                detail: Some("the presigned URL cannot form a request".into()),
+            })?;
+        let send = self.transport.send(request);
+        let response = match self.config.part_timeout {
+            Some(after) => tokio::time::timeout(after, send)
+                .await
+                .map_err(|_| PartFailure::Timeout(after))?,
+            None => send.await,
+        }
+        .map_err(PartFailure::Transport)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(PartFailure::Status {
+                status,
+                detail: s3_error_detail(response.body()),
+            });
+        }
+        part_etag(response.headers()).ok_or(PartFailure::MissingEtag(status))
+    }
+}
+
+/// Whether a failed PUT means the URL expired: S3 says "Request has expired" (403
+/// `AccessDenied`), or a 403 came after the URL's own expiry.
+fn is_expiry(failure: &PartFailure, url: &PartUrl) -> bool {
+    match failure {
+        PartFailure::Status { status, detail } if *status == StatusCode::FORBIDDEN => {
+            detail
+                .as_deref()
+                .is_some_and(|d| d.to_ascii_lowercase().contains("expired"))
+                || url.has_expired()
+        }
+        _ => false,
+    }
+}
+
+/// Waits for the part being read (never resolves when none is).
+async fn next_read(
+    reading: &mut Option<ReadFuture>,
+) -> (PartReader, u32, Result<Option<Bytes>, UploadFailure>) {
+    match reading.as_mut() {
+        Some(read) => read.await,
+        None => std::future::pending().await,
+    }
+}

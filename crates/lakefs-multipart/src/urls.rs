@@ -1,0 +1,257 @@
+//! Presigned part URLs: the window that create hands out, the rest fetched with `uploadPart`
+//! as parts start, and fresh ones when a URL is about to expire.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use http::Uri;
+use lakefs_experimental::{Error as ApiError, ExperimentalClient};
+use lakefs_transport::HttpTransport;
+use tokio::time::Instant;
+
+use crate::error::UploadFailure;
+use crate::expiry::presigned_expiry;
+use crate::session::UploadSession;
+
+/// A part URL and the moment (on the runtime's clock) after which it must not be used.
+#[derive(Debug, Clone)]
+pub(crate) struct PartUrl {
+    pub(crate) uri: Uri,
+    /// `None` for a URL without `X-Amz-Date` / `X-Amz-Expires`: used as it is.
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl PartUrl {
+    /// A URL just received from lakeFS. Its deadline is counted from now with the lifetime
+    /// it declares, and never later than its wall-clock expiry: a clock skew between this
+    /// machine and lakeFS cannot make it look younger than it is.
+    pub(crate) fn received(uri: Uri) -> Self {
+        let deadline = presigned_expiry(&uri).map(|expiry| {
+            let remaining = expiry
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO);
+            Instant::now() + remaining.min(declared_lifetime(&uri).unwrap_or(remaining))
+        });
+        Self { uri, deadline }
+    }
+
+    /// Whether the URL expires within `margin` from now.
+    pub(crate) fn expires_within(&self, margin: Duration) -> bool {
+        self.deadline
+            .is_some_and(|deadline| deadline <= Instant::now() + margin)
+    }
+
+    /// Whether the URL's expiry has passed.
+    pub(crate) fn has_expired(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| deadline <= Instant::now())
+    }
+}
+
+/// `X-Amz-Expires`, the lifetime a SigV4 URL declares.
+fn declared_lifetime(uri: &Uri) -> Option<Duration> {
+    uri.query()?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| name.eq_ignore_ascii_case("X-Amz-Expires"))
+        .and_then(|(_, value)| value.parse().ok())
+        .map(Duration::from_secs)
+}
+
+/// Whether this lakeFS can sign part URLs after create (`uploadPart`, lakeFS ≥ v1.55).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Resign {
+    /// Not tried yet.
+    Unknown = 0,
+    /// It can.
+    Supported = 1,
+    /// It cannot: the route is unknown to it (older lakeFS), or its blockstore cannot presign.
+    Unsupported = 2,
+}
+
+/// Hands out part URLs: those create returned (taken once), the others from `uploadPart`.
+pub(crate) struct PartUrls<T> {
+    client: ExperimentalClient<T>,
+    session: UploadSession,
+    initial: Mutex<HashMap<u32, PartUrl>>,
+    resign: AtomicU8,
+}
+
+impl<T: HttpTransport> PartUrls<T> {
+    /// URLs for `session`, starting with those create returned (just now) for parts 1, 2, ….
+    pub(crate) fn new(
+        client: ExperimentalClient<T>,
+        session: UploadSession,
+        initial: Vec<Uri>,
+    ) -> Self {
+        Self {
+            client,
+            session,
+            initial: Mutex::new(
+                (1u32..)
+                    .zip(initial.into_iter().map(PartUrl::received))
+                    .collect(),
+            ),
+            resign: AtomicU8::new(Resign::Unknown as u8),
+        }
+    }
+
+    /// The upload the URLs are for.
+    pub(crate) fn session(&self) -> &UploadSession {
+        &self.session
+    }
+
+    /// Asks `uploadPart` for part `part_number`'s URL now, to learn whether this lakeFS can
+    /// sign part URLs after create; the URL is kept for the part's first attempt.
+    pub(crate) async fn probe(&self, part_number: u32) -> Result<(), UploadFailure> {
+        if let Some(url) = self.fresh(part_number).await? {
+            if let Ok(mut initial) = self.initial.lock() {
+                initial.insert(part_number, url);
+            }
+        }
+        Ok(())
+    }
+
+    /// What is known about `uploadPart` on this server.
+    pub(crate) fn resign(&self) -> Resign {
+        match self.resign.load(Ordering::Relaxed) {
+            1 => Resign::Supported,
+            2 => Resign::Unsupported,
+            _ => Resign::Unknown,
+        }
+    }
+
+    /// The URL for part `part_number`'s first attempt: the one create returned, or a fresh
+    /// one from `uploadPart`.
+    pub(crate) async fn first(&self, part_number: u32) -> Result<PartUrl, UploadFailure> {
+        let initial = self
+            .initial
+            .lock()
+            .ok()
+            .and_then(|mut urls| urls.remove(&part_number));
+        match initial {
+            Some(url) => Ok(url),
+            None => match self.fresh(part_number).await? {
+                Some(url) => Ok(url),
+                None => Err(UploadFailure::ResignUnsupported { part_number }),
+            },
+        }
+    }
+
+    /// A freshly signed URL for `part_number`, or `None` when this server cannot sign part
+    /// URLs after create (noticed once; later calls do not ask again).
+    pub(crate) async fn fresh(&self, part_number: u32) -> Result<Option<PartUrl>, UploadFailure> {
+        if self.resign() == Resign::Unsupported {
+            return Ok(None);
+        }
+        let answer = self
+            .client
+            .upload_part()
+            .repository(&self.session.repository)
+            .branch(&self.session.branch)
+            .path(&self.session.path)
+            .upload_id(&self.session.upload_id)
+            .physical_address(&self.session.physical_address)
+            .part_number(part_number)
+            .send()
+            .await;
+        match answer {
+            Ok(answer) => {
+                self.resign
+                    .store(Resign::Supported as u8, Ordering::Relaxed);
+                let uri = parse_url(&answer.presigned_url, part_number)?;
+                Ok(Some(PartUrl::received(uri)))
+            }
+            Err(error) if self.resign() != Resign::Supported && cannot_resign(&error) => {
+                tracing::info!(
+                    %error,
+                    "this lakeFS cannot sign part URLs after create (uploadPart needs lakeFS v1.55 and an S3 blockstore with presigning); part URLs will not be refreshed"
+                );
+                self.resign
+                    .store(Resign::Unsupported as u8, Ordering::Relaxed);
+                Ok(None)
+            }
+            Err(error) => Err(UploadFailure::PartUrl {
+                part_number,
+                source: error,
+            }),
+        }
+    }
+}
+
+/// Whether `uploadPart`'s answer says the server has no such operation: lakeFS before v1.55
+/// answers an unknown route with 400 "no matching operation was found" (its spec validator);
+/// a proxy in front may answer 404 or 405; a blockstore that cannot presign answers 400
+/// "operation not supported", and 501 would say the same.
+fn cannot_resign(error: &ApiError) -> bool {
+    match error {
+        ApiError::BadRequest { message, .. } => {
+            let message = message.to_ascii_lowercase();
+            message.contains("no matching operation") || message.contains("not supported")
+        }
+        ApiError::NotFound { .. } | ApiError::NotImplemented { .. } => true,
+        ApiError::ClientError { status, .. } => status.as_u16() == 405,
+        _ => false,
+    }
+}
+
+/// Parses a presigned URL: an absolute http(s) URL.
+pub(crate) fn parse_url(url: &str, part_number: u32) -> Result<Uri, UploadFailure> {
+    url.parse::<Uri>()
+        .ok()
+        .filter(|uri| matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some())
+        .ok_or(UploadFailure::BadUrl { part_number })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn deadline_counts_the_declared_lifetime_from_receipt() {
+        let now = httpdate::fmt_http_date(SystemTime::now());
+        // Build X-Amz-Date for "now" from the HTTP date's fields.
+        let f: Vec<&str> = now.split([' ', ':']).collect();
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+        .iter()
+        .position(|m| *m == f[2])
+        .unwrap()
+            + 1;
+        let date = format!("{}{month:02}{}T{}{}{}Z", f[3], f[1], f[4], f[5], f[6]);
+        let uri: Uri = format!("https://s3.example/b/k?X-Amz-Date={date}&X-Amz-Expires=600")
+            .parse()
+            .unwrap();
+        let url = PartUrl::received(uri);
+        assert!(!url.expires_within(Duration::from_secs(60)));
+        tokio::time::advance(Duration::from_secs(541)).await;
+        assert!(url.expires_within(Duration::from_secs(60)));
+        assert!(!url.has_expired());
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert!(url.has_expired());
+
+        let plain = PartUrl::received("https://host/k?sig=1".parse().unwrap());
+        tokio::time::advance(Duration::from_secs(1_000_000)).await;
+        assert!(!plain.expires_within(Duration::from_secs(60)) && !plain.has_expired());
+    }
+
+    #[test]
+    fn recognises_servers_without_upload_part() {
+        let op = lakefs_experimental::Operation::UploadPart;
+        let bad = |message: &str| ApiError::BadRequest {
+            operation: op,
+            message: message.into(),
+        };
+        assert!(cannot_resign(&bad("no matching operation was found")));
+        assert!(cannot_resign(&bad("operation not supported")));
+        assert!(!cannot_resign(&bad("link address expired")));
+        assert!(cannot_resign(&ApiError::NotFound {
+            operation: op,
+            message: "404 page not found".into()
+        }));
+    }
+}
