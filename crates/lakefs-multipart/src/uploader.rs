@@ -689,6 +689,16 @@ fn gone_if_so(failure: UploadFailure, session: &UploadSession) -> UploadFailure 
         UploadFailure::PartUrl { source, .. } => source
             .server_message()
             .is_some_and(|m| m.contains("link address expired")),
+        // The emulator answers 404; lakeFS passes S3's NoSuchUpload on as a 500.
+        UploadFailure::Complete(source) => {
+            (source.status().is_some_and(|s| s.as_u16() == 404)
+                && source
+                    .server_message()
+                    .is_some_and(|m| m.to_ascii_lowercase().contains("upload")))
+                || source
+                    .server_message()
+                    .is_some_and(|m| m.contains("NoSuchUpload"))
+        }
         _ => false,
     };
     if gone {

@@ -1,0 +1,542 @@
+//! Durable uploads against the emulator (in-process, over `FakeTransport`): part URLs that
+//! expire mid-upload, servers that cannot re-sign them, the presign window, streams of
+//! unknown length, checkpoints and resume, and one upload shared by several workers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Method;
+use lakefs_emulator::{
+    Emulator, Operation, DEFAULT_ACCESS_KEY_ID, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY,
+};
+use lakefs_experimental::{Credentials, ExperimentalClient, RetryPolicy};
+use lakefs_multipart::*;
+use lakefs_transport::fake::{FakeTransport, Latency};
+
+const MIB: usize = 1024 * 1024;
+const REPO: &str = DEFAULT_REPOSITORY;
+const STORAGE_HOST: &str = "storage.emulator";
+
+struct Setup {
+    emulator: Emulator,
+    transport: FakeTransport,
+    client: ExperimentalClient<FakeTransport>,
+}
+
+/// The emulator behind a fake transport. With `follow_runtime_clock`, the emulator's clock is
+/// moved forward with the runtime's (paused) clock before every request, so that part URLs
+/// expire in simulated time.
+fn setup(follow_runtime_clock: bool) -> Setup {
+    setup_with(follow_runtime_clock, |_, _| {})
+}
+
+/// As [`setup`], with routes added by `before` ahead of the emulator.
+fn setup_with(follow_runtime_clock: bool, before: impl FnOnce(&FakeTransport, &Emulator)) -> Setup {
+    let emulator = Emulator::new();
+    let transport = FakeTransport::new();
+    before(&transport, &emulator);
+    let handler = emulator.clone();
+    let synced = Arc::new(Mutex::new(tokio::time::Instant::now()));
+    transport.fallback(move |request, _| {
+        if follow_runtime_clock {
+            let mut last = synced.lock().unwrap();
+            let now = tokio::time::Instant::now();
+            handler.advance_clock(now - *last);
+            *last = now;
+        }
+        Ok(handler.handle(request))
+    });
+    let client = ExperimentalClient::builder()
+        .endpoint("http://lakefs.emulator")
+        .credentials(Credentials::basic(
+            DEFAULT_ACCESS_KEY_ID,
+            DEFAULT_SECRET_ACCESS_KEY,
+        ))
+        .retry_policy(RetryPolicy::none())
+        .build_with_transport(transport.clone())
+        .unwrap();
+    Setup {
+        emulator,
+        transport,
+        client,
+    }
+}
+
+fn data(len: usize, seed: u64) -> Bytes {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut out = vec![0u8; len];
+    rng.fill(&mut out);
+    Bytes::from(out)
+}
+
+fn count(
+    transport: &FakeTransport,
+    what: impl Fn(&lakefs_transport::fake::RecordedRequest) -> bool,
+) -> usize {
+    transport.requests().iter().filter(|r| what(r)).count()
+}
+
+fn part_puts(transport: &FakeTransport) -> usize {
+    count(transport, |r| r.uri.host() == Some(STORAGE_HOST))
+}
+
+fn upload_part_calls(transport: &FakeTransport) -> usize {
+    count(transport, |r| {
+        r.method == Method::PUT && r.uri.path().contains("/parts/")
+    })
+}
+
+/// Counts the engine's progress events of one kind.
+fn counter(
+    matches: impl Fn(&ProgressEvent) -> bool + Send + Sync + 'static,
+) -> (
+    Arc<AtomicUsize>,
+    impl Fn(&ProgressEvent) + Send + Sync + 'static,
+) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let feed = Arc::clone(&count);
+    (count, move |event: &ProgressEvent| {
+        if matches(event) {
+            feed.fetch_add(1, Ordering::Relaxed);
+        }
+    })
+}
+
+/// Part URLs valid 10 s; every PUT takes 4 s (simulated); one part at a time: parts 3 to 6
+/// start after the URLs create signed have expired or are about to.
+fn slow_config(refreshes: impl Fn(&ProgressEvent) + Send + Sync + 'static) -> UploadConfig {
+    UploadConfig::builder()
+        .part_size(5 * MIB as u64)
+        .concurrency(1)
+        .url_refresh_margin(Duration::from_secs(2))
+        .retry_policy(RetryPolicy::none())
+        .on_progress(refreshes)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_upload_that_outlives_its_urls_refreshes_them() {
+    let s = setup(true);
+    s.emulator.set_part_url_expiry(Duration::from_secs(10));
+    s.transport
+        .set_latency(Latency::fixed(Duration::from_secs(4)));
+    let (refreshed, on_progress) = counter(|e| matches!(e, ProgressEvent::UrlRefreshed { .. }));
+    let uploader = Uploader::new(s.client.clone(), slow_config(on_progress));
+    let source = data(6 * 5 * MIB, 1);
+    uploader
+        .upload(REPO, "main", "slow", UploadSource::bytes(source.clone()))
+        .await
+        .unwrap();
+    assert_eq!(s.emulator.object(REPO, "main", "slow").unwrap(), source);
+    assert!(
+        refreshed.load(Ordering::Relaxed) >= 3,
+        "parts 3 to 6 need fresh URLs"
+    );
+    assert_eq!(
+        part_puts(&s.transport),
+        6,
+        "every URL was refreshed before it expired: no PUT was refused"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_without_upload_part_gives_a_clear_error_when_a_url_expires() {
+    let s = setup(true);
+    s.emulator.set_part_url_expiry(Duration::from_secs(10));
+    s.emulator
+        .set_operation_available(Operation::UploadPart, false);
+    s.transport
+        .set_latency(Latency::fixed(Duration::from_secs(4)));
+    let uploader = Uploader::new(s.client.clone(), slow_config(|_| {}));
+    let error = uploader
+        .upload(
+            REPO,
+            "main",
+            "slow",
+            UploadSource::bytes(data(6 * 5 * MIB, 1)),
+        )
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("part 3")
+            && text.contains("presigned URL expired")
+            && text.contains("cannot re-sign part URLs"),
+        "{text}"
+    );
+    assert_eq!(
+        upload_part_calls(&s.transport),
+        1,
+        "noticed once, not asked again"
+    );
+    assert!(error.abort().is_aborted());
+    assert_eq!(s.emulator.open_uploads(), 0);
+}
+
+#[tokio::test]
+async fn a_url_the_storage_calls_expired_gets_one_refresh_and_another_try() {
+    // The clocks disagree: the storage thinks an hour has passed since create.
+    let s = setup_with(false, |transport, emulator| {
+        let emulator = emulator.clone();
+        let moved = std::sync::Once::new();
+        transport.route(
+            Method::PUT,
+            "/_storage/{upload}/{part}",
+            move |request, _| {
+                moved.call_once(|| emulator.advance_clock(Duration::from_secs(3600)));
+                Ok(emulator.handle(request))
+            },
+        );
+    });
+    let (refreshed, on_progress) = counter(|e| matches!(e, ProgressEvent::UrlRefreshed { .. }));
+    let config = UploadConfig::builder()
+        .part_size(5 * MIB as u64)
+        .on_progress(on_progress)
+        .build()
+        .unwrap();
+    let uploader = Uploader::new(s.client.clone(), config);
+    let source = data(3 * 5 * MIB, 2);
+    uploader
+        .upload(REPO, "main", "skewed", UploadSource::bytes(source.clone()))
+        .await
+        .unwrap();
+    assert_eq!(s.emulator.object(REPO, "main", "skewed").unwrap(), source);
+    assert_eq!(refreshed.load(Ordering::Relaxed), 3);
+    assert_eq!(
+        part_puts(&s.transport),
+        6,
+        "each part: one refused PUT, one that worked"
+    );
+}
+
+#[tokio::test]
+async fn parts_past_the_presign_window_get_their_urls_from_upload_part() {
+    let s = setup(false);
+    let config = UploadConfig::builder()
+        .part_size(5 * MIB as u64)
+        .presign_window(3)
+        .build()
+        .unwrap();
+    let uploader = Uploader::new(s.client.clone(), config);
+    let source = data(10 * 5 * MIB + 7, 3);
+    uploader
+        .upload(
+            REPO,
+            "main",
+            "windowed",
+            UploadSource::bytes(source.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.emulator.object(REPO, "main", "windowed").unwrap(), source);
+    let create = s
+        .transport
+        .requests()
+        .into_iter()
+        .find(|r| r.method == Method::POST)
+        .unwrap();
+    assert_eq!(create.query("parts").as_deref(), Some("3"));
+    assert_eq!(
+        upload_part_calls(&s.transport),
+        8,
+        "parts 4 to 11, one call each"
+    );
+
+    // Without uploadPart, create is asked again for every URL.
+    s.emulator
+        .set_operation_available(Operation::UploadPart, false);
+    s.transport.clear_requests();
+    uploader
+        .upload(REPO, "main", "legacy", UploadSource::bytes(source.clone()))
+        .await
+        .unwrap();
+    assert_eq!(s.emulator.object(REPO, "main", "legacy").unwrap(), source);
+    let asked: Vec<_> = s
+        .transport
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == Method::POST)
+        .map(|r| r.query("parts").unwrap())
+        .collect();
+    assert_eq!(asked, ["3", "11"]);
+    assert_eq!(s.emulator.open_uploads(), 0, "the first upload was aborted");
+}
+
+/// A reader that yields `len` pseudo-random bytes in small, uneven chunks.
+struct Trickle {
+    data: Bytes,
+    at: usize,
+}
+
+impl tokio::io::AsyncRead for Trickle {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let chunk = (37 * 1024 + self.at % 5000).min(self.data.len() - self.at);
+        let chunk = chunk.min(buf.remaining());
+        let at = self.at;
+        buf.put_slice(&self.data[at..at + chunk]);
+        self.at += chunk;
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn streams_of_unknown_length_sign_urls_as_data_arrives() {
+    let s = setup(false);
+    let config = UploadConfig::builder()
+        .part_size(5 * MIB as u64)
+        .concurrency(3)
+        .build()
+        .unwrap();
+    let uploader = Uploader::new(s.client.clone(), config);
+    for (len, seed) in [(0, 0), (1, 1), (5 * MIB, 2), (23 * MIB + 5, 3)] {
+        let source = data(len, seed);
+        let path = format!("stream-{len}");
+        let reader = Trickle {
+            data: source.clone(),
+            at: 0,
+        };
+        s.transport.clear_requests();
+        uploader
+            .upload(REPO, "main", &path, UploadSource::stream(reader))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.emulator.object(REPO, "main", &path).unwrap(),
+            source,
+            "{len} bytes"
+        );
+        let create = s
+            .transport
+            .requests()
+            .into_iter()
+            .find(|r| r.method == Method::POST)
+            .unwrap();
+        assert_eq!(
+            create.query("parts").as_deref(),
+            Some("0"),
+            "no URL at create"
+        );
+        assert_eq!(
+            upload_part_calls(&s.transport),
+            len.div_ceil(5 * MIB).max(1)
+        );
+    }
+    // Without uploadPart a stream cannot be sent, and the upload is not left behind.
+    s.emulator
+        .set_operation_available(Operation::UploadPart, false);
+    let error = uploader
+        .upload(
+            REPO,
+            "main",
+            "nope",
+            UploadSource::stream(std::io::Cursor::new(vec![1u8; 10])),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("v1.55"), "{error}");
+    assert_eq!(s.emulator.open_uploads(), 0);
+}
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lakefs-durable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[tokio::test]
+async fn a_cancelled_upload_with_a_checkpoint_resumes_without_resending_parts() {
+    let s = setup(false);
+    s.transport
+        .set_latency(Latency::fixed(Duration::from_millis(20)));
+    let config = UploadConfig::builder()
+        .part_size(5 * MIB as u64)
+        .concurrency(2)
+        .build()
+        .unwrap();
+    let uploader = Uploader::new(s.client.clone(), config);
+    let file = temp_path("resume-source.bin");
+    let source = data(12 * 5 * MIB + 3, 4);
+    std::fs::write(&file, &source).unwrap();
+    let checkpoint = temp_path("resume.json");
+
+    // Cancel once four parts are stored.
+    let stored = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let tx = Mutex::new(Some(tx));
+    let seen = Arc::clone(&stored);
+    let watching = UploadConfig::builder()
+        .part_size(5 * MIB as u64)
+        .concurrency(2)
+        .on_progress(move |event| {
+            if matches!(event, ProgressEvent::PartFinished { .. })
+                && seen.fetch_add(1, Ordering::SeqCst) + 1 == 4
+            {
+                if let Some(tx) = tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
+            }
+        })
+        .build()
+        .unwrap();
+    let first = Uploader::new(s.client.clone(), watching);
+    let error = first
+        .upload(REPO, "main", "resumed", UploadSource::file(&file))
+        .content_type("application/x-test")
+        .metadata("k", "v")
+        .checkpoint(&checkpoint)
+        .cancel_on(async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.failure(), UploadFailure::Cancelled),
+        "{error}"
+    );
+    assert!(
+        matches!(error.abort(), AbortOutcome::Resumable(_)),
+        "{error}"
+    );
+    assert!(error.to_string().contains("resume"), "{error}");
+    assert_eq!(s.emulator.open_uploads(), 1, "kept, not aborted");
+
+    let saved = Checkpoint::load(&checkpoint).unwrap();
+    let text = std::fs::read_to_string(&checkpoint).unwrap();
+    assert!(
+        !text.contains("_storage") && !text.contains("X-Amz"),
+        "no URL in {text}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&checkpoint).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let recorded = saved.parts.len();
+    assert!(recorded >= 4, "{recorded} parts recorded");
+
+    // A changed source is refused.
+    let changed = temp_path("resume-changed.bin");
+    let mut other = source.to_vec();
+    other[0] ^= 1;
+    std::fs::write(&changed, &other).unwrap();
+    let error = uploader
+        .resume(&checkpoint, UploadSource::file(&changed))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.failure(), UploadFailure::SourceChanged(_)),
+        "{error}"
+    );
+
+    s.transport.clear_requests();
+    let stats = uploader
+        .resume(&checkpoint, UploadSource::file(&file))
+        .await
+        .unwrap();
+    assert_eq!(stats.content_type.as_deref(), Some("application/x-test"));
+    assert_eq!(s.emulator.object(REPO, "main", "resumed").unwrap(), source);
+    assert_eq!(
+        part_puts(&s.transport),
+        13 - recorded,
+        "only the missing parts are sent"
+    );
+    assert!(
+        !checkpoint.exists(),
+        "the checkpoint is removed once complete"
+    );
+    assert_eq!(s.emulator.open_uploads(), 0);
+}
+
+#[tokio::test]
+async fn resuming_an_aborted_upload_says_it_is_gone() {
+    let s = setup(false);
+    s.transport
+        .set_latency(Latency::fixed(Duration::from_millis(10)));
+    let uploader = Uploader::new(
+        s.client.clone(),
+        UploadConfig::builder()
+            .part_size(5 * MIB as u64)
+            .build()
+            .unwrap(),
+    );
+    let source = data(2 * 5 * MIB, 5);
+    let checkpoint = temp_path("gone.json");
+    let error = uploader
+        .upload(REPO, "main", "gone", UploadSource::bytes(source.clone()))
+        .checkpoint(&checkpoint)
+        .cancel_on(std::future::ready(()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.abort(), AbortOutcome::Resumable(_)),
+        "{error}"
+    );
+    let session = Checkpoint::load(&checkpoint).unwrap().session;
+    uploader.abort(&session).await.unwrap();
+    let error = uploader
+        .resume(&checkpoint, UploadSource::bytes(source))
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        matches!(error.failure(), UploadFailure::UploadGone { .. })
+            && text.contains(&session.upload_id),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn workers_upload_disjoint_part_ranges_and_one_completes() {
+    let s = setup(false);
+    let uploader = Uploader::new(
+        s.client.clone(),
+        UploadConfig::builder()
+            .part_size(5 * MIB as u64)
+            .build()
+            .unwrap(),
+    );
+    let source = data(7 * 5 * MIB + 11, 6);
+    let session = uploader
+        .begin(REPO, "main", "shared", source.len() as u64)
+        .await
+        .unwrap();
+    // The session travels as JSON, as it would to another process.
+    let json = session.to_json();
+    assert!(!json.contains("_storage"), "no URL in the session");
+    let copy = UploadSession::from_json(&json).unwrap();
+    let (a, b) = tokio::join!(
+        uploader.upload_parts(&session, 1..=4, UploadSource::bytes(source.clone())),
+        uploader.upload_parts(&copy, 5..=8, UploadSource::bytes(source.clone())),
+    );
+    let mut parts = b.unwrap();
+    parts.extend(a.unwrap());
+    let stats = uploader
+        .complete(
+            &session,
+            parts,
+            &ObjectOptions::new().content_type("text/plain"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stats.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(s.emulator.object(REPO, "main", "shared").unwrap(), source);
+    assert_eq!(part_puts(&s.transport), 8);
+    // A source of another size is refused before anything is sent.
+    let error = uploader
+        .upload_parts(&session, 1..=1, UploadSource::bytes(data(10, 1)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.failure(), UploadFailure::SourceChanged(_)),
+        "{error}"
+    );
+}
