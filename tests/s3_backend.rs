@@ -274,3 +274,110 @@ impl tokio::io::AsyncRead for FailingReader {
         std::task::Poll::Ready(Err(std::io::Error::other("disk on fire")))
     }
 }
+
+/// Holds back the first PUT of every part for `delay`, so that it starts after its URL
+/// expired.
+struct LatePuts {
+    inner: HyperTransport,
+    delay: Duration,
+    delayed: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Part PUTs sent, and `uploadPart` calls (fresh URLs) made.
+    part_puts: std::sync::atomic::AtomicUsize,
+    resigned: std::sync::atomic::AtomicUsize,
+}
+
+impl HttpTransport for LatePuts {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> lakefs::transport::BoxFuture<'_, Result<http::Response<Bytes>, lakefs::transport::TransportError>>
+    {
+        let part = request
+            .uri()
+            .query()
+            .filter(|q| q.contains("X-Amz-Signature") && q.contains("partNumber="))
+            .and_then(|q| q.split('&').find(|p| p.starts_with("partNumber=")))
+            .map(str::to_owned);
+        let first_time = part
+            .clone()
+            .is_some_and(|p| self.delayed.lock().unwrap().insert(p));
+        let counter = if part.is_some() {
+            Some(&self.part_puts)
+        } else if request.uri().path().contains("/parts/") {
+            Some(&self.resigned)
+        } else {
+            None
+        };
+        if let Some(counter) = counter {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        Box::pin(async move {
+            if first_time {
+                tokio::time::sleep(self.delay).await;
+            }
+            self.inner.send(request).await
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn part_urls_that_expire_on_s3_are_signed_again() {
+    let Some(s3_server) = start_s3() else { return };
+    let storage =
+        S3Storage::new(&s3_server.endpoint, BUCKET, "us-east-1", S3_KEY, S3_SECRET).unwrap();
+    storage.create_bucket().await.unwrap();
+    let emulator = Emulator::new();
+    emulator.set_s3_storage(storage);
+    // Part URLs valid 2 s, as `blockstore.s3.pre_signed_expiry: 2s` would sign them.
+    emulator.set_part_url_expiry(Duration::from_secs(2));
+    let running = serve(emulator).await.unwrap();
+    let s3 = running.emulator().s3_storage().unwrap();
+    let transport = std::sync::Arc::new(LatePuts {
+        inner: HyperTransport::new().unwrap(),
+        delay: Duration::from_secs(3),
+        delayed: Default::default(),
+        part_puts: Default::default(),
+        resigned: Default::default(),
+    });
+    let client = ExperimentalClient::builder()
+        .endpoint(running.url())
+        .credentials(Credentials::basic(
+            DEFAULT_ACCESS_KEY_ID,
+            DEFAULT_SECRET_ACCESS_KEY,
+        ))
+        .build_with_transport(std::sync::Arc::clone(&transport))
+        .unwrap();
+    let source = generated(3 * 5 * 1024 * 1024 + 99, 11);
+
+    // Without a refresh margin, every first PUT starts 3 s after its 2 s URL was signed: s3s-fs
+    // refuses it ("Request has expired"; it may answer before reading the body and close the
+    // connection, which the client sees as a broken pipe), and the engine signs a fresh URL and
+    // sends the part again.
+    let config = UploadConfig::builder()
+        .part_size(5 * 1024 * 1024)
+        .concurrency(4)
+        .url_refresh_margin(Duration::ZERO)
+        .build()
+        .unwrap();
+    let stats = Uploader::new(client.clone(), config)
+        .upload(
+            DEFAULT_REPOSITORY,
+            "main",
+            "it/expiring.bin",
+            UploadSource::bytes(source.clone()),
+        )
+        .await
+        .unwrap();
+    let load = |counter: &std::sync::atomic::AtomicUsize| {
+        counter.load(std::sync::atomic::Ordering::SeqCst)
+    };
+    assert_eq!(load(&transport.part_puts), 8, "every part: one refused PUT, one stored");
+    assert_eq!(load(&transport.resigned), 4, "one fresh URL per part");
+    let key = format!("{DEFAULT_REPOSITORY}/{}", stats.physical_address);
+    assert!(
+        s3.get_object(&key).await.unwrap() == source,
+        "byte-exact on S3"
+    );
+    assert_eq!(open_uploads_on(&s3_server.root), Vec::<String>::new());
+    running.shutdown().await;
+}
