@@ -540,3 +540,27 @@ async fn workers_upload_disjoint_part_ranges_and_one_completes() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_300_mib_stream_of_unknown_length_is_byte_exact() {
+    let s = setup(false);
+    s.transport.set_recording(false);
+    let config = UploadConfig::builder()
+        .part_size(8 * MIB as u64)
+        .concurrency(4)
+        .build()
+        .unwrap();
+    let uploader = Uploader::new(s.client.clone(), config);
+    let source = data(300 * MIB + 12_345, 8);
+    let reader = Trickle {
+        data: source.clone(),
+        at: 0,
+    };
+    let stats = uploader
+        .upload(REPO, "main", "stream-300", UploadSource::stream(reader))
+        .await
+        .unwrap();
+    assert_eq!(stats.size_bytes, Some(source.len() as i64));
+    assert!(stats.checksum.ends_with("-38"), "38 parts of 8 MiB: {}", stats.checksum);
+    assert!(s.emulator.object(REPO, "main", "stream-300").unwrap() == source);
+}
