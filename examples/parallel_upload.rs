@@ -95,7 +95,11 @@ async fn main() -> Result<(), Error> {
             .env(ENV_SECRET_ACCESS_KEY, &secret)
             .stdout(Stdio::piped())
             .spawn()?;
-        println!("  worker {} (pid {:?}): parts {first}–{last}", index + 1, child.id());
+        println!(
+            "  worker {} (pid {:?}): parts {first}–{last}",
+            index + 1,
+            child.id()
+        );
         children.push(child);
     }
     let mut all: Vec<UploadPart> = Vec::new();
@@ -103,13 +107,21 @@ async fn main() -> Result<(), Error> {
         let output = child.wait_with_output().await?;
         if !output.status.success() {
             let _ = uploader.abort(&session).await;
-            return Err(format!("a worker failed ({}); the upload was aborted", output.status).into());
+            return Err(format!(
+                "a worker failed ({}); the upload was aborted",
+                output.status
+            )
+            .into());
         }
         let parts: Vec<(u32, String)> = serde_json::from_slice(&output.stdout)?;
         all.extend(parts.into_iter().map(|(n, etag)| UploadPart::new(n, etag)));
     }
     let stats = uploader
-        .complete(&session, all, &ObjectOptions::new().content_type("application/octet-stream"))
+        .complete(
+            &session,
+            all,
+            &ObjectOptions::new().content_type("application/octet-stream"),
+        )
         .await?;
     println!(
         "completed: lakefs://{repo}/{branch}/{path}, {} bytes",
@@ -118,7 +130,10 @@ async fn main() -> Result<(), Error> {
     if let Some(emulator) = &target.emulator {
         let stored = emulator.emulator().object(&repo, &branch, path);
         let exact = stored.is_some_and(|bytes| bytes == content);
-        println!("read back from the emulator: {}", if exact { "byte-exact" } else { "DIFFERENT" });
+        println!(
+            "read back from the emulator: {}",
+            if exact { "byte-exact" } else { "DIFFERENT" }
+        );
         if !exact {
             return Err("the object read back differs from the file".into());
         }

@@ -82,7 +82,12 @@ async fn crash_child() {
     );
     let (uploader, _) = uploader(endpoint, Duration::from_millis(300));
     let result = uploader
-        .upload(DEFAULT_REPOSITORY, "main", "crash/object.bin", UploadSource::file(file))
+        .upload(
+            DEFAULT_REPOSITORY,
+            "main",
+            "crash/object.bin",
+            UploadSource::file(file),
+        )
         .checkpoint(checkpoint)
         .await;
     panic!("the child should have been killed, but its upload ended: {result:?}");
@@ -132,7 +137,11 @@ async fn a_killed_upload_resumes_byte_exact_without_resending_recorded_parts() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(emulator.open_uploads(), 1, "the killed upload is still open");
+    assert_eq!(
+        emulator.open_uploads(),
+        1,
+        "the killed upload is still open"
+    );
 
     let recorded = recorded_parts(&checkpoint);
     assert!((3..PARTS).contains(&recorded), "{recorded} parts recorded");

@@ -290,8 +290,10 @@ impl HttpTransport for LatePuts {
     fn send(
         &self,
         request: http::Request<Bytes>,
-    ) -> lakefs::transport::BoxFuture<'_, Result<http::Response<Bytes>, lakefs::transport::TransportError>>
-    {
+    ) -> lakefs::transport::BoxFuture<
+        '_,
+        Result<http::Response<Bytes>, lakefs::transport::TransportError>,
+    > {
         let part = request
             .uri()
             .query()
@@ -371,7 +373,11 @@ async fn part_urls_that_expire_on_s3_are_signed_again() {
     let load = |counter: &std::sync::atomic::AtomicUsize| {
         counter.load(std::sync::atomic::Ordering::SeqCst)
     };
-    assert_eq!(load(&transport.part_puts), 8, "every part: one refused PUT, one stored");
+    assert_eq!(
+        load(&transport.part_puts),
+        8,
+        "every part: one refused PUT, one stored"
+    );
     assert_eq!(load(&transport.resigned), 4, "one fresh URL per part");
     let key = format!("{DEFAULT_REPOSITORY}/{}", stats.physical_address);
     assert!(

@@ -113,8 +113,14 @@ async fn ten_thousand_parts_with_two_kilobyte_urls() {
         .await
         .unwrap();
     assert_eq!(stats.checksum, "c-10000");
-    assert_eq!(asked.load(Ordering::SeqCst), DEFAULT_PRESIGN_WINDOW as usize);
-    assert_eq!(signed.calls(), (PARTS - u64::from(DEFAULT_PRESIGN_WINDOW)) as usize);
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        DEFAULT_PRESIGN_WINDOW as usize
+    );
+    assert_eq!(
+        signed.calls(),
+        (PARTS - u64::from(DEFAULT_PRESIGN_WINDOW)) as usize
+    );
     assert_eq!(stored.calls(), PARTS as usize);
     assert_eq!(completed.calls(), 1);
 }

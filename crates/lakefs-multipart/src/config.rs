@@ -1,8 +1,10 @@
 //! [`UploadConfig`] and its builder.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use lakefs_experimental::RetryPolicy;
+use tokio::sync::Semaphore;
 
 use crate::plan::{MAX_PART_SIZE, MIN_PART_SIZE};
 use crate::{ProgressEvent, ProgressSink};
@@ -44,6 +46,41 @@ pub struct UploadConfig {
     pub(crate) url_refresh_margin: Duration,
     pub(crate) verify_md5: bool,
     pub(crate) progress: Option<ProgressSink>,
+    pub(crate) shared_slots: Option<PartSlots>,
+}
+
+/// Part slots shared by several uploads: at most this many parts in flight across all of
+/// them, so that uploading many files at once keeps one bound on connections and memory
+/// (`slots × part size`).
+///
+/// ```
+/// use lakefs_multipart::{PartSlots, UploadConfig};
+///
+/// let slots = PartSlots::new(16);
+/// // Every upload of this configuration (clones included) draws from the same 16 slots.
+/// let config = UploadConfig::builder().concurrency(16).shared_slots(slots.clone()).build()?;
+/// assert_eq!(slots.available(), 16);
+/// # Ok::<(), lakefs_multipart::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct PartSlots(Arc<Semaphore>);
+
+impl PartSlots {
+    /// `slots` parts in flight at most (at least 1).
+    #[must_use]
+    pub fn new(slots: usize) -> Self {
+        Self(Arc::new(Semaphore::new(slots.max(1))))
+    }
+
+    /// Slots free right now.
+    #[must_use]
+    pub fn available(&self) -> usize {
+        self.0.available_permits()
+    }
+
+    pub(crate) fn semaphore(&self) -> &Arc<Semaphore> {
+        &self.0
+    }
 }
 
 impl Default for UploadConfig {
@@ -60,6 +97,7 @@ impl Default for UploadConfig {
             url_refresh_margin: Duration::from_secs(60),
             verify_md5: false,
             progress: None,
+            shared_slots: None,
         }
     }
 }
@@ -163,6 +201,14 @@ impl UploadConfigBuilder {
     /// while the part is being sent.
     pub fn verify_md5(mut self, on: bool) -> Self {
         self.config.verify_md5 = on;
+        self
+    }
+
+    /// Draws part slots from `slots`, shared with other uploads, besides this upload's own
+    /// `concurrency` bound: a directory of files uploaded at once keeps one bound on parts in
+    /// flight and part memory.
+    pub fn shared_slots(mut self, slots: PartSlots) -> Self {
+        self.config.shared_slots = Some(slots);
         self
     }
 

@@ -55,7 +55,8 @@ mod urls;
 
 pub use checkpoint::{Checkpoint, SourceFingerprint};
 pub use config::{
-    ConfigError, UploadConfig, UploadConfigBuilder, DEFAULT_PRESIGN_WINDOW, MAX_CONCURRENCY,
+    ConfigError, PartSlots, UploadConfig, UploadConfigBuilder, DEFAULT_PRESIGN_WINDOW,
+    MAX_CONCURRENCY,
 };
 pub use error::{AbortOutcome, PartFailure, UploadError, UploadFailure};
 pub use plan::{PartPlan, PlanError, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};

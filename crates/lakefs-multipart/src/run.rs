@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -11,6 +12,7 @@ use http::{Method, Request, StatusCode};
 use lakefs_experimental::models::UploadPart;
 use lakefs_transport::HttpTransport;
 use md5::{Digest, Md5};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
 use crate::checkpoint::CheckpointWriter;
@@ -66,6 +68,13 @@ impl<T: HttpTransport> PartRun<'_, T> {
         // Buffers of finished parts, filled again by the next reads: a reading source
         // allocates at most `concurrency` part buffers for the whole upload.
         let mut spare: Vec<BytesMut> = Vec::with_capacity(concurrency);
+        // A slot shared with other uploads, held from the part's read until it is stored.
+        let shared = self
+            .config
+            .shared_slots
+            .as_ref()
+            .map(|s| Arc::clone(s.semaphore()));
+        let mut slot: Option<OwnedSemaphorePermit> = None;
 
         loop {
             while next_part <= last && selection.done.contains_key(&next_part) {
@@ -79,11 +88,17 @@ impl<T: HttpTransport> PartRun<'_, T> {
             }
             // A slot is free: start reading the next part. The read holds the slot, so part
             // memory never exceeds `concurrency` parts.
-            if reading.is_none()
+            let wants_part = reading.is_none()
                 && !source_ended
                 && next_part <= last
-                && in_flight.len() < concurrency
-            {
+                && in_flight.len() < concurrency;
+            if wants_part && slot.is_none() {
+                if let Some(shared) = &shared {
+                    slot = Arc::clone(shared).try_acquire_owned().ok();
+                }
+            }
+            let has_slot = shared.is_none() || slot.is_some();
+            if wants_part && has_slot {
                 if let Some(part_reader) = reader.take() {
                     let range = self.schedule.range(next_part);
                     let is_last = self.schedule.is_last(next_part);
@@ -96,9 +111,16 @@ impl<T: HttpTransport> PartRun<'_, T> {
                     }));
                 }
             }
-            if reading.is_none() && in_flight.is_empty() {
+            if reading.is_none() && in_flight.is_empty() && (has_slot || !wants_part) {
                 break;
             }
+            let waiting_for_slot = wants_part && !has_slot && reading.is_none();
+            let acquire = async {
+                match (&shared, waiting_for_slot) {
+                    (Some(shared), true) => Arc::clone(shared).acquire_owned().await.ok(),
+                    _ => std::future::pending().await,
+                }
+            };
             let written = async {
                 match checkpoint.as_deref_mut() {
                     Some(writer) => writer.written().await,
@@ -131,12 +153,22 @@ impl<T: HttpTransport> PartRun<'_, T> {
                     reader = Some(part_reader);
                     match read? {
                         Some(bytes) => {
-                            in_flight.push(self.put_part(part_number, bytes));
+                            let held = slot.take();
+                            let put = self.put_part(part_number, bytes);
+                            in_flight.push(async move {
+                                let stored = put.await;
+                                drop(held);
+                                stored
+                            });
                             next_part += 1;
                         }
-                        None => source_ended = true,
+                        None => {
+                            slot = None;
+                            source_ended = true;
+                        }
                     }
                 }
+                Some(permit) = acquire => slot = Some(permit),
                 () = written => {}
             }
         }

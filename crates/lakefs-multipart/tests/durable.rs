@@ -561,6 +561,65 @@ async fn a_300_mib_stream_of_unknown_length_is_byte_exact() {
         .await
         .unwrap();
     assert_eq!(stats.size_bytes, Some(source.len() as i64));
-    assert!(stats.checksum.ends_with("-38"), "38 parts of 8 MiB: {}", stats.checksum);
+    assert!(
+        stats.checksum.ends_with("-38"),
+        "38 parts of 8 MiB: {}",
+        stats.checksum
+    );
     assert!(s.emulator.object(REPO, "main", "stream-300").unwrap() == source);
+}
+
+#[tokio::test]
+async fn uploads_sharing_part_slots_keep_one_bound_in_all() {
+    let parts = Arc::new(Mutex::new(None));
+    let handle = Arc::clone(&parts);
+    let s = setup_with(false, move |transport, emulator| {
+        let emulator = emulator.clone();
+        let route = transport.route(
+            Method::PUT,
+            "/_storage/{upload}/{part}",
+            move |request, _| Ok(emulator.handle(request)),
+        );
+        *handle.lock().unwrap() = Some(route);
+    });
+    s.transport
+        .set_latency(Latency::fixed(Duration::from_millis(5)));
+    let slots = PartSlots::new(3);
+    let config = UploadConfig::builder()
+        .part_size(5 * MIB as u64)
+        .concurrency(3)
+        .shared_slots(slots.clone())
+        .build()
+        .unwrap();
+    let uploader = Uploader::new(s.client.clone(), config);
+    let sources: Vec<Bytes> = (0..4).map(|i| data(4 * 5 * MIB, 20 + i)).collect();
+    let uploads = sources.iter().enumerate().map(|(i, source)| {
+        let path = format!("shared-slots/{i}");
+        let uploader = uploader.clone();
+        let source = source.clone();
+        async move {
+            uploader
+                .upload(REPO, "main", &path, UploadSource::bytes(source))
+                .await
+        }
+    });
+    for result in futures_util::future::join_all(uploads).await {
+        result.unwrap();
+    }
+    for (i, source) in sources.iter().enumerate() {
+        let path = format!("shared-slots/{i}");
+        assert_eq!(&s.emulator.object(REPO, "main", &path).unwrap(), source);
+    }
+    let route = parts.lock().unwrap().take().unwrap();
+    assert_eq!(route.calls(), 16);
+    assert!(
+        route.max_in_flight() <= 3,
+        "{} parts in flight",
+        route.max_in_flight()
+    );
+    assert!(
+        route.max_in_flight() >= 2,
+        "the uploads did run side by side"
+    );
+    assert_eq!(slots.available(), 3, "every slot is given back");
 }
