@@ -9,7 +9,6 @@ use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::uri::{Authority, Scheme};
 use http::{Request, Response, Uri};
 use lakefs_transport::{HttpTransport, RedactedUri};
-use tokio::time::Instant;
 
 use crate::call::CallOptions;
 use crate::request::{error_from_response, retry_after, ApiRequest};
@@ -121,13 +120,14 @@ impl<T: HttpTransport> ExperimentalClient<T> {
         let uri = self.uri_for(&request)?;
         let retry = options.retry.as_ref().unwrap_or(&self.config.retry);
         let timeout = options.timeout.unwrap_or(self.config.timeout);
-        let started = Instant::now();
-        let mut attempt = 0u32;
+        let mut retrying = retry.start();
         loop {
-            attempt += 1;
+            let attempt = retrying.attempt();
             let (error, server_wait) = match self.attempt(&request, &uri, timeout).await {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
+                    // An answer, even an error, is progress: the server is there.
+                    retrying.progressed();
                     let wait = retry_after(&response);
                     let error = error_from_response(operation, &response);
                     let wait = match &error {
@@ -142,9 +142,7 @@ impl<T: HttpTransport> ExperimentalClient<T> {
             if !(error.is_retryable() && safe) {
                 return Err(error);
             }
-            let Some(wait) =
-                retry.next_wait(attempt, started.elapsed(), server_wait, fastrand::f64())
-            else {
+            let Some(wait) = retrying.next_wait(server_wait) else {
                 return Err(error);
             };
             tracing::debug!(

@@ -11,9 +11,14 @@ use crate::Operation;
 /// Everything that can go wrong calling the experimental API.
 ///
 /// Variants for HTTP statuses carry the [`Operation`], the status and the server's message:
-/// the `message` of the spec's `Error` body when the body is one, otherwise a short,
-/// truncated snippet of whatever came back (an HTML page from a proxy, an empty body).
-/// No variant carries a credential or a URL query string.
+/// the `message` of the spec's `Error` body when the body is one, otherwise a description of
+/// what came back ("a 512-byte text/html body", "an empty body") — never the body itself,
+/// which may hold what a proxy echoed of the request. A success answer's body never appears in
+/// an error either: it may hold a token or presigned URLs. No variant carries a credential or
+/// a URL query string.
+///
+/// An error that wraps another returns it from [`source()`](std::error::Error::source) and
+/// does not repeat its text, so that error reports (anyhow, eyre) print each cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -99,8 +104,9 @@ pub enum Error {
         /// The server's message.
         message: String,
     },
-    /// The request or response did not make it across the network.
-    #[error("{operation}: {source}")]
+    /// The request or response did not make it across the network (the cause is the
+    /// [`source`](std::error::Error::source)).
+    #[error("{operation}: the HTTP exchange failed")]
     Transport {
         /// The failed operation.
         operation: Operation,
@@ -116,20 +122,17 @@ pub enum Error {
         /// The configured limit.
         after: Duration,
     },
-    /// A success answer whose body is not what the spec declares.
-    #[error(
-        "{operation}: could not decode the {status} answer: {source} (body starts: {snippet:?})"
-    )]
+    /// A success answer whose body is not what the spec declares. `reason` says where and
+    /// what (a missing field, a wrong type, a syntax error at line and column), with every
+    /// value taken from the body left out: it may be a token or a presigned URL.
+    #[error("{operation}: the {status} answer is not what the spec declares: {reason}")]
     Decode {
         /// The failed operation.
         operation: Operation,
         /// The status of the answer.
         status: StatusCode,
-        /// The JSON error.
-        #[source]
-        source: serde_json::Error,
-        /// The start of the body.
-        snippet: String,
+        /// What was wrong, without any of the body's values.
+        reason: String,
     },
     /// The server's answer breaks the API's contract (for example a list cursor that does not
     /// move forward).
@@ -170,8 +173,9 @@ pub enum Error {
         /// What is missing, e.g. the environment variable's name.
         what: String,
     },
-    /// The default HTTP transport could not be built.
-    #[error("could not build the HTTP transport: {0}")]
+    /// The default HTTP transport could not be built (the cause is the
+    /// [`source`](std::error::Error::source)).
+    #[error("could not build the HTTP transport")]
     TransportConfig(#[source] TransportError),
 }
 
@@ -254,14 +258,35 @@ impl Error {
     }
 
     /// Whether the failure proves the server did not act on the request, so that even a
-    /// non-idempotent operation may be sent again: the connection was never made, or the
-    /// server refused with 420/429 or 503.
+    /// non-idempotent operation may be sent again: the connection was never made, or lakeFS
+    /// refused with 420/429 (its rate limiter answers before any handler runs).
+    ///
+    /// A 503 proves nothing: lakeFS answers it when its KV store throttles a write that may be
+    /// one of several, and a proxy in front (Envoy, Istio) answers it after an upstream reset,
+    /// when the handler may already have run. So a 503 is retried only where a repeat is safe.
     #[must_use]
     pub fn proves_not_applied(&self) -> bool {
         match self {
             Self::TooManyRequests { .. } => true,
-            Self::ServerError { status, .. } => *status == StatusCode::SERVICE_UNAVAILABLE,
             Self::Transport { source, .. } => source.is_before_send(),
+            _ => false,
+        }
+    }
+
+    /// Whether the request may have reached the server and its outcome is unknown: the
+    /// connection failed mid-request, no answer came in time, or a proxy answered 502, 503 or
+    /// 504.
+    #[must_use]
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            Self::Timeout { .. } => true,
+            Self::Transport { source, .. } => !source.is_before_send(),
+            Self::ServerError { status, .. } => matches!(
+                *status,
+                StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+            ),
             _ => false,
         }
     }

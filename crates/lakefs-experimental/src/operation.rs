@@ -47,6 +47,10 @@ pub enum Operation {
     UpdatePullRequest,
     /// `mergePullRequest`: PUT `/repositories/{repository}/pulls/{pull_request}/merge`.
     MergePullRequest,
+    /// `statObject`: GET `/repositories/{repository}/refs/{ref}/objects/stat`. Not an
+    /// experimental operation (so not in [`Operation::ALL`]): the upload engine uses it to
+    /// find out whether a complete whose answer was lost staged the object.
+    StatObject,
 }
 
 impl Operation {
@@ -94,6 +98,7 @@ impl Operation {
             Self::GetPullRequest => "getPullRequest",
             Self::UpdatePullRequest => "updatePullRequest",
             Self::MergePullRequest => "mergePullRequest",
+            Self::StatObject => "statObject",
         }
     }
 
@@ -116,7 +121,8 @@ impl Operation {
             Self::GetExternalPrincipal
             | Self::ListUserExternalPrincipals
             | Self::ListPullRequests
-            | Self::GetPullRequest => Method::GET,
+            | Self::GetPullRequest
+            | Self::StatObject => Method::GET,
             Self::UpdatePullRequest => Method::PATCH,
         }
     }
@@ -127,7 +133,7 @@ impl Operation {
     ///
     /// | operation | idempotent | why |
     /// |---|---|---|
-    /// | get / list external principals, list / get pull requests | yes | reads |
+    /// | get / list external principals, list / get pull requests, stat object | yes | reads |
     /// | upload part | yes | it only signs a URL; each call returns a fresh one and changes nothing on the server |
     /// | upload part copy | yes | S3's UploadPartCopy replaces the part with the same bytes and the same ETag |
     /// | hard reset branch | yes | resetting to the same ref twice ends in the same state |
@@ -142,8 +148,8 @@ impl Operation {
     /// | merge pull request | no | a repeat answers 400 `bad pull request status` because the first merged it |
     ///
     /// Every operation is retried when the failure proves the server did not act: the
-    /// connection was never made, or the server refused with 420/429 (too many requests) or
-    /// 503 (throttled).
+    /// connection was never made, or the server refused with 420/429 (too many requests).
+    /// A 503 does not prove it (see [`Error::proves_not_applied`](crate::Error::proves_not_applied)).
     #[must_use]
     pub const fn is_idempotent(self) -> bool {
         matches!(
@@ -158,6 +164,7 @@ impl Operation {
                 | Self::UpdateObjectUserMetadata
                 | Self::UpdatePullRequest
                 | Self::ExternalPrincipalLogin
+                | Self::StatObject
         )
     }
 

@@ -102,34 +102,45 @@ impl ApiRequest {
     }
 }
 
-/// The longest server text kept in an error.
-const SNIPPET_CHARS: usize = 200;
+/// The longest server message kept in an error.
+const MESSAGE_CHARS: usize = 1000;
 
-/// A short, single-line excerpt of a body that is not the spec's `Error` JSON.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.is_empty() {
+/// What an answer's body was, without its content: `(empty body)`, or `(a 512-byte
+/// text/html body that is not lakeFS's error JSON)`.
+pub(crate) fn describe_body(response: &Response<Bytes>) -> String {
+    let body = response.body();
+    if body.iter().all(u8::is_ascii_whitespace) {
         return "(empty body)".into();
     }
-    match collapsed.char_indices().nth(SNIPPET_CHARS) {
-        Some((cut, _)) => format!("{}…", &collapsed[..cut]),
-        None => collapsed,
-    }
+    let kind = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("untyped");
+    format!(
+        "(a {}-byte {kind} body that is not lakeFS's error JSON)",
+        body.len()
+    )
 }
 
-/// The server's message: the `message` of an `Error` body, else a snippet of the body.
-fn server_message(body: &[u8]) -> String {
-    match serde_json::from_slice::<lakefs_models::Error>(body) {
+/// The server's message: the `message` of an `Error` body, else a description of the body.
+fn server_message(response: &Response<Bytes>) -> String {
+    match serde_json::from_slice::<lakefs_models::Error>(response.body()) {
         Ok(error) => {
-            let mut message = error.message;
-            if let Some((cut, _)) = message.char_indices().nth(SNIPPET_CHARS * 5) {
+            let mut message: String = error
+                .message
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            if let Some((cut, _)) = message.char_indices().nth(MESSAGE_CHARS) {
                 message.truncate(cut);
                 message.push('…');
             }
             message
         }
-        Err(_) => snippet(body),
+        Err(_) => describe_body(response),
     }
 }
 
@@ -140,19 +151,19 @@ pub(crate) fn error_from_response(operation: Operation, response: &Response<Byte
     match status.as_u16() {
         400 => Error::BadRequest {
             operation,
-            message: server_message(body),
+            message: server_message(response),
         },
         401 => Error::Unauthorized {
             operation,
-            message: server_message(body),
+            message: server_message(response),
         },
         403 => Error::Forbidden {
             operation,
-            message: server_message(body),
+            message: server_message(response),
         },
         404 => Error::NotFound {
             operation,
-            message: server_message(body),
+            message: server_message(response),
         },
         409 => {
             // The real server sends `Error`; the spec declares `StagingLocation` for complete.
@@ -173,7 +184,7 @@ pub(crate) fn error_from_response(operation: Operation, response: &Response<Byte
             } else {
                 Error::Conflict {
                     operation,
-                    message: snippet(body),
+                    message: describe_body(response),
                     staging_location: None,
                 }
             }
@@ -188,17 +199,17 @@ pub(crate) fn error_from_response(operation: Operation, response: &Response<Byte
         },
         501 => Error::NotImplemented {
             operation,
-            message: server_message(body),
+            message: server_message(response),
         },
         402..=499 => Error::ClientError {
             operation,
             status,
-            message: server_message(body),
+            message: server_message(response),
         },
         _ => Error::ServerError {
             operation,
             status,
-            message: server_message(body),
+            message: server_message(response),
         },
     }
 }
@@ -208,12 +219,42 @@ pub(crate) fn decode<T: DeserializeOwned>(
     operation: Operation,
     response: &Response<Bytes>,
 ) -> Result<T, Error> {
-    serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
+    serde_json::from_slice(response.body()).map_err(|error| Error::Decode {
         operation,
         status: response.status(),
-        source,
-        snippet: snippet(response.body()),
+        reason: decode_reason(&error),
     })
+}
+
+/// What a JSON error says, with every quoted value of the body left out: serde_json quotes
+/// the strings it found (`invalid type: string "eyJ…", expected …`), and such a string may
+/// be a token or a presigned URL. Field names, which it puts in backticks, are kept.
+pub(crate) fn decode_reason(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut in_quotes = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_quotes {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => {
+                    in_quotes = false;
+                    out.push_str("…\"");
+                }
+                _ => escaped = false,
+            }
+        } else if c == '"' {
+            in_quotes = true;
+            out.push('"');
+        } else {
+            out.push(c);
+        }
+    }
+    if in_quotes {
+        out.push_str("…\"");
+    }
+    out
 }
 
 /// The `Retry-After` of a 503 answer, which lakeFS and proxies may send.
@@ -242,18 +283,35 @@ mod tests {
     }
 
     #[test]
-    fn snippets_are_short_and_single_line() {
-        assert_eq!(snippet(b""), "(empty body)");
+    fn bodies_are_described_not_quoted() {
+        let html = http::Response::builder()
+            .header("content-type", "text/html; charset=utf-8")
+            .body(Bytes::from_static(b"<html>secret-ish</html>"))
+            .unwrap();
         assert_eq!(
-            snippet(b"<html>\n  <b>Bad\tGateway</b>\n</html>"),
-            "<html> <b>Bad Gateway</b> </html>"
+            describe_body(&html),
+            "(a 23-byte text/html body that is not lakeFS's error JSON)"
         );
-        let long = "x".repeat(1000);
-        let cut = snippet(long.as_bytes());
-        assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
-        assert!(cut.ends_with('…'));
-        let unicode = "é".repeat(300);
-        assert!(snippet(unicode.as_bytes()).starts_with("éé"));
+        let empty = http::Response::new(Bytes::from_static(b" \n"));
+        assert_eq!(describe_body(&empty), "(empty body)");
+    }
+
+    #[test]
+    fn decode_reasons_keep_field_names_and_drop_values() {
+        let error = serde_json::from_str::<lakefs_models::AuthenticationToken>(
+            r#"{"token": 12, "token_expiration": "eyJ.secret"}"#,
+        )
+        .unwrap_err();
+        let reason = decode_reason(&error);
+        assert!(!reason.contains("eyJ"), "{reason}");
+        let missing =
+            serde_json::from_str::<lakefs_models::AuthenticationToken>(r#"{"tok":"eyJ.secret"}"#)
+                .unwrap_err();
+        let reason = decode_reason(&missing);
+        assert!(
+            reason.contains("token") && !reason.contains("eyJ"),
+            "{reason}"
+        );
     }
 
     #[test]

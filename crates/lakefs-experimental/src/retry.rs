@@ -1,4 +1,5 @@
-//! Retry policy: exponential backoff with full jitter, bounded by attempts and total time.
+//! Retry policy: exponential backoff with full jitter, bounded by attempts and by time without
+//! progress; [`Retrying`] keeps one call's count.
 
 use std::time::Duration;
 
@@ -6,8 +7,14 @@ use std::time::Duration;
 ///
 /// The wait before retry `n` (1-based) is drawn uniformly from
 /// `0 ..= min(max_backoff, initial_backoff × 2^(n-1))` ("full jitter"), or is the server's
-/// `Retry-After` when it sent one. Retrying stops after `max_attempts` attempts in all, or
-/// when the next wait would end after `max_elapsed` since the first attempt.
+/// `Retry-After` when it sent one — unless that is longer than `max_retry_after`, which ends
+/// the retries at once (the error then carries the server's delay).
+///
+/// Retrying stops after `max_attempts` attempts in all, or once the next attempt would start
+/// more than `max_stalled` after the last sign of progress: the start of the call, an answer
+/// of any kind from the server, or — for a part PUT over a transport that reports it — bytes
+/// moving. A slow attempt that makes progress therefore never uses up the budget; a run of
+/// attempts that time out or stall does.
 ///
 /// ```
 /// use std::time::Duration;
@@ -16,7 +23,7 @@ use std::time::Duration;
 /// let policy = RetryPolicy::default()
 ///     .max_attempts(6)
 ///     .initial_backoff(Duration::from_millis(50))
-///     .max_elapsed(Duration::from_secs(30));
+///     .max_stalled(Duration::from_secs(120));
 /// assert_eq!(policy.get_max_attempts(), 6);
 /// assert_eq!(RetryPolicy::none().get_max_attempts(), 1);
 /// ```
@@ -26,18 +33,22 @@ pub struct RetryPolicy {
     max_attempts: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
-    max_elapsed: Duration,
+    max_retry_after: Duration,
+    max_stalled: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// 5 attempts, backoff from 200 ms up to 10 s per wait, 60 s in all (close to lakectl's
-    /// own policy of 4 retries from 200 ms).
+    /// 5 attempts, backoff from 200 ms up to 10 s per wait (close to lakectl's own policy of 4
+    /// retries from 200 ms), a server's `Retry-After` honoured up to 60 s, and at most 5
+    /// minutes without progress — enough for five API attempts that each time out after the
+    /// client's 60 s, or ten part attempts that each stall for the engine's 30 s.
     fn default() -> Self {
         Self {
             max_attempts: 5,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
-            max_elapsed: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(60),
+            max_stalled: Duration::from_secs(300),
         }
     }
 }
@@ -63,15 +74,21 @@ impl RetryPolicy {
         self
     }
 
-    /// The largest bound of any one wait.
+    /// The largest bound of any one jittered wait.
     pub fn max_backoff(mut self, backoff: Duration) -> Self {
         self.max_backoff = backoff;
         self
     }
 
-    /// No retry starts after this much time since the first attempt.
-    pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
-        self.max_elapsed = elapsed;
+    /// The longest `Retry-After` honoured; a server asking for more ends the retries.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// No retry starts once this long has passed without progress.
+    pub fn max_stalled(mut self, stalled: Duration) -> Self {
+        self.max_stalled = stalled;
         self
     }
 
@@ -81,16 +98,28 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// The bound of one wait.
+    /// The bound of one jittered wait.
     #[must_use]
     pub fn get_max_backoff(&self) -> Duration {
         self.max_backoff
     }
 
-    /// The total time budget.
+    /// The longest server-requested wait honoured.
     #[must_use]
-    pub fn get_max_elapsed(&self) -> Duration {
-        self.max_elapsed
+    pub fn get_max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// The budget of time without progress.
+    #[must_use]
+    pub fn get_max_stalled(&self) -> Duration {
+        self.max_stalled
+    }
+
+    /// The longest any one wait can be: the larger of `max_backoff` and `max_retry_after`.
+    #[must_use]
+    pub fn longest_wait(&self) -> Duration {
+        self.max_backoff.max(self.max_retry_after)
     }
 
     /// The upper bound of the wait before retry `retry` (1-based): `initial × 2^(retry-1)`,
@@ -104,14 +133,14 @@ impl RetryPolicy {
             .min(self.max_backoff)
     }
 
-    /// How long to wait before retry `retry` (1-based), given how much time has passed and a
-    /// server-requested delay; `None` means stop retrying. `unit` is a uniform draw from
-    /// `[0, 1)` (the jitter).
+    /// How long to wait before retry `retry` (1-based), given the time since the last
+    /// progress and a server-requested delay; `None` means stop retrying. `unit` is a uniform
+    /// draw from `[0, 1)` (the jitter).
     #[must_use]
     pub fn next_wait(
         &self,
         retry: u32,
-        elapsed: Duration,
+        stalled: Duration,
         retry_after: Option<Duration>,
         unit: f64,
     ) -> Option<Duration> {
@@ -119,10 +148,66 @@ impl RetryPolicy {
             return None;
         }
         let wait = match retry_after {
+            Some(server) if server > self.max_retry_after => return None,
             Some(server) => server,
             None => self.backoff_ceiling(retry).mul_f64(unit.clamp(0.0, 1.0)),
         };
-        (elapsed.saturating_add(wait) <= self.max_elapsed).then_some(wait)
+        (stalled.saturating_add(wait) <= self.max_stalled).then_some(wait)
+    }
+
+    /// Starts the bookkeeping of one call's retries.
+    pub fn start(&self) -> Retrying<'_> {
+        Retrying {
+            policy: self,
+            attempts: 0,
+            last_progress: tokio::time::Instant::now(),
+        }
+    }
+}
+
+/// The retries of one call (an API call, or one part's PUTs), under a [`RetryPolicy`]:
+/// attempts made, and the time since the last progress. The client's request loop and the
+/// upload engine's part loop both use it, so both follow the same rules.
+#[derive(Debug)]
+pub struct Retrying<'a> {
+    policy: &'a RetryPolicy,
+    attempts: u32,
+    last_progress: tokio::time::Instant,
+}
+
+impl Retrying<'_> {
+    /// Counts an attempt about to be made; its 1-based number.
+    pub fn attempt(&mut self) -> u32 {
+        self.attempts += 1;
+        self.attempts
+    }
+
+    /// The attempts made so far.
+    #[must_use]
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Something moved: an answer arrived, or bytes were sent. The stall budget starts again.
+    pub fn progressed(&mut self) {
+        self.last_progress = tokio::time::Instant::now();
+    }
+
+    /// Gives back an attempt that is not to be counted (for example one refused because its
+    /// presigned URL had expired, which a fresh URL fixes).
+    pub fn forgive(&mut self) {
+        self.attempts = self.attempts.saturating_sub(1);
+    }
+
+    /// After a failed attempt that may be retried: how long to wait before the next one, or
+    /// `None` to stop.
+    pub fn next_wait(&self, retry_after: Option<Duration>) -> Option<Duration> {
+        self.policy.next_wait(
+            self.attempts,
+            self.last_progress.elapsed(),
+            retry_after,
+            fastrand::f64(),
+        )
     }
 }
 
@@ -160,11 +245,12 @@ mod tests {
     fn stops_after_max_attempts_and_budget() {
         let policy = RetryPolicy::default()
             .max_attempts(3)
-            .max_elapsed(Duration::from_secs(1));
+            .max_retry_after(Duration::from_secs(1))
+            .max_stalled(Duration::from_secs(1));
         assert!(policy.next_wait(1, Duration::ZERO, None, 0.5).is_some());
         assert!(policy.next_wait(2, Duration::ZERO, None, 0.5).is_some());
         assert_eq!(policy.next_wait(3, Duration::ZERO, None, 0.5), None);
-        // A server delay past the budget ends the retries.
+        // A server delay past the longest honoured one ends the retries.
         assert_eq!(
             policy.next_wait(1, Duration::ZERO, Some(Duration::from_secs(2)), 0.5),
             None
@@ -177,6 +263,44 @@ mod tests {
             RetryPolicy::none().next_wait(1, Duration::ZERO, None, 0.0),
             None
         );
+        // Time without progress counts, not time since the first attempt.
+        assert_eq!(
+            policy.next_wait(
+                1,
+                Duration::from_millis(900),
+                Some(Duration::from_millis(300)),
+                0.0
+            ),
+            None
+        );
+        assert!(policy
+            .next_wait(
+                1,
+                Duration::from_millis(600),
+                Some(Duration::from_millis(300)),
+                0.0
+            )
+            .is_some());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn progress_restarts_the_stall_budget() {
+        let policy = RetryPolicy::default()
+            .max_attempts(10)
+            .initial_backoff(Duration::ZERO)
+            .max_stalled(Duration::from_secs(90));
+        let mut retrying = policy.start();
+        retrying.attempt();
+        tokio::time::advance(Duration::from_secs(61)).await; // a slow attempt that answered
+        retrying.progressed();
+        assert!(retrying.next_wait(None).is_some());
+        retrying.attempt();
+        tokio::time::advance(Duration::from_secs(61)).await; // one that stalled
+        assert!(retrying.next_wait(None).is_some());
+        retrying.attempt();
+        tokio::time::advance(Duration::from_secs(30)).await; // and another
+        assert_eq!(retrying.next_wait(None), None, "91 s without progress");
+        assert_eq!(retrying.attempts(), 3);
     }
 
     #[test]
@@ -201,7 +325,7 @@ mod tests {
     proptest! {
         #[test]
         fn jittered_wait_never_exceeds_its_ceiling(retry in 1u32..40, unit in 0.0f64..1.0) {
-            let policy = RetryPolicy::default().max_attempts(50).max_elapsed(Duration::MAX);
+            let policy = RetryPolicy::default().max_attempts(50).max_stalled(Duration::MAX);
             let wait = policy.next_wait(retry, Duration::ZERO, None, unit).unwrap();
             prop_assert!(wait <= policy.backoff_ceiling(retry));
             prop_assert!(wait <= policy.get_max_backoff());

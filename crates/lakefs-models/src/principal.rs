@@ -149,7 +149,8 @@ where
                     Value::Null => {}
                     other => {
                         return Err(serde::de::Error::custom(format_args!(
-                            "settings: expected an object or an array of objects, found an array holding {other}"
+                            "settings: expected an object or an array of objects, found an array holding {}",
+                            json_kind(&other)
                         )))
                     }
                 }
@@ -157,7 +158,20 @@ where
             Ok(Some(settings))
         }
         other => Err(serde::de::Error::custom(format_args!(
-            "settings: expected an object or an array of objects, found {other}"
+            "settings: expected an object or an array of objects, found {}",
+            json_kind(&other)
         ))),
+    }
+}
+
+/// The kind of a JSON value, for errors that must not quote the value itself.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }

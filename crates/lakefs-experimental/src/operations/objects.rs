@@ -1,10 +1,10 @@
-//! `updateObjectUserMetadata`.
+//! `updateObjectUserMetadata`, and `statObject` (not experimental) to read an object's stats.
 
-use lakefs_models::{ObjectUserMetadata, UpdateObjectUserMetadata};
+use lakefs_models::{ObjectStats, ObjectUserMetadata, UpdateObjectUserMetadata};
 use lakefs_transport::HttpTransport;
 
 use crate::call::{present, request_builder, required};
-use crate::request::ApiRequest;
+use crate::request::{decode, ApiRequest};
 use crate::{Error, ExperimentalClient, Operation};
 
 request_builder! {
@@ -99,5 +99,68 @@ impl<T: HttpTransport> ExperimentalClient<T> {
     /// ```
     pub fn update_object_user_metadata(&self) -> UpdateObjectUserMetadataRequest<T> {
         UpdateObjectUserMetadataRequest::new(self.clone())
+    }
+}
+
+request_builder! {
+    /// `statObject` (not an experimental operation): an object's metadata at a ref. Built by
+    /// [`ExperimentalClient::stat_object`]. A read, retried like one.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
+    /// [`Error::NotFound`] for an unknown repository, ref or object.
+    StatObjectRequest => StatObject {
+        strings {
+            /// The repository (required).
+            repository,
+            /// The ref: a branch, tag or commit id, the spec's `ref` (required).
+            reference,
+            /// The object's path (required).
+            path,
+        }
+        others {
+            /// Whether to return user metadata.
+            user_metadata: bool,
+        }
+    }
+}
+
+impl<T> StatObjectRequest<T> {
+    /// Whether the answer carries the object's user metadata (the server's default: yes).
+    pub fn user_metadata(mut self, include: bool) -> Self {
+        self.user_metadata = Some(include);
+        self
+    }
+}
+
+impl<T: HttpTransport> StatObjectRequest<T> {
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub async fn send(self) -> Result<ObjectStats, Error> {
+        let operation = Operation::StatObject;
+        let repository = required(operation, "repository", self.repository)?;
+        let reference = required(operation, "ref", self.reference)?;
+        let path = required(operation, "path", self.path)?;
+        let request = ApiRequest::new(operation, &["repositories"])
+            .segment(&repository)
+            .literal("refs")
+            .segment(&reference)
+            .literal("objects")
+            .literal("stat")
+            .query("path", &path)
+            .query_opt("user_metadata", self.user_metadata);
+        decode(
+            operation,
+            &self.client.execute(request, &self.options).await?,
+        )
+    }
+}
+
+impl<T: HttpTransport> ExperimentalClient<T> {
+    /// `statObject`: an object's metadata at a ref.
+    pub fn stat_object(&self) -> StatObjectRequest<T> {
+        StatObjectRequest::new(self.clone())
     }
 }
