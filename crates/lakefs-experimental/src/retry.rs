@@ -211,11 +211,12 @@ impl Retrying<'_> {
     }
 }
 
-/// Parses a `Retry-After` header: delay-seconds or an HTTP date.
-pub(crate) fn parse_retry_after(value: &http::HeaderValue) -> Option<Duration> {
+/// Parses a `Retry-After` header: delay-seconds or an HTTP date (one in the past is no
+/// delay). `None` for anything else, huge numbers included.
+pub fn parse_retry_after(value: &http::HeaderValue) -> Option<Duration> {
     let text = value.to_str().ok()?.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
+        return text.parse::<u64>().ok().map(Duration::from_secs);
     }
     let when = httpdate::parse_http_date(text).ok()?;
     Some(

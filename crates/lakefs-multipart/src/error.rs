@@ -10,15 +10,29 @@ use crate::{ConfigError, PlanError};
 
 /// Why an upload failed, with what became of the upload on lakeFS.
 ///
-/// `Display` reads like `part 7: storage answered 403 Forbidden (AccessDenied: Request has
-/// expired) after 1 attempt; upload abc aborted`. Nothing in it holds a presigned URL's query
-/// string or a credential.
-#[derive(Debug, thiserror::Error)]
-#[error("{failure}{}", AbortNote(self))]
+/// `Display` is the failure's own text and what became of the upload, like `part 7 failed
+/// after 1 attempt; upload abc aborted`; the failure's causes follow through
+/// [`source()`](std::error::Error::source), each printed once by error reports (anyhow, eyre:
+/// `caused by: storage answered 403 Forbidden (AccessDenied: Request has expired)`). Nothing in
+/// it holds a presigned URL's query string or a credential.
+#[derive(Debug)]
 pub struct UploadError {
     failure: UploadFailure,
     upload_id: Option<String>,
     abort: AbortOutcome,
+}
+
+impl fmt::Display for UploadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.failure, AbortNote(self))
+    }
+}
+
+impl std::error::Error for UploadError {
+    /// The failure's cause: the failure itself is already this error's text.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.failure)
+    }
 }
 
 struct AbortNote<'a>(&'a UploadError);
@@ -84,6 +98,14 @@ impl UploadError {
     pub fn upload_id(&self) -> Option<&str> {
         self.upload_id.as_deref()
     }
+
+    /// Whether starting the upload again may succeed: a network failure, a timeout, a server
+    /// error or throttling. Not for invalid input, a refused request, a changed source, a
+    /// conflict, a cancellation — nor for an upload whose outcome is unknown: find out first.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        self.failure.is_retryable()
+    }
 }
 
 /// Whether the upload was aborted after a failure.
@@ -114,16 +136,16 @@ impl AbortOutcome {
 #[non_exhaustive]
 pub enum UploadFailure {
     /// The configuration is invalid.
-    #[error("invalid upload configuration: {0}")]
+    #[error("invalid upload configuration")]
     Config(#[from] ConfigError),
     /// The source cannot be cut into parts.
     #[error(transparent)]
     Plan(#[from] PlanError),
     /// The source could not be opened or measured.
-    #[error("cannot open the source: {0}")]
+    #[error("cannot open the source")]
     Open(#[source] std::io::Error),
     /// Reading a part from the source failed.
-    #[error("reading part {part_number} from the source failed: {source}")]
+    #[error("reading part {part_number} from the source failed")]
     Source {
         /// The part being read.
         part_number: u32,
@@ -135,7 +157,7 @@ pub enum UploadFailure {
     #[error("the source {0}")]
     SourceSize(String),
     /// Creating the upload on lakeFS failed.
-    #[error("creating the multipart upload failed: {0}")]
+    #[error("creating the multipart upload failed")]
     Create(#[source] lakefs_experimental::Error),
     /// lakeFS returned another number of part URLs than asked for.
     #[error("asked lakeFS for {expected} presigned part URLs and got {got}")]
@@ -152,26 +174,40 @@ pub enum UploadFailure {
         part_number: u32,
     },
     /// A part could not be stored.
-    #[error("part {part_number}: {cause} after {attempts} attempt{}", if *attempts == 1 { "" } else { "s" })]
+    #[error("part {part_number} failed after {attempts} attempt{}", if *attempts == 1 { "" } else { "s" })]
     Part {
         /// The part.
         part_number: u32,
         /// The last failure.
+        #[source]
         cause: PartFailure,
         /// How many PUTs were made.
         attempts: u32,
     },
     /// Completing the upload answered 409 (a conflict with a commit).
-    #[error("completing the upload conflicted with a commit: {0}")]
+    #[error("completing the upload conflicted with a commit")]
     Conflict(#[source] lakefs_experimental::Error),
-    /// Completing the upload failed.
-    #[error("completing the upload failed: {0}")]
+    /// Completing the upload failed: lakeFS answered that it did not complete it.
+    #[error("completing the upload failed")]
     Complete(#[source] lakefs_experimental::Error),
+    /// Completing the upload was sent, its answer was lost (a reset, a timeout, a 502, 503 or
+    /// 504 from a proxy), and whether lakeFS staged the object could not be told: asking for
+    /// the object found nothing yet, and sending complete again gave no answer either. The
+    /// upload was NOT aborted — an abort could destroy an object that is being staged. Look at
+    /// the object later; abort the upload (its id is in the error) if it never appears.
+    #[error("the outcome of completing upload {upload_id} is unknown: its answer was lost and the object could not be found yet; the upload was not aborted")]
+    OutcomeUnknown {
+        /// The upload id.
+        upload_id: String,
+        /// The ambiguous failure of the complete call.
+        #[source]
+        source: lakefs_experimental::Error,
+    },
     /// The upload was cancelled.
     #[error("the upload was cancelled")]
     Cancelled,
     /// A part URL could not be obtained from `uploadPart`.
-    #[error("signing a URL for part {part_number} failed: {source}")]
+    #[error("signing a URL for part {part_number} failed")]
     PartUrl {
         /// The part.
         part_number: u32,
@@ -221,13 +257,19 @@ pub enum PartFailure {
         status: StatusCode,
         /// `Code: Message` from an S3 XML error body, if there was one.
         detail: Option<String>,
+        /// The storage's `Retry-After`, if it sent one (S3 may, with `503 SlowDown`).
+        retry_after: Option<Duration>,
     },
-    /// The PUT did not make it across the network.
-    #[error("{0}")]
+    /// The PUT did not make it across the network (the cause is the
+    /// [`source`](std::error::Error::source)).
+    #[error("the PUT did not make it across the network")]
     Transport(#[source] TransportError),
     /// No answer within the part timeout.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
+    /// Nothing moved — no byte of the part sent, no answer — for this long.
+    #[error("stalled: nothing moved for {0:?}")]
+    Stalled(Duration),
     /// The storage answered success without an ETag.
     #[error("storage answered {0} without an ETag")]
     MissingEtag(StatusCode),
@@ -249,19 +291,48 @@ pub enum PartFailure {
 }
 
 impl PartFailure {
-    /// Whether sending the part again may succeed: connection failures, timeouts, 5xx, 408,
-    /// 429, and checksum mismatches. Other 4xx (an expired or wrong signature) fail fast.
+    /// Whether sending the part again may succeed: connection failures, timeouts, stalls,
+    /// 5xx, 408, 429, S3's `400 RequestTimeout` (the upload of the body was too slow; AWS SDKs
+    /// retry it) and `400 BadDigest` (the bytes were damaged on the way), and an MD5 mismatch.
+    /// Other 4xx (a wrong signature, an unknown upload) fail fast.
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Status { status, .. } => {
+            Self::Status { status, detail, .. } => {
                 status.is_server_error()
                     || *status == StatusCode::REQUEST_TIMEOUT
                     || *status == StatusCode::TOO_MANY_REQUESTS
+                    || (*status == StatusCode::BAD_REQUEST
+                        && detail.as_deref().is_some_and(|d| {
+                            d.starts_with("RequestTimeout") || d.starts_with("BadDigest")
+                        }))
             }
             Self::Transport(error) => error.is_retryable(),
-            Self::Timeout(_) | Self::ChecksumMismatch { .. } => true,
+            Self::Timeout(_) | Self::Stalled(_) | Self::ChecksumMismatch { .. } => true,
             Self::MissingEtag(_) | Self::UrlExpired { .. } => false,
+        }
+    }
+
+    /// The storage's requested delay before the next attempt.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+impl UploadFailure {
+    /// Whether starting the upload again may succeed (see [`UploadError::is_retryable`]).
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Part { cause, .. } => cause.is_transient(),
+            Self::Create(error) | Self::PartUrl { source: error, .. } => error.is_retryable(),
+            Self::Complete(error) => error.is_retryable() && !error.is_ambiguous(),
+            Self::Source { .. } | Self::Checkpoint { .. } => true,
+            _ => false,
         }
     }
 }
@@ -307,6 +378,7 @@ mod tests {
         let status = |s: u16| PartFailure::Status {
             status: StatusCode::from_u16(s).unwrap(),
             detail: None,
+            retry_after: None,
         };
         for s in [500, 502, 503, 504, 408, 429] {
             assert!(status(s).is_transient(), "{s}");
@@ -315,5 +387,13 @@ mod tests {
             assert!(!status(s).is_transient(), "{s}");
         }
         assert!(!PartFailure::MissingEtag(StatusCode::OK).is_transient());
+        let s3 = |code: &str| PartFailure::Status {
+            status: StatusCode::BAD_REQUEST,
+            detail: Some(format!("{code}: message")),
+            retry_after: None,
+        };
+        assert!(s3("RequestTimeout").is_transient());
+        assert!(s3("BadDigest").is_transient());
+        assert!(!s3("InvalidArgument").is_transient());
     }
 }

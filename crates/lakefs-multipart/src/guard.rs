@@ -15,21 +15,48 @@ pub(crate) struct AbortOnDrop<T: HttpTransport + 'static> {
     /// The abort to send, owning its arguments; `None` once disarmed (or when the upload is
     /// kept resumable by a checkpoint).
     abort: Option<AbortPresignMultipartUploadRequest<T>>,
+    /// The upload, for the log.
+    upload_id: String,
+    /// Complete has been sent: dropping the upload now must not abort (the object may be
+    /// staged), only say that the outcome is unknown.
+    completing: bool,
 }
 
 impl<T: HttpTransport + 'static> AbortOnDrop<T> {
-    pub(crate) fn new(abort: Option<AbortPresignMultipartUploadRequest<T>>) -> Self {
-        Self { abort }
+    pub(crate) fn new(
+        abort: Option<AbortPresignMultipartUploadRequest<T>>,
+        upload_id: &str,
+    ) -> Self {
+        Self {
+            abort,
+            upload_id: upload_id.to_owned(),
+            completing: false,
+        }
     }
 
-    /// The upload ended (completed, or its abort has an answer): nothing to do on drop.
+    /// The upload ended (completed, failed with its abort sent, or kept): nothing to do on
+    /// drop.
     pub(crate) fn disarm(&mut self) {
         self.abort = None;
+        self.completing = false;
+    }
+
+    /// Complete is about to be sent: from now on a drop only warns.
+    pub(crate) fn complete_in_flight(&mut self) {
+        self.abort = None;
+        self.completing = true;
     }
 }
 
 impl<T: HttpTransport + 'static> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
+        if std::mem::take(&mut self.completing) {
+            tracing::warn!(
+                upload_id = %self.upload_id,
+                "an upload was dropped while its complete was in flight: whether the object was staged is unknown, and it is not aborted"
+            );
+            return;
+        }
         let Some(abort) = self.abort.take() else {
             return;
         };
@@ -40,7 +67,7 @@ impl<T: HttpTransport + 'static> Drop for AbortOnDrop<T> {
                 });
             }
             Err(_) => tracing::warn!(
-                request = ?abort,
+                upload_id = %self.upload_id,
                 "an upload was dropped without a runtime to abort it on: its parts stay on the object store until a lifecycle rule removes them"
             ),
         }

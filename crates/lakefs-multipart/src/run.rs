@@ -6,14 +6,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use http::{Method, Request, StatusCode};
 use lakefs_experimental::models::UploadPart;
+use lakefs_experimental::parse_retry_after;
 use lakefs_transport::HttpTransport;
 use md5::{Digest, Md5};
 use tokio::sync::OwnedSemaphorePermit;
-use tokio::time::Instant;
 
 use crate::checkpoint::CheckpointWriter;
 use crate::error::{s3_error_detail, PartFailure, UploadFailure};
@@ -180,7 +181,9 @@ impl<T: HttpTransport> PartRun<'_, T> {
     ///
     /// Before every attempt, a URL that expires within the refresh margin is replaced with a
     /// fresh one. A `403` that says the URL expired (or that comes after its expiry) gets one
-    /// fresh URL and another attempt, which does not count as a retry.
+    /// fresh URL and another attempt, which does not count as a retry. Retries follow the
+    /// same [`Retrying`] rules as API calls: attempts, and time without progress (an answer of
+    /// any kind is progress), and the storage's `Retry-After`.
     async fn put_part(
         &self,
         part_number: u32,
@@ -190,46 +193,73 @@ impl<T: HttpTransport> PartRun<'_, T> {
         self.config
             .emit(ProgressEvent::PartStarted { part_number, size });
         let mut url = self.urls.first(part_number).await?;
-        // The digest runs on the blocking pool while the part is on the wire.
-        let mut digest = self.config.verify_md5.then(|| {
-            let bytes = bytes.clone();
-            tokio::task::spawn_blocking(move || hex(&Md5::digest(&bytes)))
-        });
-        let mut computed_md5: Option<String> = None;
-        let policy = &self.config.retry;
-        let started = Instant::now();
-        let mut attempt = 0u32;
+        // With the MD5 check on, the digest goes with the part as `Content-MD5`: the storage
+        // verifies it whatever its encryption, and refuses damaged bytes with `400 BadDigest`.
+        let content_md5 = if self.config.verify_md5 {
+            let digest_of = bytes.clone();
+            let digest = tokio::task::spawn_blocking(move || Md5::digest(&digest_of))
+                .await
+                .map_err(|e| UploadFailure::Source {
+                    part_number,
+                    source: std::io::Error::other(e),
+                })?;
+            Some(Digest128(digest.into()))
+        } else {
+            None
+        };
+        let mut retrying = self.config.retry.start();
         let mut refreshed_after_expiry = false;
+        let mut last_mismatch: Option<String> = None;
         loop {
             if url.expires_within(self.config.url_refresh_margin) {
                 if let Some(fresh) = self.refresh(part_number).await? {
                     url = fresh;
                 }
             }
-            attempt += 1;
-            let failure = match self.send_part(&url, bytes.clone()).await {
-                Ok(etag) => {
-                    if let Some(handle) = digest.take() {
-                        computed_md5 = handle.await.ok();
-                    }
-                    match &computed_md5 {
-                        Some(md5) if is_md5_shaped(&etag) && !md5.eq_ignore_ascii_case(&etag) => {
+            let attempt = retrying.attempt();
+            let failure = match self
+                .send_part(&url, bytes.clone(), content_md5.as_ref())
+                .await
+            {
+                Ok(stored) => {
+                    retrying.progressed();
+                    match (&content_md5, stored.comparable_etag()) {
+                        (Some(md5), Some(etag)) if !md5.hex().eq_ignore_ascii_case(etag) => {
+                            let etag = etag.to_owned();
+                            if last_mismatch.as_deref() == Some(etag.as_str()) {
+                                // The same ETag twice: not damage on the way but an ETag that
+                                // is no MD5 (an encryption the answer did not name). Stop.
+                                return Err(UploadFailure::Part {
+                                    part_number,
+                                    cause: PartFailure::ChecksumMismatch {
+                                        computed: md5.hex(),
+                                        etag,
+                                    },
+                                    attempts: attempt,
+                                });
+                            }
+                            last_mismatch = Some(etag.clone());
                             PartFailure::ChecksumMismatch {
-                                computed: md5.clone(),
+                                computed: md5.hex(),
                                 etag,
                             }
                         }
-                        _ => return Ok((UploadPart::new(part_number, etag), bytes)),
+                        _ => return Ok((UploadPart::new(part_number, stored.etag), bytes)),
                     }
                 }
-                Err(failure) => failure,
+                Err(failure) => {
+                    if matches!(failure, PartFailure::Status { .. }) {
+                        retrying.progressed();
+                    }
+                    failure
+                }
             };
             if is_expiry(&failure, &url) {
                 if !refreshed_after_expiry {
                     if let Some(fresh) = self.refresh(part_number).await? {
                         refreshed_after_expiry = true;
                         url = fresh;
-                        attempt -= 1;
+                        retrying.forgive();
                         continue;
                     }
                 }
@@ -243,7 +273,7 @@ impl<T: HttpTransport> PartRun<'_, T> {
             }
             let wait = failure
                 .is_transient()
-                .then(|| policy.next_wait(attempt, started.elapsed(), None, fastrand::f64()))
+                .then(|| retrying.next_wait(failure.retry_after()))
                 .flatten();
             let Some(wait) = wait else {
                 return Err(UploadFailure::Part {
@@ -274,17 +304,24 @@ impl<T: HttpTransport> PartRun<'_, T> {
         Ok(fresh)
     }
 
-    /// One PUT of a part to its presigned URL: only `Content-Length` (set by the transport)
-    /// and what the URL signs; never lakeFS credentials.
-    async fn send_part(&self, url: &PartUrl, bytes: Bytes) -> Result<String, PartFailure> {
-        let request = Request::builder()
-            .method(Method::PUT)
-            .uri(url.uri.clone())
-            .body(bytes)
-            .map_err(|_| PartFailure::Status {
-                status: StatusCode::BAD_REQUEST,
-                detail: Some("the presigned URL cannot form a request".into()),
-            })?;
+    /// One PUT of a part to its presigned URL: only `Content-Length` (set by the transport),
+    /// `Content-MD5` when the MD5 check is on, and what the URL signs; never lakeFS
+    /// credentials.
+    async fn send_part(
+        &self,
+        url: &PartUrl,
+        bytes: Bytes,
+        content_md5: Option<&Digest128>,
+    ) -> Result<Stored, PartFailure> {
+        let mut request = Request::builder().method(Method::PUT).uri(url.uri.clone());
+        if let Some(md5) = content_md5 {
+            request = request.header("content-md5", md5.base64());
+        }
+        let request = request.body(bytes).map_err(|_| PartFailure::Status {
+            status: StatusCode::BAD_REQUEST,
+            detail: Some("the presigned URL cannot form a request".into()),
+            retry_after: None,
+        })?;
         let send = self.transport.send(request);
         let response = match self.config.part_timeout {
             Some(after) => tokio::time::timeout(after, send)
@@ -298,9 +335,49 @@ impl<T: HttpTransport> PartRun<'_, T> {
             return Err(PartFailure::Status {
                 status,
                 detail: s3_error_detail(response.body()),
+                retry_after: response
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(parse_retry_after),
             });
         }
-        part_etag(response.headers()).ok_or(PartFailure::MissingEtag(status))
+        let etag = part_etag(response.headers()).ok_or(PartFailure::MissingEtag(status))?;
+        // SSE-KMS and SSE-C ETags are 32 hex digits too, but no MD5 of the part.
+        let encrypted = response
+            .headers()
+            .contains_key("x-amz-server-side-encryption-customer-algorithm")
+            || response
+                .headers()
+                .get("x-amz-server-side-encryption")
+                .is_some_and(|v| v.as_bytes().starts_with(b"aws:kms"));
+        Ok(Stored { etag, encrypted })
+    }
+}
+
+/// A stored part: its ETag, and whether the storage said it encrypted it with KMS or a
+/// customer key (whose ETags are not the part's MD5).
+struct Stored {
+    etag: String,
+    encrypted: bool,
+}
+
+impl Stored {
+    /// The ETag, when it can be compared with the part's MD5.
+    fn comparable_etag(&self) -> Option<&str> {
+        (!self.encrypted && is_md5_shaped(&self.etag)).then_some(self.etag.as_str())
+    }
+}
+
+/// A part's MD5.
+struct Digest128([u8; 16]);
+
+impl Digest128 {
+    fn hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    fn base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
     }
 }
 
@@ -308,7 +385,7 @@ impl<T: HttpTransport> PartRun<'_, T> {
 /// `AccessDenied`), or a 403 came after the URL's own expiry.
 fn is_expiry(failure: &PartFailure, url: &PartUrl) -> bool {
     match failure {
-        PartFailure::Status { status, detail } if *status == StatusCode::FORBIDDEN => {
+        PartFailure::Status { status, detail, .. } if *status == StatusCode::FORBIDDEN => {
             detail
                 .as_deref()
                 .is_some_and(|d| d.to_ascii_lowercase().contains("expired"))

@@ -392,7 +392,8 @@ impl<T: HttpTransport + 'static> Uploader<T> {
             parts: u32::try_from(parts.len()).unwrap_or(u32::MAX),
         });
         // The client retries complete only when the server certainly did not act on it.
-        self.client
+        let request = self
+            .client
             .complete_presign_multipart_upload()
             .repository(&session.repository)
             .branch(&session.branch)
@@ -403,17 +404,81 @@ impl<T: HttpTransport + 'static> Uploader<T> {
             .set_user_metadata(
                 (!options.user_metadata.is_empty()).then(|| options.user_metadata.clone()),
             )
-            .set_content_type(options.content_type.clone())
-            .send()
-            .await
-            .map_err(|error| match error {
-                ApiError::Conflict { .. } => UploadFailure::Conflict(error),
-                other => UploadFailure::Complete(other),
-            })
+            .set_content_type(options.content_type.clone());
+        match request.clone().send().await {
+            Ok(stats) => Ok(stats),
+            Err(error) if error.is_ambiguous() => {
+                tracing::warn!(upload_id = %session.upload_id, %error, "the answer to complete was lost; finding out whether the object was staged");
+                self.resolve_complete(session, request, error).await
+            }
+            Err(error @ ApiError::Conflict { .. }) => Err(UploadFailure::Conflict(error)),
+            Err(error) => Err(UploadFailure::Complete(error)),
+        }
     }
 
+    /// After a complete whose answer was lost: asks lakeFS for the object (a few times, as a
+    /// complete may still be running), then sends complete once more — repeatable since
+    /// lakeFS v1.22, whose link address is stateless; older servers answer the repeat with
+    /// 400 and the object tells — and asks again. Never aborts: when nothing can be told, the
+    /// outcome is unknown and the upload is left as it is.
+    async fn resolve_complete(
+        &self,
+        session: &UploadSession,
+        request: lakefs_experimental::operations::CompletePresignMultipartUploadRequest<T>,
+        lost: ApiError,
+    ) -> Result<ObjectStats, UploadFailure> {
+        for wait in RESOLVE_WAITS {
+            tokio::time::sleep(wait).await;
+            if let Some(stats) = self.staged_by(session).await {
+                return Ok(stats);
+            }
+        }
+        match request
+            .retry_policy(lakefs_experimental::RetryPolicy::none())
+            .send()
+            .await
+        {
+            Ok(stats) => return Ok(stats),
+            Err(error) => {
+                tracing::debug!(upload_id = %session.upload_id, %error, "repeating complete failed");
+            }
+        }
+        if let Some(stats) = self.staged_by(session).await {
+            return Ok(stats);
+        }
+        Err(UploadFailure::OutcomeUnknown {
+            upload_id: session.upload_id.clone(),
+            source: lost,
+        })
+    }
+
+    /// The object at the session's path, if it is the one this upload stages (same physical
+    /// address).
+    async fn staged_by(&self, session: &UploadSession) -> Option<ObjectStats> {
+        let stats = self
+            .client
+            .stat_object()
+            .repository(&session.repository)
+            .reference(&session.branch)
+            .path(&session.path)
+            .send()
+            .await
+            .ok()?;
+        (address_key(&stats.physical_address) == address_key(&session.physical_address))
+            .then_some(stats)
+    }
+
+    /// Aborts `session` exactly once: the abort runs as its own task, so that dropping the
+    /// upload's future while it is in flight neither cancels it nor sends a second one.
     async fn abort_after_failure(&self, session: &UploadSession) -> AbortOutcome {
-        let result = self.abort(session).await;
+        let abort = abort_request(&self.client, session);
+        let result = match tokio::spawn(abort.send()).await {
+            Ok(result) => result,
+            Err(error) => {
+                tracing::warn!(upload_id = %session.upload_id, %error, "the abort task failed");
+                return AbortOutcome::NotNeeded;
+            }
+        };
         match &result {
             Ok(()) => tracing::debug!(upload_id = %session.upload_id, "aborted the upload"),
             Err(error) => tracing::warn!(
@@ -481,6 +546,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
             writer
                 .is_none()
                 .then(|| abort_request(&self.client, &session)),
+            &session.upload_id,
         );
         self.config.emit(ProgressEvent::Started {
             total_bytes: opened.exact.then_some(opened.plan_size),
@@ -497,6 +563,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
                 writer.as_mut(),
                 &options,
                 cancel,
+                &mut guard,
             )
             .await;
         self.finish(outcome, &session, writer, &mut guard).await
@@ -514,34 +581,39 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         writer: Option<&mut CheckpointWriter>,
         options: &ObjectOptions,
         cancel: Option<BoxFuture<'_, ()>>,
+        guard: &mut AbortOnDrop<T>,
     ) -> Result<ObjectStats, UploadFailure> {
         let run = self.part_run(urls, schedule);
-        let work = async {
+        let mut writer = writer;
+        let sending = async {
             let selection = Selection {
                 first: 1,
                 last: None,
                 done,
             };
-            let mut writer = writer;
             let sent = run.send(reader, selection, writer.as_deref_mut()).await?;
-            if let Some(writer) = writer {
+            if let Some(writer) = writer.as_deref_mut() {
                 writer.flush().await?;
             }
-            let mut parts: Vec<UploadPart> = done
-                .iter()
-                .map(|(number, etag)| UploadPart::new(*number, etag.clone()))
-                .chain(sent)
-                .collect();
-            parts.sort_unstable_by_key(|part| part.part_number);
-            self.send_complete(urls.session(), parts, options).await
+            Ok::<_, UploadFailure>(sent)
         };
-        match cancel {
+        // A cancellation stops the parts; once complete is sent it is not cancelled, since an
+        // abort could race a complete that lakeFS is carrying out.
+        let sent = match cancel {
             Some(cancel) => tokio::select! {
-                outcome = work => outcome,
-                () = cancel => Err(UploadFailure::Cancelled),
+                sent = sending => sent?,
+                () = cancel => return Err(UploadFailure::Cancelled),
             },
-            None => work.await,
-        }
+            None => sending.await?,
+        };
+        guard.complete_in_flight();
+        let mut parts: Vec<UploadPart> = done
+            .iter()
+            .map(|(number, etag)| UploadPart::new(*number, etag.clone()))
+            .chain(sent)
+            .collect();
+        parts.sort_unstable_by_key(|part| part.part_number);
+        self.send_complete(urls.session(), parts, options).await
     }
 
     /// Turns the outcome of an upload into its result: on success the checkpoint is removed;
@@ -563,6 +635,15 @@ impl<T: HttpTransport + 'static> Uploader<T> {
                 }
                 Ok(stats)
             }
+            Err(failure @ UploadFailure::OutcomeUnknown { .. }) => {
+                // Never abort after an ambiguous complete: the object may be staged.
+                guard.disarm();
+                Err(UploadError::new(
+                    failure,
+                    Some(session.upload_id.clone()),
+                    AbortOutcome::NotNeeded,
+                ))
+            }
             Err(failure) => {
                 let failure = gone_if_so(failure, session);
                 match writer {
@@ -576,10 +657,10 @@ impl<T: HttpTransport + 'static> Uploader<T> {
                         ))
                     }
                     None => {
-                        // Disarmed only once the abort has an answer: if this future is
-                        // dropped while aborting, the guard still sends one.
-                        let abort = self.abort_after_failure(session).await;
+                        // The abort runs as its own task: dropping this future while it is in
+                        // flight does not stop it, and the guard must not send a second.
                         guard.disarm();
+                        let abort = self.abort_after_failure(session).await;
                         Err(UploadError::new(
                             failure,
                             Some(session.upload_id.clone()),
@@ -652,7 +733,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         let mut writer = CheckpointWriter::create(path.clone(), state)
             .await
             .map_err(fail)?;
-        let mut guard = AbortOnDrop::new(None);
+        let mut guard = AbortOnDrop::new(None, &session.upload_id);
         self.config.emit(ProgressEvent::Started {
             total_bytes: schedule.total_size(),
             parts: schedule.max_parts(),
@@ -667,6 +748,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
                 Some(&mut writer),
                 &options,
                 cancel,
+                &mut guard,
             )
             .await;
         self.finish(outcome, &session, Some(writer), &mut guard)
@@ -674,11 +756,26 @@ impl<T: HttpTransport + 'static> Uploader<T> {
     }
 }
 
+/// How long to wait before each look for the object after a complete whose answer was lost.
+const RESOLVE_WAITS: [Duration; 4] = [
+    Duration::ZERO,
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+    Duration::from_secs(8),
+];
+
+/// What identifies an object's storage address whether it is written as the full URI
+/// (`s3://bucket/namespace/data/<xid>/<xid>,<signature>`, as create returns it) or relative to
+/// the storage namespace (`data/…`, as complete and stat return it): the `data/…` part.
+fn address_key(address: &str) -> &str {
+    address.rfind("data/").map_or(address, |at| &address[at..])
+}
+
 /// Explains failures that mean the upload is gone from the object store.
 fn gone_if_so(failure: UploadFailure, session: &UploadSession) -> UploadFailure {
     let gone = match &failure {
         UploadFailure::Part {
-            cause: crate::PartFailure::Status { status, detail },
+            cause: crate::PartFailure::Status { status, detail, .. },
             ..
         } => {
             status.as_u16() == 404

@@ -20,6 +20,18 @@ const MIB: usize = 1024 * 1024;
 const REPO: &str = DEFAULT_REPOSITORY;
 const STORAGE_HOST: &str = "storage.emulator";
 
+/// The error and its causes, as an error report prints them.
+fn report(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
+}
+
 struct Setup {
     emulator: Emulator,
     transport: FakeTransport,
@@ -161,7 +173,7 @@ async fn a_server_without_upload_part_gives_a_clear_error_when_a_url_expires() {
         )
         .await
         .unwrap_err();
-    let text = error.to_string();
+    let text = report(&error);
     assert!(
         text.contains("part 3")
             && text.contains("presigned URL expired")
@@ -341,7 +353,7 @@ async fn streams_of_unknown_length_sign_urls_as_data_arrives() {
         )
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("v1.55"), "{error}");
+    assert!(report(&error).contains("v1.55"), "{error}");
     assert_eq!(s.emulator.open_uploads(), 0);
 }
 
@@ -405,7 +417,7 @@ async fn a_cancelled_upload_with_a_checkpoint_resumes_without_resending_parts() 
         matches!(error.abort(), AbortOutcome::Resumable(_)),
         "{error}"
     );
-    assert!(error.to_string().contains("resume"), "{error}");
+    assert!(report(&error).contains("resume"), "{error}");
     assert_eq!(s.emulator.open_uploads(), 1, "kept, not aborted");
 
     let saved = Checkpoint::load(&checkpoint).unwrap();
@@ -486,7 +498,7 @@ async fn resuming_an_aborted_upload_says_it_is_gone() {
         .resume(&checkpoint, UploadSource::bytes(source))
         .await
         .unwrap_err();
-    let text = error.to_string();
+    let text = report(&error);
     assert!(
         matches!(error.failure(), UploadFailure::UploadGone { .. })
             && text.contains(&session.upload_id),

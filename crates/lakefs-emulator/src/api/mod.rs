@@ -248,6 +248,7 @@ impl Emulator {
             Route::UpdateMetadata { repo, branch } => {
                 self.update_user_metadata(repo, branch, q, request)
             }
+            Route::StatObject { repo, reference } => self.stat_object(repo, reference, q),
             Route::Attach { user } => self.attach_principal(user, q),
             Route::Detach { user } => self.detach_principal(user, q),
             Route::List { user } => self.list_principals(user, q),

@@ -1,11 +1,12 @@
 //! `updateObjectUserMetadata` (lakeFS v1.37.0+; `pkg/api/controller.go:5253-5272`,
-//! `pkg/catalog/catalog.go:1110-1141`, `pkg/graveler/graveler.go:1982-2002`).
+//! `pkg/catalog/catalog.go:1110-1141`, `pkg/graveler/graveler.go:1982-2002`), and
+//! `statObject` (not experimental) for clients that check what a lost answer did.
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use lakefs_models::UpdateObjectUserMetadata;
 
-use super::{body, empty, fail, Answer, Failure, Query};
+use super::{body, empty, fail, json, Answer, Failure, Query};
 use crate::state::Emulator;
 
 impl Emulator {
@@ -63,5 +64,36 @@ impl Emulator {
             target.staged.insert(path.to_owned(), entry);
         }
         Ok(empty(StatusCode::NO_CONTENT))
+    }
+}
+
+impl Emulator {
+    /// `statObject`: an object's stats at a branch (its staged version first) or a commit
+    /// (`ref~N` expressions included). Unknown repository, ref or object → 404.
+    pub(super) fn stat_object(
+        &self,
+        repository: &str,
+        reference: &str,
+        query: &Query,
+    ) -> Result<Answer, Failure> {
+        let path = query.required("path")?;
+        let state = self.lock();
+        let repo = state
+            .repositories
+            .get(repository)
+            .ok_or_else(|| fail(StatusCode::NOT_FOUND, "repository not found"))?;
+        let entry = match repo.branches.contains_key(reference) {
+            true => repo.branch_object(reference, path),
+            false => repo
+                .resolve(reference)
+                .and_then(|(commit, _)| repo.commits.get(&commit)?.tree.get(path)),
+        };
+        let entry = entry.ok_or_else(|| {
+            fail(
+                StatusCode::NOT_FOUND,
+                format!("{repository}/{reference}/{path}: not found"),
+            )
+        })?;
+        Ok(json(StatusCode::OK, &entry.stats))
     }
 }

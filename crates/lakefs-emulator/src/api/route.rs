@@ -48,6 +48,12 @@ pub(crate) enum Route {
         repo: String,
         branch: String,
     },
+    /// `statObject` (not an experimental operation; the upload engine asks it after a complete
+    /// whose answer was lost).
+    StatObject {
+        repo: String,
+        reference: String,
+    },
     Attach {
         user: String,
     },
@@ -162,6 +168,12 @@ impl Route {
                 repo: o(repo),
                 branch: o(branch),
             },
+            (&Method::GET, ["repositories", repo, "refs", reference, "objects", "stat"]) => {
+                Self::StatObject {
+                    repo: o(repo),
+                    reference: o(reference),
+                }
+            }
             (&Method::GET, ["repositories", repo, "pulls"]) => Self::ListPulls { repo: o(repo) },
             (&Method::POST, ["repositories", repo, "pulls"]) => Self::CreatePull { repo: o(repo) },
             (&Method::GET, ["repositories", repo, "pulls", id]) => Self::GetPull {
@@ -211,7 +223,9 @@ impl Route {
             Self::GetPull { .. } => Operation::GetPullRequest,
             Self::UpdatePull { .. } => Operation::UpdatePullRequest,
             Self::MergePull { .. } => Operation::MergePullRequest,
-            Self::Storage(_) | Self::NotFound | Self::Unknown => return None,
+            Self::StatObject { .. } | Self::Storage(_) | Self::NotFound | Self::Unknown => {
+                return None
+            }
         })
     }
 

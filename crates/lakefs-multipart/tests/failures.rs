@@ -1,0 +1,389 @@
+//! The engine under real failure (issue "trustworthy under real failure"): a complete whose
+//! answer is lost, cancellation during complete, an abort while the upload is dropped, slow
+//! parts that then fail, S3's `RequestTimeout` and `SlowDown`, and error chains.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use lakefs_emulator::{
+    Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY,
+};
+use lakefs_experimental::{Credentials, ExperimentalClient, RetryPolicy};
+use lakefs_multipart::*;
+use lakefs_transport::fake::{self, FakeTransport, Fault, Latency, ResponseExt};
+use lakefs_transport::{BoxFuture, HttpTransport, TransportError};
+
+const MIB: usize = 1024 * 1024;
+const REPO: &str = DEFAULT_REPOSITORY;
+const COMPLETE: &str = "/api/v1/repositories/{r}/branches/{b}/staging/pmpu/{id}";
+const PARTS: &str = "/_storage/{upload}/{part}";
+
+/// The emulator behind a fake transport; `before` adds routes that come first.
+fn setup(
+    before: impl FnOnce(&FakeTransport, &Emulator),
+) -> (Emulator, FakeTransport, ExperimentalClient<FakeTransport>) {
+    let emulator = Emulator::new();
+    let transport = FakeTransport::new();
+    before(&transport, &emulator);
+    let handler = emulator.clone();
+    transport.fallback(move |request, _| Ok(handler.handle(request)));
+    let client = ExperimentalClient::builder()
+        .endpoint("http://lakefs.emulator")
+        .credentials(Credentials::basic(
+            DEFAULT_ACCESS_KEY_ID,
+            DEFAULT_SECRET_ACCESS_KEY,
+        ))
+        .build_with_transport(transport.clone())
+        .unwrap();
+    (emulator, transport, client)
+}
+
+fn data(len: usize, seed: u64) -> Bytes {
+    let mut out = vec![0u8; len];
+    fastrand::Rng::with_seed(seed).fill(&mut out);
+    Bytes::from(out)
+}
+
+fn config() -> UploadConfigBuilder {
+    UploadConfig::builder().part_size(5 * MIB as u64)
+}
+
+fn aborts(transport: &FakeTransport) -> usize {
+    transport
+        .requests()
+        .iter()
+        .filter(|r| r.method == Method::DELETE)
+        .count()
+}
+
+/// The error and its causes, as an error report prints them.
+fn report(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str("\ncaused by: ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_complete_whose_answer_is_lost_is_resolved_never_aborted() {
+    // lakeFS stages the object, then the answer is lost: a reset, or a proxy's 502 or 504.
+    for lost in [
+        Err(Fault::Reset),
+        Ok(StatusCode::BAD_GATEWAY),
+        Ok(StatusCode::GATEWAY_TIMEOUT),
+    ] {
+        let (emulator, transport, client) = setup(|transport, emulator| {
+            let emulator = emulator.clone();
+            let lost = lost.clone();
+            transport.route(Method::PUT, COMPLETE, move |request, _| {
+                let staged = emulator.handle(request);
+                assert!(staged.status().is_success());
+                match lost.clone() {
+                    Err(fault) => Err(fault),
+                    Ok(status) => Ok(fake::response(status, "<html>Bad Gateway</html>")),
+                }
+            });
+        });
+        let uploader = Uploader::new(client, config().build().unwrap());
+        let source = data(2 * 5 * MIB + 3, 1);
+        let stats = uploader
+            .upload(REPO, "main", "lost", UploadSource::bytes(source.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{lost:?}: {}", report(&e)));
+        assert_eq!(stats.size_bytes, Some(source.len() as i64));
+        assert_eq!(emulator.object(REPO, "main", "lost").unwrap(), source);
+        assert_eq!(
+            aborts(&transport),
+            0,
+            "{lost:?}: no abort after a lost complete"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_complete_that_cannot_be_told_is_reported_unknown_and_left_alone() {
+    let (emulator, transport, client) = setup(|transport, _| {
+        transport.route(Method::PUT, COMPLETE, |_, _| {
+            Ok(fake::response(StatusCode::GATEWAY_TIMEOUT, ""))
+        });
+    });
+    let uploader = Uploader::new(client, config().build().unwrap());
+    let error = uploader
+        .upload(REPO, "main", "unknown", UploadSource::bytes(data(MIB, 2)))
+        .await
+        .unwrap_err();
+    let upload_id = error.upload_id().unwrap().to_owned();
+    assert!(
+        matches!(error.failure(), UploadFailure::OutcomeUnknown { .. }),
+        "{}",
+        report(&error)
+    );
+    assert!(report(&error).contains(&upload_id) && report(&error).contains("unknown"));
+    assert!(
+        !error.is_retryable(),
+        "find out first, do not upload again blindly"
+    );
+    assert_eq!(aborts(&transport), 0);
+    assert_eq!(emulator.open_uploads(), 1, "left as it is");
+    let completes = transport
+        .requests()
+        .iter()
+        .filter(|r| r.method == Method::PUT && r.uri.path().ends_with(&upload_id))
+        .count();
+    assert_eq!(completes, 2, "sent once, repeated once");
+}
+
+#[tokio::test]
+async fn a_cancellation_does_not_win_over_a_complete_in_flight() {
+    let (emulator, transport, client) = setup(|_, _| {});
+    transport.set_latency(Latency::fixed(Duration::from_millis(40)));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let tx = Mutex::new(Some(tx));
+    let config = config()
+        .on_progress(move |event| {
+            if matches!(event, ProgressEvent::Completing { .. }) {
+                if let Some(tx) = tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
+            }
+        })
+        .build()
+        .unwrap();
+    let uploader = Uploader::new(client, config);
+    let source = data(MIB, 3);
+    let stats = uploader
+        .upload(REPO, "main", "kept", UploadSource::bytes(source.clone()))
+        .cancel_on(async move {
+            let _ = rx.await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        })
+        .await
+        .unwrap();
+    assert_eq!(stats.size_bytes, Some(source.len() as i64));
+    assert_eq!(emulator.object(REPO, "main", "kept").unwrap(), source);
+    assert_eq!(aborts(&transport), 0);
+}
+
+#[tokio::test]
+async fn dropping_the_upload_while_it_aborts_sends_one_abort() {
+    let (emulator, transport, client) = setup(|transport, _| {
+        transport.route(Method::PUT, PARTS, |_, _| {
+            Ok(fake::response(
+                StatusCode::FORBIDDEN,
+                "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+            ))
+        });
+    });
+    transport.set_latency(Latency::fixed(Duration::from_millis(50)));
+    let uploader = Uploader::new(client, config().build().unwrap());
+    // Create (50 ms), the refused part (50 ms), then the abort (50 ms): drop in the middle
+    // of the abort.
+    let upload = uploader.upload(REPO, "main", "dropped", UploadSource::bytes(data(MIB, 4)));
+    assert!(tokio::time::timeout(Duration::from_millis(125), upload)
+        .await
+        .is_err());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(aborts(&transport), 1, "exactly one abort");
+    assert_eq!(emulator.open_uploads(), 0);
+}
+
+/// For a part number and the how-manyth PUT of it: how long the PUT takes and what it
+/// answers (`None`: the emulator answers).
+type Script = dyn Fn(u32, usize) -> (Duration, Option<http::Response<Bytes>>) + Send + Sync;
+
+/// A part transport that follows a [`Script`].
+struct Scripted {
+    inner: FakeTransport,
+    script: Box<Script>,
+    calls: Mutex<std::collections::HashMap<u32, usize>>,
+}
+
+impl HttpTransport for Scripted {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+        let part = request
+            .uri()
+            .path()
+            .strip_prefix("/_storage/")
+            .and_then(|rest| rest.rsplit('/').next())
+            .and_then(|n| n.parse::<u32>().ok());
+        Box::pin(async move {
+            if let Some(part) = part {
+                let call = {
+                    let mut calls = self.calls.lock().unwrap();
+                    let call = calls.entry(part).or_default();
+                    *call += 1;
+                    *call
+                };
+                let (delay, answer) = (self.script)(part, call);
+                tokio::time::sleep(delay).await;
+                if let Some(answer) = answer {
+                    return Ok(answer);
+                }
+            }
+            self.inner.send(request).await
+        })
+    }
+}
+
+fn scripted(
+    script: impl Fn(u32, usize) -> (Duration, Option<http::Response<Bytes>>) + Send + Sync + 'static,
+) -> (Emulator, Arc<Scripted>, ExperimentalClient<Arc<Scripted>>) {
+    let emulator = Emulator::new();
+    let inner = FakeTransport::new();
+    let handler = emulator.clone();
+    inner.fallback(move |request, _| Ok(handler.handle(request)));
+    let transport = Arc::new(Scripted {
+        inner,
+        script: Box::new(script),
+        calls: Mutex::default(),
+    });
+    let client = ExperimentalClient::builder()
+        .endpoint("http://lakefs.emulator")
+        .credentials(Credentials::basic(
+            DEFAULT_ACCESS_KEY_ID,
+            DEFAULT_SECRET_ACCESS_KEY,
+        ))
+        .build_with_transport(Arc::clone(&transport))
+        .unwrap();
+    (emulator, transport, client)
+}
+
+fn s3_error(status: StatusCode, code: &str) -> http::Response<Bytes> {
+    fake::response(
+        status,
+        format!("<Error><Code>{code}</Code><Message>m</Message></Error>"),
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_part_that_then_fails_is_retried_with_the_defaults() {
+    // Before: a 61 s first attempt used up the 60 s budget, so its 500 was final.
+    let (emulator, _, client) = scripted(|_, call| match call {
+        1 => (
+            Duration::from_secs(61),
+            Some(s3_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError")),
+        ),
+        _ => (Duration::ZERO, None),
+    });
+    let uploader = Uploader::new(client, UploadConfig::default());
+    let source = data(MIB, 5);
+    uploader
+        .upload(REPO, "main", "slow", UploadSource::bytes(source.clone()))
+        .await
+        .unwrap();
+    assert_eq!(emulator.object(REPO, "main", "slow").unwrap(), source);
+}
+
+#[tokio::test(start_paused = true)]
+async fn s3_request_timeout_and_slow_down_are_retried_as_s3_asks() {
+    let (emulator, transport, client) = scripted(|part, call| match (part, call) {
+        (1, 1) => (
+            Duration::ZERO,
+            Some(s3_error(StatusCode::BAD_REQUEST, "RequestTimeout")),
+        ),
+        (2, 1) => (
+            Duration::ZERO,
+            Some(
+                s3_error(StatusCode::SERVICE_UNAVAILABLE, "SlowDown")
+                    .with_header("retry-after", "7"),
+            ),
+        ),
+        _ => (Duration::ZERO, None),
+    });
+    let uploader = Uploader::new(
+        client,
+        config()
+            .concurrency(1)
+            .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
+            .build()
+            .unwrap(),
+    );
+    let source = data(2 * 5 * MIB, 6);
+    let started = tokio::time::Instant::now();
+    uploader
+        .upload(REPO, "main", "s3", UploadSource::bytes(source.clone()))
+        .await
+        .unwrap();
+    assert_eq!(emulator.object(REPO, "main", "s3").unwrap(), source);
+    assert!(
+        started.elapsed() >= Duration::from_secs(7),
+        "the SlowDown's Retry-After was honoured: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(transport.calls.lock().unwrap().values().sum::<usize>(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_longer_than_the_policy_allows_is_not_waited_for() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let (_, _, client) = scripted(move |_, _| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        (
+            Duration::ZERO,
+            Some(
+                s3_error(StatusCode::SERVICE_UNAVAILABLE, "SlowDown")
+                    .with_header("retry-after", "3600"),
+            ),
+        )
+    });
+    let uploader = Uploader::new(client, config().build().unwrap());
+    let started = tokio::time::Instant::now();
+    let error = uploader
+        .upload(REPO, "main", "later", UploadSource::bytes(data(MIB, 7)))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(report(&error).contains("SlowDown"), "{}", report(&error));
+}
+
+#[test]
+fn upload_errors_expose_their_causes_once() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (_, _, client) = setup(|transport, _| {
+            transport.route(Method::PUT, PARTS, |_, _| Err(Fault::ConnectionRefused));
+        });
+        let uploader = Uploader::new(client, config().build().unwrap());
+        let error = uploader
+            .upload(REPO, "main", "chain", UploadSource::bytes(data(MIB, 8)))
+            .await
+            .unwrap_err();
+        let mut seen = vec![error.to_string()];
+        let mut cause = std::error::Error::source(&error);
+        while let Some(next) = cause {
+            let text = next.to_string();
+            for earlier in &seen {
+                assert!(!earlier.contains(&text), "{text:?} repeated in {earlier:?}");
+            }
+            seen.push(text);
+            cause = next.source();
+        }
+        assert!(seen.len() >= 3, "{seen:?}");
+        assert!(
+            seen[0].starts_with("part 1 failed after 5 attempts"),
+            "{seen:?}"
+        );
+        assert!(error.is_retryable());
+    });
+}
