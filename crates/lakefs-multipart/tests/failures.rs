@@ -387,3 +387,78 @@ fn upload_errors_expose_their_causes_once() {
         assert!(error.is_retryable());
     });
 }
+
+mod random_answers {
+    use super::*;
+    use proptest::prelude::*;
+
+    const MARKER: &str = "SIGNATURE-MARKER-91c2";
+
+    fn header_values() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(prop_oneof![
+            "[ -~]{0,40}",
+            Just("\"\"".to_owned()),
+            Just("\" 0123456789abcdef0123456789abcdef \"".to_owned()),
+            Just("XUFAKrxLKna5cZ2REBfFkg==".to_owned()),
+            Just("18446744073709551616999".to_owned()),
+            Just("Wed, 21 Oct 2015 07:28:00 GMT".to_owned()),
+            any::<u64>().prop_map(|n| n.to_string()),
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever the storage answers a part PUT with: no panic, a typed outcome, no wait
+        /// longer than the policy allows, and nothing of the body but S3's Code and Message.
+        #[test]
+        fn any_part_answer_is_handled(
+            status in prop_oneof![Just(200u16), Just(403), Just(400), Just(500), Just(503), 100u16..=599],
+            etag in header_values(),
+            content_md5 in header_values(),
+            retry_after in header_values(),
+            verify_md5 in any::<bool>(),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let (_, _, client) = setup(move |transport, _| {
+                    transport.route(Method::PUT, PARTS, move |_, _| {
+                        let body = format!(
+                            "<Error><Code>C</Code><Message>M</Message><SignatureProvided>{MARKER}</SignatureProvided></Error>"
+                        );
+                        let mut response = fake::response(StatusCode::from_u16(status).unwrap(), body);
+                        for (name, value) in [("etag", &etag), ("content-md5", &content_md5), ("retry-after", &retry_after)] {
+                            if let Some(value) = value {
+                                if http::HeaderValue::from_str(value).is_ok() {
+                                    response = response.with_header(name, value);
+                                }
+                            }
+                        }
+                        Ok(response)
+                    });
+                });
+                let policy = RetryPolicy::default().max_attempts(3);
+                let longest = policy.longest_wait();
+                let uploader = Uploader::new(
+                    client,
+                    config().retry_policy(policy).verify_md5(verify_md5).build().unwrap(),
+                );
+                let started = tokio::time::Instant::now();
+                let result = uploader
+                    .upload(REPO, "main", "random", UploadSource::bytes(data(MIB, 9)))
+                    .await;
+                // Three attempts, the waits between them, and the look for a lost complete.
+                prop_assert!(started.elapsed() <= longest * 2 + Duration::from_secs(20), "{:?}", started.elapsed());
+                if let Err(error) = result {
+                    let text = format!("{} {error:?}", report(&error));
+                    prop_assert!(!text.contains(MARKER), "{text}");
+                }
+                Ok(())
+            })?;
+        }
+    }
+}
