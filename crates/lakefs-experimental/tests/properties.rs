@@ -117,7 +117,7 @@ proptest! {
             let result = invoke(&client, operation).await;
             let elapsed = started.elapsed();
             let attempts = transport.requests().len() as u32;
-            prop_assert!(attempts >= 1 && attempts <= 3);
+            prop_assert!((1..=3).contains(&attempts));
             prop_assert!(
                 elapsed <= longest * (attempts - 1),
                 "{operation}: waited {elapsed:?} over {attempts} attempts"
