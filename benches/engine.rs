@@ -5,6 +5,8 @@
 //! * `engine_per_part`: engine time per part at 100, 1,000 and 10,000 parts.
 //! * `loopback_http`: the engine and a bare hyper PUT loop of the same parts to the same
 //!   loopback sink.
+//! * `loopback_tls_parts` and `loopback_tls_api_call`: HTTP/1.1 against HTTP/2 (by ALPN) on
+//!   loopback TLS, for part PUTs through the engine and for one API call.
 //!
 //! `cargo bench --bench engine`; `examples/bench_upload.rs` prints the full tables.
 
@@ -81,5 +83,38 @@ fn loopback_http(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine_over_fake, engine_per_part, loopback_http);
+fn loopback_tls(c: &mut Criterion) {
+    let rt = runtime();
+    let sink = rt.block_on(start_tls_sink());
+    let source = bytes::Bytes::from(vec![7u8; (256 * MIB) as usize]);
+    let mut parts = c.benchmark_group("loopback_tls_parts_256MiB_8MiB_c4");
+    parts
+        .throughput(Throughput::Bytes(source.len() as u64))
+        .sample_size(10);
+    for (name, http2) in [("http1", false), ("http2", true)] {
+        let uploader = uploader(tls_sink_client(&sink, http2), 8 * MIB, 4);
+        parts.bench_function(name, |b| {
+            b.to_async(&rt).iter(|| async {
+                timed_upload(&uploader, UploadSource::bytes(source.clone())).await
+            });
+        });
+    }
+    parts.finish();
+    let mut calls = c.benchmark_group("loopback_tls_api_call");
+    for (name, http2) in [("http1", false), ("http2", true)] {
+        let client = tls_sink_client(&sink, http2);
+        calls.bench_function(name, |b| {
+            b.to_async(&rt).iter(|| api_call(&client));
+        });
+    }
+    calls.finish();
+}
+
+criterion_group!(
+    benches,
+    engine_over_fake,
+    engine_per_part,
+    loopback_http,
+    loopback_tls
+);
 criterion_main!(benches);

@@ -1,10 +1,12 @@
 //! Shared by `benches/engine.rs` and `examples/bench_upload.rs`: a minimal lakeFS for the fake
-//! transport, a minimal sink server on loopback, a raw hyper PUT loop, and sources that cost
-//! no memory.
+//! transport, a minimal sink server on loopback (plain HTTP, or HTTPS speaking HTTP/1.1 and
+//! HTTP/2 by ALPN with a CA made at start), a raw hyper PUT loop, sources that cost no memory,
+//! and paired-ratio statistics.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -17,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use lakefs::experimental::{ExperimentalClient, RetryPolicy};
 use lakefs::multipart::{UploadConfig, UploadSource, Uploader};
 use lakefs::transport::fake::{self, FakeTransport, ResponseExt};
-use lakefs::transport::{HttpTransport, HyperTransport};
+use lakefs::transport::{HttpTransport, HyperTransport, Proxy};
 use tokio::net::TcpListener;
 
 pub const MIB: u64 = 1024 * 1024;
@@ -33,6 +35,11 @@ fn create_answer(storage: &str, parts: usize) -> String {
         r#"{{"upload_id":"bench","physical_address":"s3://bench/data/bench","presigned_urls":[{}]}}"#,
         urls.join(",")
     )
+}
+
+/// lakeFS's answer to `uploadPart`: a fresh URL for part `part` on `storage`.
+fn part_answer(storage: &str, part: &str) -> String {
+    format!(r#"{{"presigned_url":"{storage}/part/{part}?X-Amz-Signature=bench"}}"#)
 }
 
 fn parts_asked(uri: &http::Uri) -> usize {
@@ -59,6 +66,17 @@ pub fn fake_lakefs() -> FakeTransport {
             Ok(fake::json(
                 StatusCode::CREATED,
                 create_answer("http://sink.fake", parts_asked(request.uri())),
+            ))
+        },
+    );
+    transport.route(
+        Method::PUT,
+        "/api/v1/repositories/{r}/branches/{b}/staging/pmpu/{id}/parts/{n}",
+        |_, params| {
+            let part = params.get("n").unwrap_or("0");
+            Ok(fake::json(
+                StatusCode::OK,
+                part_answer("http://sink.fake", part),
             ))
         },
     );
@@ -130,10 +148,13 @@ pub fn sparse_bytes(len: u64) -> Bytes {
     Bytes::from_owner(map)
 }
 
-/// Answers one request of the sink: the minimal lakeFS, and part PUTs whose bodies are
-/// drained and dropped.
+const PRINCIPAL: &str = r#"{"id":"arn:aws:iam::1:role/bench","user_id":"bench"}"#;
+
+/// Answers one request of the sink: the minimal lakeFS (its part URLs on `storage`, a scheme
+/// and authority, at creation and from `uploadPart`), a small JSON answer to any GET (an API
+/// call), and part PUTs whose bodies are drained and dropped.
 async fn sink(
-    addr: SocketAddr,
+    storage: Arc<str>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let method = request.method().clone();
@@ -151,17 +172,20 @@ async fn sink(
             Some("\"0123456789abcdef0123456789abcdef\""),
             String::new(),
         ),
-        (Method::POST, false) => (
-            StatusCode::CREATED,
-            None,
-            create_answer(&format!("http://{addr}"), parts),
-        ),
-        (Method::PUT, false) => (StatusCode::OK, None, OBJECT_STATS.to_owned()),
+        (Method::POST, false) => (StatusCode::CREATED, None, create_answer(&storage, parts)),
+        (Method::PUT, false) => match path.rsplit_once("/parts/") {
+            Some((_, part)) => (StatusCode::OK, None, part_answer(&storage, part)),
+            None => (StatusCode::OK, None, OBJECT_STATS.to_owned()),
+        },
+        (Method::GET, _) => (StatusCode::OK, None, PRINCIPAL.to_owned()),
         _ => (StatusCode::NO_CONTENT, None, String::new()),
     };
     let mut response = Response::builder().status(status);
     if let Some(etag) = etag {
         response = response.header("etag", etag);
+    }
+    if status != StatusCode::NO_CONTENT {
+        response = response.header("content-type", "application/json");
     }
     Ok(response.body(Full::new(Bytes::from(text))).unwrap())
 }
@@ -170,20 +194,156 @@ async fn sink(
 pub async fn start_sink() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let storage: Arc<str> = format!("http://{addr}").into();
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
             let _ = stream.set_nodelay(true);
+            let storage = Arc::clone(&storage);
             tokio::spawn(async move {
                 let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service_fn(move |r| sink(addr, r)))
+                    .serve_connection(
+                        TokioIo::new(stream),
+                        service_fn(move |r| sink(Arc::clone(&storage), r)),
+                    )
                     .await;
             });
         }
     });
     addr
+}
+
+/// The sink over TLS on 127.0.0.1, as `localhost`, with a certificate from a CA made at
+/// start; it speaks HTTP/2 to clients that offer it by ALPN and HTTP/1.1 to the others.
+pub struct TlsSink {
+    pub addr: SocketAddr,
+    /// The CA to trust.
+    pub ca_pem: String,
+}
+
+/// Starts the TLS sink; it runs until the runtime ends.
+///
+/// The HTTP/2 side gets generous flow-control windows (8 MiB per stream, 32 MiB per
+/// connection) and 1 MiB frames, so that HTTP/2 is measured at its best, not throttled by
+/// hyper's small defaults.
+pub async fn start_tls_sink() -> TlsSink {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    use rustls::pki_types::pem::PemObject;
+
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::from_pem_slice(key.serialize_pem().as_bytes())
+                .unwrap(),
+        )
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let storage: Arc<str> = format!("https://localhost:{}", addr.port()).into();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            let (acceptor, storage) = (acceptor.clone(), Arc::clone(&storage));
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                let service = service_fn(move |r| sink(Arc::clone(&storage), r));
+                if h2 {
+                    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                        .initial_stream_window_size(8 << 20)
+                        .initial_connection_window_size(32 << 20)
+                        .max_frame_size(1 << 20)
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                } else {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                }
+            });
+        }
+    });
+    TlsSink {
+        addr,
+        ca_pem: ca.pem(),
+    }
+}
+
+/// A client of the TLS sink through the SDK's transport, offering HTTP/2 or not.
+pub fn tls_sink_client(sink: &TlsSink, http2: bool) -> ExperimentalClient<HyperTransport> {
+    let transport = HyperTransport::builder()
+        .proxy(Proxy::none())
+        .add_root_certificates_pem(&sink.ca_pem)
+        .http2(http2)
+        .build()
+        .unwrap();
+    client(
+        &format!("https://localhost:{}", sink.addr.port()),
+        transport,
+    )
+}
+
+/// One API call (a small JSON GET) through `client`.
+pub async fn api_call<T: HttpTransport>(client: &ExperimentalClient<T>) {
+    client
+        .get_external_principal()
+        .principal_id("arn:aws:iam::1:role/bench")
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `calls` API calls from `callers` tasks at once; the wall time.
+pub async fn api_calls<T: HttpTransport + 'static>(
+    client: &ExperimentalClient<T>,
+    callers: usize,
+    calls: usize,
+) -> Duration {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for _ in 0..calls / callers {
+                    api_call(&client).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    started.elapsed()
+}
+
+/// Median, minimum and maximum of `values` (which it sorts).
+pub fn spread(values: &mut [f64]) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let median = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    (median, values[0], values[n - 1])
 }
 
 /// The baseline: the same parts PUT with a bare hyper-util client, `concurrency` at a time.
@@ -239,9 +399,14 @@ impl RawPutLoop {
     }
 }
 
-/// A client of the sink through the SDK's own transport.
+/// A client of the sink through the SDK's own transport (no proxy, whatever the
+/// environment says: this is loopback).
 pub fn sink_client(addr: SocketAddr) -> ExperimentalClient<HyperTransport> {
-    client(&format!("http://{addr}"), HyperTransport::new().unwrap())
+    let transport = HyperTransport::builder()
+        .proxy(Proxy::none())
+        .build()
+        .unwrap();
+    client(&format!("http://{addr}"), transport)
 }
 
 /// Median and spread (min, max) of timings, as throughput in MB/s for `bytes`.

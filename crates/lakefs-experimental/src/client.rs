@@ -233,7 +233,29 @@ impl<T> ExperimentalClient<T> {
 /// Configures an [`ExperimentalClient`].
 ///
 /// Defaults: no credentials, user agent `lakefs-rs/<version>`, [`RetryPolicy::default`],
-/// a 60 s timeout per attempt, and for the default transport a 10 s connect timeout.
+/// a 60 s timeout per attempt, and for the default transport a 10 s connect timeout (TCP,
+/// proxy and TLS handshake together) and the other defaults of
+/// [`HyperTransportBuilder`](lakefs_transport::HyperTransportBuilder): proxies from
+/// `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`, HTTP/1.1, built-in root certificates.
+///
+/// The transport options (proxy, roots, client certificate, server name, HTTP/2, keepalive,
+/// pool, response size cap) configure the transport [`build`](Self::build) makes; a client
+/// made with [`build_with_transport`](Self::build_with_transport) ignores them.
+///
+/// ```no_run
+/// use lakefs_experimental::{Credentials, ExperimentalClient};
+/// use lakefs_transport::Proxy;
+///
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = ExperimentalClient::builder()
+///     .endpoint("https://lakefs.corp.example")
+///     .credentials(Credentials::basic("AKIA...", "secret"))
+///     .proxy(Proxy::all("http://proxy.corp.example:3128").no_proxy(".corp.example"))
+///     .add_root_certificates_pem(std::fs::read("corp-ca.pem")?)
+///     .client_identity_pem(std::fs::read("me.crt")?, std::fs::read("me.key")?)
+///     .build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 #[must_use]
 pub struct ClientBuilder {
@@ -243,6 +265,9 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    /// The options of the transport `build` makes (its connect timeout aside).
+    #[cfg(feature = "hyper")]
+    transport: lakefs_transport::HyperTransportBuilder,
 }
 
 impl Default for ClientBuilder {
@@ -254,6 +279,8 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             timeout: Some(Duration::from_secs(60)),
             connect_timeout: Some(Duration::from_secs(10)),
+            #[cfg(feature = "hyper")]
+            transport: lakefs_transport::HyperTransportBuilder::default(),
         }
     }
 }
@@ -261,14 +288,18 @@ impl Default for ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let endpoint = self.endpoint.as_deref().map(redact_endpoint);
-        f.debug_struct("ClientBuilder")
+        let mut debug = f.debug_struct("ClientBuilder");
+        debug
             .field("endpoint", &endpoint)
             .field("credentials", &self.credentials)
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .finish()
+            .field("connect_timeout", &self.connect_timeout);
+        // Redacted by the transport builder: no proxy credentials, no key material.
+        #[cfg(feature = "hyper")]
+        debug.field("transport", &self.transport);
+        debug.finish()
     }
 }
 
@@ -336,21 +367,170 @@ impl ClientBuilder {
         self
     }
 
-    /// Limit for establishing a connection (used by [`build`](Self::build)'s transport).
+    /// Limit for establishing a connection: DNS, TCP, a proxy's `CONNECT` and the TLS
+    /// handshake together (used by [`build`](Self::build)'s transport).
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.connect_timeout = timeout.into();
         self
     }
 
-    /// Builds a client over the default [`HyperTransport`](lakefs_transport::HyperTransport).
+    /// Sends requests through this proxy configuration instead of the environment's
+    /// (`Proxy::none()` turns proxies off); see [`Proxy`](lakefs_transport::Proxy). The
+    /// Python client's `proxy` and `proxy_headers`.
+    #[cfg(feature = "hyper")]
+    pub fn proxy(mut self, proxy: lakefs_transport::Proxy) -> Self {
+        self.transport = self.transport.proxy(proxy);
+        self
+    }
+
+    /// Whether, without an explicit [`proxy`](Self::proxy), the proxy comes from
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY` (default: yes).
+    #[cfg(feature = "hyper")]
+    pub fn proxy_from_env(mut self, enabled: bool) -> Self {
+        self.transport = self.transport.proxy_from_env(enabled);
+        self
+    }
+
+    /// Trusts the CA certificates of this PEM document as well (the Python client's
+    /// `ssl_ca_cert`); see
+    /// [`HyperTransportBuilder::add_root_certificates_pem`](lakefs_transport::HyperTransportBuilder::add_root_certificates_pem).
+    #[cfg(feature = "hyper")]
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.transport = self.transport.add_root_certificates_pem(pem);
+        self
+    }
+
+    /// Whether the built-in root certificates are trusted (default: yes); off, only those of
+    /// [`add_root_certificates_pem`](Self::add_root_certificates_pem) are.
+    #[cfg(feature = "hyper")]
+    pub fn tls_built_in_roots(mut self, enabled: bool) -> Self {
+        self.transport = self.transport.tls_built_in_roots(enabled);
+        self
+    }
+
+    /// Presents this client certificate (PEM chain, PEM key) for mutual TLS (the Python
+    /// client's `cert_file` / `key_file`).
+    #[cfg(feature = "hyper")]
+    pub fn client_identity_pem(
+        mut self,
+        certificate_chain: impl AsRef<[u8]>,
+        private_key: impl AsRef<[u8]>,
+    ) -> Self {
+        self.transport = self
+            .transport
+            .client_identity_pem(certificate_chain, private_key);
+        self
+    }
+
+    /// Verifies the server's certificate (and sends SNI) for this name instead of the
+    /// endpoint's host (the Python client's `tls_server_name`).
+    #[cfg(feature = "hyper")]
+    pub fn tls_server_name(mut self, name: impl Into<String>) -> Self {
+        self.transport = self.transport.tls_server_name(name);
+        self
+    }
+
+    /// **Dangerous**: accepts any server certificate (the Python client's
+    /// `verify_ssl = False`). For throwaway test servers only; logs a warning when built.
+    #[cfg(feature = "hyper")]
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.transport = self.transport.danger_accept_invalid_certs(accept);
+        self
+    }
+
+    /// Offers HTTP/2 by ALPN to `https://` endpoints (default: off, HTTP/1.1).
+    #[cfg(feature = "hyper")]
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.transport = self.transport.http2(enabled);
+        self
+    }
+
+    /// TCP keepalive probes after this much idle time (default 60 s; `None`: off).
+    #[cfg(feature = "hyper")]
+    pub fn tcp_keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
+        self.transport = self.transport.tcp_keepalive(idle);
+        self
+    }
+
+    /// How long idle pooled connections are kept (default 90 s; `None`: until closed).
+    #[cfg(feature = "hyper")]
+    pub fn pool_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.transport = self.transport.pool_idle_timeout(timeout);
+        self
+    }
+
+    /// How many idle connections are kept per host (default 64; the Python client's
+    /// `connection_pool_maxsize`).
+    #[cfg(feature = "hyper")]
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.transport = self.transport.pool_max_idle_per_host(max);
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 16 MiB); a larger one fails
+    /// the call with a `BodyTooLarge` transport error.
+    #[cfg(feature = "hyper")]
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.transport = self.transport.max_response_body(bytes);
+        self
+    }
+
+    /// Changes any other setting of the transport [`build`](Self::build) makes (the connect
+    /// timeout is [`connect_timeout`](Self::connect_timeout)'s; the request timeout is the
+    /// client's per-attempt [`timeout`](Self::timeout)).
+    ///
+    /// ```
+    /// # use lakefs_experimental::ExperimentalClient;
+    /// let builder = ExperimentalClient::builder()
+    ///     .endpoint("https://lakefs.example")
+    ///     .configure_transport(|transport| transport.https_only(true));
+    /// ```
+    #[cfg(feature = "hyper")]
+    pub fn configure_transport(
+        mut self,
+        configure: impl FnOnce(
+            lakefs_transport::HyperTransportBuilder,
+        ) -> lakefs_transport::HyperTransportBuilder,
+    ) -> Self {
+        self.transport = configure(self.transport);
+        self
+    }
+
+    /// The transport settings configured so far, connect timeout included: a start for a
+    /// second transport that shares them, such as the upload engine's data-plane transport
+    /// for presigned part PUTs, with changes of its own:
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use lakefs_experimental::ExperimentalClient;
+    /// # use lakefs_transport::Proxy;
+    /// let builder = ExperimentalClient::from_env()?.http2(true);
+    /// let data_plane = builder
+    ///     .transport_builder()
+    ///     .http2(false) // the object store: HTTP/1.1, one connection per part in flight
+    ///     .proxy(Proxy::none())
+    ///     .request_timeout(Duration::from_secs(600))
+    ///     .build()?;
+    /// let client = builder.build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "hyper")]
+    pub fn transport_builder(&self) -> lakefs_transport::HyperTransportBuilder {
+        self.transport.clone().connect_timeout(self.connect_timeout)
+    }
+
+    /// Builds a client over a [`HyperTransport`](lakefs_transport::HyperTransport) made
+    /// with the transport options above (its request timeout off: the client's per-attempt
+    /// [`timeout`](Self::timeout) applies).
     ///
     /// # Errors
     /// As [`build_with_transport`](Self::build_with_transport), and
-    /// [`Error::TransportConfig`] if the transport cannot be built.
+    /// [`Error::TransportConfig`] if the transport cannot be built (a PEM document without a
+    /// certificate, a key that does not match its certificate, an unusable proxy URL…).
     #[cfg(feature = "hyper")]
     pub fn build(self) -> Result<ExperimentalClient<lakefs_transport::HyperTransport>, Error> {
-        let transport = lakefs_transport::HyperTransport::builder()
-            .connect_timeout(self.connect_timeout)
+        let transport = self
+            .transport_builder()
             .request_timeout(None)
             .build()
             .map_err(Error::TransportConfig)?;

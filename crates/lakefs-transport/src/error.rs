@@ -31,7 +31,9 @@ impl std::fmt::Display for TimeoutPhase {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransportError {
-    /// The connection could not be established (refused, unreachable, DNS failure).
+    /// The connection could not be established (refused, unreachable, DNS failure, a proxy
+    /// that could not be reached or answered garbage, a reset during a handshake); the
+    /// request was never sent.
     #[error("could not connect to {uri}")]
     Connect {
         /// Where the request was going.
@@ -50,7 +52,9 @@ pub enum TransportError {
         /// The configured limit.
         after: Duration,
     },
-    /// The TLS handshake failed (untrusted certificate, protocol mismatch, a plain-HTTP peer).
+    /// The TLS handshake failed (untrusted certificate, a client certificate the server
+    /// refused, protocol mismatch, a plain-HTTP peer), before any byte of the request was
+    /// sent.
     #[error("TLS handshake with {uri} failed")]
     Tls {
         /// Where the request was going.
@@ -67,6 +71,19 @@ pub enum TransportError {
         /// The underlying cause.
         #[source]
         source: BoxError,
+    },
+    /// The proxy would not open a tunnel to the destination: it answered the `CONNECT`
+    /// request with a status other than 2xx (407: it wants other credentials; 403: the
+    /// destination is not allowed; 502/503/504: it could not reach the destination). The
+    /// request itself was never sent.
+    #[error("the proxy {proxy} refused to open a tunnel to {uri}: {status}")]
+    Proxy {
+        /// Where the request was going.
+        uri: RedactedUri,
+        /// The proxy (scheme, host and port: never its credentials).
+        proxy: RedactedUri,
+        /// The proxy's answer to `CONNECT`.
+        status: http::StatusCode,
     },
     /// The response body could not be read to its end.
     #[error("reading the response body from {uri} failed")]
@@ -105,27 +122,34 @@ pub enum TransportError {
 }
 
 impl TransportError {
-    /// Whether sending the same request again may succeed: connection failures, resets and
-    /// timeouts may; TLS failures, invalid requests and oversized bodies will not.
+    /// Whether sending the same request again may succeed: connection failures, resets,
+    /// timeouts and a proxy that could not reach the destination (502, 503, 504) or is busy
+    /// (429) may; TLS failures, other proxy refusals, invalid requests and oversized bodies
+    /// will not.
     ///
     /// Whether a retry is *safe* (the request may have reached the server) is for the caller
-    /// to decide from the operation.
+    /// to decide from the operation and [`is_before_send`](Self::is_before_send).
     #[must_use]
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Self::Connect { .. } | Self::Timeout { .. } | Self::Io { .. } | Self::Body { .. }
-        )
+        match self {
+            Self::Connect { .. } | Self::Timeout { .. } | Self::Io { .. } | Self::Body { .. } => {
+                true
+            }
+            Self::Proxy { status, .. } => matches!(status.as_u16(), 429 | 502 | 503 | 504),
+            _ => false,
+        }
     }
 
     /// Whether the request certainly never reached the server (it failed before or while
-    /// connecting), so even a non-idempotent request may be repeated.
+    /// connecting: DNS, TCP, the proxy's `CONNECT`, the TLS handshake, the connect timeout),
+    /// so even a non-idempotent request may be repeated.
     #[must_use]
     pub fn is_before_send(&self) -> bool {
         matches!(
             self,
             Self::Connect { .. }
                 | Self::Tls { .. }
+                | Self::Proxy { .. }
                 | Self::InvalidRequest { .. }
                 | Self::Config { .. }
                 | Self::Timeout {
@@ -142,6 +166,7 @@ impl TransportError {
             Self::Connect { uri, .. }
             | Self::Timeout { uri, .. }
             | Self::Tls { uri, .. }
+            | Self::Proxy { uri, .. }
             | Self::Io { uri, .. }
             | Self::Body { uri, .. }
             | Self::BodyTooLarge { uri, .. }

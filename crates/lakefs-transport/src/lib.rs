@@ -8,13 +8,19 @@
 //! Implementations:
 //!
 //! * [`HyperTransport`] (feature `hyper`, on by default): a pooled hyper-util client with
-//!   rustls TLS (ring provider), connect and whole-request timeouts, certificates verified
-//!   against Mozilla's roots (feature `webpki-roots`, default) or the system's (`native-roots`).
+//!   rustls TLS (ring provider), HTTP/1.1 and HTTP/2 (by ALPN), HTTP proxies (explicit or from
+//!   `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`, see [`Proxy`]), extra root certificates, client
+//!   certificates, a TLS server name override, connect (TCP + proxy + TLS) and whole-request
+//!   timeouts; certificates verified against Mozilla's roots (feature `webpki-roots`,
+//!   default) or the system's (`native-roots`).
 //! * `fake::FakeTransport` (feature `fake`): in memory, for tests — routes by method and path
 //!   pattern, records every request, and injects latency and faults from a seed.
+//! * Your own: any HTTP stack, in a few dozen lines (`examples/custom_transport.rs` plugs in
+//!   reqwest). Read the contract on [`HttpTransport`]: the retry rules depend on it.
 //!
-//! Errors are [`TransportError`]s, which say whether a retry may help and never print a URL's
-//! query string (presigned URLs carry their signature there).
+//! Errors are [`TransportError`]s, which say whether a retry may help and whether the request
+//! can have reached the server, and never print a URL's query string (presigned URLs carry
+//! their signature there) or any credential.
 //!
 //! ```
 //! use bytes::Bytes;
@@ -50,25 +56,60 @@ mod error;
 pub mod fake;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
+#[cfg(feature = "hyper")]
+mod proxy;
 mod redact;
 
 pub use error::{BoxError, TimeoutPhase, TransportError};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
+#[cfg(feature = "hyper")]
+pub use proxy::Proxy;
 pub use redact::RedactedUri;
+/// The TLS library of [`HyperTransport`], re-exported for
+/// [`HyperTransportBuilder::tls_config`] (same version, no extra dependency to align).
+#[cfg(feature = "hyper")]
+pub use rustls;
 
 /// A boxed, `Send` future, the return type of [`HttpTransport::send`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Sends one HTTP request and returns the response with its body collected.
 ///
-/// Contract for implementations:
+/// # Contract for implementations
 ///
-/// * the request body is sent as given, with a `Content-Length` equal to its length (presigned
-///   S3 PUTs reject chunked bodies);
-/// * any HTTP status is a successful `Ok(response)`: interpreting status codes is the caller's
-///   job; `Err` is reserved for failures to exchange a request and response at all;
-/// * errors must not contain the request URI's query string (use [`RedactedUri`]).
+/// * The request body is sent as given, with a `Content-Length` equal to its length, on every
+///   request with a body and on every `PUT`, `POST` and `PATCH` (presigned S3 PUTs reject
+///   chunked bodies; S3 and lakeFS answer 411 to a bodiless PUT without one). Headers are
+///   sent as given: the caller sets credentials, an implementation adds none.
+/// * Any HTTP status is a successful `Ok(response)`: interpreting status codes is the
+///   caller's job; `Err` is reserved for failures to exchange a request and a response at
+///   all.
+/// * Errors must not contain the request URI's query string, nor any credential (a presigned
+///   URL's signature, proxy credentials): build the URI of a [`TransportError`] with
+///   [`RedactedUri`], and wrap as `source` only errors that do not print the URL (reqwest's
+///   `Error::without_url`, for example).
+/// * The error variant must say honestly whether the request **may have reached the
+///   server**, because the API client's and the upload engine's retry rules depend on it:
+///
+/// | what happened | report as | [`is_before_send`](TransportError::is_before_send) | [`is_retryable`](TransportError::is_retryable) |
+/// |---|---|---|---|
+/// | DNS failure, connection refused or unreachable, reset during connect or handshake | [`TransportError::Connect`] | yes | yes |
+/// | connect timeout (TCP, proxy, TLS handshake — before any byte of the request) | [`TransportError::Timeout`] with [`TimeoutPhase::Connect`] | yes | yes |
+/// | TLS handshake refused (untrusted certificate, client certificate refused) | [`TransportError::Tls`] | yes | no |
+/// | a proxy answered `CONNECT` with a non-2xx status | [`TransportError::Proxy`] | yes | 429/502/503/504 only |
+/// | the request cannot be sent as given (no host, bad scheme) | [`TransportError::InvalidRequest`] | yes | no |
+/// | reset, closed or broken **after the first byte of the request may have been written** | [`TransportError::Io`] | **no** | yes |
+/// | timeout once the request may have been sent | [`TransportError::Timeout`] with [`TimeoutPhase::Request`] | **no** | yes |
+/// | the response body broke off, or was over a size limit | [`TransportError::Body`], [`TransportError::BodyTooLarge`] | **no** | yes / no |
+///
+///   "Before send" errors let the API client retry even operations that are not safe to
+///   repeat (creating an upload, merging a pull request): when in doubt, report "may have
+///   reached it" (`Io`, or a `Request` timeout), never the other way round. A stack that
+///   cannot tell the two apart must say "may have reached it" for everything past DNS.
+/// * `send` is called concurrently from many tasks (the upload engine keeps several part PUTs
+///   in flight): share the connection pool, do not serialise.
+/// * Dropping the returned future cancels the exchange.
 pub trait HttpTransport: Send + Sync {
     /// Sends `request` and resolves to its response.
     fn send(

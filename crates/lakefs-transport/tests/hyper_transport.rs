@@ -338,3 +338,94 @@ async fn usable_as_a_trait_object() {
         .unwrap();
     assert_eq!(response.headers()["x-path"], "/dyn");
 }
+
+#[tokio::test]
+async fn idle_connections_expire_after_the_idle_timeout() {
+    let (addr, connections) = start_counting_server().await;
+    let transport = HyperTransport::builder()
+        .pool_idle_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        transport
+            .send(request(
+                Method::GET,
+                format!("http://{addr}/a"),
+                Bytes::new(),
+            ))
+            .await
+            .unwrap();
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    transport
+        .send(request(
+            Method::GET,
+            format!("http://{addr}/b"),
+            Bytes::new(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        2,
+        "the idle connection expired"
+    );
+}
+
+#[tokio::test]
+async fn no_idle_connections_are_kept_at_zero() {
+    let (addr, connections) = start_counting_server().await;
+    let transport = HyperTransport::builder()
+        .pool_max_idle_per_host(0)
+        .tcp_keepalive(None)
+        .build()
+        .unwrap();
+    for i in 0..3 {
+        transport
+            .send(request(
+                Method::GET,
+                format!("http://{addr}/{i}"),
+                Bytes::new(),
+            ))
+            .await
+            .unwrap();
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn debug_shows_the_settings() {
+    let transport = HyperTransport::builder()
+        .tcp_keepalive(Duration::from_secs(15))
+        .pool_max_idle_per_host(3)
+        .http2(true)
+        .build()
+        .unwrap();
+    let debug = format!("{transport:?}");
+    for expected in [
+        "tcp_keepalive: Some(15s)",
+        "pool_max_idle_per_host: 3",
+        "http2: true",
+    ] {
+        assert!(debug.contains(expected), "{expected} in {debug}");
+    }
+}
+
+#[tokio::test]
+async fn unsupported_schemes_are_invalid_requests() {
+    let error = HyperTransport::new()
+        .unwrap()
+        .send(request(
+            Method::GET,
+            "ftp://host/x?k=v".into(),
+            Bytes::new(),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, TransportError::InvalidRequest { .. }),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("k=v"));
+}

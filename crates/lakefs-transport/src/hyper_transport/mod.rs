@@ -1,0 +1,561 @@
+//! [`HyperTransport`]: hyper-util's pooled client over rustls, with proxies, custom trust,
+//! client certificates and HTTP/2.
+
+mod connect;
+mod tls;
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_LENGTH};
+use http::uri::Scheme;
+use http::{Method, Request, Response, Uri};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use self::connect::{ConnectError, ConnectErrorKind, Connector};
+use self::tls::TlsOptions;
+use crate::proxy::ResolvedProxy;
+use crate::{BoxFuture, HttpTransport, Proxy, RedactedUri, TimeoutPhase, TransportError};
+
+/// The production transport: a pooled HTTP/1.1 and HTTP/2 client (hyper-util) with rustls TLS,
+/// HTTP proxies (from the environment by default), extra root certificates, client
+/// certificates and a TLS server name override.
+///
+/// Cheap to clone: clones share the connection pool and settings, so one transport can serve
+/// many clients and tasks. A program whose API server and object store need different settings
+/// (another proxy, another CA, HTTP/2 on one only) builds two transports from two builders —
+/// [`HyperTransportBuilder`] is `Clone`, so the second can start from the first:
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use lakefs_transport::{HyperTransport, Proxy};
+///
+/// let ca = std::fs::read("corp-ca.pem").unwrap_or_default();
+/// let api = HyperTransport::builder()
+///     .add_root_certificates_pem(&ca)
+///     .connect_timeout(Duration::from_secs(5));
+/// // The object store: same trust, no proxy, long requests for big parts.
+/// let data = api
+///     .clone()
+///     .proxy(Proxy::none())
+///     .request_timeout(Duration::from_secs(600))
+///     .build()?;
+/// let api = api.build()?;
+/// # Ok::<(), lakefs_transport::TransportError>(())
+/// ```
+#[derive(Clone)]
+pub struct HyperTransport {
+    client: Client<Connector, Full<Bytes>>,
+    settings: Arc<Settings>,
+}
+
+struct Settings {
+    request_timeout: Option<Duration>,
+    max_response_body: usize,
+    https_only: bool,
+    proxy: Option<Arc<ResolvedProxy>>,
+    /// What the transport was built from, for `Debug` (redacted).
+    built_from: HyperTransportBuilder,
+}
+
+impl fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("HyperTransport")
+            .field(&self.settings.built_from)
+            .finish()
+    }
+}
+
+impl HyperTransport {
+    /// A transport with the default settings (see [`HyperTransportBuilder`]).
+    ///
+    /// # Errors
+    /// As [`HyperTransportBuilder::build`].
+    pub fn new() -> Result<Self, TransportError> {
+        Self::builder().build()
+    }
+
+    /// Starts configuring a transport.
+    pub fn builder() -> HyperTransportBuilder {
+        HyperTransportBuilder::default()
+    }
+}
+
+/// Configures a [`HyperTransport`].
+///
+/// Defaults: connect timeout 10 s (TCP, proxy and TLS handshake together), request timeout
+/// 300 s (a 64 MiB part at 2 Mbit/s still fits), idle connections kept 90 s, up to 64 idle
+/// connections per host, TCP keepalive probes after 60 s idle, response bodies up to 16 MiB,
+/// `http` and `https` both allowed, TCP_NODELAY on, HTTP/1.1 only (see
+/// [`http2`](Self::http2)), proxies from the environment ([`Proxy::from_env`]), roots from
+/// the `webpki-roots` or `native-roots` feature.
+///
+/// `Debug` shows the settings without secrets: no proxy credentials or header values, no
+/// key material.
+#[derive(Clone)]
+#[must_use]
+pub struct HyperTransportBuilder {
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    pool_idle_timeout: Option<Duration>,
+    pool_max_idle_per_host: usize,
+    tcp_keepalive: Option<Duration>,
+    http2_keep_alive_interval: Option<Duration>,
+    max_response_body: usize,
+    https_only: bool,
+    http2: bool,
+    /// `None`: from the environment at build time, unless `proxy_from_env` is off.
+    proxy: Option<Proxy>,
+    proxy_from_env: bool,
+    tls: TlsOptions,
+    tls_server_name: Option<String>,
+}
+
+impl fmt::Debug for HyperTransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperTransportBuilder")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("tcp_keepalive", &self.tcp_keepalive)
+            .field("http2_keep_alive_interval", &self.http2_keep_alive_interval)
+            .field("max_response_body", &self.max_response_body)
+            .field("https_only", &self.https_only)
+            .field("http2", &self.http2)
+            .field("proxy", &self.proxy)
+            .field("proxy_from_env", &self.proxy_from_env)
+            .field("tls", &self.tls)
+            .field("tls_server_name", &self.tls_server_name)
+            .finish()
+    }
+}
+
+impl Default for HyperTransportBuilder {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Some(Duration::from_secs(10)),
+            request_timeout: Some(Duration::from_secs(300)),
+            pool_idle_timeout: Some(Duration::from_secs(90)),
+            pool_max_idle_per_host: 64,
+            tcp_keepalive: Some(Duration::from_secs(60)),
+            http2_keep_alive_interval: None,
+            max_response_body: 16 * 1024 * 1024,
+            https_only: false,
+            http2: false,
+            proxy: None,
+            proxy_from_env: true,
+            tls: TlsOptions::default(),
+            tls_server_name: None,
+        }
+    }
+}
+
+impl HyperTransportBuilder {
+    /// Limit for opening a connection: DNS, TCP, the proxy's `CONNECT` and the TLS handshake
+    /// together; `None` waits forever. Its expiry is a [`TransportError::Timeout`] in the
+    /// [`Connect`](TimeoutPhase::Connect) phase: the request was never sent.
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
+        self
+    }
+
+    /// Limit for one whole exchange (connect, send the request, receive the full response);
+    /// `None` waits forever.
+    pub fn request_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.request_timeout = timeout.into();
+        self
+    }
+
+    /// How long an idle pooled connection is kept; `None` keeps it until the peer closes it.
+    pub fn pool_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.pool_idle_timeout = timeout.into();
+        self
+    }
+
+    /// How many idle connections are kept per host (the Python client's
+    /// `connection_pool_maxsize`). Set it at least to the upload concurrency; 0 closes every
+    /// connection after its request.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// Sends TCP keepalive probes after a connection has been idle this long (`SO_KEEPALIVE`,
+    /// `TCP_KEEPIDLE`), so that NAT gateways and firewalls keep pooled connections open and
+    /// dead peers are noticed; `None` turns keepalive off.
+    pub fn tcp_keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
+        self.tcp_keepalive = idle.into();
+        self
+    }
+
+    /// Sends HTTP/2 PING frames this often on HTTP/2 connections (`None`, the default, sends
+    /// none); a connection whose ping is not answered within 20 s is closed.
+    pub fn http2_keep_alive_interval(mut self, interval: impl Into<Option<Duration>>) -> Self {
+        self.http2_keep_alive_interval = interval.into();
+        self
+    }
+
+    /// The largest response body accepted, in bytes; a larger one is a
+    /// [`TransportError::BodyTooLarge`].
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// Refuse plain `http://` URIs.
+    pub fn https_only(mut self, https_only: bool) -> Self {
+        self.https_only = https_only;
+        self
+    }
+
+    /// Offer HTTP/2 in the TLS handshake (ALPN `h2`, then `http/1.1`): servers that choose it
+    /// get every request to their host multiplexed on one connection; others, and every
+    /// plain `http://` URI, use HTTP/1.1. Off by default: on loopback, HTTP/1.1 with a pool of
+    /// connections is as fast for API calls and faster for large part PUTs (README,
+    /// "Performance").
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.http2 = enabled;
+        self
+    }
+
+    /// Send requests through this proxy configuration instead of the environment's; see
+    /// [`Proxy`]. `Proxy::none()` turns proxies off.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Whether, without an explicit [`proxy`](Self::proxy), the proxy is read from
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY` when the transport is built
+    /// (default: yes).
+    pub fn proxy_from_env(mut self, enabled: bool) -> Self {
+        self.proxy_from_env = enabled;
+        self
+    }
+
+    /// Trust the CA certificates in this PEM document (one or more `CERTIFICATE` blocks), in
+    /// addition to the built-in roots (or instead of them, with
+    /// [`tls_built_in_roots(false)`](Self::tls_built_in_roots)). May be called more than
+    /// once. Checked by [`build`](Self::build). The Python client's `ssl_ca_cert`.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls.extra_roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Whether the roots of the `webpki-roots` or `native-roots` feature are trusted (default:
+    /// yes). Off, only the certificates of
+    /// [`add_root_certificates_pem`](Self::add_root_certificates_pem) are.
+    pub fn tls_built_in_roots(mut self, enabled: bool) -> Self {
+        self.tls.without_built_in_roots = !enabled;
+        self
+    }
+
+    /// Present this client certificate when a server asks for one (mutual TLS): a PEM
+    /// certificate chain (leaf first) and its PEM private key (PKCS#8, PKCS#1 or SEC1).
+    /// Checked by [`build`](Self::build); neither `Debug` nor any error shows the key. The
+    /// Python client's `cert_file` / `key_file`.
+    pub fn client_identity_pem(
+        mut self,
+        certificate_chain: impl AsRef<[u8]>,
+        private_key: impl AsRef<[u8]>,
+    ) -> Self {
+        self.tls.identity_pem = Some((
+            certificate_chain.as_ref().to_vec(),
+            private_key.as_ref().to_vec(),
+        ));
+        self
+    }
+
+    /// Use this name for SNI and to verify the certificate of every `https://` server this
+    /// transport talks to, instead of the host in the URI (for a server reached by IP address
+    /// or through a tunnel, whose certificate names another host). A DNS name or an IP
+    /// address. The Python client's `tls_server_name`.
+    pub fn tls_server_name(mut self, name: impl Into<String>) -> Self {
+        self.tls_server_name = Some(name.into());
+        self
+    }
+
+    /// **Dangerous**: accept any server certificate, expired, self-signed or for another
+    /// name. Anyone on the path can then impersonate the server and read the credentials
+    /// sent to it. For tests against throwaway servers only; [`build`](Self::build) logs a
+    /// warning. Off by default. The Python client's `verify_ssl = False`.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Use this rustls configuration instead of building one from the root and client
+    /// certificate options (which must then be left unset). Its ALPN protocols are replaced
+    /// according to [`http2`](Self::http2).
+    pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls.custom = Some(config);
+        self
+    }
+
+    /// Builds the transport. Reads the proxy environment variables now (unless a proxy was
+    /// given or [`proxy_from_env`](Self::proxy_from_env) is off).
+    ///
+    /// # Errors
+    /// [`TransportError::Config`] when a setting is unusable: a PEM document without a
+    /// certificate, a client key that does not match, a server name that is neither a DNS
+    /// name nor an IP address, an explicit proxy URL that is not `http://` or `https://`,
+    /// `tls_config` combined with root or client certificate options, or no root certificate
+    /// at all (no root feature and no extra roots).
+    pub fn build(self) -> Result<HyperTransport, TransportError> {
+        let tls_config = self.tls.client_config(self.http2)?;
+        let server_name = self
+            .tls_server_name
+            .as_deref()
+            .map(tls::server_name)
+            .transpose()?;
+        let proxy = match &self.proxy {
+            Some(proxy) => proxy.resolve()?,
+            None if self.proxy_from_env => Proxy::from_env().resolve()?,
+            None => None,
+        };
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_keepalive(self.tcp_keepalive);
+        // The connector applies the connect timeout to TCP, proxy and TLS together.
+        http.set_connect_timeout(None);
+        let connector = Connector::new(
+            http,
+            tls_config,
+            server_name,
+            proxy.clone(),
+            self.connect_timeout,
+        );
+        let mut client = Client::builder(TokioExecutor::new());
+        client
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new());
+        if let Some(interval) = self.http2_keep_alive_interval {
+            client
+                .http2_keep_alive_interval(interval)
+                .http2_keep_alive_timeout(Duration::from_secs(20));
+        }
+        let client = client.build(connector);
+        // Keep the settings for `Debug`, without the key material.
+        let mut built_from = self;
+        for pem in &mut built_from.tls.extra_roots_pem {
+            pem.clear();
+        }
+        if let Some((chain, key)) = &mut built_from.tls.identity_pem {
+            chain.clear();
+            key.clear();
+        }
+        Ok(HyperTransport {
+            client,
+            settings: Arc::new(Settings {
+                request_timeout: built_from.request_timeout,
+                max_response_body: built_from.max_response_body,
+                https_only: built_from.https_only,
+                proxy,
+                built_from,
+            }),
+        })
+    }
+}
+
+impl HttpTransport for HyperTransport {
+    fn send(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
+        Box::pin(self.exchange(request))
+    }
+}
+
+impl HyperTransport {
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
+        // Redacted only when an error needs it: no allocation on the success path.
+        let target = request.uri().clone();
+        let redacted = || RedactedUri::new(&target);
+        if request.uri().host().is_none_or(str::is_empty) {
+            return Err(TransportError::InvalidRequest {
+                uri: redacted(),
+                reason: "the URI has no host",
+            });
+        }
+        let https = request.uri().scheme() == Some(&Scheme::HTTPS);
+        if !https && request.uri().scheme() != Some(&Scheme::HTTP) {
+            return Err(TransportError::InvalidRequest {
+                uri: redacted(),
+                reason: "the scheme is neither http nor https",
+            });
+        }
+        if self.settings.https_only && !https {
+            return Err(TransportError::InvalidRequest {
+                uri: redacted(),
+                reason: "this transport is configured for HTTPS only",
+            });
+        }
+        let (mut parts, body) = request.into_parts();
+        // A Content-Length on every byte body, and on bodiless PUT/POST (S3 and lakeFS both
+        // answer 411 without one); chunked encoding is never used.
+        if !body.is_empty() || matches!(parts.method, Method::PUT | Method::POST | Method::PATCH) {
+            parts
+                .headers
+                .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        }
+        // A forwarded `http://` request carries what the proxy must see; an `https://` one
+        // goes through a tunnel whose CONNECT request carries it instead.
+        if !https {
+            if let Some(route) = self
+                .settings
+                .proxy
+                .as_ref()
+                .and_then(|proxy| proxy.route(&target))
+            {
+                route.apply(&mut parts.headers);
+            }
+        }
+        let request = Request::from_parts(parts, Full::new(body));
+        let limit = self.settings.max_response_body;
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| classify_client_error(&target, e))?;
+            let (parts, body) = response.into_parts();
+            let collected = Limited::new(body, limit).collect().await.map_err(|e| {
+                if e.is::<LengthLimitError>() {
+                    TransportError::BodyTooLarge {
+                        uri: redacted(),
+                        limit,
+                    }
+                } else {
+                    TransportError::Body {
+                        uri: redacted(),
+                        source: e,
+                    }
+                }
+            })?;
+            Ok(Response::from_parts(parts, collected.to_bytes()))
+        };
+        match self.settings.request_timeout {
+            Some(after) => tokio::time::timeout(after, exchange)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(TransportError::Timeout {
+                        uri: redacted(),
+                        phase: TimeoutPhase::Request,
+                        after,
+                    })
+                }),
+            None => exchange.await,
+        }
+    }
+}
+
+/// Sorts a hyper-util client error into the transport's categories. Failures of the
+/// connector are typed ([`ConnectError`]); a TLS error found after the connection was made
+/// (an alert mid-response) is an I/O failure like any other, since the request may have been
+/// sent.
+fn classify_client_error(uri: &Uri, error: hyper_util::client::legacy::Error) -> TransportError {
+    let uri = RedactedUri::new(uri);
+    let connect = source_chain(&error).find_map(|e| e.downcast_ref::<ConnectError>());
+    let Some(connect) = connect else {
+        // TLS 1.3: the client's side of the handshake ends before the server has checked the
+        // client certificate, so a refusal arrives as an alert in place of the response. A
+        // handshake alert proves the server never took the request.
+        if source_chain(&error).any(is_handshake_alert) {
+            return TransportError::Tls {
+                uri,
+                source: Box::new(error),
+            };
+        }
+        return if error.is_connect() {
+            TransportError::Connect {
+                uri,
+                source: Box::new(error),
+            }
+        } else {
+            TransportError::Io {
+                uri,
+                source: Box::new(error),
+            }
+        };
+    };
+    match connect.kind {
+        ConnectErrorKind::Timeout(after) => TransportError::Timeout {
+            uri,
+            phase: TimeoutPhase::Connect,
+            after,
+        },
+        ConnectErrorKind::ProxyRefused(status) => TransportError::Proxy {
+            uri,
+            proxy: connect
+                .proxy
+                .clone()
+                .unwrap_or_else(|| RedactedUri::new(&Uri::default())),
+            status,
+        },
+        ConnectErrorKind::Destination(reason) => TransportError::InvalidRequest { uri, reason },
+        ConnectErrorKind::Tls | ConnectErrorKind::ProxyTls
+            if source_chain(&error).any(is_tls_error) =>
+        {
+            TransportError::Tls {
+                uri,
+                source: Box::new(error),
+            }
+        }
+        // DNS, refused or unreachable, a reset during a handshake: never sent, may pass later.
+        ConnectErrorKind::Tcp
+        | ConnectErrorKind::Tls
+        | ConnectErrorKind::ProxyTls
+        | ConnectErrorKind::ProxyProtocol => TransportError::Connect {
+            uri,
+            source: Box::new(error),
+        },
+    }
+}
+
+fn source_chain<'a>(
+    error: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(error), |&e: &&'a (dyn StdError + 'static)| {
+        // io::Error::source skips the wrapped error itself; look inside it too.
+        match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => e.source(),
+        }
+    })
+}
+
+fn is_tls_error(error: &(dyn StdError + 'static)) -> bool {
+    error.downcast_ref::<rustls::Error>().is_some()
+}
+
+/// An alert a server sends only while it is still in the handshake (refusing the client's
+/// certificate), never once it has started on the application data.
+fn is_handshake_alert(error: &(dyn StdError + 'static)) -> bool {
+    use rustls::AlertDescription as Alert;
+    matches!(
+        error.downcast_ref::<rustls::Error>(),
+        Some(rustls::Error::AlertReceived(
+            Alert::CertificateRequired
+                | Alert::BadCertificate
+                | Alert::UnsupportedCertificate
+                | Alert::CertificateRevoked
+                | Alert::CertificateExpired
+                | Alert::CertificateUnknown
+                | Alert::UnknownCA
+                | Alert::HandshakeFailure
+        ))
+    )
+}
