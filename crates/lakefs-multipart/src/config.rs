@@ -42,6 +42,7 @@ pub struct UploadConfig {
     pub(crate) concurrency: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) part_timeout: Option<Duration>,
+    pub(crate) stall_timeout: Option<Duration>,
     pub(crate) presign_window: u32,
     pub(crate) url_refresh_margin: Duration,
     pub(crate) verify_md5: bool,
@@ -85,14 +86,16 @@ impl PartSlots {
 
 impl Default for UploadConfig {
     /// 8 MiB parts, 8 in flight (64 MiB of part memory), [`RetryPolicy::default`] for parts,
-    /// 300 s per part attempt, 100 part URLs asked for at create, URLs refreshed when they
-    /// expire within 60 s, no MD5 check.
+    /// a part attempt given up after 30 s without progress (no whole-attempt deadline), 100
+    /// part URLs asked for at create, URLs refreshed when they expire within 60 s, no MD5
+    /// check.
     fn default() -> Self {
         Self {
             part_size: 8 * 1024 * 1024,
             concurrency: 8,
             retry: RetryPolicy::default(),
-            part_timeout: Some(Duration::from_secs(300)),
+            part_timeout: None,
+            stall_timeout: Some(Duration::from_secs(30)),
             presign_window: DEFAULT_PRESIGN_WINDOW,
             url_refresh_margin: Duration::from_secs(60),
             verify_md5: false,
@@ -139,8 +142,8 @@ pub enum ConfigError {
     /// The concurrency is 0 or above [`MAX_CONCURRENCY`].
     #[error("concurrency {0} must be between 1 and {MAX_CONCURRENCY}")]
     Concurrency(usize),
-    /// The part timeout is zero.
-    #[error("the part timeout must be longer than zero")]
+    /// The part or stall timeout is zero.
+    #[error("the part and stall timeouts must be longer than zero")]
     ZeroTimeout,
     /// The presign window is 0 or above 10,000.
     #[error("presign window {0} must be between 1 and 10000 part URLs")]
@@ -173,9 +176,19 @@ impl UploadConfigBuilder {
         self
     }
 
-    /// Limit for one PUT attempt of one part; `None` waits forever.
+    /// A deadline for a whole PUT attempt of one part (default: none). Prefer the stall
+    /// timeout, which never kills a slow part that is still moving; set this for a transport
+    /// that does not report progress.
     pub fn part_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.config.part_timeout = timeout.into();
+        self
+    }
+
+    /// Gives up a PUT attempt once nothing moved — no byte of the part sent, no answer — for
+    /// this long (default 30 s), and retries the part. Needs a transport that reports
+    /// progress (`HyperTransport` and `FakeTransport` do); `None` turns it off.
+    pub fn stall_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.stall_timeout = timeout.into();
         self
     }
 
@@ -236,7 +249,9 @@ impl UploadConfigBuilder {
         if !(1..=crate::plan::MAX_PARTS).contains(&config.presign_window) {
             return Err(ConfigError::PresignWindow(config.presign_window));
         }
-        if config.part_timeout.is_some_and(|t| t.is_zero()) {
+        if config.part_timeout.is_some_and(|t| t.is_zero())
+            || config.stall_timeout.is_some_and(|t| t.is_zero())
+        {
             return Err(ConfigError::ZeroTimeout);
         }
         Ok(config)

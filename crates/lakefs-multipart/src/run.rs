@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
@@ -12,7 +13,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use http::{Method, Request, StatusCode};
 use lakefs_experimental::models::UploadPart;
 use lakefs_experimental::parse_retry_after;
-use lakefs_transport::HttpTransport;
+use lakefs_transport::{HttpTransport, Progress};
 use md5::{Digest, Md5};
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -217,10 +218,15 @@ impl<T: HttpTransport> PartRun<'_, T> {
                 }
             }
             let attempt = retrying.attempt();
-            let failure = match self
-                .send_part(&url, bytes.clone(), content_md5.as_ref())
-                .await
-            {
+            let progress = Progress::new();
+            let sent = self
+                .send_part(&url, bytes.clone(), content_md5.as_ref(), &progress)
+                .await;
+            if progress.bytes() > 0 {
+                // Bytes moved: whatever came of it, the attempt was no stall.
+                retrying.progressed();
+            }
+            let failure = match sent {
                 Ok(stored) => {
                     retrying.progressed();
                     match (&content_md5, stored.comparable_etag()) {
@@ -312,24 +318,45 @@ impl<T: HttpTransport> PartRun<'_, T> {
         url: &PartUrl,
         bytes: Bytes,
         content_md5: Option<&Digest128>,
+        progress: &Progress,
     ) -> Result<Stored, PartFailure> {
         let mut request = Request::builder().method(Method::PUT).uri(url.uri.clone());
         if let Some(md5) = content_md5 {
             request = request.header("content-md5", md5.base64());
         }
-        let request = request.body(bytes).map_err(|_| PartFailure::Status {
+        let mut request = request.body(bytes).map_err(|_| PartFailure::Status {
             status: StatusCode::BAD_REQUEST,
             detail: Some("the presigned URL cannot form a request".into()),
             retry_after: None,
         })?;
-        let send = self.transport.send(request);
+        let stall = self
+            .config
+            .stall_timeout
+            .filter(|_| self.transport.reports_progress());
+        if stall.is_some() {
+            request.extensions_mut().insert(progress.clone());
+        }
+        let send = async {
+            match stall {
+                Some(after) => tokio::select! {
+                    response = self.transport.send(request) => {
+                        response.map_err(PartFailure::Transport)
+                    }
+                    stalled = stalled(progress, after) => Err(PartFailure::Stalled(stalled)),
+                },
+                None => self
+                    .transport
+                    .send(request)
+                    .await
+                    .map_err(PartFailure::Transport),
+            }
+        };
         let response = match self.config.part_timeout {
             Some(after) => tokio::time::timeout(after, send)
                 .await
                 .map_err(|_| PartFailure::Timeout(after))?,
             None => send.await,
-        }
-        .map_err(PartFailure::Transport)?;
+        }?;
         let status = response.status();
         if !status.is_success() {
             return Err(PartFailure::Status {
@@ -378,6 +405,23 @@ impl Digest128 {
 
     fn base64(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+}
+
+/// Resolves once `progress` has not moved for `after` (never while it moves).
+async fn stalled(progress: &Progress, after: Duration) -> Duration {
+    let tick = (after / 8).max(Duration::from_millis(10));
+    let mut seen = progress.bytes();
+    let mut still_since = tokio::time::Instant::now();
+    loop {
+        tokio::time::sleep(tick).await;
+        let now = progress.bytes();
+        if now != seen {
+            seen = now;
+            still_since = tokio::time::Instant::now();
+        } else if still_since.elapsed() >= after {
+            return after;
+        }
     }
 }
 

@@ -462,3 +462,71 @@ mod random_answers {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_part_is_retried_within_the_stall_timeout_with_the_defaults() {
+    // Before: an attempt waited for the 300 s part timeout, which used up the 60 s budget, so
+    // a stalled part was never retried.
+    let stalls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&stalls);
+    let (emulator, _, client) = setup(|transport, emulator| {
+        let emulator = emulator.clone();
+        transport.route(Method::PUT, PARTS, move |request, _| {
+            if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err(Fault::Stall);
+            }
+            Ok(emulator.handle(request))
+        });
+    });
+    let uploader = Uploader::new(client, UploadConfig::default());
+    let source = data(MIB, 10);
+    let started = tokio::time::Instant::now();
+    uploader
+        .upload(REPO, "main", "stalled", UploadSource::bytes(source.clone()))
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        (Duration::from_secs(30)..Duration::from_secs(45)).contains(&elapsed),
+        "the stall was noticed after 30 s: {elapsed:?}"
+    );
+    assert_eq!(stalls.load(Ordering::SeqCst), 2);
+    assert_eq!(emulator.object(REPO, "main", "stalled").unwrap(), source);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_part_that_keeps_moving_is_never_killed() {
+    // 64 MiB at 8 Mbit/s: 67 s for one PUT, far past the 30 s stall timeout, but moving.
+    let (emulator, transport, client) = setup(|_, _| {});
+    transport.set_latency(Latency::fixed(Duration::ZERO).with_bandwidth(1_000_000));
+    let uploader = Uploader::new(
+        client,
+        UploadConfig::builder()
+            .part_size(64 * MIB as u64)
+            .build()
+            .unwrap(),
+    );
+    let source = data(64 * MIB, 11);
+    let started = tokio::time::Instant::now();
+    uploader
+        .upload(
+            REPO,
+            "main",
+            "slow-moving",
+            UploadSource::bytes(source.clone()),
+        )
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() > Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    let puts = transport
+        .requests()
+        .iter()
+        .filter(|r| r.uri.path().starts_with("/_storage/"))
+        .count();
+    assert_eq!(puts, 1, "sent once: never killed for being slow");
+    assert!(emulator.object(REPO, "main", "slow-moving").unwrap() == source);
+}

@@ -56,6 +56,7 @@ mod error;
 pub mod fake;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
+mod progress;
 #[cfg(feature = "hyper")]
 mod proxy;
 mod redact;
@@ -63,6 +64,7 @@ mod redact;
 pub use error::{BoxError, TimeoutPhase, TransportError};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
+pub use progress::Progress;
 #[cfg(feature = "hyper")]
 pub use proxy::Proxy;
 pub use redact::RedactedUri;
@@ -110,12 +112,23 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// * `send` is called concurrently from many tasks (the upload engine keeps several part PUTs
 ///   in flight): share the connection pool, do not serialise.
 /// * Dropping the returned future cancels the exchange.
+/// * Optionally, a transport reports how much of a body it has sent: when a request carries a
+///   [`Progress`] in its extensions, add to it as the body goes out, and return `true` from
+///   [`reports_progress`](Self::reports_progress). The upload engine then detects a stalled
+///   part PUT ("nothing moved for 30 s") instead of relying on a whole-request deadline that
+///   would also kill a slow one.
 pub trait HttpTransport: Send + Sync {
     /// Sends `request` and resolves to its response.
     fn send(
         &self,
         request: http::Request<Bytes>,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+
+    /// Whether this transport adds to a request's [`Progress`] as its body is sent. `false`
+    /// unless an implementation says otherwise.
+    fn reports_progress(&self) -> bool {
+        false
+    }
 }
 
 impl<T: HttpTransport + ?Sized> HttpTransport for Arc<T> {
@@ -124,6 +137,10 @@ impl<T: HttpTransport + ?Sized> HttpTransport for Arc<T> {
         request: http::Request<Bytes>,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         (**self).send(request)
+    }
+
+    fn reports_progress(&self) -> bool {
+        (**self).reports_progress()
     }
 }
 
@@ -134,6 +151,10 @@ impl<T: HttpTransport + ?Sized> HttpTransport for Box<T> {
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         (**self).send(request)
     }
+
+    fn reports_progress(&self) -> bool {
+        (**self).reports_progress()
+    }
 }
 
 impl<T: HttpTransport + ?Sized> HttpTransport for &T {
@@ -142,5 +163,9 @@ impl<T: HttpTransport + ?Sized> HttpTransport for &T {
         request: http::Request<Bytes>,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         (**self).send(request)
+    }
+
+    fn reports_progress(&self) -> bool {
+        (**self).reports_progress()
     }
 }

@@ -24,6 +24,9 @@ pub enum Fault {
     ResetAfterHandling,
     /// Fail as a request timeout.
     Timeout,
+    /// Connect, then never send a byte nor answer: a stalled connection. The request never
+    /// ends on its own; the caller's timeout or stall detection must end it.
+    Stall,
 }
 
 impl Fault {
@@ -39,7 +42,7 @@ impl Fault {
                 uri,
                 source: Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
             },
-            Self::Timeout => TransportError::Timeout {
+            Self::Timeout | Self::Stall => TransportError::Timeout {
                 uri,
                 phase: TimeoutPhase::Request,
                 after: Duration::ZERO,

@@ -73,8 +73,9 @@ impl LatencyState {
         }
     }
 
-    /// How long `request` takes on the simulated network; queues its body on the shared link.
-    pub(super) fn delay_for(&mut self, request: &Request<Bytes>) -> Duration {
+    /// How long `request` takes on the simulated network — the fixed latency, and the time
+    /// its body takes to go out; queues its body on the shared link.
+    pub(super) fn delay_for(&mut self, request: &Request<Bytes>) -> (Duration, Duration) {
         let Self {
             latency,
             rng,
@@ -96,6 +97,6 @@ impl LatencyState {
             *link_free_at = Some(done);
             done - now
         });
-        latency.base + jitter + own.max(shared)
+        (latency.base + jitter, own.max(shared))
     }
 }

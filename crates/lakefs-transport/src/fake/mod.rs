@@ -53,7 +53,7 @@ pub use self::routing::{
 use self::faults::FaultState;
 use self::latency::LatencyState;
 use self::routing::{InFlight, PathPattern, Responder, Route, RouteStats};
-use crate::{BoxFuture, HttpTransport, RedactedUri, TransportError};
+use crate::{BoxFuture, HttpTransport, Progress, RedactedUri, TransportError};
 
 /// What a handler or a queue answers: a response, or a fault the transport turns into an error.
 pub type Reply = Result<Response<Bytes>, Fault>;
@@ -169,10 +169,33 @@ impl FakeTransport {
         lock(&self.inner.recorded).clear();
     }
 
-    fn delay_for(&self, request: &Request<Bytes>) -> Duration {
+    fn delay_for(&self, request: &Request<Bytes>) -> (Duration, Duration) {
         lock(&self.inner.latency)
             .as_mut()
-            .map_or(Duration::ZERO, |state| state.delay_for(request))
+            .map_or((Duration::ZERO, Duration::ZERO), |state| {
+                state.delay_for(request)
+            })
+    }
+
+    /// Sends the body over the simulated link for `transfer`, counting it in the request's
+    /// [`Progress`] (if it has one) a tenth at a time.
+    async fn transfer(request: &Request<Bytes>, transfer: Duration) {
+        let Some(progress) = request.extensions().get::<Progress>() else {
+            if !transfer.is_zero() {
+                tokio::time::sleep(transfer).await;
+            }
+            return;
+        };
+        let len = request.body().len() as u64;
+        let steps = 10u32;
+        for step in 0..steps {
+            if !transfer.is_zero() {
+                tokio::time::sleep(transfer / steps).await;
+            }
+            let sent_before = len * u64::from(step) / u64::from(steps);
+            let sent_after = len * u64::from(step + 1) / u64::from(steps);
+            progress.add(sent_after - sent_before);
+        }
     }
 
     async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
@@ -197,10 +220,15 @@ impl FakeTransport {
             });
         };
         let _in_flight = InFlight::enter(stats);
-        let delay = self.delay_for(&request);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
+        if fault == Some(Fault::Stall) {
+            // Connected, and then nothing: no byte goes out, no answer comes.
+            return std::future::pending().await;
         }
+        let (fixed, transfer) = self.delay_for(&request);
+        if !fixed.is_zero() {
+            tokio::time::sleep(fixed).await;
+        }
+        Self::transfer(&request, transfer).await;
         let reply = match fault {
             Some(Fault::ResetAfterHandling) => {
                 let _ = dispatch.run(&request);
@@ -209,7 +237,11 @@ impl FakeTransport {
             Some(fault) => Err(fault),
             None => dispatch.run(&request),
         };
-        reply.or_else(|fault| fault.into_error(request.uri()))
+        match reply {
+            // A route may stall too: connected, then nothing.
+            Err(Fault::Stall) => std::future::pending().await,
+            reply => reply.or_else(|fault| fault.into_error(request.uri())),
+        }
     }
 }
 
@@ -219,5 +251,10 @@ impl HttpTransport for FakeTransport {
         request: Request<Bytes>,
     ) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
         Box::pin(self.exchange(request))
+    }
+
+    /// Yes: a request's body is counted in its [`Progress`] as the simulated link sends it.
+    fn reports_progress(&self) -> bool {
+        true
     }
 }

@@ -1,6 +1,7 @@
 //! [`HyperTransport`]: hyper-util's pooled client over rustls, with proxies, custom trust,
 //! client certificates and HTTP/2.
 
+mod body;
 mod connect;
 mod tls;
 
@@ -13,7 +14,7 @@ use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_LENGTH};
 use http::uri::Scheme;
 use http::{Method, Request, Response, Uri};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -21,7 +22,8 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use self::connect::{ConnectError, ConnectErrorKind, Connector};
 use self::tls::TlsOptions;
 use crate::proxy::ResolvedProxy;
-use crate::{BoxFuture, HttpTransport, Proxy, RedactedUri, TimeoutPhase, TransportError};
+use crate::{BoxFuture, HttpTransport, Progress, Proxy, RedactedUri, TimeoutPhase, TransportError};
+use body::SendBody;
 
 /// The production transport: a pooled HTTP/1.1 and HTTP/2 client (hyper-util) with rustls TLS,
 /// HTTP proxies (from the environment by default), extra root certificates, client
@@ -51,7 +53,7 @@ use crate::{BoxFuture, HttpTransport, Proxy, RedactedUri, TimeoutPhase, Transpor
 /// ```
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Client<Connector, Full<Bytes>>,
+    client: Client<Connector, SendBody>,
     settings: Arc<Settings>,
 }
 
@@ -374,6 +376,11 @@ impl HttpTransport for HyperTransport {
     ) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
         Box::pin(self.exchange(request))
     }
+
+    /// Yes: a request carrying a [`Progress`] has its body sent in slices, each counted.
+    fn reports_progress(&self) -> bool {
+        true
+    }
 }
 
 impl HyperTransport {
@@ -420,7 +427,8 @@ impl HyperTransport {
                 route.apply(&mut parts.headers);
             }
         }
-        let request = Request::from_parts(parts, Full::new(body));
+        let progress = parts.extensions.remove::<Progress>();
+        let request = Request::from_parts(parts, SendBody::new(body, progress));
         let limit = self.settings.max_response_body;
         let exchange = async {
             let response = self
