@@ -39,14 +39,15 @@ pub(crate) struct Selection<'a> {
 }
 
 /// One upload's parts in flight.
-pub(crate) struct PartRun<'a, T> {
+pub(crate) struct PartRun<'a, T, D> {
     pub(crate) config: &'a UploadConfig,
-    pub(crate) transport: &'a T,
+    /// Where part PUTs go (the client's transport unless the uploader has its own).
+    pub(crate) transport: &'a D,
     pub(crate) urls: &'a PartUrls<T>,
     pub(crate) schedule: PartSchedule,
 }
 
-impl<T: HttpTransport> PartRun<'_, T> {
+impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
     /// Reads and PUTs the selected parts, at most `concurrency` in flight; the parts sent, in
     /// part-number order. Each stored part is recorded in `checkpoint` at once.
     pub(crate) async fn send(

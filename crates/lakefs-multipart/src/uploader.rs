@@ -65,13 +65,14 @@ pub const LINK_ADDRESS_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct Uploader<T> {
+pub struct Uploader<T, D = T> {
     client: ExperimentalClient<T>,
-    transport: Arc<T>,
+    /// Where part PUTs go: the client's transport, or the data plane's own.
+    transport: Arc<D>,
     config: UploadConfig,
 }
 
-impl<T> Clone for Uploader<T> {
+impl<T, D> Clone for Uploader<T, D> {
     fn clone(&self) -> Self {
         Self {
             client: self.client.clone(),
@@ -128,13 +129,36 @@ impl<T: HttpTransport + 'static> Uploader<T> {
             config,
         }
     }
+}
 
-    /// The same uploader, sending part PUTs through `transport` instead of the client's (for
-    /// an object store behind another proxy, CA or network than the lakeFS API).
+impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
+    /// The same uploader, sending part PUTs through `transport` — of any type — instead of
+    /// the client's: for an object store behind another proxy, another CA or another network
+    /// than the lakeFS API. lakeFS credentials never travel on it either way.
+    ///
+    /// ```no_run
+    /// use lakefs_experimental::ExperimentalClient;
+    /// use lakefs_multipart::{UploadConfig, Uploader};
+    /// use lakefs_transport::Proxy;
+    ///
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let builder = ExperimentalClient::from_env()?;
+    /// // The object store: the same trust and timeouts, but no proxy.
+    /// let data = builder.transport_builder().proxy(Proxy::none()).build()?;
+    /// let uploader = Uploader::new(builder.build()?, UploadConfig::default())
+    ///     .with_data_transport(data);
+    /// # Ok(()) }
+    /// ```
     #[must_use]
-    pub fn with_data_transport(mut self, transport: impl Into<Arc<T>>) -> Self {
-        self.transport = transport.into();
-        self
+    pub fn with_data_transport<D2: HttpTransport + 'static>(
+        self,
+        transport: impl Into<Arc<D2>>,
+    ) -> Uploader<T, D2> {
+        Uploader {
+            client: self.client,
+            transport: transport.into(),
+            config: self.config,
+        }
     }
 
     /// The configuration.
@@ -152,7 +176,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         branch: &'a str,
         path: &'a str,
         source: UploadSource,
-    ) -> Upload<'a, T> {
+    ) -> Upload<'a, T, D> {
         Upload {
             uploader: self,
             repository,
@@ -168,7 +192,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
     /// Resumes the upload the checkpoint at `checkpoint` describes: refuses a `source` that
     /// changed, signs fresh URLs for the parts not yet stored, sends only those, completes,
     /// and removes the checkpoint. Await the returned builder.
-    pub fn resume(&self, checkpoint: impl Into<PathBuf>, source: UploadSource) -> Resume<'_, T> {
+    pub fn resume(&self, checkpoint: impl Into<PathBuf>, source: UploadSource) -> Resume<'_, T, D> {
         Resume {
             uploader: self,
             checkpoint: checkpoint.into(),
@@ -373,7 +397,11 @@ impl<T: HttpTransport + 'static> Uploader<T> {
         }
     }
 
-    fn part_run<'a>(&'a self, urls: &'a PartUrls<T>, schedule: PartSchedule) -> PartRun<'a, T> {
+    fn part_run<'a>(
+        &'a self,
+        urls: &'a PartUrls<T>,
+        schedule: PartSchedule,
+    ) -> PartRun<'a, T, D> {
         PartRun {
             config: &self.config,
             transport: &self.transport,
@@ -832,8 +860,8 @@ pub(crate) fn abort_request<T: HttpTransport>(
 
 /// One upload, configured per object; `.await` it.
 #[must_use = "an upload does nothing until it is awaited"]
-pub struct Upload<'a, T> {
-    uploader: &'a Uploader<T>,
+pub struct Upload<'a, T, D = T> {
+    uploader: &'a Uploader<T, D>,
     repository: &'a str,
     branch: &'a str,
     path: &'a str,
@@ -843,7 +871,7 @@ pub struct Upload<'a, T> {
     cancel: Option<BoxFuture<'a, ()>>,
 }
 
-impl<'a, T> Upload<'a, T> {
+impl<'a, T, D> Upload<'a, T, D> {
     /// The object's media type, recorded when completing.
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.options = self.options.content_type(content_type);
@@ -879,7 +907,9 @@ impl<'a, T> Upload<'a, T> {
     }
 }
 
-impl<'a, T: HttpTransport + 'static> IntoFuture for Upload<'a, T> {
+impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture
+    for Upload<'a, T, D>
+{
     type Output = Result<ObjectStats, UploadError>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
@@ -896,14 +926,14 @@ impl<'a, T: HttpTransport + 'static> IntoFuture for Upload<'a, T> {
 
 /// The resumption of an upload from its checkpoint; `.await` it.
 #[must_use = "a resumption does nothing until it is awaited"]
-pub struct Resume<'a, T> {
-    uploader: &'a Uploader<T>,
+pub struct Resume<'a, T, D = T> {
+    uploader: &'a Uploader<T, D>,
     checkpoint: PathBuf,
     source: UploadSource,
     cancel: Option<BoxFuture<'a, ()>>,
 }
 
-impl<'a, T> Resume<'a, T> {
+impl<'a, T, D> Resume<'a, T, D> {
     /// Gives up when `cancel` completes, leaving the upload resumable again.
     pub fn cancel_on(mut self, cancel: impl Future<Output = ()> + Send + 'a) -> Self {
         self.cancel = Some(Box::pin(cancel));
@@ -911,7 +941,9 @@ impl<'a, T> Resume<'a, T> {
     }
 }
 
-impl<'a, T: HttpTransport + 'static> IntoFuture for Resume<'a, T> {
+impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture
+    for Resume<'a, T, D>
+{
     type Output = Result<ObjectStats, UploadError>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
 

@@ -530,3 +530,44 @@ async fn a_slow_part_that_keeps_moving_is_never_killed() {
     assert_eq!(puts, 1, "sent once: never killed for being slow");
     assert!(emulator.object(REPO, "main", "slow-moving").unwrap() == source);
 }
+
+#[tokio::test]
+async fn part_puts_go_through_the_data_transport_and_api_calls_through_the_client() {
+    let (emulator, api, client) = setup(|_, _| {});
+    // The object store on its own transport (another proxy, CA or network in real life).
+    let data = FakeTransport::new();
+    let storage = emulator.clone();
+    data.route(Method::PUT, PARTS, move |request, _| {
+        Ok(storage.handle(request))
+    });
+    let uploader =
+        Uploader::new(client, config().build().unwrap()).with_data_transport(data.clone());
+    let source = data_bytes(3 * 5 * MIB);
+    uploader
+        .upload(
+            REPO,
+            "main",
+            "two-planes",
+            UploadSource::bytes(source.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(emulator.object(REPO, "main", "two-planes").unwrap(), source);
+    let data_requests = data.requests();
+    assert_eq!(data_requests.len(), 3);
+    assert!(data_requests.iter().all(
+        |r| r.uri.path().starts_with("/_storage/") && !r.headers.contains_key("authorization")
+    ));
+    let api_requests = api.requests();
+    assert!(!api_requests.is_empty());
+    assert!(
+        api_requests
+            .iter()
+            .all(|r| r.uri.path().starts_with("/api/v1/")),
+        "no part PUT went to the API transport"
+    );
+}
+
+fn data_bytes(len: usize) -> Bytes {
+    data(len, 12)
+}
