@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release --example bench_upload                 # everything
-//! cargo run --release --example bench_upload -- --only http   # fake | scale | http | protocols | memory | latency
+//! cargo run --release --example bench_upload -- --only http   # fake | scale | http | protocols | streams | memory | latency
 //! cargo run --release --example bench_upload -- --runs 7
 //! ```
 //!
@@ -15,8 +15,13 @@
 //!   ratios, with their spread, so that noise on a shared 2-core machine does not decide it.
 //! * `protocols`: HTTP/1.1 against HTTP/2 (ALPN) on loopback TLS, in paired runs: part PUTs
 //!   through the engine, and API calls (a small JSON GET) one at a time and 8 at once.
-//! * `memory`: a 2 GiB file at concurrency 4 × 8 MiB parts over loopback HTTP; peak RSS
-//!   against 1.25 × concurrency × part size + 32 MiB.
+//! * `streams`: a 1 GiB file uploaded as a file (known length) and as a stream of unknown
+//!   length (`UploadSource::stream`, URLs signed part by part, growing parts) over loopback
+//!   HTTP, in pairs of runs; the median ratio stream / file with its spread.
+//! * `memory`: peak RSS against 1.25 × concurrency × part size + 32 MiB, each row measured
+//!   from a reset peak: a 2 GiB file and a 2 GiB stream at concurrency 4 × 8 MiB over
+//!   loopback HTTP, and a 10,000-part upload with 2 KB part URLs over the fake (create asks
+//!   for 100 URLs, `uploadPart` for the other 9,900).
 //! * `latency`: the fake with 50 ms per request, 10 MiB/s per connection and a 100 MiB/s
 //!   link, in simulated time; throughput against concurrency 1 … 32 beside
 //!   min(n × 10 MiB/s, 100 MiB/s).
@@ -66,6 +71,9 @@ fn main() -> Result<(), Error> {
     }
     if wants("protocols") {
         rt.block_on(protocols(runs));
+    }
+    if wants("streams") {
+        rt.block_on(streams(runs))?;
     }
     if wants("memory") {
         rt.block_on(memory())?;
@@ -240,44 +248,136 @@ async fn protocols(runs: usize) {
     }
 }
 
-async fn memory() -> Result<(), Error> {
-    println!("\n## Memory: 2 GiB file, concurrency 4 × 8 MiB parts, loopback HTTP");
-    let path = std::env::temp_dir().join(format!("lakefs-bench-2GiB-{}", std::process::id()));
-    {
-        use std::io::Write;
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        let chunk = vec![0xa5u8; (8 * MIB) as usize];
-        for _ in 0..256 {
-            file.write_all(&chunk)?;
-        }
-        file.flush()?;
+/// Writes `mib` MiB of a repeating pattern to a temporary file.
+fn temp_file(name: &str, mib: u64) -> Result<std::path::PathBuf, Error> {
+    use std::io::Write;
+    let path = std::env::temp_dir().join(format!("lakefs-bench-{name}-{}", std::process::id()));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let chunk: Vec<u8> = (0..MIB).map(|i| (i % 251) as u8).collect();
+    for _ in 0..mib {
+        file.write_all(&chunk)?;
     }
+    file.flush()?;
+    Ok(path)
+}
+
+async fn streams(runs: usize) -> Result<(), Error> {
+    println!(
+        "\n## Unknown-length stream vs known-length file, 1 GiB, 8 MiB parts × 4, loopback HTTP"
+    );
+    let path = temp_file("stream-1GiB", 1024)?;
     let addr = start_sink().await;
     let uploader = uploader(sink_client(addr), 8 * MIB, 4);
-    // Warm up the runtime and pools on a small upload, then reset the peak.
     timed_upload(
         &uploader,
         UploadSource::bytes(Bytes::from(vec![0u8; (8 * MIB) as usize])),
     )
     .await;
-    let before = rss_kib("VmRSS");
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let elapsed = timed_upload(&uploader, UploadSource::file(&path)).await;
-    let peak = rss_kib("VmHWM");
-    std::fs::remove_file(&path)?;
-    let bound = 1.25 * 4.0 * 8.0 + 32.0;
-    println!("| RSS before | peak RSS during the upload | bound | throughput |");
-    println!("|---:|---:|---:|---:|");
-    println!(
-        "| {:.1} MiB | {:.1} MiB{} | {bound:.0} MiB | {:.0} MB/s |",
-        before as f64 / 1024.0,
-        peak as f64 / 1024.0,
-        if reset {
-            ""
+    let (mut files, mut streams, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..runs {
+        let file = || UploadSource::file(&path);
+        let stream =
+            || async { Ok::<_, Error>(UploadSource::stream(tokio::fs::File::open(&path).await?)) };
+        let (f, st) = if run % 2 == 0 {
+            let f = timed_upload(&uploader, file()).await;
+            (f, timed_upload(&uploader, stream().await?).await)
         } else {
-            " (peak since start: clear_refs unavailable)"
-        },
-        (2048 * MIB) as f64 / 1e6 / elapsed.as_secs_f64()
+            let st = timed_upload(&uploader, stream().await?).await;
+            (timed_upload(&uploader, file()).await, st)
+        };
+        files.push(f);
+        streams.push(st);
+        ratios.push(f.as_secs_f64() / st.as_secs_f64());
+    }
+    // The same reader with its length declared: what the reader costs, apart from the
+    // unknown length.
+    let mut readers = Vec::new();
+    for _ in 0..runs {
+        let reader = UploadSource::reader(tokio::fs::File::open(&path).await?, 1024 * MIB);
+        readers.push(timed_upload(&uploader, reader).await);
+    }
+    std::fs::remove_file(&path)?;
+    let bytes = 1024 * MIB;
+    let (reader_median, reader_min, reader_max) = summary(bytes, &readers);
+    let (file_median, file_min, file_max) = summary(bytes, &files);
+    let (stream_median, stream_min, stream_max) = summary(bytes, &streams);
+    ratios.sort_by(f64::total_cmp);
+    println!("| source | MB/s (median, min–max) |");
+    println!("|---|---:|");
+    println!("| file, known length | {file_median:.0} ({file_min:.0}–{file_max:.0}) |");
+    println!("| stream, unknown length | {stream_median:.0} ({stream_min:.0}–{stream_max:.0}) |");
+    println!("| the same reader, length declared | {reader_median:.0} ({reader_min:.0}–{reader_max:.0}) |");
+    println!(
+        "stream / file: median of {runs} paired ratios {:.2} ({:.2}–{:.2}); target ≥ 0.95",
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1]
+    );
+    Ok(())
+}
+
+/// Runs `upload` from a reset peak RSS; (peak RSS in MiB, whether the reset worked, seconds).
+async fn peak_rss_of<F: std::future::Future<Output = Duration>>(upload: F) -> (f64, bool, f64) {
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let elapsed = upload.await;
+    (
+        rss_kib("VmHWM") as f64 / 1024.0,
+        reset,
+        elapsed.as_secs_f64(),
+    )
+}
+
+async fn memory() -> Result<(), Error> {
+    println!(
+        "\n## Memory: peak RSS from a reset peak, against 1.25 × concurrency × part size + 32 MiB"
+    );
+    let path = temp_file("2GiB", 2048)?;
+    let addr = start_sink().await;
+    let http = uploader(sink_client(addr), 8 * MIB, 4);
+    // Warm up the runtime and pools on a small upload.
+    timed_upload(
+        &http,
+        UploadSource::bytes(Bytes::from(vec![0u8; (8 * MIB) as usize])),
+    )
+    .await;
+    let before = rss_kib("VmRSS") as f64 / 1024.0;
+    println!("RSS before: {before:.1} MiB");
+    println!("| upload | peak RSS | bound | throughput |");
+    println!("|---|---:|---:|---:|");
+    let row = |what: &str, (peak, reset, secs): (f64, bool, f64), bound: f64, bytes: u64| {
+        println!(
+            "| {what} | {peak:.1} MiB{} | {bound:.0} MiB | {:.0} MB/s |",
+            if reset { "" } else { " (peak since start)" },
+            bytes as f64 / 1e6 / secs
+        );
+    };
+    let bound = 1.25 * 4.0 * 8.0 + 32.0;
+    row(
+        "2 GiB file, 4 × 8 MiB, loopback HTTP",
+        peak_rss_of(timed_upload(&http, UploadSource::file(&path))).await,
+        bound,
+        2048 * MIB,
+    );
+    let stream = UploadSource::stream(tokio::fs::File::open(&path).await?);
+    row(
+        "2 GiB stream of unknown length, 4 × 8 MiB, loopback HTTP",
+        peak_rss_of(timed_upload(&http, stream)).await,
+        bound,
+        2048 * MIB,
+    );
+    std::fs::remove_file(&path)?;
+    // 10,000 parts of 5 MiB at concurrency 8 with 2 KB URLs; the source is a sparse map.
+    let fake = uploader(
+        client("http://lakefs.fake", fake_lakefs_padded(1900)),
+        5 * MIB,
+        8,
+    );
+    let sparse = sparse_bytes(10_000 * 5 * MIB);
+    row(
+        "10,000 parts × 5 MiB, 8 in flight, 2 KB URLs (fake)",
+        peak_rss_of(timed_upload(&fake, UploadSource::bytes(sparse))).await,
+        1.25 * 8.0 * 5.0 + 32.0,
+        10_000 * 5 * MIB,
     );
     Ok(())
 }

@@ -26,10 +26,21 @@ pub const MIB: u64 = 1024 * 1024;
 
 const OBJECT_STATS: &str = r#"{"path":"bench","path_type":"object","physical_address":"data/bench","checksum":"c","size_bytes":0,"mtime":0}"#;
 
+/// A part URL on `storage`, with `pad` characters of session token (lakeFS's URLs are about
+/// 2 KB with STS credentials).
+fn part_url(storage: &str, part: &str, pad: usize) -> String {
+    let token = "T".repeat(pad);
+    format!("{storage}/part/{part}?X-Amz-Security-Token={token}&X-Amz-Signature=bench")
+}
+
 /// The lakeFS answers the engine needs, for `parts` part URLs on `storage` (scheme and host).
 fn create_answer(storage: &str, parts: usize) -> String {
+    create_answer_padded(storage, parts, 0)
+}
+
+fn create_answer_padded(storage: &str, parts: usize, pad: usize) -> String {
     let urls: Vec<String> = (1..=parts)
-        .map(|n| format!("\"{storage}/part/{n}?X-Amz-Signature=bench\""))
+        .map(|n| format!("\"{}\"", part_url(storage, &n.to_string(), pad)))
         .collect();
     format!(
         r#"{{"upload_id":"bench","physical_address":"s3://bench/data/bench","presigned_urls":[{}]}}"#,
@@ -39,7 +50,11 @@ fn create_answer(storage: &str, parts: usize) -> String {
 
 /// lakeFS's answer to `uploadPart`: a fresh URL for part `part` on `storage`.
 fn part_answer(storage: &str, part: &str) -> String {
-    format!(r#"{{"presigned_url":"{storage}/part/{part}?X-Amz-Signature=bench"}}"#)
+    part_answer_padded(storage, part, 0)
+}
+
+fn part_answer_padded(storage: &str, part: &str, pad: usize) -> String {
+    format!(r#"{{"presigned_url":"{}"}}"#, part_url(storage, part, pad))
 }
 
 fn parts_asked(uri: &http::Uri) -> usize {
@@ -53,6 +68,11 @@ fn parts_asked(uri: &http::Uri) -> usize {
 /// A fake transport answering like lakeFS and its object store, doing nothing with the bytes
 /// (no copy, no hash, no recording), so that what is measured is the engine.
 pub fn fake_lakefs() -> FakeTransport {
+    fake_lakefs_padded(0)
+}
+
+/// As [`fake_lakefs`], with part URLs padded by `pad` characters of session token.
+pub fn fake_lakefs_padded(pad: usize) -> FakeTransport {
     let transport = FakeTransport::new();
     transport.set_recording(false);
     transport.route(Method::PUT, "/part/{n}", |_, _| {
@@ -62,21 +82,21 @@ pub fn fake_lakefs() -> FakeTransport {
     transport.route(
         Method::POST,
         "/api/v1/repositories/{r}/branches/{b}/staging/pmpu",
-        |request, _| {
+        move |request, _| {
             Ok(fake::json(
                 StatusCode::CREATED,
-                create_answer("http://sink.fake", parts_asked(request.uri())),
+                create_answer_padded("http://sink.fake", parts_asked(request.uri()), pad),
             ))
         },
     );
     transport.route(
         Method::PUT,
         "/api/v1/repositories/{r}/branches/{b}/staging/pmpu/{id}/parts/{n}",
-        |_, params| {
+        move |_, params| {
             let part = params.get("n").unwrap_or("0");
             Ok(fake::json(
                 StatusCode::OK,
-                part_answer("http://sink.fake", part),
+                part_answer_padded("http://sink.fake", part, pad),
             ))
         },
     );

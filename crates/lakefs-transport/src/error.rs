@@ -95,7 +95,7 @@ pub enum TransportError {
         source: BoxError,
     },
     /// The response body was larger than the transport accepts.
-    #[error("the response body from {uri} exceeds the limit of {limit} bytes")]
+    #[error("the response body from {uri} exceeds the limit of {limit} bytes (raise it with ClientBuilder::max_response_body or HyperTransportBuilder::max_response_body)")]
     BodyTooLarge {
         /// Where the request was going.
         uri: RedactedUri,
