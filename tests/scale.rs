@@ -4,6 +4,9 @@
 //! memory (48.8 GiB of zeros that occupy no RAM); the fake never touches the bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "../benches/support/mod.rs"]
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -13,7 +16,7 @@ use lakefs::experimental::{ExperimentalClient, RetryPolicy};
 use lakefs::multipart::{UploadConfig, UploadSource, Uploader, DEFAULT_PRESIGN_WINDOW};
 use lakefs::transport::fake::{self, FakeTransport, ResponseExt};
 
-const MIB: u64 = 1024 * 1024;
+const MIB: u64 = support::MIB;
 const PARTS: u64 = 10_000;
 
 /// A presigned URL of about 2 KB, as S3 signs it with an STS session token.
@@ -22,25 +25,6 @@ fn long_url(part: u64) -> String {
         "http://s3.fake/bucket/data/object?partNumber={part}&uploadId=u&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token={}&X-Amz-Signature=ab",
         "T".repeat(1900)
     )
-}
-
-/// `len` bytes of zeros that occupy no memory: a read-only map of a sparse file.
-fn sparse_bytes(len: u64) -> Bytes {
-    let path = std::env::temp_dir().join(format!("lakefs-scale-{}-{len}", std::process::id()));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .unwrap();
-    file.set_len(len).unwrap();
-    // SAFETY: a map is unsound only if the file changes underneath it; this file is ours,
-    // never written after `set_len`, and unlinked right away.
-    #[allow(unsafe_code)]
-    let map = unsafe { memmap2::Mmap::map(&file) }.unwrap();
-    std::fs::remove_file(&path).unwrap();
-    Bytes::from_owner(map)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,7 +92,7 @@ async fn ten_thousand_parts_with_two_kilobyte_urls() {
             "repo",
             "main",
             "big",
-            UploadSource::bytes(sparse_bytes(PARTS * 5 * MIB)),
+            UploadSource::bytes(support::sparse_bytes(PARTS * 5 * MIB)),
         )
         .await
         .unwrap();

@@ -228,6 +228,20 @@ impl<T> ExperimentalClient<T> {
             config: Arc::new(config),
         }
     }
+
+    /// The same client with another retry policy for every call (one call can also override
+    /// it with its builder's `retry_policy`).
+    #[must_use]
+    pub fn with_retry_policy(&self, retry: RetryPolicy) -> Self {
+        let config = Config {
+            retry,
+            ..Config::clone(&self.config)
+        };
+        Self {
+            transport: Arc::clone(&self.transport),
+            config: Arc::new(config),
+        }
+    }
 }
 
 /// Configures an [`ExperimentalClient`].

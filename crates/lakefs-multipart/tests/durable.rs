@@ -3,34 +3,23 @@
 //! unknown length, checkpoints and resume, and one upload shared by several workers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::{data, emulator_client, report};
 use http::Method;
-use lakefs_emulator::{
-    Emulator, Operation, DEFAULT_ACCESS_KEY_ID, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY,
-};
-use lakefs_experimental::{Credentials, ExperimentalClient, RetryPolicy};
+use lakefs_emulator::{Emulator, Operation, DEFAULT_REPOSITORY};
+use lakefs_experimental::{ExperimentalClient, RetryPolicy};
 use lakefs_multipart::*;
 use lakefs_transport::fake::{FakeTransport, Latency};
 
 const MIB: usize = 1024 * 1024;
 const REPO: &str = DEFAULT_REPOSITORY;
 const STORAGE_HOST: &str = "storage.emulator";
-
-/// The error and its causes, as an error report prints them.
-fn report(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        text.push_str(": ");
-        text.push_str(&next.to_string());
-        cause = next.source();
-    }
-    text
-}
 
 struct Setup {
     emulator: Emulator,
@@ -61,27 +50,12 @@ fn setup_with(follow_runtime_clock: bool, before: impl FnOnce(&FakeTransport, &E
         }
         Ok(handler.handle(request))
     });
-    let client = ExperimentalClient::builder()
-        .endpoint("http://lakefs.emulator")
-        .credentials(Credentials::basic(
-            DEFAULT_ACCESS_KEY_ID,
-            DEFAULT_SECRET_ACCESS_KEY,
-        ))
-        .retry_policy(RetryPolicy::none())
-        .build_with_transport(transport.clone())
-        .unwrap();
+    let client = emulator_client(transport.clone()).with_retry_policy(RetryPolicy::none());
     Setup {
         emulator,
         transport,
         client,
     }
-}
-
-fn data(len: usize, seed: u64) -> Bytes {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut out = vec![0u8; len];
-    rng.fill(&mut out);
-    Bytes::from(out)
 }
 
 fn count(

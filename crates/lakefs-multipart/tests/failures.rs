@@ -3,16 +3,17 @@
 //! parts that then fail, S3's `RequestTimeout` and `SlowDown`, and error chains.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::{data, emulator_client, report};
 use http::{Method, StatusCode};
-use lakefs_emulator::{
-    Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY,
-};
-use lakefs_experimental::{Credentials, ExperimentalClient, RetryPolicy};
+use lakefs_emulator::{Emulator, DEFAULT_REPOSITORY};
+use lakefs_experimental::{ExperimentalClient, RetryPolicy};
 use lakefs_multipart::*;
 use lakefs_transport::fake::{self, FakeTransport, Fault, Latency, ResponseExt};
 use lakefs_transport::{BoxFuture, HttpTransport, TransportError};
@@ -31,21 +32,8 @@ fn setup(
     before(&transport, &emulator);
     let handler = emulator.clone();
     transport.fallback(move |request, _| Ok(handler.handle(request)));
-    let client = ExperimentalClient::builder()
-        .endpoint("http://lakefs.emulator")
-        .credentials(Credentials::basic(
-            DEFAULT_ACCESS_KEY_ID,
-            DEFAULT_SECRET_ACCESS_KEY,
-        ))
-        .build_with_transport(transport.clone())
-        .unwrap();
+    let client = emulator_client(transport.clone());
     (emulator, transport, client)
-}
-
-fn data(len: usize, seed: u64) -> Bytes {
-    let mut out = vec![0u8; len];
-    fastrand::Rng::with_seed(seed).fill(&mut out);
-    Bytes::from(out)
 }
 
 fn config() -> UploadConfigBuilder {
@@ -58,18 +46,6 @@ fn aborts(transport: &FakeTransport) -> usize {
         .iter()
         .filter(|r| r.method == Method::DELETE)
         .count()
-}
-
-/// The error and its causes, as an error report prints them.
-fn report(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        text.push_str("\ncaused by: ");
-        text.push_str(&next.to_string());
-        cause = next.source();
-    }
-    text
 }
 
 #[tokio::test(start_paused = true)]
@@ -248,14 +224,7 @@ fn scripted(
         script: Box::new(script),
         calls: Mutex::default(),
     });
-    let client = ExperimentalClient::builder()
-        .endpoint("http://lakefs.emulator")
-        .credentials(Credentials::basic(
-            DEFAULT_ACCESS_KEY_ID,
-            DEFAULT_SECRET_ACCESS_KEY,
-        ))
-        .build_with_transport(Arc::clone(&transport))
-        .unwrap();
+    let client = emulator_client(Arc::clone(&transport));
     (emulator, transport, client)
 }
 

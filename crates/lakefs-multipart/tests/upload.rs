@@ -3,11 +3,14 @@
 //! presigned PUTs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::{data, emulator_client, report};
 use http::{Method, StatusCode};
 use lakefs_emulator::{
     Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY,
@@ -23,18 +26,6 @@ const STORAGE_HOST: &str = "storage.emulator";
 const PARTS_ROUTE: &str = "/_storage/{upload}/{part}";
 const REPO: &str = DEFAULT_REPOSITORY;
 
-/// The error and its causes, as an error report prints them.
-fn report(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        text.push_str(": ");
-        text.push_str(&next.to_string());
-        cause = next.source();
-    }
-    text
-}
-
 struct Setup {
     emulator: Emulator,
     transport: FakeTransport,
@@ -49,14 +40,7 @@ fn setup_with<R>(before: impl FnOnce(&FakeTransport, &Emulator) -> R) -> (Setup,
     let extra = before(&transport, &emulator);
     let handler = emulator.clone();
     transport.fallback(move |request, _| Ok(handler.handle(request)));
-    let client = ExperimentalClient::builder()
-        .endpoint("http://lakefs.emulator")
-        .credentials(Credentials::basic(
-            DEFAULT_ACCESS_KEY_ID,
-            DEFAULT_SECRET_ACCESS_KEY,
-        ))
-        .build_with_transport(transport.clone())
-        .unwrap();
+    let client = emulator_client(transport.clone());
     (
         Setup {
             emulator,
@@ -97,14 +81,6 @@ fn config() -> UploadConfigBuilder {
         .part_size(5 * MIB as u64)
         .concurrency(4)
         .retry_policy(fast_retries(8))
-}
-
-/// Deterministic pseudo-random bytes.
-fn data(len: usize, seed: u64) -> Bytes {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut out = vec![0u8; len];
-    rng.fill(&mut out);
-    Bytes::from(out)
 }
 
 fn storage_puts(transport: &FakeTransport) -> Vec<lakefs_transport::fake::RecordedRequest> {
