@@ -397,11 +397,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         }
     }
 
-    fn part_run<'a>(
-        &'a self,
-        urls: &'a PartUrls<T>,
-        schedule: PartSchedule,
-    ) -> PartRun<'a, T, D> {
+    fn part_run<'a>(&'a self, urls: &'a PartUrls<T>, schedule: PartSchedule) -> PartRun<'a, T, D> {
         PartRun {
             config: &self.config,
             transport: &self.transport,
@@ -907,9 +903,7 @@ impl<'a, T, D> Upload<'a, T, D> {
     }
 }
 
-impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture
-    for Upload<'a, T, D>
-{
+impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture for Upload<'a, T, D> {
     type Output = Result<ObjectStats, UploadError>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
@@ -941,9 +935,7 @@ impl<'a, T, D> Resume<'a, T, D> {
     }
 }
 
-impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture
-    for Resume<'a, T, D>
-{
+impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture for Resume<'a, T, D> {
     type Output = Result<ObjectStats, UploadError>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
 

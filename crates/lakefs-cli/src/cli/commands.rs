@@ -1,0 +1,276 @@
+//! The arguments of the commands other than `upload`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::units::parse_size;
+use crate::uri::{BranchUri, ObjectUri, RepoUri};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CheckpointCommand {
+    /// Print what a checkpoint records: destination, upload id, parts stored, source
+    Show {
+        /// The checkpoint file
+        #[arg(value_name = "CHECKPOINT")]
+        file: PathBuf,
+    },
+    /// List the checkpoints in the state directory
+    List {
+        /// The state directory [default: as for upload]
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+    },
+    /// Abort the upload a checkpoint records (its parts are discarded) and delete the checkpoint
+    Abort {
+        /// The checkpoint file
+        #[arg(value_name = "CHECKPOINT")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PrincipalCommand {
+    /// Attach an external principal (e.g. an IAM role ARN) to a user
+    Attach {
+        /// The lakeFS user
+        user: String,
+        /// The external principal's id
+        principal: String,
+    },
+    /// Detach an external principal from a user
+    Detach {
+        /// The lakeFS user
+        user: String,
+        /// The external principal's id
+        principal: String,
+    },
+    /// Show an external principal and the user it belongs to
+    Get {
+        /// The external principal's id
+        principal: String,
+    },
+    /// List a user's external principals (every page)
+    List {
+        /// The lakeFS user
+        user: String,
+        /// Only ids starting with this
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Page size, 1 to 1000
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(1..=1000))]
+        amount: Option<i32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BranchCommand {
+    /// Point a branch at another ref (a commit id, a branch, main~1), discarding what it had since
+    HardReset {
+        /// lakefs://REPOSITORY/BRANCH
+        #[arg(value_name = "BRANCH_URI")]
+        branch: BranchUri,
+        /// The ref to reset to
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Bypass a read-only repository (nothing else)
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StsCommand {
+    /// Exchange an identity provider's authorization code for a lakeFS token
+    Login {
+        /// The authorization code
+        #[arg(long)]
+        code: String,
+        /// The state of the identity provider flow
+        #[arg(long)]
+        state: String,
+        /// The redirect URI of the flow
+        #[arg(long, value_name = "URI")]
+        redirect_uri: String,
+        /// Token lifetime in seconds (the server defaults to 3600, caps at 43200)
+        #[arg(long, value_name = "SECONDS")]
+        ttl: Option<i64>,
+        /// Print the token itself on stdout (it is a secret: otherwise it is never shown)
+        #[arg(long)]
+        print_token: bool,
+    },
+}
+
+/// Which pull requests `pr list` shows.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PrFilter {
+    /// Open ones
+    Open,
+    /// Closed and merged ones
+    Closed,
+    /// All
+    All,
+}
+
+/// The status `pr update` sets.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PrStatus {
+    /// Reopen
+    Open,
+    /// Close without merging
+    Closed,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PrCommand {
+    /// List a repository's pull requests, newest first (every page)
+    List {
+        /// lakefs://REPOSITORY
+        #[arg(value_name = "REPO_URI")]
+        repository: RepoUri,
+        /// Which ones
+        #[arg(long, value_enum, default_value = "all")]
+        status: PrFilter,
+        /// Page size, 1 to 1000
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(1..=1000))]
+        amount: Option<i32>,
+    },
+    /// Open a pull request proposing to merge one branch into another
+    Create {
+        /// lakefs://REPOSITORY
+        #[arg(value_name = "REPO_URI")]
+        repository: RepoUri,
+        /// Title
+        #[arg(long)]
+        title: String,
+        /// The branch whose changes are proposed
+        #[arg(long = "from", value_name = "BRANCH", visible_alias = "source")]
+        source: String,
+        /// The branch to merge them into
+        #[arg(long = "to", value_name = "BRANCH", visible_alias = "destination")]
+        destination: String,
+        /// Description
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Show one pull request
+    Get {
+        /// lakefs://REPOSITORY
+        #[arg(value_name = "REPO_URI")]
+        repository: RepoUri,
+        /// The pull request's id
+        id: String,
+    },
+    /// Change a pull request's title, description or status
+    Update {
+        /// lakefs://REPOSITORY
+        #[arg(value_name = "REPO_URI")]
+        repository: RepoUri,
+        /// The pull request's id
+        id: String,
+        /// New title
+        #[arg(long)]
+        title: Option<String>,
+        /// New description
+        #[arg(long)]
+        description: Option<String>,
+        /// New status
+        #[arg(long, value_enum)]
+        status: Option<PrStatus>,
+    },
+    /// Merge a pull request (its source branch into its destination)
+    Merge {
+        /// lakefs://REPOSITORY
+        #[arg(value_name = "REPO_URI")]
+        repository: RepoUri,
+        /// The pull request's id
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 8000)]
+    pub(crate) port: u16,
+    /// Lifetime of presigned part URLs, seconds (lakeFS's default is 900)
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) part_url_expiry: Option<u64>,
+    /// Answer uploadPart as lakeFS before v1.55 does (400)
+    #[arg(long)]
+    pub(crate) without_upload_part: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct BenchArgs {
+    #[command(subcommand)]
+    pub(crate) small_files: Option<BenchCommand>,
+    #[command(flatten)]
+    pub(crate) sweep: SweepArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SweepArgs {
+    /// Where to upload: lakefs://REPOSITORY/BRANCH/PREFIX [default with --emulator or without
+    /// any configuration: the embedded emulator's lakefs://example-repo/main/bench]
+    #[arg(value_name = "DEST")]
+    pub(crate) destination: Option<ObjectUri>,
+    /// Part sizes to try, comma-separated
+    #[arg(long, value_name = "SIZES", value_delimiter = ',', default_value = "5MiB,8MiB,16MiB,64MiB", value_parser = parse_size)]
+    pub(crate) part_sizes: Vec<u64>,
+    /// Concurrencies to try, comma-separated
+    #[arg(long, value_name = "NS", value_delimiter = ',', default_value = "1,2,4,8",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) concurrency: Vec<u16>,
+    /// Bytes uploaded per run
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    pub(crate) size: u64,
+    /// Runs per cell (the median is reported)
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub(crate) runs: u32,
+    /// Write the results as CSV
+    #[arg(long, value_name = "FILE")]
+    pub(crate) csv: Option<PathBuf>,
+    /// Draw the throughput chart as SVG
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) chart: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Many small files through `upload --recursive` (this binary, as a child process) against
+    /// an emulator over HTTP, beside a bare create + PUT + complete loop at the same concurrency
+    SmallFiles(SmallFilesArgs),
+    /// The bare loop of `small-files` as a process of its own (internal)
+    #[command(hide = true)]
+    BareLoop(BareLoopArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BareLoopArgs {
+    /// The directory whose files are uploaded
+    pub(crate) dir: PathBuf,
+    /// lakefs://REPOSITORY/BRANCH/PREFIX
+    pub(crate) destination: ObjectUri,
+    /// Workers
+    #[arg(short, long, default_value_t = 8)]
+    pub(crate) concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SmallFilesArgs {
+    /// How many files
+    #[arg(long, default_value_t = 2000)]
+    pub(crate) files: u32,
+    /// Size of each file
+    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = parse_size)]
+    pub(crate) file_size: u64,
+    /// Concurrencies to try, comma-separated
+    #[arg(long, value_name = "NS", value_delimiter = ',', default_value = "1,8,32",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) concurrency: Vec<u16>,
+    /// Runs per cell, interleaved (the median is reported)
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub(crate) runs: u32,
+}

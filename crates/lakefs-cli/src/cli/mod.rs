@@ -1,0 +1,183 @@
+//! The command line: the top-level command, its options, `upload`, and the help texts
+//! (clap derive); the other commands' arguments are in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+mod commands;
+
+pub(crate) use self::commands::*;
+use crate::units::parse_size;
+use crate::uri::ObjectUri;
+
+/// The exit codes, printed after the top-level help and the upload help.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0    success
+  1    failure (several files: at least one failed; the summary names them)
+  2    usage: invalid arguments, or the configuration is incomplete
+  130  interrupted (Ctrl-C, SIGINT or SIGTERM); the first stops cleanly, a second exits at once"
+    };
+}
+
+const TOP_AFTER_HELP: &str = concat!(
+    "\
+Configuration, highest first:
+  1. --endpoint, --access-key-id, --secret-access-key
+  2. LAKECTL_SERVER_ENDPOINT_URL, LAKECTL_CREDENTIALS_ACCESS_KEY_ID,
+     LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY (lakectl's variables)
+  3. --config FILE, else ~/.lakectl.yaml (server.endpoint_url, credentials.access_key_id,
+     credentials.secret_access_key), lakectl's file
+Each setting is taken from the highest place that has it; `lakefs-rs config` shows where each
+came from. --emulator ignores them all and runs against an emulator inside this process.
+
+Output: results on stdout (--json: one JSON object per line); progress, errors and summaries on
+stderr (progress bars only when stderr is a terminal).
+
+",
+    exit_codes!()
+);
+
+const UPLOAD_AFTER_HELP: &str = concat!(
+    "\
+Examples:
+  lakefs-rs upload data.parquet lakefs://repo/main/tables/data.parquet
+  lakefs-rs upload data.parquet lakefs://repo/main/tables/      (keeps the file name)
+  lakefs-rs upload -r ./logs lakefs://repo/main/logs/2026-05 -c 32
+  pg_dump db | lakefs-rs upload - lakefs://repo/main/backups/db.sql --content-type application/sql
+  lakefs-rs upload --checkpoint big.bin lakefs://repo/main/big.bin
+  lakefs-rs upload --resume ~/.local/state/lakefs-rs/uploads/big.bin-….json big.bin
+
+Ctrl-C stops cleanly: the upload is aborted on lakeFS (nothing is left behind), or with
+--checkpoint kept resumable, and the exact command that resumes it is printed. A second Ctrl-C
+exits at once.
+
+Checkpoints live in the state directory (--state-dir, else $LAKEFS_RS_STATE_DIR, else
+$XDG_STATE_HOME/lakefs-rs, else ~/.local/state/lakefs-rs), under uploads/, named after the
+destination. With --checkpoint, running the same command again continues where it stopped.
+
+",
+    exit_codes!()
+);
+
+/// lakefs-rs: move data into lakeFS, fast and resumable, and drive its experimental API.
+#[derive(Debug, Parser)]
+#[command(name = "lakefs-rs", version, after_help = TOP_AFTER_HELP, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// lakeFS server URL, e.g. http://localhost:8000 (`/api/v1` is added when it has no path)
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) endpoint: Option<String>,
+    /// Access key id
+    #[arg(long, global = true, value_name = "ID")]
+    pub(crate) access_key_id: Option<String>,
+    /// Secret access key (prefer the variable or the config file: flags show in `ps`)
+    #[arg(long, global = true, value_name = "SECRET")]
+    pub(crate) secret_access_key: Option<String>,
+    /// lakectl configuration file to read instead of ~/.lakectl.yaml
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Run against an emulator started inside this process (repository example-repo,
+    /// branches main and feature)
+    #[arg(long, global = true)]
+    pub(crate) emulator: bool,
+    /// Machine-readable output on stdout: one JSON object per line
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// No progress and no per-object lines; errors and the summary of failures still show
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Upload a file, a directory (--recursive) or standard input (-)
+    #[command(after_help = UPLOAD_AFTER_HELP)]
+    Upload(UploadArgs),
+    /// Inspect, list or abort upload checkpoints
+    #[command(subcommand)]
+    Checkpoint(CheckpointCommand),
+    /// External principals of lakeFS users (attach, detach, get, list)
+    #[command(subcommand, visible_alias = "principals")]
+    Principal(PrincipalCommand),
+    /// Branches: hard reset
+    #[command(subcommand)]
+    Branch(BranchCommand),
+    /// STS: log in with an identity provider's authorization code
+    #[command(subcommand)]
+    Sts(StsCommand),
+    /// Pull requests (list, create, get, update, merge)
+    #[command(subcommand, visible_alias = "pull-request")]
+    Pr(PrCommand),
+    /// Serve a lakeFS emulator on 127.0.0.1 and print the settings to use it (Ctrl-C stops)
+    Emulator(EmulatorArgs),
+    /// Measure upload throughput: part sizes × concurrency; or many small files
+    Bench(BenchArgs),
+    /// Show the configuration in effect and where each setting came from (never the secret)
+    Config,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UploadArgs {
+    /// A file, a directory (with --recursive), or - for standard input; with --resume, the
+    /// source the upload started from
+    #[arg(value_name = "SRC")]
+    pub(crate) source: String,
+    /// lakefs://REPOSITORY/BRANCH/PATH; a PATH ending in / (or none) keeps the file's name;
+    /// for a directory, the prefix its files go under
+    #[arg(value_name = "DEST", required_unless_present = "resume")]
+    pub(crate) destination: Option<ObjectUri>,
+    /// Upload every file below the directory SRC (symbolic links to files are followed,
+    /// links to directories are not)
+    #[arg(short, long)]
+    pub(crate) recursive: bool,
+    /// Part size (binary units: 8MiB, 16M, 5242880); at least 5 MiB, grown when 10,000 parts
+    /// would not be enough
+    #[arg(long, value_name = "SIZE", default_value = "8MiB", value_parser = parse_size)]
+    pub(crate) part_size: u64,
+    /// Parts in flight at most, across all files (and part memory ≤ concurrency × part size)
+    #[arg(short, long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) concurrency: u16,
+    /// The objects' media type
+    #[arg(long, value_name = "TYPE")]
+    pub(crate) content_type: Option<String>,
+    /// User metadata entry (repeatable)
+    #[arg(short, long = "metadata", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub(crate) metadata: Vec<(String, String)>,
+    /// Keep a checkpoint in the state directory: a failed or interrupted upload is kept on
+    /// lakeFS and resumable (not for standard input)
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) checkpoint: bool,
+    /// Resume from a checkpoint (or a directory upload's journal) that an earlier
+    /// --checkpoint upload printed
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub(crate) resume: Option<PathBuf>,
+    /// Where checkpoints are kept [default: $LAKEFS_RS_STATE_DIR, $XDG_STATE_HOME/lakefs-rs or
+    /// ~/.local/state/lakefs-rs]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) state_dir: Option<PathBuf>,
+    /// Integrity check: each part's MD5 against the storage's ETag, then the object's size and
+    /// its multipart checksum against the local bytes
+    #[arg(long)]
+    pub(crate) verify: bool,
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("{text:?} is not KEY=VALUE with a non-empty KEY")),
+    }
+}

@@ -1,0 +1,90 @@
+//! `lakefs-rs`: a command-line tool for lakeFS — uploads of files, directories and standard
+//! input that are fast, memory-bounded, interruptible and resumable, the rest of the
+//! experimental API, an embedded emulator, and benchmarks. `lakefs-rs --help` has it all.
+
+mod bench;
+mod cli;
+mod commands;
+mod config;
+mod context;
+mod errors;
+mod interrupt;
+mod output;
+mod units;
+mod upload;
+mod uri;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::errors::{CliError, Exit};
+use crate::interrupt::Interrupt;
+use crate::output::Console;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap's own message: `error: …` and a usage line (exit 2), or the help (exit 0).
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            CliError::failure("cannot start the async runtime")
+                .source(error)
+                .print();
+            return ExitCode::from(Exit::Failure.code());
+        }
+    };
+    // On a worker thread, beside the connections' tasks, rather than on this thread: requests
+    // then hand over between threads less often (measurably faster for many small files).
+    let exit = runtime
+        .block_on(async { tokio::spawn(run(cli)).await })
+        .unwrap_or(Exit::Failure);
+    // A read of standard input may still block a thread of the pool: do not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    ExitCode::from(exit.code())
+}
+
+async fn run(cli: Cli) -> Exit {
+    let console = Console::new(cli.global.json, cli.global.quiet);
+    let interrupt = Interrupt::install(console.clone());
+    let mut ctx = Context::new(cli.global, console.clone(), interrupt);
+    let result = dispatch(&mut ctx, cli.command).await;
+    ctx.shutdown().await;
+    match result {
+        Ok(exit) => exit,
+        Err(error) => {
+            console.warn(&error.lines().join("\n"));
+            error.exit()
+        }
+    }
+}
+
+async fn dispatch(ctx: &mut Context, command: Command) -> Result<Exit, CliError> {
+    if !matches!(command, Command::Emulator(_)) {
+        ctx.start_emulator_if_asked().await?;
+    }
+    let ctx = &*ctx;
+    match command {
+        Command::Upload(args) => upload::run(ctx, args).await,
+        Command::Checkpoint(command) => commands::checkpoint::run(ctx, command).await,
+        Command::Principal(command) => commands::api::principal(ctx, command).await,
+        Command::Branch(command) => commands::api::branch(ctx, command).await,
+        Command::Sts(command) => commands::api::sts(ctx, command).await,
+        Command::Pr(command) => commands::pulls::run(ctx, command).await,
+        Command::Emulator(args) => commands::emulator::run(ctx, args).await,
+        Command::Bench(args) => bench::run(ctx, args).await,
+        Command::Config => commands::config::run(ctx),
+    }
+}

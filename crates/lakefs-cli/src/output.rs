@@ -1,0 +1,246 @@
+//! Where things are printed: results on stdout (plain lines, or one JSON object per line),
+//! messages and progress on stderr — a progress bar only when stderr is a terminal, an
+//! occasional plain line otherwise.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::units::human_size;
+
+/// How often a plain progress line is printed when stderr is not a terminal.
+const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// The terminal: stdout for results, stderr for the rest. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Console {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    json: bool,
+    quiet: bool,
+    terminal: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Console {
+    pub(crate) fn new(json: bool, quiet: bool) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                json,
+                quiet,
+                terminal: std::io::stderr().is_terminal(),
+                bar: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Whether results are JSON lines.
+    pub(crate) fn json(&self) -> bool {
+        self.inner.json
+    }
+
+    fn bar(&self) -> Option<ProgressBar> {
+        self.inner
+            .bar
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs `print` with the progress bar, if any, out of the way.
+    fn around_bar(&self, print: impl FnOnce()) {
+        match self.bar() {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+
+    /// Whether plain result lines are printed (not with `--json`, not with `--quiet`).
+    pub(crate) fn wants_results(&self) -> bool {
+        !self.inner.json && !self.inner.quiet
+    }
+
+    /// A result line on stdout (not with `--json`, not with `--quiet`).
+    pub(crate) fn result(&self, line: &str) {
+        if self.inner.json || self.inner.quiet {
+            return;
+        }
+        self.stdout(line);
+    }
+
+    /// A line on stdout, whatever the mode (the data a command was asked for).
+    pub(crate) fn stdout(&self, line: &str) {
+        self.around_bar(|| {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        });
+    }
+
+    /// A JSON result on stdout, one line.
+    pub(crate) fn json_line(&self, value: &serde_json::Value) {
+        self.stdout(&value.to_string());
+    }
+
+    /// A message on stderr (not with `--quiet`).
+    pub(crate) fn info(&self, line: &str) {
+        if !self.inner.quiet {
+            self.warn(line);
+        }
+    }
+
+    /// A message on stderr, even with `--quiet` (failures, interruptions).
+    pub(crate) fn warn(&self, line: &str) {
+        self.around_bar(|| eprintln!("{line}"));
+    }
+
+    /// Progress over `total_bytes` (unknown for a stream) in `files` files.
+    pub(crate) fn progress(&self, total_bytes: Option<u64>, files: u64) -> Progress {
+        let bar = (self.inner.terminal && !self.inner.quiet).then(|| {
+            let bar = match total_bytes {
+                Some(total) => ProgressBar::with_draw_target(
+                    Some(total),
+                    ProgressDrawTarget::stderr_with_hz(10),
+                ),
+                None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10)),
+            };
+            let template = if total_bytes.is_some() {
+                "{msg} [{bar:32}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}"
+            } else {
+                "{msg} {spinner} {bytes} {binary_bytes_per_sec}"
+            };
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        *self
+            .inner
+            .bar
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = bar.clone();
+        let progress = Progress {
+            inner: Arc::new(ProgressInner {
+                console: self.clone(),
+                bar,
+                plain: !self.inner.terminal && !self.inner.quiet,
+                total_bytes,
+                files,
+                bytes: AtomicU64::new(0),
+                files_done: AtomicU64::new(0),
+                started: Instant::now(),
+                last_line: Mutex::new(Instant::now()),
+            }),
+        };
+        progress.update_message();
+        progress
+    }
+}
+
+/// Bytes and files done, shown as a bar or as occasional plain lines. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Progress {
+    inner: Arc<ProgressInner>,
+}
+
+struct ProgressInner {
+    console: Console,
+    bar: Option<ProgressBar>,
+    plain: bool,
+    total_bytes: Option<u64>,
+    files: u64,
+    bytes: AtomicU64,
+    files_done: AtomicU64,
+    started: Instant,
+    last_line: Mutex<Instant>,
+}
+
+impl Progress {
+    /// `bytes` more are stored.
+    pub(crate) fn add_bytes(&self, bytes: u64) {
+        self.inner.bytes.fetch_add(bytes, Ordering::Relaxed);
+        if let Some(bar) = &self.inner.bar {
+            bar.inc(bytes);
+        }
+        self.maybe_plain_line();
+    }
+
+    /// One more file is finished (stored or failed).
+    pub(crate) fn file_done(&self) {
+        self.inner.files_done.fetch_add(1, Ordering::Relaxed);
+        self.update_message();
+        self.maybe_plain_line();
+    }
+
+    fn update_message(&self) {
+        if let Some(bar) = &self.inner.bar {
+            if self.inner.files > 1 {
+                bar.set_message(format!(
+                    "{}/{} files",
+                    self.inner.files_done.load(Ordering::Relaxed),
+                    self.inner.files
+                ));
+            } else {
+                bar.set_message("uploading");
+            }
+        }
+    }
+
+    fn maybe_plain_line(&self) {
+        if !self.inner.plain {
+            return;
+        }
+        let Ok(mut last) = self.inner.last_line.try_lock() else {
+            return;
+        };
+        if last.elapsed() < PLAIN_PROGRESS_EVERY {
+            return;
+        }
+        *last = Instant::now();
+        drop(last);
+        self.inner.console.info(&self.line());
+    }
+
+    fn line(&self) -> String {
+        let bytes = self.inner.bytes.load(Ordering::Relaxed);
+        let seconds = self.inner.started.elapsed().as_secs_f64();
+        let rate = crate::units::megabytes_per_second(bytes, seconds);
+        let mut line = match self.inner.total_bytes {
+            Some(total) if total > 0 => format!(
+                "progress: {} of {} ({:.0} %), {rate:.1} MB/s",
+                human_size(bytes),
+                human_size(total),
+                bytes as f64 * 100.0 / total as f64
+            ),
+            _ => format!("progress: {}, {rate:.1} MB/s", human_size(bytes)),
+        };
+        if self.inner.files > 1 {
+            line.push_str(&format!(
+                ", {}/{} files",
+                self.inner.files_done.load(Ordering::Relaxed),
+                self.inner.files
+            ));
+        }
+        line
+    }
+
+    /// Removes the bar.
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.inner.bar {
+            bar.finish_and_clear();
+        }
+        *self
+            .inner
+            .console
+            .inner
+            .bar
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}

@@ -1,0 +1,229 @@
+//! `upload --recursive`: every file below a directory, at most `concurrency` parts in flight
+//! across all of them; a failed file is reported and the others go on.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::json;
+
+use super::object::{self, Job, Shared, Source};
+use super::report::{Report, Status};
+use super::state::{checkpoint_path, Journal};
+use super::walk::{Entry, Walk};
+use crate::errors::Exit;
+use crate::output::Console;
+use crate::units::{human_size, megabytes_per_second};
+use crate::uri::ObjectUri;
+
+/// A directory upload, its files found.
+pub(crate) struct DirectoryUpload {
+    /// The directory as the user named it.
+    pub(crate) shown: String,
+    pub(crate) dest: ObjectUri,
+    pub(crate) walk: Walk,
+    /// With `--checkpoint`: the journal, and where the files' checkpoints go.
+    pub(crate) journal: Option<(Journal, PathBuf)>,
+}
+
+impl DirectoryUpload {
+    /// The files still to upload (those the journal records unchanged are done), and how
+    /// many were skipped.
+    pub(crate) fn pending(&self) -> (Vec<Entry>, usize) {
+        let Some((journal, _)) = &self.journal else {
+            return (self.walk.files.clone(), 0);
+        };
+        let pending: Vec<Entry> = self
+            .walk
+            .files
+            .iter()
+            .filter(|e| journal.done.get(&e.relative) != Some(&e.stamp))
+            .cloned()
+            .collect();
+        let skipped = self.walk.files.len() - pending.len();
+        (pending, skipped)
+    }
+}
+
+fn shown_path(root_shown: &str, relative: &str) -> String {
+    Path::new(root_shown).join(relative).display().to_string()
+}
+
+/// Uploads the pending files and prints each result and the summary.
+pub(crate) async fn run(
+    shared: &Shared,
+    console: &Console,
+    mut upload: DirectoryUpload,
+    pending: Vec<Entry>,
+    skipped: usize,
+) -> Exit {
+    let started = Instant::now();
+    let mut failures: Vec<(String, String)> = Vec::new();
+    for (path, error) in &upload.walk.errors {
+        let text = error.to_string();
+        report_walk_error(console, path, &text);
+        failures.push((path.display().to_string(), text));
+    }
+    for (path, why) in &upload.walk.skipped {
+        console.info(&format!("skipped {}: {why}", path.display()));
+    }
+    let total_files = pending.len();
+    let jobs: Vec<(Entry, Job)> = pending
+        .into_iter()
+        .map(|entry| {
+            let dest = upload.dest.join(&entry.relative);
+            let checkpoint = upload
+                .journal
+                .as_ref()
+                .map(|(_, uploads)| checkpoint_path(uploads, &dest));
+            let job = Job {
+                source: Source::File(entry.path.clone()),
+                shown: shown_path(&upload.shown, &entry.relative),
+                dest,
+                checkpoint,
+                resume: false,
+            };
+            (entry, job)
+        })
+        .collect();
+    // At most `concurrency` files at once: each needs a part slot to make progress, and the
+    // slots are shared.
+    let mut results = stream::iter(jobs)
+        .map(|(entry, job)| async move {
+            if shared.interrupt.is_set() {
+                return (entry, None);
+            }
+            let report = object::upload(shared, job).await;
+            (entry, Some(report))
+        })
+        .buffer_unordered(shared.concurrency);
+    let (mut uploaded, mut bytes, mut interrupted, mut kept, mut not_started) =
+        (0usize, 0u64, 0usize, 0usize, 0usize);
+    let mut aborted = 0usize;
+    while let Some((entry, report)) = results.next().await {
+        let Some(report) = report else {
+            not_started += 1;
+            continue;
+        };
+        shared.progress.file_done();
+        if console.json() {
+            console.json_line(&report.to_json());
+        }
+        match report.status {
+            Status::Uploaded => {
+                uploaded += 1;
+                bytes += report.bytes;
+                if console.wants_results() {
+                    console.result(&report.line());
+                }
+                if let Some((journal, _)) = upload.journal.as_mut() {
+                    if let Err(error) = journal.record(&entry.relative, entry.stamp) {
+                        console.warn(&format!(
+                            "warning: cannot record {} in the journal {}: {error}",
+                            entry.relative,
+                            journal.path.display()
+                        ));
+                    }
+                }
+            }
+            Status::Failed => {
+                if let Some(error) = &report.error {
+                    console.warn(&error.lines().join("\n"));
+                }
+                failures.push((report.shown.clone(), failure_text(&report)));
+            }
+            Status::Interrupted => {
+                interrupted += 1;
+                kept += usize::from(report.kept.is_some());
+                aborted += usize::from(report.aborted == Some(true));
+            }
+        }
+    }
+    drop(results);
+    shared.progress.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    let mut summary = format!(
+        "uploaded {uploaded} of {total_files} files ({}) in {seconds:.2} s ({:.1} MB/s, {:.0} files/s)",
+        human_size(bytes),
+        megabytes_per_second(bytes, seconds),
+        uploaded as f64 / seconds.max(1e-9),
+    );
+    if skipped > 0 {
+        summary.push_str(&format!("; {skipped} already uploaded, skipped"));
+    }
+    let was_interrupted = shared.interrupt.is_set() && (interrupted > 0 || not_started > 0);
+    if was_interrupted {
+        console.warn(&format!("interrupted: {summary}"));
+        console.warn(&format!(
+            "  {interrupted} in flight ({aborted} aborted on lakeFS, {kept} kept resumable), {not_started} not started"
+        ));
+        match &upload.journal {
+            Some((journal, _)) => console.warn(&format!(
+                "  resume with: {}",
+                shared.resume_command(&journal.path, &upload.shown)
+            )),
+            None => console.warn(
+                "  nothing is left open on lakeFS; add --checkpoint to make an upload resumable",
+            ),
+        }
+    } else if failures.is_empty() {
+        console.info(&summary);
+    } else {
+        console.warn(&format!("{summary}; {} failed:", failures.len()));
+    }
+    for (shown, why) in &failures {
+        console.warn(&format!("  failed: {shown}: {why}"));
+    }
+    if !failures.is_empty() {
+        if let Some((journal, _)) = &upload.journal {
+            console.warn(&format!(
+                "  retry the failed files with: {}",
+                shared.resume_command(&journal.path, &upload.shown)
+            ));
+        }
+    }
+    if was_interrupted {
+        return Exit::Interrupted;
+    }
+    if failures.is_empty() {
+        if let Some((journal, _)) = &upload.journal {
+            let _ = std::fs::remove_file(&journal.path);
+        }
+        Exit::Ok
+    } else {
+        Exit::Failure
+    }
+}
+
+fn failure_text(report: &Report) -> String {
+    match &report.error {
+        Some(error) => {
+            let lines = error.lines();
+            let causes: Vec<&str> = lines
+                .iter()
+                .filter_map(|l| l.strip_prefix("caused by: "))
+                .collect();
+            if causes.is_empty() {
+                error.to_string()
+            } else {
+                causes.join(": ")
+            }
+        }
+        None => "failed".into(),
+    }
+}
+
+fn report_walk_error(console: &Console, path: &Path, text: &str) {
+    if console.json() {
+        console.json_line(&json!({
+            "source": path.display().to_string(),
+            "destination": null,
+            "status": "failed",
+            "error": format!("cannot read {}: {text}", path.display()),
+        }));
+    }
+    console.warn(&format!(
+        "error: cannot read {}\ncaused by: {text}",
+        path.display()
+    ));
+}

@@ -1,0 +1,286 @@
+//! `upload`: a file, a directory (`--recursive`) or standard input (`-`), or the resumption of
+//! one (`--resume`).
+
+mod dir;
+mod object;
+mod report;
+pub(crate) mod state;
+mod verify;
+pub(crate) mod walk;
+
+use std::path::{Path, PathBuf};
+
+use lakefs_multipart::{Checkpoint, PartSlots, UploadConfig};
+
+use self::dir::DirectoryUpload;
+use self::object::{Job, Shared, Source};
+use self::report::Status;
+use self::state::{Journal, JournalHeader, JOURNAL_KIND};
+use crate::cli::UploadArgs;
+use crate::context::Context;
+use crate::errors::{CliError, Exit};
+use crate::uri::ObjectUri;
+
+pub(crate) use self::object::shell_quote;
+
+/// What the arguments ask for.
+enum Plan {
+    One { job: Job, size: Option<u64> },
+    Directory(Box<DirectoryUpload>),
+}
+
+pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliError> {
+    // The options first, before anything is read or sent (a part size below 5 MiB, …).
+    UploadConfig::builder()
+        .part_size(args.part_size)
+        .concurrency(usize::from(args.concurrency))
+        .build()
+        .map_err(|e| CliError::usage("invalid upload options").source(e))?;
+    let plan = plan(ctx, &args)?;
+    let client = ctx.client()?;
+    let (total, files, pending) = match &plan {
+        Plan::One { size, .. } => (*size, 1, None),
+        Plan::Directory(upload) => {
+            let (pending, skipped) = upload.pending();
+            let total = pending.iter().map(|e| e.stamp.size).sum();
+            let files = pending.len() as u64;
+            (Some(total), files, Some((pending, skipped)))
+        }
+    };
+    let concurrency = usize::from(args.concurrency);
+    let shared = Shared {
+        client,
+        part_size: args.part_size,
+        concurrency,
+        verify: args.verify,
+        content_type: args.content_type.clone(),
+        metadata: args.metadata.clone(),
+        slots: PartSlots::new(concurrency),
+        interrupt: ctx.interrupt.clone(),
+        progress: ctx.console.progress(total, files),
+        resume_prefix: resume_prefix(ctx, &args),
+    };
+    match (plan, pending) {
+        (Plan::Directory(upload), Some((pending, skipped))) => {
+            Ok(dir::run(&shared, &ctx.console, *upload, pending, skipped).await)
+        }
+        (Plan::One { job, .. }, _) => Ok(one(ctx, &shared, job).await),
+        (Plan::Directory(_), None) => Ok(Exit::Failure),
+    }
+}
+
+/// Uploads one object and prints its result.
+async fn one(ctx: &Context, shared: &Shared, job: Job) -> Exit {
+    let report = object::upload(shared, job).await;
+    shared.progress.file_done();
+    shared.progress.finish();
+    if ctx.console.json() {
+        ctx.console.json_line(&report.to_json());
+    }
+    match report.status {
+        Status::Uploaded => {
+            ctx.console.result(&report.line());
+            Exit::Ok
+        }
+        Status::Failed | Status::Interrupted => {
+            if let Some(error) = &report.error {
+                ctx.console.warn(&error.lines().join("\n"));
+            }
+            if report.status == Status::Failed {
+                Exit::Failure
+            } else {
+                Exit::Interrupted
+            }
+        }
+    }
+}
+
+/// `lakefs-rs [connection flags] upload [-c N] [--verify]`, to which `--resume CHECKPOINT SRC`
+/// is added. The secret is never part of it: a secret given as a flag must be given again (the
+/// variable or the file are better places for it).
+fn resume_prefix(ctx: &Context, args: &UploadArgs) -> Vec<String> {
+    let mut words = vec!["lakefs-rs".to_owned()];
+    let global = &ctx.global;
+    for (flag, value) in [
+        ("--endpoint", global.endpoint.as_ref()),
+        ("--access-key-id", global.access_key_id.as_ref()),
+    ] {
+        if let Some(value) = value {
+            words.push(flag.into());
+            words.push(value.clone());
+        }
+    }
+    if let Some(config) = &global.config {
+        words.push("--config".into());
+        words.push(config.display().to_string());
+    }
+    words.push("upload".into());
+    if args.concurrency != 8 {
+        words.push("-c".into());
+        words.push(args.concurrency.to_string());
+    }
+    if args.verify {
+        words.push("--verify".into());
+    }
+    words
+}
+
+fn plan(ctx: &Context, args: &UploadArgs) -> Result<Plan, CliError> {
+    if let Some(resume) = &args.resume {
+        return plan_resume(args, resume);
+    }
+    let Some(dest) = args.destination.clone() else {
+        return Err(CliError::usage(
+            "DEST is missing: lakefs://REPOSITORY/BRANCH/PATH",
+        ));
+    };
+    if args.source == "-" {
+        if args.checkpoint {
+            return Err(CliError::usage(
+                "--checkpoint needs a file or a directory: standard input cannot be read again to resume",
+            ));
+        }
+        if dest.is_prefix() {
+            return Err(CliError::usage(format!(
+                "standard input needs an object path, not the prefix {dest}: lakefs://REPOSITORY/BRANCH/PATH"
+            )));
+        }
+        return Ok(Plan::One {
+            job: Job {
+                source: Source::Stdin,
+                shown: "-".into(),
+                dest,
+                checkpoint: None,
+                resume: false,
+            },
+            size: None,
+        });
+    }
+    let path = PathBuf::from(&args.source);
+    let metadata = std::fs::metadata(&path)
+        .map_err(|e| CliError::failure(format!("cannot read {}", args.source)).source(e))?;
+    let uploads = if args.checkpoint {
+        let state = state::state_dir(args.state_dir.as_deref())?;
+        Some(state::uploads_dir(&state)?)
+    } else {
+        None
+    };
+    if metadata.is_dir() {
+        if !args.recursive {
+            return Err(CliError::usage(format!(
+                "{} is a directory: add --recursive to upload every file below it",
+                args.source
+            )));
+        }
+        let journal = match &uploads {
+            Some(uploads) => {
+                let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+                let journal_path = state::journal_path(uploads, &absolute, &dest);
+                let header = JournalHeader {
+                    kind: JOURNAL_KIND.into(),
+                    version: 1,
+                    source: absolute,
+                    destination: dest.to_string(),
+                    content_type: args.content_type.clone(),
+                    metadata: args.metadata.clone(),
+                };
+                let journal = Journal::open_or_create(&journal_path, header)?;
+                if !journal.done.is_empty() {
+                    ctx.console.info(&format!(
+                        "continuing the directory upload recorded in {}",
+                        journal_path.display()
+                    ));
+                }
+                Some((journal, uploads.clone()))
+            }
+            None => None,
+        };
+        return Ok(Plan::Directory(Box::new(DirectoryUpload {
+            shown: args.source.clone(),
+            dest,
+            walk: walk::walk(&path),
+            journal,
+        })));
+    }
+    let dest = if dest.is_prefix() {
+        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            CliError::usage(format!(
+                "{} has no file name to append to the prefix {dest}: name the object",
+                args.source
+            ))
+        })?;
+        dest.join(name)
+    } else {
+        dest
+    };
+    let checkpoint = uploads.map(|uploads| state::checkpoint_path(&uploads, &dest));
+    Ok(Plan::One {
+        job: Job {
+            source: Source::File(path),
+            shown: args.source.clone(),
+            dest,
+            checkpoint,
+            resume: false,
+        },
+        size: Some(metadata.len()),
+    })
+}
+
+/// `--resume FILE SRC`: an object's checkpoint, or a directory upload's journal.
+fn plan_resume(args: &UploadArgs, resume: &Path) -> Result<Plan, CliError> {
+    if args.source == "-" {
+        return Err(CliError::usage(
+            "standard input cannot be resumed: name the file the upload started from",
+        ));
+    }
+    if Journal::is_journal(resume) {
+        let journal = Journal::open(resume)?;
+        let dest: ObjectUri = journal.header.destination.parse().map_err(|e: String| {
+            CliError::failure(format!("the journal {} is damaged", resume.display())).source(e)
+        })?;
+        if let Some(given) = &args.destination {
+            if given != &dest {
+                return Err(CliError::usage(format!(
+                    "the journal is for {dest}, not {given}: leave DEST out with --resume"
+                )));
+            }
+        }
+        let source = PathBuf::from(&args.source);
+        if !source.is_dir() {
+            return Err(CliError::usage(format!(
+                "{} is a directory upload's journal: SRC must be the directory ({})",
+                resume.display(),
+                journal.header.source.display()
+            )));
+        }
+        let uploads = resume.parent().map(Path::to_owned).unwrap_or_default();
+        return Ok(Plan::Directory(Box::new(DirectoryUpload {
+            shown: args.source.clone(),
+            dest,
+            walk: walk::walk(&source),
+            journal: Some((journal, uploads)),
+        })));
+    }
+    let checkpoint = Checkpoint::load(resume).map_err(|e| {
+        CliError::failure(format!("cannot resume from {}", resume.display())).source(e)
+    })?;
+    let session = &checkpoint.session;
+    let dest = ObjectUri::new(&session.repository, &session.branch, &session.path);
+    if let Some(given) = &args.destination {
+        if given != &dest {
+            return Err(CliError::usage(format!(
+                "the checkpoint is for {dest}, not {given}: leave DEST out with --resume"
+            )));
+        }
+    }
+    Ok(Plan::One {
+        job: Job {
+            source: Source::File(PathBuf::from(&args.source)),
+            shown: args.source.clone(),
+            dest,
+            checkpoint: Some(resume.to_owned()),
+            resume: true,
+        },
+        size: session.schedule.total_size(),
+    })
+}

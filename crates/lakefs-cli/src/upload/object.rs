@@ -1,0 +1,390 @@
+//! One object: upload (or resume) it, watch its progress events, and report what happened —
+//! bytes, parts, retries, URL refreshes, and the seconds spent creating, sending parts and
+//! completing.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use lakefs_multipart::{
+    AbortOutcome, Checkpoint, PartSlots, UploadConfig, UploadError, UploadFailure, UploadSource,
+    Uploader,
+};
+
+use super::report::{probe_event, Probe, ProbeState, Report, Seconds, Status};
+use super::verify::{self, HashingReader, StreamDigest, Verdict};
+use crate::context::Client;
+use crate::errors::{one_line, CliError};
+use crate::interrupt::Interrupt;
+use crate::output::Progress;
+use crate::uri::ObjectUri;
+
+/// What every object of one command shares.
+pub(crate) struct Shared {
+    pub(crate) client: Client,
+    pub(crate) part_size: u64,
+    pub(crate) concurrency: usize,
+    pub(crate) verify: bool,
+    pub(crate) content_type: Option<String>,
+    pub(crate) metadata: Vec<(String, String)>,
+    /// One bound on parts in flight (and part memory) across all objects.
+    pub(crate) slots: PartSlots,
+    pub(crate) interrupt: Interrupt,
+    pub(crate) progress: Progress,
+    /// The command line that resumes from a checkpoint: `prefix… --resume CHECKPOINT SRC`.
+    pub(crate) resume_prefix: Vec<String>,
+}
+
+impl Shared {
+    /// An engine configuration reporting to `probe`.
+    pub(crate) fn config(&self, probe: Option<&Probe>) -> Result<UploadConfig, CliError> {
+        let mut builder = UploadConfig::builder()
+            .part_size(self.part_size)
+            .concurrency(self.concurrency)
+            .verify_md5(self.verify)
+            .shared_slots(self.slots.clone());
+        if let Some(probe) = probe {
+            let state = Arc::clone(&probe.state);
+            let progress = self.progress.clone();
+            builder = builder.on_progress(move |event| probe_event(&state, &progress, event));
+        }
+        builder
+            .build()
+            .map_err(|e| CliError::usage("invalid upload options").source(e))
+    }
+
+    /// The shell command that resumes from `checkpoint` reading `source`.
+    pub(crate) fn resume_command(&self, checkpoint: &std::path::Path, source: &str) -> String {
+        let mut words = self.resume_prefix.clone();
+        words.push("--resume".into());
+        words.push(checkpoint.display().to_string());
+        words.push(source.to_owned());
+        words
+            .iter()
+            .map(|w| shell_quote(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// `word` as a POSIX shell reads it back.
+pub(crate) fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// Where an object's bytes come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    File(PathBuf),
+    Stdin,
+}
+
+/// One object to upload.
+pub(crate) struct Job {
+    pub(crate) source: Source,
+    /// The source as the user named it.
+    pub(crate) shown: String,
+    pub(crate) dest: ObjectUri,
+    /// The checkpoint to keep (and, if it exists, to continue from).
+    pub(crate) checkpoint: Option<PathBuf>,
+    /// Resume from `checkpoint`, which must exist (`--resume`).
+    pub(crate) resume: bool,
+}
+
+/// Uploads (or resumes) one object and reports what happened; never fails itself.
+pub(crate) async fn upload(shared: &Shared, job: Job) -> Report {
+    let started = Instant::now();
+    let probe = Probe {
+        state: Arc::new(Mutex::new(ProbeState::default())),
+    };
+    let mut report = Report {
+        shown: job.shown.clone(),
+        dest: job.dest.clone(),
+        status: Status::Failed,
+        bytes: 0,
+        parts: 0,
+        retries: 0,
+        url_refreshes: 0,
+        seconds: Seconds::default(),
+        checksum: None,
+        verified: None,
+        resumed: false,
+        kept: None,
+        aborted: None,
+        error: None,
+    };
+    let uploader = match shared.config(Some(&probe)) {
+        Ok(config) => Uploader::new(shared.client.clone(), config),
+        Err(error) => {
+            report.error = Some(error);
+            return report;
+        }
+    };
+    let mut notes = Vec::new();
+    let (result, digest) = send(shared, &uploader, &job, &mut report, &mut notes).await;
+    let ended = Instant::now();
+    {
+        let state = probe.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let created = state.created.unwrap_or(ended);
+        let completing = state.completing.unwrap_or(ended).max(created);
+        report.seconds = Seconds {
+            create: (created - started).as_secs_f64(),
+            parts: (completing - created).as_secs_f64(),
+            complete: (ended - completing).as_secs_f64(),
+            total: (ended - started).as_secs_f64(),
+        };
+        report.parts = state.parts;
+        report.retries = state.retries;
+        report.url_refreshes = state.url_refreshes;
+        report.bytes = state.bytes;
+    }
+    match result {
+        Ok(stats) => {
+            report.status = Status::Uploaded;
+            report.bytes = stats
+                .size_bytes
+                .and_then(|s| u64::try_from(s).ok())
+                .unwrap_or(report.bytes);
+            report.checksum = Some(stats.checksum.clone());
+            if shared.verify {
+                let part_size = probe
+                    .state
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .part_size;
+                check(
+                    &job,
+                    &stats,
+                    part_size.unwrap_or(shared.part_size),
+                    digest,
+                    &mut report,
+                )
+                .await;
+            }
+        }
+        Err(error) => fail(shared, &job, error, notes, &mut report),
+    }
+    report
+}
+
+type Sent = Result<lakefs_experimental::models::ObjectStats, UploadError>;
+
+fn source_of(
+    job: &Job,
+    verify: bool,
+    part_size: u64,
+) -> (UploadSource, Option<Arc<Mutex<StreamDigest>>>) {
+    match &job.source {
+        Source::File(path) => (UploadSource::file(path), None),
+        Source::Stdin if verify => {
+            let (reader, digest) = HashingReader::new(tokio::io::stdin(), part_size);
+            (UploadSource::stream(reader), Some(digest))
+        }
+        Source::Stdin => (UploadSource::stream(tokio::io::stdin()), None),
+    }
+}
+
+/// The bytes of a file of at most one part, read at once (one blocking call, as any client
+/// would); `None` for a larger file or when it cannot be read — the engine then reads it
+/// itself, part by part, and reports any error.
+///
+/// For many small files this saves the engine's open, measure and positional read per file;
+/// memory stays within the bound, as at most `concurrency` files are in flight and each of
+/// these is at most one part.
+async fn read_small_file(path: &std::path::Path, part_size: u64) -> Option<bytes::Bytes> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let file = std::fs::File::open(&path).ok()?;
+        let size = file.metadata().ok().filter(|m| m.is_file())?.len();
+        if size > part_size {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(size).ok()? + 1);
+        file.take(part_size + 1).read_to_end(&mut bytes).ok()?;
+        (bytes.len() as u64 <= part_size).then(|| bytes::Bytes::from(bytes))
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Sends the object: resumes from its checkpoint when there is one, else uploads it.
+async fn send(
+    shared: &Shared,
+    uploader: &Uploader<lakefs_transport::HyperTransport>,
+    job: &Job,
+    report: &mut Report,
+    notes: &mut Vec<String>,
+) -> (Sent, Option<Arc<Mutex<StreamDigest>>>) {
+    let dest = &job.dest;
+    if let Some(checkpoint) = job.checkpoint.as_ref().filter(|c| job.resume || c.exists()) {
+        let matches = Checkpoint::load(checkpoint).is_ok_and(|c| {
+            c.session.repository == dest.repository
+                && c.session.branch == dest.branch
+                && c.session.path == dest.path
+        });
+        if job.resume || matches {
+            report.resumed = true;
+            let (source, _) = source_of(job, false, shared.part_size);
+            let result = uploader
+                .resume(checkpoint, source)
+                .cancel_on(shared.interrupt.wait())
+                .await;
+            let stale = result.as_ref().err().is_some_and(|e| {
+                matches!(
+                    e.failure(),
+                    UploadFailure::SourceChanged(_) | UploadFailure::UploadGone { .. }
+                )
+            });
+            if job.resume || !stale {
+                return (result, None);
+            }
+            // Running the same command again, and the file changed (or the upload is gone):
+            // discard the old upload and start over.
+            if let Ok(old) = Checkpoint::load(checkpoint) {
+                let _ = uploader.abort(&old.session).await;
+            }
+            let _ = std::fs::remove_file(checkpoint);
+            if let Err(error) = &result {
+                notes.push(format!(
+                    "the checkpoint {} could not be resumed ({}); started over",
+                    checkpoint.display(),
+                    one_line(error)
+                ));
+            }
+            report.resumed = false;
+        }
+    }
+    let (source, digest) = match (&job.source, &job.checkpoint) {
+        (Source::File(path), None) => match read_small_file(path, shared.part_size).await {
+            Some(bytes) => (UploadSource::bytes(bytes), None),
+            None => source_of(job, shared.verify, shared.part_size),
+        },
+        _ => source_of(job, shared.verify, shared.part_size),
+    };
+    let mut upload = uploader
+        .upload(&dest.repository, &dest.branch, &dest.path, source)
+        .cancel_on(shared.interrupt.wait());
+    if let Some(content_type) = &shared.content_type {
+        upload = upload.content_type(content_type);
+    }
+    for (key, value) in &shared.metadata {
+        upload = upload.metadata(key, value);
+    }
+    if let Some(checkpoint) = &job.checkpoint {
+        upload = upload.checkpoint(checkpoint);
+    }
+    (upload.await, digest)
+}
+
+/// The integrity check after a successful upload.
+async fn check(
+    job: &Job,
+    stats: &lakefs_experimental::models::ObjectStats,
+    part_size: u64,
+    digest: Option<Arc<Mutex<StreamDigest>>>,
+    report: &mut Report,
+) {
+    let local = match (&job.source, digest) {
+        (Source::File(path), _) => {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || verify::file_etag(&path, part_size))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|r| r)
+        }
+        (Source::Stdin, Some(digest)) => {
+            let digest = digest.lock().unwrap_or_else(PoisonError::into_inner);
+            Ok((digest.size, digest.etag()))
+        }
+        (Source::Stdin, None) => return,
+    };
+    let server_size = stats.size_bytes.and_then(|s| u64::try_from(s).ok());
+    let verdict = match local {
+        Ok((size, etag)) => verify::compare(&stats.checksum, server_size, &etag, size),
+        Err(error) => {
+            report.status = Status::Failed;
+            report.error = Some(
+                CliError::failure(format!(
+                    "cannot check {}: reading it again failed",
+                    job.shown
+                ))
+                .source(error)
+                .note(format!("the object {} was written", job.dest)),
+            );
+            return;
+        }
+    };
+    match verdict {
+        Verdict::Match => report.verified = Some("match"),
+        Verdict::SizeOnly => report.verified = Some("size-only"),
+        Verdict::Mismatch { server, local } => {
+            report.status = Status::Failed;
+            report.error = Some(
+                CliError::failure(format!(
+                    "integrity check failed for {}: lakeFS has {server}, the local bytes give {local}",
+                    job.dest
+                ))
+                .note(format!("the object {} was written: upload it again", job.dest)),
+            );
+        }
+    }
+}
+
+/// Fills in a failed or interrupted object's report.
+fn fail(
+    shared: &Shared,
+    job: &Job,
+    error: UploadError,
+    mut notes: Vec<String>,
+    report: &mut Report,
+) {
+    let interrupted = matches!(error.failure(), UploadFailure::Cancelled);
+    report.status = if interrupted {
+        Status::Interrupted
+    } else {
+        Status::Failed
+    };
+    let id = error.upload_id().unwrap_or("?").to_owned();
+    match error.abort() {
+        AbortOutcome::Aborted => {
+            report.aborted = Some(true);
+            notes.push(format!(
+                "upload {id} was aborted on lakeFS: nothing is left behind"
+            ));
+        }
+        AbortOutcome::Failed(abort) => {
+            report.aborted = Some(false);
+            notes.push(format!(
+                "aborting upload {id} failed too ({}): its parts stay on the object store until a lifecycle rule removes them",
+                one_line(abort)
+            ));
+        }
+        AbortOutcome::Resumable(path) => {
+            report.kept = Some(path.clone());
+            notes.push(format!(
+                "upload {id} is kept; resume it with: {}",
+                shared.resume_command(path, &job.shown)
+            ));
+        }
+        _ => {}
+    }
+    let mut cli = if interrupted {
+        CliError::interrupted(format!("interrupted: {} -> {}", job.shown, job.dest))
+    } else {
+        CliError::failure(format!("cannot upload {} to {}", job.shown, job.dest)).source(error)
+    };
+    for note in notes {
+        cli = cli.note(note);
+    }
+    report.error = Some(cli);
+}

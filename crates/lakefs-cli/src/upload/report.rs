@@ -1,0 +1,164 @@
+//! What became of one object — bytes, parts, retries, URL refreshes, the seconds spent
+//! creating, sending parts and completing — counted from the engine's progress events, and
+//! shown as a line or as JSON.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use lakefs_multipart::ProgressEvent;
+use serde_json::json;
+
+use crate::errors::CliError;
+use crate::output::Progress;
+use crate::units::human_size;
+use crate::uri::ObjectUri;
+
+/// What became of an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Uploaded,
+    Failed,
+    Interrupted,
+}
+
+impl Status {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Uploaded => "uploaded",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// The progress events of one object, counted.
+#[derive(Debug, Default)]
+pub(crate) struct ProbeState {
+    pub(crate) created: Option<Instant>,
+    pub(crate) completing: Option<Instant>,
+    pub(crate) part_size: Option<u64>,
+    pub(crate) parts: u32,
+    pub(crate) retries: u32,
+    pub(crate) url_refreshes: u32,
+    pub(crate) bytes: u64,
+}
+
+/// Watches one object's upload.
+pub(crate) struct Probe {
+    pub(crate) state: Arc<Mutex<ProbeState>>,
+}
+
+pub(crate) fn probe_event(state: &Mutex<ProbeState>, progress: &Progress, event: &ProgressEvent) {
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    match event {
+        ProgressEvent::Started { part_size, .. } => {
+            state.created = Some(Instant::now());
+            state.part_size = Some(*part_size);
+        }
+        ProgressEvent::PartRetried { .. } => state.retries += 1,
+        ProgressEvent::UrlRefreshed { .. } => state.url_refreshes += 1,
+        ProgressEvent::PartFinished { size, .. } | ProgressEvent::PartSkipped { size, .. } => {
+            state.bytes += size;
+            progress.add_bytes(*size);
+        }
+        ProgressEvent::Completing { parts } => {
+            state.completing = Some(Instant::now());
+            state.parts = *parts;
+        }
+        _ => {}
+    }
+}
+
+/// Seconds spent in each phase.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Seconds {
+    pub(crate) create: f64,
+    pub(crate) parts: f64,
+    pub(crate) complete: f64,
+    pub(crate) total: f64,
+}
+
+/// What happened to one object.
+pub(crate) struct Report {
+    pub(crate) shown: String,
+    pub(crate) dest: ObjectUri,
+    pub(crate) status: Status,
+    pub(crate) bytes: u64,
+    pub(crate) parts: u32,
+    pub(crate) retries: u32,
+    pub(crate) url_refreshes: u32,
+    pub(crate) seconds: Seconds,
+    pub(crate) checksum: Option<String>,
+    pub(crate) verified: Option<&'static str>,
+    pub(crate) resumed: bool,
+    /// The checkpoint kept for a resume.
+    pub(crate) kept: Option<PathBuf>,
+    /// Whether lakeFS confirmed the abort of a failed upload (`None`: no abort was needed).
+    pub(crate) aborted: Option<bool>,
+    pub(crate) error: Option<CliError>,
+}
+
+impl Report {
+    /// The JSON result line.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        json!({
+            "source": self.shown,
+            "destination": self.dest.to_string(),
+            "status": self.status.as_str(),
+            "bytes": self.bytes,
+            "parts": self.parts,
+            "retries": self.retries,
+            "url_refreshes": self.url_refreshes,
+            "seconds": {
+                "create": round(self.seconds.create),
+                "parts": round(self.seconds.parts),
+                "complete": round(self.seconds.complete),
+                "total": round(self.seconds.total),
+            },
+            "checksum": self.checksum,
+            "verified": self.verified,
+            "resumed": self.resumed,
+            "checkpoint": self.kept.as_ref().map(|p| p.display().to_string()),
+            "aborted": self.aborted,
+            "error": self.error.as_ref().map(|e| {
+                let mut text = e.to_string();
+                for cause in e.lines().iter().skip(1) {
+                    if let Some(cause) = cause.strip_prefix("caused by: ") {
+                        text.push_str(": ");
+                        text.push_str(cause);
+                    }
+                }
+                text
+            }),
+        })
+    }
+
+    /// The plain result line of an uploaded object.
+    pub(crate) fn line(&self) -> String {
+        let parts = if self.parts == 1 { "part" } else { "parts" };
+        let mut extra = String::new();
+        if self.resumed {
+            extra.push_str(", resumed");
+        }
+        if let Some(verified) = self.verified {
+            extra.push_str(if verified == "match" {
+                ", verified"
+            } else {
+                ", size verified"
+            });
+        }
+        format!(
+            "uploaded {} -> {} ({}, {} {parts}, {:.2} s{extra})",
+            self.shown,
+            self.dest,
+            human_size(self.bytes),
+            self.parts,
+            self.seconds.total
+        )
+    }
+}
+
+fn round(seconds: f64) -> f64 {
+    (seconds * 1e6).round() / 1e6
+}

@@ -1,0 +1,342 @@
+//! Helpers: temporary directories, the emulator served over HTTP with gates that hold chosen
+//! requests, and running the real binary.
+
+use std::convert::Infallible;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lakefs_emulator::{Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_lakefs-rs");
+pub const REPO: &str = lakefs_emulator::DEFAULT_REPOSITORY;
+
+/// A directory removed when dropped (permissions restored first).
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "lakefs-cli-test-{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = Command::new("chmod")
+                .arg("-R")
+                .arg("u+rwx")
+                .arg(&self.0)
+                .status();
+            let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Deterministic, incompressible test bytes.
+pub fn data(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// What the gates hold: part PUTs from a part number on, and aborts.
+#[derive(Default)]
+pub struct Gates {
+    /// Hold storage PUTs of this part number and above (0: none).
+    pub hold_parts_from: AtomicU32,
+    /// Hold aborts.
+    pub hold_aborts: AtomicBool,
+    /// How many requests are being held.
+    pub held: AtomicU32,
+}
+
+/// The emulator on 127.0.0.1, answering through the gates, on a runtime of its own.
+pub struct Server {
+    pub emulator: Emulator,
+    pub url: String,
+    pub gates: Arc<Gates>,
+    release: watch::Sender<u64>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Server {
+    pub fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emulator = Emulator::new();
+        let gates = Arc::new(Gates::default());
+        let (release, released) = watch::channel(0u64);
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        emulator.set_storage_url(url.clone());
+        let (serving, serving_gates) = (emulator.clone(), Arc::clone(&gates));
+        runtime.spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (emulator, gates, released) = (
+                    serving.clone(),
+                    Arc::clone(&serving_gates),
+                    released.clone(),
+                );
+                tokio::spawn(async move {
+                    let service =
+                        service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                            let (emulator, gates, mut released) =
+                                (emulator.clone(), Arc::clone(&gates), released.clone());
+                            async move {
+                                let (parts, body) = request.into_parts();
+                                let body = body
+                                    .collect()
+                                    .await
+                                    .map(|b| b.to_bytes())
+                                    .unwrap_or_default();
+                                if held(&gates, &parts) {
+                                    let _ = released.borrow_and_update();
+                                    gates.held.fetch_add(1, Ordering::SeqCst);
+                                    let _ = released.changed().await;
+                                    gates.held.fetch_sub(1, Ordering::SeqCst);
+                                }
+                                let response = emulator
+                                    .handle_async(&http::Request::from_parts(parts, body))
+                                    .await;
+                                let (parts, body) = response.into_parts();
+                                Ok::<_, Infallible>(http::Response::from_parts(
+                                    parts,
+                                    Full::new(body),
+                                ))
+                            }
+                        });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self {
+            emulator,
+            url,
+            gates,
+            release,
+            runtime: Some(runtime),
+        }
+    }
+
+    /// Lets every held request go, and holds nothing more.
+    pub fn release(&self) {
+        self.gates.hold_parts_from.store(0, Ordering::SeqCst);
+        self.gates.hold_aborts.store(false, Ordering::SeqCst);
+        self.release.send_modify(|n| *n += 1);
+    }
+
+    /// The binary with the lakectl variables pointing here and an empty HOME.
+    pub fn command(&self, home: &TempDir) -> Command {
+        let mut command = lakefs(home);
+        command
+            .env("LAKECTL_SERVER_ENDPOINT_URL", &self.url)
+            .env("LAKECTL_CREDENTIALS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
+            .env(
+                "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY",
+                DEFAULT_SECRET_ACCESS_KEY,
+            );
+        command
+    }
+
+    /// The bytes of an object on `main`.
+    pub fn object(&self, path: &str) -> Option<Bytes> {
+        self.emulator.object(REPO, "main", path)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+fn held(gates: &Gates, parts: &http::request::Parts) -> bool {
+    let path = parts.uri.path();
+    if parts.method == http::Method::PUT {
+        if let Some(rest) = path.strip_prefix("/_storage/") {
+            let from = gates.hold_parts_from.load(Ordering::SeqCst);
+            let part: u32 = rest
+                .rsplit('/')
+                .next()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
+            return from > 0 && part >= from;
+        }
+    }
+    parts.method == http::Method::DELETE
+        && path.contains("/staging/pmpu/")
+        && gates.hold_aborts.load(Ordering::SeqCst)
+}
+
+/// The binary with a clean environment: HOME set to `home`, no lakectl variable, state in
+/// `home/state`.
+pub fn lakefs(home: &TempDir) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_remove("LAKECTL_SERVER_ENDPOINT_URL")
+        .env_remove("LAKECTL_CREDENTIALS_ACCESS_KEY_ID")
+        .env_remove("LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY")
+        .env_remove("XDG_STATE_HOME")
+        .env("HOME", home.path())
+        .env("LAKEFS_RS_STATE_DIR", home.join("state"))
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `command` to its end.
+pub fn run(command: &mut Command) -> Output {
+    command.output().unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The exit code (panics for a death by signal).
+pub fn code(output: &Output) -> i32 {
+    output
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("killed by a signal; stderr: {}", stderr(output)))
+}
+
+/// Waits until `condition` holds (at most 20 s).
+pub fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Sends SIGINT to a process.
+pub fn interrupt(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Whether this process runs as root (which reads files whatever their permissions).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// `command` run as the unprivileged user `nobody` through `setpriv`, for a check that root
+/// would pass whatever the permissions; `None` when `setpriv` is not there.
+pub fn as_nobody(command: &Command) -> Option<Command> {
+    let available = Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        return None;
+    }
+    let mut wrapped = Command::new("setpriv");
+    wrapped
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(command.get_program())
+        .args(command.get_args())
+        .stdin(Stdio::null());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    Some(wrapped)
+}
+
+/// Parses one JSON object per line.
+pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// Splits a shell command printed by the binary (words, some in single quotes).
+pub fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    let mut started = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                started = true;
+            }
+            '\\' if !quoted => {
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                }
+            }
+            ' ' if !quoted => {
+                if started || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            c => word.push(c),
+        }
+    }
+    if started || !word.is_empty() {
+        words.push(word);
+    }
+    words
+}

@@ -1,0 +1,122 @@
+//! Help texts, versions and usage errors.
+
+use crate::common::*;
+
+#[test]
+fn top_level_help_lists_commands_configuration_and_exit_codes() {
+    let home = TempDir::new("help");
+    let output = run(lakefs(&home).arg("--help"));
+    assert_eq!(code(&output), 0);
+    let text = stdout(&output);
+    for needle in [
+        "upload",
+        "checkpoint",
+        "principal",
+        "branch",
+        "sts",
+        "pr",
+        "emulator",
+        "bench",
+        "config",
+        "LAKECTL_SERVER_ENDPOINT_URL",
+        "~/.lakectl.yaml",
+        "--emulator",
+        "Exit codes:",
+        "130",
+        "usage",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn upload_help_explains_options_resume_and_exit_codes() {
+    let home = TempDir::new("help-upload");
+    let output = run(lakefs(&home).args(["upload", "--help"]));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    for needle in [
+        "--recursive",
+        "--part-size",
+        "--concurrency",
+        "--content-type",
+        "--metadata",
+        "--checkpoint",
+        "--resume",
+        "--verify",
+        "standard input",
+        "Ctrl-C",
+        "Exit codes:",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn every_command_has_help() {
+    let home = TempDir::new("help-all");
+    for args in [
+        &["checkpoint", "--help"][..],
+        &["principal", "attach", "--help"],
+        &["principal", "list", "--help"],
+        &["branch", "hard-reset", "--help"],
+        &["sts", "login", "--help"],
+        &["pr", "create", "--help"],
+        &["pr", "update", "--help"],
+        &["emulator", "--help"],
+        &["bench", "--help"],
+        &["bench", "small-files", "--help"],
+        &["config", "--help"],
+    ] {
+        let output = run(lakefs(&home).args(args));
+        assert_eq!(code(&output), 0, "{args:?}: {}", stderr(&output));
+        assert!(stdout(&output).contains("Usage: lakefs-rs"), "{args:?}");
+    }
+    let output = run(lakefs(&home).arg("--version"));
+    assert_eq!(code(&output), 0);
+    assert!(stdout(&output).starts_with("lakefs-rs "));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let home = TempDir::new("help-usage");
+    for args in [
+        &[][..],
+        &["upload"],
+        &[
+            "upload",
+            "a",
+            "lakefs://example-repo/main/a",
+            "--no-such-flag",
+        ],
+        &[
+            "upload",
+            "a",
+            "lakefs://example-repo/main/a",
+            "--concurrency",
+            "0",
+        ],
+        &[
+            "upload",
+            "a",
+            "lakefs://example-repo/main/a",
+            "--part-size",
+            "8 parsecs",
+        ],
+        &[
+            "upload",
+            "a",
+            "lakefs://example-repo/main/a",
+            "--metadata",
+            "novalue",
+        ],
+        &["frobnicate"],
+    ] {
+        let output = run(lakefs(&home).args(args));
+        assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("error:") || stderr(&output).contains("Usage:"),
+            "{args:?}"
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! Ctrl-C (SIGINT): the upload is aborted — nothing stays open on lakeFS — or, with a
+//! checkpoint, kept and finished by the printed resume command; a second Ctrl-C exits at once.
+
+use std::process::{Child, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+const MIB: usize = 1024 * 1024;
+
+fn spawn(command: &mut std::process::Command) -> Child {
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn held(server: &Server) -> u32 {
+    server.gates.held.load(Ordering::SeqCst)
+}
+
+/// The command after `marker` on a line of `text`, with the binary's real path.
+fn printed_command(text: &str, marker: &str) -> Vec<String> {
+    let line = text
+        .lines()
+        .find_map(|l| l.split_once(marker).map(|(_, c)| c.to_owned()))
+        .unwrap_or_else(|| panic!("no {marker:?} in:\n{text}"));
+    let mut words = shell_words(&line);
+    assert_eq!(words[0], "lakefs-rs");
+    words.remove(0);
+    words
+}
+
+#[test]
+fn sigint_aborts_the_upload() {
+    let server = Server::start();
+    let home = TempDir::new("sigint-abort");
+    let file = home.join("big.bin");
+    std::fs::write(&file, data(15 * MIB + 1, 5)).unwrap();
+    server.gates.hold_parts_from.store(2, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(&home)
+            .args(["upload", "--part-size", "5MiB", "-c", "1"])
+            .arg(&file)
+            .arg("lakefs://example-repo/main/big.bin"),
+    );
+    wait_until("part 2 to be held", || held(&server) >= 1);
+    assert_eq!(server.emulator.open_uploads(), 1);
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("interrupted"), "{text}");
+    assert!(text.contains("aborted on lakeFS"), "{text}");
+    assert_eq!(server.emulator.open_uploads(), 0);
+    assert!(server.object("big.bin").is_none());
+    server.release();
+}
+
+#[test]
+fn sigint_keeps_a_checkpointed_upload_and_the_printed_command_resumes_it() {
+    let server = Server::start();
+    let home = TempDir::new("sigint-resume");
+    let bytes = data(15 * MIB + 1, 6);
+    let file = home.join("big file.bin");
+    std::fs::write(&file, &bytes).unwrap();
+    server.gates.hold_parts_from.store(3, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(&home)
+            .args(["upload", "--checkpoint", "--part-size", "5MiB", "-c", "1"])
+            .arg(&file)
+            .arg("lakefs://example-repo/main/resumed.bin"),
+    );
+    wait_until("part 3 to be held", || held(&server) >= 1);
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    assert_eq!(server.emulator.open_uploads(), 1, "kept for the resume");
+    let words = printed_command(&stderr(&output), "resume it with: ");
+    assert!(words.contains(&"--resume".to_owned()), "{words:?}");
+    // The checkpoint is in the state directory and says what is stored.
+    let checkpoint = words[words.iter().position(|w| w == "--resume").unwrap() + 1].clone();
+    assert!(
+        checkpoint.starts_with(home.join("state/uploads").to_str().unwrap()),
+        "{checkpoint}"
+    );
+    let shown = run(server
+        .command(&home)
+        .args(["--json", "checkpoint", "show", &checkpoint]));
+    assert_eq!(code(&shown), 0, "{}", stderr(&shown));
+    let facts = json_lines(&stdout(&shown)).remove(0);
+    assert_eq!(
+        facts["destination"],
+        "lakefs://example-repo/main/resumed.bin"
+    );
+    assert_eq!(facts["parts_done"], 2);
+    assert_eq!(facts["parts_total"], 4);
+    server.release();
+    let resumed = run(server.command(&home).arg("--json").args(&words));
+    assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
+    let result = json_lines(&stdout(&resumed)).remove(0);
+    assert_eq!(result["resumed"], true);
+    assert_eq!(server.object("resumed.bin").unwrap(), bytes);
+    assert_eq!(server.emulator.open_uploads(), 0);
+    assert!(
+        !std::path::Path::new(&checkpoint).exists(),
+        "the checkpoint is removed"
+    );
+}
+
+#[test]
+fn a_second_sigint_exits_at_once() {
+    let server = Server::start();
+    let home = TempDir::new("sigint-twice");
+    let file = home.join("big.bin");
+    std::fs::write(&file, data(10 * MIB + 1, 7)).unwrap();
+    server.gates.hold_parts_from.store(1, Ordering::SeqCst);
+    server.gates.hold_aborts.store(true, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(&home)
+            .args(["upload", "--part-size", "5MiB", "-c", "1"])
+            .arg(&file)
+            .arg("lakefs://example-repo/main/twice.bin"),
+    );
+    wait_until("part 1 to be held", || held(&server) >= 1);
+    interrupt(child.id());
+    wait_until("the abort to be held", || held(&server) >= 2);
+    let started = Instant::now();
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("exiting at once"),
+        "{}",
+        stderr(&output)
+    );
+    server.release();
+}
+
+fn make_tree(home: &TempDir, count: usize) -> (std::path::PathBuf, Vec<Vec<u8>>) {
+    let root = home.join("tree");
+    let mut contents = Vec::new();
+    for i in 0..count {
+        let path = root.join(format!("d{}/f{i}.bin", i % 2));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let bytes = data(1000 + i, 100 + i as u64);
+        std::fs::write(path, &bytes).unwrap();
+        contents.push(bytes);
+    }
+    (root, contents)
+}
+
+#[test]
+fn sigint_during_a_directory_upload_leaves_nothing_open() {
+    let server = Server::start();
+    let home = TempDir::new("sigint-dir");
+    let (root, _) = make_tree(&home, 6);
+    server.gates.hold_parts_from.store(1, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(&home)
+            .args(["upload", "-r", "-c", "2"])
+            .arg(&root)
+            .arg("lakefs://example-repo/main/tree/"),
+    );
+    wait_until("two parts to be held", || held(&server) >= 2);
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not started"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(server.emulator.open_uploads(), 0);
+    server.release();
+}
+
+#[test]
+fn an_interrupted_directory_upload_resumes_from_its_journal() {
+    let server = Server::start();
+    let home = TempDir::new("sigint-dir-resume");
+    let (root, contents) = make_tree(&home, 6);
+    server.gates.hold_parts_from.store(1, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(&home)
+            .args(["upload", "-r", "-c", "2", "--checkpoint"])
+            .arg(&root)
+            .arg("lakefs://example-repo/main/tree"),
+    );
+    wait_until("two parts to be held", || held(&server) >= 2);
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    let words = printed_command(&stderr(&output), "resume with: ");
+    server.release();
+    let resumed = run(server.command(&home).args(&words));
+    assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
+    for (i, bytes) in contents.iter().enumerate() {
+        assert_eq!(
+            server
+                .object(&format!("tree/d{}/f{i}.bin", i % 2))
+                .as_deref(),
+            Some(&bytes[..]),
+            "file {i}"
+        );
+    }
+    assert_eq!(server.emulator.open_uploads(), 0);
+    let left: Vec<_> = std::fs::read_dir(home.join("state/uploads"))
+        .unwrap()
+        .collect();
+    assert!(
+        left.is_empty(),
+        "checkpoints and journal are removed: {left:?}"
+    );
+}

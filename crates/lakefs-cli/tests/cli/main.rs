@@ -1,0 +1,19 @@
+//! Tests that run the real `lakefs-rs` binary.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod common;
+
+mod bench;
+mod commands;
+mod config;
+mod errors;
+mod help;
+mod interrupt;
+mod upload;
