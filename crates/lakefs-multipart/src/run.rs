@@ -1,7 +1,7 @@
 //! Sending the parts: at most `concurrency` in flight, each read only once its slot is free,
 //! retried with backoff, its URL refreshed when it is about to expire.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -57,6 +57,14 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
         mut checkpoint: Option<&mut CheckpointWriter>,
     ) -> Result<Vec<UploadPart>, UploadFailure> {
         let concurrency = self.config.concurrency;
+        // A source read in order (a stream) is read ahead by a quarter of the concurrency:
+        // the next part is ready when a slot frees, instead of the slot waiting for the read.
+        // Part memory stays within 1.25 × concurrency parts.
+        let read_ahead = if reader.is_sequential() {
+            (concurrency / 4).max(1)
+        } else {
+            0
+        };
         let last = selection
             .last
             .unwrap_or(self.schedule.max_parts())
@@ -70,7 +78,9 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
         let mut bytes_done = 0u64;
         // Buffers of finished parts, filled again by the next reads: a reading source
         // allocates at most `concurrency` part buffers for the whole upload.
-        let mut spare: Vec<BytesMut> = Vec::with_capacity(concurrency);
+        let mut spare: Vec<BytesMut> = Vec::with_capacity(concurrency + read_ahead);
+        // Parts read ahead, waiting for a slot, each with its shared slot if any.
+        let mut ready: VecDeque<(u32, Bytes, Option<OwnedSemaphorePermit>)> = VecDeque::new();
         // A slot shared with other uploads, held from the part's read until it is stored.
         let shared = self
             .config
@@ -89,12 +99,25 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                 });
                 next_part += 1;
             }
-            // A slot is free: start reading the next part. The read holds the slot, so part
-            // memory never exceeds `concurrency` parts.
+            // Parts read ahead go out as slots free.
+            while in_flight.len() < concurrency {
+                let Some((part_number, bytes, held)) = ready.pop_front() else {
+                    break;
+                };
+                let put = self.put_part(part_number, bytes);
+                in_flight.push(async move {
+                    let stored = put.await;
+                    drop(held);
+                    stored
+                });
+            }
+            // Room for another part: start reading it. A part holds its room from its read
+            // until it is stored, so part memory never exceeds `concurrency + read_ahead`
+            // parts.
             let wants_part = reading.is_none()
                 && !source_ended
                 && next_part <= last
-                && in_flight.len() < concurrency;
+                && in_flight.len() + ready.len() < concurrency + read_ahead;
             if wants_part && slot.is_none() {
                 if let Some(shared) = &shared {
                     slot = Arc::clone(shared).try_acquire_owned().ok();
@@ -114,7 +137,11 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                     }));
                 }
             }
-            if reading.is_none() && in_flight.is_empty() && (has_slot || !wants_part) {
+            if reading.is_none()
+                && in_flight.is_empty()
+                && ready.is_empty()
+                && (has_slot || !wants_part)
+            {
                 break;
             }
             let waiting_for_slot = wants_part && !has_slot && reading.is_none();
@@ -156,13 +183,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                     reader = Some(part_reader);
                     match read? {
                         Some(bytes) => {
-                            let held = slot.take();
-                            let put = self.put_part(part_number, bytes);
-                            in_flight.push(async move {
-                                let stored = put.await;
-                                drop(held);
-                                stored
-                            });
+                            ready.push_back((part_number, bytes, slot.take()));
                             next_part += 1;
                         }
                         None => {

@@ -195,6 +195,11 @@ pub(crate) enum PartReader {
 }
 
 impl PartReader {
+    /// Whether the source is read in order (a reader), not at any offset.
+    pub(crate) fn is_sequential(&self) -> bool {
+        matches!(self, Self::Stream { .. })
+    }
+
     /// What identifies a positional source, for a checkpoint, as a future that owns what it
     /// reads (so no borrow of the reader is held across it); `None` for a stream.
     pub(crate) fn fingerprint(

@@ -424,9 +424,10 @@ async fn a_part_is_read_only_once_its_slot_is_free() {
         .unwrap();
     assert_eq!(read.load(Ordering::SeqCst), size);
     let worst = worst.load(Ordering::SeqCst);
+    // A reader is read one part ahead at concurrency 3 (a quarter of it, at least one).
     assert!(
-        worst <= 3 * part,
-        "{worst} bytes read ahead of storage; the bound is concurrency × part size"
+        worst <= (3 + 1) * part,
+        "{worst} bytes read ahead of storage; the bound is (concurrency + read-ahead) × part size"
     );
 }
 
