@@ -70,6 +70,8 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
             .unwrap_or(self.schedule.max_parts())
             .min(self.schedule.max_parts());
         let mut in_flight = FuturesUnordered::new();
+        // Part URLs being signed while their parts are read.
+        let mut signing = FuturesUnordered::new();
         let mut reader = Some(reader);
         let mut reading: Option<ReadFuture> = None;
         let mut next_part = selection.first.max(1);
@@ -130,6 +132,10 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                     let is_last = self.schedule.is_last(next_part);
                     let part_number = next_part;
                     let buffer = spare.pop();
+                    if read_ahead > 0 {
+                        // A read takes a while: sign the part's URL meanwhile.
+                        signing.push(self.urls.prefetch(part_number));
+                    }
                     reading = Some(Box::pin(async move {
                         let (part_reader, bytes) =
                             part_reader.read(part_number, range, is_last, buffer).await;
@@ -193,6 +199,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                     }
                 }
                 Some(permit) = acquire => slot = Some(permit),
+                Some(()) = signing.next(), if !signing.is_empty() => {}
                 () = written => {}
             }
         }

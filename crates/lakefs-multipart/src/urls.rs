@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use http::Uri;
 use lakefs_experimental::{Error as ApiError, ExperimentalClient};
 use lakefs_transport::HttpTransport;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::UploadFailure;
@@ -77,6 +78,8 @@ pub(crate) struct PartUrls<T> {
     client: ExperimentalClient<T>,
     session: UploadSession,
     initial: Mutex<HashMap<u32, PartUrl>>,
+    /// Parts whose URL is being signed ahead; their first attempt waits for it.
+    pending: Mutex<HashMap<u32, Arc<Notify>>>,
     resign: AtomicU8,
 }
 
@@ -95,6 +98,7 @@ impl<T: HttpTransport> PartUrls<T> {
                     .zip(initial.into_iter().map(PartUrl::received))
                     .collect(),
             ),
+            pending: Mutex::new(HashMap::new()),
             resign: AtomicU8::new(Resign::Unknown as u8),
         }
     }
@@ -115,6 +119,35 @@ impl<T: HttpTransport> PartUrls<T> {
         Ok(())
     }
 
+    /// Signs part `part_number`'s URL ahead of its first attempt (while the part is still
+    /// being read), unless a URL for it is already held or this server cannot sign one. A
+    /// failure is left for the part's own attempt to meet and report.
+    pub(crate) async fn prefetch(&self, part_number: u32) {
+        let held = self
+            .initial
+            .lock()
+            .map_or(true, |urls| urls.contains_key(&part_number));
+        if held || self.resign() == Resign::Unsupported {
+            return;
+        }
+        let claimed = match self.pending.lock() {
+            Ok(mut pending) if !pending.contains_key(&part_number) => {
+                pending.insert(part_number, Arc::new(Notify::new()));
+                true
+            }
+            _ => false,
+        };
+        if !claimed {
+            return;
+        }
+        // Whatever becomes of the signing (done, failed, dropped), the waiters are released.
+        let _release = Release {
+            pending: &self.pending,
+            part_number,
+        };
+        let _ = self.probe(part_number).await;
+    }
+
     /// What is known about `uploadPart` on this server.
     pub(crate) fn resign(&self) -> Resign {
         match self.resign.load(Ordering::Relaxed) {
@@ -127,11 +160,35 @@ impl<T: HttpTransport> PartUrls<T> {
     /// The URL for part `part_number`'s first attempt: the one create returned, or a fresh
     /// one from `uploadPart`.
     pub(crate) async fn first(&self, part_number: u32) -> Result<PartUrl, UploadFailure> {
-        let initial = self
-            .initial
-            .lock()
-            .ok()
-            .and_then(|mut urls| urls.remove(&part_number));
+        let initial = loop {
+            let held = self
+                .initial
+                .lock()
+                .ok()
+                .and_then(|mut urls| urls.remove(&part_number));
+            if held.is_some() {
+                break held;
+            }
+            // Signed ahead right now: wait for it rather than sign it twice.
+            let Some(notify) = self
+                .pending
+                .lock()
+                .ok()
+                .and_then(|pending| pending.get(&part_number).cloned())
+            else {
+                break None;
+            };
+            let notified = notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let still_pending = self
+                .pending
+                .lock()
+                .is_ok_and(|pending| pending.contains_key(&part_number));
+            if still_pending {
+                notified.await;
+            }
+        };
         match initial {
             Some(url) => Ok(url),
             None => match self.fresh(part_number).await? {
@@ -178,6 +235,25 @@ impl<T: HttpTransport> PartUrls<T> {
                 part_number,
                 source: error,
             }),
+        }
+    }
+}
+
+/// Removes a part from the pending signings and wakes whoever waits for it, when dropped.
+struct Release<'a> {
+    pending: &'a Mutex<HashMap<u32, Arc<Notify>>>,
+    part_number: u32,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        let notify = self
+            .pending
+            .lock()
+            .ok()
+            .and_then(|mut pending| pending.remove(&self.part_number));
+        if let Some(notify) = notify {
+            notify.notify_waiters();
         }
     }
 }

@@ -310,9 +310,13 @@ async fn streams_of_unknown_length_sign_urls_as_data_arrives() {
             Some("0"),
             "no URL at create"
         );
-        assert_eq!(
-            upload_part_calls(&s.transport),
-            len.div_ceil(5 * MIB).max(1)
+        // One URL per part, signed as its data is read; perhaps one more for the part that
+        // turned out not to exist (the read that found the end of the stream).
+        let parts = len.div_ceil(5 * MIB).max(1);
+        let calls = upload_part_calls(&s.transport);
+        assert!(
+            (parts..=parts + 1).contains(&calls),
+            "{calls} calls for {parts} parts"
         );
     }
     // Without uploadPart a stream cannot be sent, and the upload is not left behind.
