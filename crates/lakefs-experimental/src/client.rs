@@ -515,7 +515,6 @@ impl ClientBuilder {
     /// for presigned part PUTs, with changes of its own:
     ///
     /// ```no_run
-    /// # use std::time::Duration;
     /// # use lakefs_experimental::ExperimentalClient;
     /// # use lakefs_transport::Proxy;
     /// let builder = ExperimentalClient::from_env()?.http2(true);
@@ -523,14 +522,18 @@ impl ClientBuilder {
     ///     .transport_builder()
     ///     .http2(false) // the object store: HTTP/1.1, one connection per part in flight
     ///     .proxy(Proxy::none())
-    ///     .request_timeout(Duration::from_secs(600))
     ///     .build()?;
     /// let client = builder.build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "hyper")]
     pub fn transport_builder(&self) -> lakefs_transport::HyperTransportBuilder {
-        self.transport.clone().connect_timeout(self.connect_timeout)
+        // No whole-request deadline: a big part may take long; the upload engine detects a
+        // stalled PUT by its progress, and API calls have the client's own timeout.
+        self.transport
+            .clone()
+            .connect_timeout(self.connect_timeout)
+            .request_timeout(None)
     }
 
     /// Builds a client over a [`HyperTransport`](lakefs_transport::HyperTransport) made

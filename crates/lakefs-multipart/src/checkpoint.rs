@@ -22,8 +22,8 @@ const VERSION: u32 = 1;
 /// to complete with, and the ETags of the parts already stored. Never a presigned URL.
 ///
 /// The file is JSON, written atomically (a temporary file in the same directory, then a
-/// rename) with permissions 0600, after every finished part (writes that would overlap are
-/// merged into the next one).
+/// rename) with permissions 0600, as parts finish: at most once a second, each write holding
+/// every part finished before it started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Checkpoint {
@@ -221,13 +221,20 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     std::fs::rename(&temporary, path)
 }
 
-/// Keeps a checkpoint file up to date while parts finish: at most one write in flight, each
-/// write holding every part finished before it started.
+/// The least time between two checkpoint writes: a 10,000-part checkpoint is half a megabyte,
+/// and writing it after every part of a fast upload would write gigabytes. Parts finished in
+/// between are written with the next write; a crash loses at most this much of the record
+/// (those parts are sent again on resume).
+const MIN_WRITE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Keeps a checkpoint file up to date while parts finish: at most one write in flight, at most
+/// one started per [`MIN_WRITE_INTERVAL`], each holding every part finished before it started.
 pub(crate) struct CheckpointWriter {
     path: PathBuf,
     checkpoint: Checkpoint,
     writing: Option<JoinHandle<std::io::Result<()>>>,
     dirty: bool,
+    last_start: Option<tokio::time::Instant>,
 }
 
 impl CheckpointWriter {
@@ -241,6 +248,7 @@ impl CheckpointWriter {
             checkpoint,
             writing: None,
             dirty: true,
+            last_start: None,
         };
         writer.flush().await?;
         Ok(writer)
@@ -251,17 +259,28 @@ impl CheckpointWriter {
         &self.path
     }
 
-    /// Records a stored part; a write starts unless one is in flight.
+    /// Records a stored part; a write starts unless one is in flight or one started less
+    /// than [`MIN_WRITE_INTERVAL`] ago.
     pub(crate) fn record(&mut self, part_number: u32, etag: &str) {
         self.checkpoint.parts.insert(part_number, etag.to_owned());
         self.dirty = true;
-        if self.writing.is_none() {
+        let due = self
+            .last_start
+            .is_none_or(|at| at.elapsed() >= MIN_WRITE_INTERVAL);
+        if self.writing.is_none() && due {
             self.start();
         }
     }
 
+    fn encode(&self) -> Result<Vec<u8>, UploadFailure> {
+        serde_json::to_vec(&self.checkpoint).map_err(|e| UploadFailure::Checkpoint {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })
+    }
+
     fn start(&mut self) {
-        let bytes = match serde_json::to_vec_pretty(&self.checkpoint) {
+        let bytes = match self.encode() {
             Ok(bytes) => bytes,
             Err(error) => {
                 tracing::warn!(%error, "cannot encode the checkpoint");
@@ -269,65 +288,59 @@ impl CheckpointWriter {
             }
         };
         self.dirty = false;
+        self.last_start = Some(tokio::time::Instant::now());
         let path = self.path.clone();
         self.writing = Some(tokio::task::spawn_blocking(move || {
             write_atomically(&path, &bytes)
         }));
     }
 
-    /// Waits for the write in flight (never resolves when none is); starts the next one if
-    /// parts finished meanwhile. A failed write is logged: the upload goes on, and the next
-    /// write tries again.
+    /// Waits for the write in flight (never resolves when none is). A failed write is logged
+    /// and left for the next record or the final flush to try again: a disk that refuses
+    /// every write is not hammered.
     pub(crate) async fn written(&mut self) {
         let Some(writing) = self.writing.as_mut() else {
             return std::future::pending().await;
         };
         let result = writing.await;
         self.writing = None;
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                self.dirty = true;
-                tracing::warn!(path = %self.path.display(), %error, "writing the checkpoint failed");
-            }
-            Err(error) => {
-                self.dirty = true;
-                tracing::warn!(%error, "the checkpoint write did not finish");
-            }
-        }
-        if self.dirty {
-            self.start();
+        if let Err(error) = flatten(result) {
+            self.dirty = true;
+            tracing::warn!(path = %self.path.display(), %error, "writing the checkpoint failed");
         }
     }
 
     /// Waits until everything recorded is on disk.
     ///
     /// # Errors
-    /// [`UploadFailure::Checkpoint`] when the last write fails.
+    /// [`UploadFailure::Checkpoint`] when the write in flight or the last write fails.
     pub(crate) async fn flush(&mut self) -> Result<(), UploadFailure> {
+        let failure = |e: std::io::Error| UploadFailure::Checkpoint {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        };
         if let Some(writing) = self.writing.take() {
-            let _ = writing.await;
+            if flatten(writing.await).is_err() {
+                // Written again below; that write's outcome is the answer.
+                self.dirty = true;
+            }
         }
         if !self.dirty {
             return Ok(());
         }
-        let bytes =
-            serde_json::to_vec_pretty(&self.checkpoint).map_err(|e| UploadFailure::Checkpoint {
-                path: self.path.clone(),
-                reason: e.to_string(),
-            })?;
+        let bytes = self.encode()?;
         let path = self.path.clone();
-        let result = tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
-            .await
-            .map_err(std::io::Error::other)
-            .and_then(|r| r);
-        result.map_err(|e| UploadFailure::Checkpoint {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        })?;
+        self.last_start = Some(tokio::time::Instant::now());
+        flatten(tokio::task::spawn_blocking(move || write_atomically(&path, &bytes)).await)
+            .map_err(failure)?;
         self.dirty = false;
         Ok(())
     }
+}
+
+/// A blocking write's outcome, a panic or cancellation of the task counted as an I/O error.
+fn flatten(result: Result<std::io::Result<()>, tokio::task::JoinError>) -> std::io::Result<()> {
+    result.map_err(std::io::Error::other).and_then(|r| r)
 }
 
 #[cfg(test)]

@@ -134,7 +134,9 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                     let buffer = spare.pop();
                     if read_ahead > 0 {
                         // A read takes a while: sign the part's URL meanwhile.
-                        signing.push(self.urls.prefetch(part_number));
+                        if let Some(claim) = self.urls.claim(part_number) {
+                            signing.push(self.urls.sign_claimed(claim));
+                        }
                     }
                     reading = Some(Box::pin(async move {
                         let (part_reader, bytes) =
@@ -165,6 +167,9 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
             };
             tokio::select! {
                 biased;
+                // First, so that a steady stream of finished parts cannot starve the
+                // checkpoint.
+                () = written => {}
                 Some(result) = in_flight.next(), if !in_flight.is_empty() => {
                     let (part, bytes): (UploadPart, Bytes) = result?;
                     let size = bytes.len() as u64;
@@ -200,7 +205,6 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                 }
                 Some(permit) = acquire => slot = Some(permit),
                 Some(()) = signing.next(), if !signing.is_empty() => {}
-                () = written => {}
             }
         }
         sent.sort_unstable_by_key(|part| part.part_number);
@@ -353,6 +357,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
         if let Some(md5) = content_md5 {
             request = request.header("content-md5", md5.base64());
         }
+        let len = bytes.len() as u64;
         let mut request = request.body(bytes).map_err(|_| PartFailure::Status {
             status: StatusCode::BAD_REQUEST,
             detail: Some("the presigned URL cannot form a request".into()),
@@ -371,7 +376,9 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                     response = self.transport.send(request) => {
                         response.map_err(PartFailure::Transport)
                     }
-                    stalled = stalled(progress, after) => Err(PartFailure::Stalled(stalled)),
+                    stalled = stalled(progress, len, after, after.max(ANSWER_AFTER_BODY)) => {
+                        Err(PartFailure::Stalled(stalled))
+                    }
                 },
                 None => self
                     .transport
@@ -437,25 +444,37 @@ impl Digest128 {
     }
 }
 
-/// Resolves once `progress` has not moved for `after` (never while it moves).
-async fn stalled(progress: &Progress, after: Duration) -> Duration {
+/// How long a store may take to answer once a part's whole body is out, at least.
+const ANSWER_AFTER_BODY: Duration = Duration::from_secs(120);
+
+/// Resolves once `progress` has not moved for `after` (never while it moves). Once the whole
+/// body (`len` bytes) is out, the wait for the answer gets `answer_after` instead: a store
+/// may take a while to answer after the last byte (checksums, a buffering proxy).
+async fn stalled(
+    progress: &Progress,
+    len: u64,
+    after: Duration,
+    answer_after: Duration,
+) -> Duration {
     let tick = (after / 8).max(Duration::from_millis(10));
     let mut seen = progress.bytes();
     let mut still_since = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(tick).await;
         let now = progress.bytes();
+        let limit = if now >= len { answer_after } else { after };
         if now != seen {
             seen = now;
             still_since = tokio::time::Instant::now();
-        } else if still_since.elapsed() >= after {
-            return after;
+        } else if still_since.elapsed() >= limit {
+            return limit;
         }
     }
 }
 
 /// Whether a failed PUT means the URL expired: S3 says "Request has expired" (403
-/// `AccessDenied`), or a 403 came after the URL's own expiry.
+/// `AccessDenied`), a 403 came after the URL's own expiry, or the session token that signed
+/// the URL expired before it (400 `ExpiredToken` or `TokenRefreshRequired`).
 fn is_expiry(failure: &PartFailure, url: &PartUrl) -> bool {
     match failure {
         PartFailure::Status { status, detail, .. } if *status == StatusCode::FORBIDDEN => {
@@ -463,6 +482,11 @@ fn is_expiry(failure: &PartFailure, url: &PartUrl) -> bool {
                 .as_deref()
                 .is_some_and(|d| d.to_ascii_lowercase().contains("expired"))
                 || url.has_expired()
+        }
+        PartFailure::Status { status, detail, .. } if *status == StatusCode::BAD_REQUEST => {
+            detail.as_deref().is_some_and(|d| {
+                d.starts_with("ExpiredToken") || d.starts_with("TokenRefreshRequired")
+            })
         }
         _ => false,
     }

@@ -392,7 +392,9 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                 let (session, initial) = self
                     .create(repository, branch, path, schedule, count)
                     .await?;
-                Ok(PartUrls::new(self.client.clone(), session, initial))
+                let urls = PartUrls::new(self.client.clone(), session, initial);
+                urls.mark_unsupported();
+                Ok(urls)
             }
         }
     }
@@ -428,7 +430,9 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             .set_user_metadata(
                 (!options.user_metadata.is_empty()).then(|| options.user_metadata.clone()),
             )
-            .set_content_type(options.content_type.clone());
+            .set_content_type(options.content_type.clone())
+            // Assembling thousands of parts can take S3 minutes: not the 60 s of an API call.
+            .timeout(COMPLETE_TIMEOUT);
         match request.clone().send().await {
             Ok(stats) => Ok(stats),
             Err(error) if error.is_ambiguous() => {
@@ -617,7 +621,11 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             };
             let sent = run.send(reader, selection, writer.as_deref_mut()).await?;
             if let Some(writer) = writer.as_deref_mut() {
-                writer.flush().await?;
+                // Every part is stored: a checkpoint that cannot be written now must not stop
+                // the complete.
+                if let Err(error) = writer.flush().await {
+                    tracing::warn!(%error, "the checkpoint could not be brought up to date");
+                }
             }
             Ok::<_, UploadFailure>(sent)
         };
@@ -670,6 +678,14 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             }
             Err(failure) => {
                 let failure = gone_if_so(failure, session);
+                if let UploadFailure::UploadGone { .. } = failure {
+                    guard.disarm();
+                    return Err(UploadError::new(
+                        failure,
+                        Some(session.upload_id.clone()),
+                        AbortOutcome::NotNeeded,
+                    ));
+                }
                 match writer {
                     Some(mut writer) => {
                         let _ = writer.flush().await;
@@ -779,6 +795,10 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             .await
     }
 }
+
+/// How long a complete may take: S3 assembles the parts while lakeFS waits, which for
+/// thousands of large parts takes minutes.
+const COMPLETE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// How long to wait before each look for the object after a complete whose answer was lost.
 const RESOLVE_WAITS: [Duration; 4] = [

@@ -17,11 +17,21 @@ use crate::expiry::presigned_expiry;
 use crate::session::UploadSession;
 
 /// A part URL and the moment (on the runtime's clock) after which it must not be used.
-#[derive(Debug, Clone)]
+/// `Debug` shows the URL without its query string (the signature).
+#[derive(Clone)]
 pub(crate) struct PartUrl {
     pub(crate) uri: Uri,
     /// `None` for a URL without `X-Amz-Date` / `X-Amz-Expires`: used as it is.
     pub(crate) deadline: Option<Instant>,
+}
+
+impl std::fmt::Debug for PartUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartUrl")
+            .field("uri", &lakefs_transport::RedactedUri::new(&self.uri))
+            .field("deadline", &self.deadline)
+            .finish()
+    }
 }
 
 impl PartUrl {
@@ -103,6 +113,13 @@ impl<T: HttpTransport> PartUrls<T> {
         }
     }
 
+    /// Records that this server cannot sign part URLs after create (learned by another
+    /// upload of the same server).
+    pub(crate) fn mark_unsupported(&self) {
+        self.resign
+            .store(Resign::Unsupported as u8, Ordering::Relaxed);
+    }
+
     /// The upload the URLs are for.
     pub(crate) fn session(&self) -> &UploadSession {
         &self.session
@@ -119,33 +136,38 @@ impl<T: HttpTransport> PartUrls<T> {
         Ok(())
     }
 
-    /// Signs part `part_number`'s URL ahead of its first attempt (while the part is still
-    /// being read), unless a URL for it is already held or this server cannot sign one. A
-    /// failure is left for the part's own attempt to meet and report.
-    pub(crate) async fn prefetch(&self, part_number: u32) {
+    /// Claims the signing of part `part_number`'s URL ahead of its first attempt (while the
+    /// part is still being read): `None` when a URL for it is held, its signing is claimed
+    /// already, or this server cannot sign. Claimed at once, so that the part's first attempt
+    /// waits for this signing instead of signing it a second time; the claim is released when
+    /// the returned guard drops, whether the signing ran or not.
+    pub(crate) fn claim(&self, part_number: u32) -> Option<Release<'_>> {
+        if self.resign() == Resign::Unsupported {
+            return None;
+        }
         let held = self
             .initial
             .lock()
             .map_or(true, |urls| urls.contains_key(&part_number));
-        if held || self.resign() == Resign::Unsupported {
-            return;
+        if held {
+            return None;
         }
-        let claimed = match self.pending.lock() {
-            Ok(mut pending) if !pending.contains_key(&part_number) => {
-                pending.insert(part_number, Arc::new(Notify::new()));
-                true
-            }
-            _ => false,
-        };
-        if !claimed {
-            return;
+        let mut pending = self.pending.lock().ok()?;
+        if pending.contains_key(&part_number) {
+            return None;
         }
-        // Whatever becomes of the signing (done, failed, dropped), the waiters are released.
-        let _release = Release {
+        pending.insert(part_number, Arc::new(Notify::new()));
+        Some(Release {
             pending: &self.pending,
             part_number,
-        };
-        let _ = self.probe(part_number).await;
+        })
+    }
+
+    /// Signs a claimed part's URL. A failure is left for the part's own attempt to meet and
+    /// report.
+    pub(crate) async fn sign_claimed(&self, claim: Release<'_>) {
+        let _ = self.probe(claim.part_number).await;
+        drop(claim);
     }
 
     /// What is known about `uploadPart` on this server.
@@ -240,7 +262,7 @@ impl<T: HttpTransport> PartUrls<T> {
 }
 
 /// Removes a part from the pending signings and wakes whoever waits for it, when dropped.
-struct Release<'a> {
+pub(crate) struct Release<'a> {
     pending: &'a Mutex<HashMap<u32, Arc<Notify>>>,
     part_number: u32,
 }

@@ -281,6 +281,9 @@ async fn streams_of_unknown_length_sign_urls_as_data_arrives() {
         .concurrency(3)
         .build()
         .unwrap();
+    // Every request takes a little while, so that signing and reading overlap.
+    s.transport
+        .set_latency(Latency::fixed(Duration::from_millis(2)));
     let uploader = Uploader::new(s.client.clone(), config);
     for (len, seed) in [(0, 0), (1, 1), (5 * MIB, 2), (23 * MIB + 5, 3)] {
         let source = data(len, seed);
@@ -318,6 +321,18 @@ async fn streams_of_unknown_length_sign_urls_as_data_arrives() {
             (parts..=parts + 1).contains(&calls),
             "{calls} calls for {parts} parts"
         );
+        // Signed while read, and never twice: the first attempt waits for that signing.
+        let mut signed: Vec<String> = s
+            .transport
+            .requests()
+            .iter()
+            .filter(|r| r.method == Method::PUT && r.uri.path().contains("/parts/"))
+            .map(|r| r.uri.path().to_owned())
+            .collect();
+        let all = signed.len();
+        signed.sort();
+        signed.dedup();
+        assert_eq!(signed.len(), all, "a part's URL was signed twice");
     }
     // Without uploadPart a stream cannot be sent, and the upload is not left behind.
     s.emulator

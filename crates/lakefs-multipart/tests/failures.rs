@@ -15,7 +15,7 @@ use http::{Method, StatusCode};
 use lakefs_emulator::{Emulator, DEFAULT_REPOSITORY};
 use lakefs_experimental::{ExperimentalClient, RetryPolicy};
 use lakefs_multipart::*;
-use lakefs_transport::fake::{self, FakeTransport, Fault, Latency, ResponseExt};
+use lakefs_transport::fake::{self, FakeTransport, Fault, FaultPlan, Latency, ResponseExt};
 use lakefs_transport::{BoxFuture, HttpTransport, TransportError};
 
 const MIB: usize = 1024 * 1024;
@@ -433,9 +433,10 @@ mod random_answers {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_stalled_part_is_retried_within_the_stall_timeout_with_the_defaults() {
+async fn a_part_whose_answer_never_comes_is_retried_with_the_defaults() {
     // Before: an attempt waited for the 300 s part timeout, which used up the 60 s budget, so
-    // a stalled part was never retried.
+    // a part whose answer was lost was never retried. Now: the body went out, so the answer
+    // gets 120 s, then the part is sent again.
     let stalls = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&stalls);
     let (emulator, _, client) = setup(|transport, emulator| {
@@ -456,11 +457,46 @@ async fn a_stalled_part_is_retried_within_the_stall_timeout_with_the_defaults() 
         .unwrap();
     let elapsed = started.elapsed();
     assert!(
-        (Duration::from_secs(30)..Duration::from_secs(45)).contains(&elapsed),
-        "the stall was noticed after 30 s: {elapsed:?}"
+        (Duration::from_secs(120)..Duration::from_secs(135)).contains(&elapsed),
+        "the lost answer was given up after 120 s: {elapsed:?}"
     );
     assert_eq!(stalls.load(Ordering::SeqCst), 2);
     assert_eq!(emulator.object(REPO, "main", "stalled").unwrap(), source);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connection_that_never_moves_is_given_up_after_30_seconds_an_attempt() {
+    let (_, transport, client) = setup(|_, _| {});
+    transport.set_faults(
+        FaultPlan::new(1)
+            .probability(1.0)
+            .faults([Fault::Stall])
+            .only_host("storage.emulator"),
+    );
+    let uploader = Uploader::new(client, UploadConfig::default());
+    let started = tokio::time::Instant::now();
+    let error = uploader
+        .upload(REPO, "main", "dead", UploadSource::bytes(data(MIB, 13)))
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            error.failure(),
+            UploadFailure::Part {
+                cause: PartFailure::Stalled(_),
+                attempts: 5,
+                ..
+            }
+        ),
+        "{}",
+        report(&error)
+    );
+    // Five attempts of 30 s, and the backoff between them.
+    assert!(
+        (Duration::from_secs(150)..Duration::from_secs(200)).contains(&elapsed),
+        "{elapsed:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
