@@ -369,13 +369,21 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         let (session, initial) = self
             .create(repository, branch, path, schedule, window)
             .await?;
+        // Dropped while probing: the upload is aborted, not left open.
+        let mut guard = AbortOnDrop::new(
+            Some(abort_request(&self.client, &session)),
+            &session.upload_id,
+        );
         let urls = PartUrls::new(self.client.clone(), session.clone(), initial);
         if window == schedule.max_parts() && schedule.part_count().is_some() {
+            guard.disarm();
             return Ok(urls);
         }
         // Parts past the window need uploadPart: find out now whether this lakeFS has it.
         let probe = window + 1;
-        match urls.probe(probe).await {
+        let probed = urls.probe(probe).await;
+        guard.disarm();
+        match probed {
             Ok(()) if urls.resign() == Resign::Supported => Ok(urls),
             Err(failure) => Err(self.fail_and_abort(failure, &session).await),
             Ok(()) => {
@@ -383,8 +391,12 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                     let failure = UploadFailure::ResignUnsupported { part_number: 1 };
                     return Err(self.fail_and_abort(failure, &session).await);
                 };
-                // Nothing was sent to this upload yet: replace it with one that has every URL.
-                let _ = self.abort(&session).await;
+                // Nothing was sent to this upload yet: replace it with one that has every URL
+                // (its abort runs as its own task, exactly once).
+                let replaced = tokio::spawn(abort_request(&self.client, &session).send()).await;
+                if let Ok(Err(error)) = replaced {
+                    tracing::warn!(upload_id = %session.upload_id, %error, "aborting the replaced (empty) upload failed");
+                }
                 tracing::info!(
                     parts = count,
                     "this lakeFS cannot sign part URLs after create: creating the upload again with every URL"
@@ -553,6 +565,12 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         };
         let urls = self.create_for(repository, branch, path, schedule).await?;
         let session = urls.session().clone();
+        // From here on the upload exists: every way out completes it, aborts it, or leaves
+        // it resumable from its checkpoint — a drop included.
+        let mut guard = AbortOnDrop::new(
+            Some(abort_request(&self.client, &session)),
+            &session.upload_id,
+        );
         let mut writer = match (checkpoint, fingerprint) {
             (Some(file), Some(fingerprint)) => {
                 let state = Checkpoint::new(
@@ -562,20 +580,19 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                     options.user_metadata.clone(),
                 );
                 match CheckpointWriter::create(file, state).await {
-                    Ok(writer) => Some(writer),
-                    Err(failure) => return Err(self.fail_and_abort(failure, &session).await),
+                    Ok(writer) => {
+                        // Recorded: from now on a drop leaves it resumable.
+                        guard.disarm();
+                        Some(writer)
+                    }
+                    Err(failure) => {
+                        guard.disarm();
+                        return Err(self.fail_and_abort(failure, &session).await);
+                    }
                 }
             }
             _ => None,
         };
-        // From here on the upload exists: every way out completes it, aborts it, or leaves
-        // it resumable from its checkpoint.
-        let mut guard = AbortOnDrop::new(
-            writer
-                .is_none()
-                .then(|| abort_request(&self.client, &session)),
-            &session.upload_id,
-        );
         self.config.emit(ProgressEvent::Started {
             total_bytes: opened.exact.then_some(opened.plan_size),
             parts: schedule.max_parts(),

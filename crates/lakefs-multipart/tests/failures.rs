@@ -576,3 +576,29 @@ async fn part_puts_go_through_the_data_transport_and_api_calls_through_the_clien
 fn data_bytes(len: usize) -> Bytes {
     data(len, 12)
 }
+
+#[tokio::test]
+async fn an_upload_dropped_while_its_urls_are_probed_is_aborted() {
+    // Before: the abort guard was set up only after the probe, so a drop there left the
+    // upload open.
+    let (emulator, transport, client) = setup(|transport, _| {
+        transport.route(
+            Method::PUT,
+            "/api/v1/repositories/{r}/branches/{b}/staging/pmpu/{id}/parts/{n}",
+            |_, _| Err(Fault::Stall),
+        );
+    });
+    let uploader = Uploader::new(client, config().presign_window(1).build().unwrap());
+    let upload = uploader.upload(
+        REPO,
+        "main",
+        "probed",
+        UploadSource::bytes(data(2 * 5 * MIB, 14)),
+    );
+    assert!(tokio::time::timeout(Duration::from_millis(100), upload)
+        .await
+        .is_err());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(aborts(&transport), 1);
+    assert_eq!(emulator.open_uploads(), 0);
+}
