@@ -379,8 +379,10 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             guard.disarm();
             return Ok(urls);
         }
-        // Parts past the window need uploadPart: find out now whether this lakeFS has it.
-        let probe = window + 1;
+        // Parts past the window need uploadPart: find out now whether this lakeFS has it, for
+        // the highest part number needed (lakeFS v1.55–v1.79 sign part numbers up to 1,000
+        // only; a refusal then means "every URL at create").
+        let probe = schedule.part_count().unwrap_or(1);
         let probed = urls.probe(probe).await;
         guard.disarm();
         match probed {

@@ -288,7 +288,10 @@ fn cannot_resign(error: &ApiError) -> bool {
     match error {
         ApiError::BadRequest { message, .. } => {
             let message = message.to_ascii_lowercase();
-            message.contains("no matching operation") || message.contains("not supported")
+            message.contains("no matching operation")
+                || message.contains("not supported")
+                // lakeFS v1.55–v1.79's validator: part numbers above 1,000.
+                || message.contains("partnumber")
         }
         ApiError::NotFound { .. } | ApiError::NotImplemented { .. } => true,
         ApiError::ClientError { status, .. } => status.as_u16() == 405,
@@ -346,6 +349,9 @@ mod tests {
         };
         assert!(cannot_resign(&bad("no matching operation was found")));
         assert!(cannot_resign(&bad("operation not supported")));
+        assert!(cannot_resign(&bad(
+            "parameter \"partNumber\" in path has an error: number must be at most 1000"
+        )));
         assert!(!cannot_resign(&bad("link address expired")));
         assert!(cannot_resign(&ApiError::NotFound {
             operation: op,
