@@ -281,43 +281,56 @@ async fn streams(runs: usize) -> Result<(), Error> {
         UploadSource::bytes(Bytes::from(vec![0u8; (8 * MIB) as usize])),
     )
     .await;
-    let (mut files, mut streams, mut readers) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut ratios, mut to_reader) = (Vec::new(), Vec::new());
+    let (mut files, mut streams, mut readers, mut blocking) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut ratios, mut to_reader, mut blocking_ratios) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs {
-        // The three in a rotating order, so that none is always first or last.
-        let mut times = [Duration::ZERO; 3];
-        for step in 0..3 {
-            let which = (run + step) % 3;
+        // The four in a rotating order, so that none is always first or last.
+        let mut times = [Duration::ZERO; 4];
+        for step in 0..4 {
+            let which = (run + step) % 4;
             let source = match which {
                 0 => UploadSource::file(&path),
                 1 => UploadSource::stream(tokio::fs::File::open(&path).await?),
-                _ => UploadSource::reader(tokio::fs::File::open(&path).await?, 1024 * MIB),
+                2 => UploadSource::reader(tokio::fs::File::open(&path).await?, 1024 * MIB),
+                _ => UploadSource::blocking_stream(std::fs::File::open(&path)?),
             };
             times[which] = timed_upload(&uploader, source).await;
         }
         files.push(times[0]);
         streams.push(times[1]);
         readers.push(times[2]);
+        blocking.push(times[3]);
         ratios.push(times[0].as_secs_f64() / times[1].as_secs_f64());
         to_reader.push(times[2].as_secs_f64() / times[1].as_secs_f64());
+        blocking_ratios.push(times[0].as_secs_f64() / times[3].as_secs_f64());
     }
     std::fs::remove_file(&path)?;
     let bytes = 1024 * MIB;
     let (reader_median, reader_min, reader_max) = summary(bytes, &readers);
+    let (blocking_median, blocking_min, blocking_max) = summary(bytes, &blocking);
     let (file_median, file_min, file_max) = summary(bytes, &files);
     let (stream_median, stream_min, stream_max) = summary(bytes, &streams);
     ratios.sort_by(f64::total_cmp);
     to_reader.sort_by(f64::total_cmp);
+    blocking_ratios.sort_by(f64::total_cmp);
     println!("| source | MB/s (median, min–max) |");
     println!("|---|---:|");
     println!("| file, known length | {file_median:.0} ({file_min:.0}–{file_max:.0}) |");
     println!("| stream, unknown length | {stream_median:.0} ({stream_min:.0}–{stream_max:.0}) |");
     println!("| the same reader, length declared | {reader_median:.0} ({reader_min:.0}–{reader_max:.0}) |");
+    println!("| blocking stream, unknown length (`std::fs::File`) | {blocking_median:.0} ({blocking_min:.0}–{blocking_max:.0}) |");
     println!(
         "stream / file: median of {runs} paired ratios {:.2} ({:.2}–{:.2}); target ≥ 0.95",
         ratios[ratios.len() / 2],
         ratios[0],
         ratios[ratios.len() - 1]
+    );
+    println!(
+        "blocking stream / file: median of {runs} paired ratios {:.2} ({:.2}–{:.2}); target ≥ 0.95",
+        blocking_ratios[blocking_ratios.len() / 2],
+        blocking_ratios[0],
+        blocking_ratios[blocking_ratios.len() - 1]
     );
     println!(
         "stream / the same reader with its length declared: {:.2} ({:.2}–{:.2})",

@@ -398,7 +398,8 @@ async fn pool_keepalive_and_http2_settings_reach_the_transport() {
     let debug = format!("{data:?}");
     assert!(debug.contains("http2: false"), "{debug}");
     assert!(debug.contains("pool_max_idle_per_host: 7"), "{debug}");
-    assert!(debug.contains("request_timeout: Some(300s)"), "{debug}");
+    // No whole-request deadline: the engine detects stalled part PUTs by their progress.
+    assert!(debug.contains("request_timeout: None"), "{debug}");
 }
 
 #[tokio::test]

@@ -39,7 +39,10 @@ enum Kind {
     Reader { reader: Reader, size: u64 },
     Unsized { reader: Reader, max_size: u64 },
     Stream { reader: Reader },
+    Blocking { reader: BlockingReader },
 }
+
+type BlockingReader = Box<dyn std::io::Read + Send>;
 
 impl UploadSource {
     /// Bytes in memory.
@@ -79,6 +82,16 @@ impl UploadSource {
         })
     }
 
+    /// A blocking reader of unknown length and no declared maximum — standard input
+    /// (`std::io::stdin()`), a pipe, a file read in order — read on the blocking pool straight
+    /// into the part buffers: one copy of every byte less than an `AsyncRead`, which reads into
+    /// a buffer of its own first. Otherwise as [`stream`](Self::stream).
+    pub fn blocking_stream(reader: impl std::io::Read + Send + 'static) -> Self {
+        Self(Kind::Blocking {
+            reader: Box::new(reader),
+        })
+    }
+
     /// Whether its bytes can be read again at any offset (bytes and files), which resuming
     /// and uploading part ranges need.
     #[must_use]
@@ -94,6 +107,15 @@ impl UploadSource {
                 exact: true,
                 unbounded: false,
                 reader: PartReader::Bytes(bytes),
+            },
+            Kind::Blocking { reader } => Opened {
+                plan_size: 0,
+                exact: false,
+                unbounded: true,
+                reader: PartReader::Blocking {
+                    reader: Some(reader),
+                    ended: false,
+                },
             },
             Kind::Stream { reader } => Opened {
                 plan_size: 0,
@@ -155,6 +177,7 @@ impl fmt::Debug for UploadSource {
                 write!(f, "UploadSource::Reader(at most {max_size} bytes)")
             }
             Kind::Stream { .. } => f.write_str("UploadSource::Stream(unknown length)"),
+            Kind::Blocking { .. } => f.write_str("UploadSource::BlockingStream(unknown length)"),
         }
     }
 }
@@ -192,12 +215,18 @@ pub(crate) enum PartReader {
         declared: Option<u64>,
         ended: bool,
     },
+    /// A blocking reader of unknown length; `None` only while a read has it on the blocking
+    /// pool.
+    Blocking {
+        reader: Option<BlockingReader>,
+        ended: bool,
+    },
 }
 
 impl PartReader {
     /// Whether the source is read in order (a reader), not at any offset.
     pub(crate) fn is_sequential(&self) -> bool {
-        matches!(self, Self::Stream { .. })
+        matches!(self, Self::Stream { .. } | Self::Blocking { .. })
     }
 
     /// What identifies a positional source, for a checkpoint, as a future that owns what it
@@ -208,7 +237,7 @@ impl PartReader {
         let source = match self {
             Self::Bytes(bytes) => Ok(bytes.clone()),
             Self::File(file) => Err(Arc::clone(file)),
-            Self::Stream { .. } => return None,
+            Self::Stream { .. } | Self::Blocking { .. } => return None,
         };
         Some(async move {
             match source {
@@ -268,6 +297,37 @@ impl PartReader {
                     }
                 })
             }
+            Self::Blocking { reader, ended } => {
+                if *ended {
+                    return Ok(None);
+                }
+                let taken = reader.take().ok_or_else(|| {
+                    io_error(std::io::Error::other(
+                        "the reader was lost by an earlier read",
+                    ))
+                })?;
+                let probe_after = is_last;
+                let (back, read) = tokio::task::spawn_blocking(move || {
+                    let mut taken = taken;
+                    let read = read_blocking(&mut taken, buffer, len, probe_after);
+                    (taken, read)
+                })
+                .await
+                .map_err(|e| io_error(std::io::Error::other(e)))?;
+                *reader = Some(back);
+                let (buffer, at_end, more_after_last) = read.map_err(io_error)?;
+                *ended = at_end || is_last;
+                if more_after_last {
+                    return Err(UploadFailure::SourceSize(format!(
+                        "reader yields more than the {} bytes 10,000 parts can hold",
+                        range.end
+                    )));
+                }
+                if buffer.is_empty() && part_number > 1 {
+                    return Ok(None);
+                }
+                Ok(Some(buffer.freeze()))
+            }
             Self::Stream {
                 reader,
                 declared,
@@ -324,6 +384,46 @@ impl PartReader {
             }
         }
     }
+}
+
+/// Reads up to `len` bytes from a blocking reader into a buffer (reusing `buffer`): the bytes,
+/// whether the reader ended, and — with `probe` — whether anything follows a full part.
+fn read_blocking(
+    reader: &mut BlockingReader,
+    buffer: Option<BytesMut>,
+    len: usize,
+    probe: bool,
+) -> std::io::Result<(BytesMut, bool, bool)> {
+    let mut buffer = sized(buffer, len);
+    let mut filled = 0;
+    let mut ended = false;
+    while filled < len {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => {
+                ended = true;
+                break;
+            }
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    buffer.truncate(filled);
+    let mut more = false;
+    if probe && !ended {
+        let mut one = [0u8; 1];
+        loop {
+            match reader.read(&mut one) {
+                Ok(n) => {
+                    more = n > 0;
+                    break;
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    Ok((buffer, ended, more))
 }
 
 /// A buffer of exactly `len` bytes, reusing `buffer` (whose old contents are overwritten).

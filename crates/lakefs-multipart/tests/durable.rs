@@ -628,3 +628,64 @@ async fn uploads_sharing_part_slots_keep_one_bound_in_all() {
     );
     assert_eq!(slots.available(), 3, "every slot is given back");
 }
+
+#[tokio::test]
+async fn blocking_streams_of_unknown_length_are_byte_exact() {
+    let s = setup(false);
+    let config = UploadConfig::builder()
+        .part_size(5 * MIB as u64)
+        .concurrency(3)
+        .build()
+        .unwrap();
+    let uploader = Uploader::new(s.client.clone(), config);
+    for (len, seed) in [(0, 30), (1, 31), (5 * MIB, 32), (17 * MIB + 9, 33)] {
+        let source = data(len, seed);
+        let path = format!("blocking-{len}");
+        uploader
+            .upload(
+                REPO,
+                "main",
+                &path,
+                UploadSource::blocking_stream(std::io::Cursor::new(source.to_vec())),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s.emulator.object(REPO, "main", &path).unwrap(),
+            source,
+            "{len} bytes"
+        );
+    }
+    // A reader that fails mid-way fails the upload, naming the part, and aborts it.
+    struct Failing(usize);
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.0);
+            buf[..n].fill(7);
+            self.0 -= n;
+            Ok(n)
+        }
+    }
+    let error = uploader
+        .upload(
+            REPO,
+            "main",
+            "failing",
+            UploadSource::blocking_stream(Failing(7 * MIB)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.failure(),
+            UploadFailure::Source { part_number: 2, .. }
+        ),
+        "{}",
+        report(&error)
+    );
+    assert!(error.abort().is_aborted());
+    assert_eq!(s.emulator.open_uploads(), 0);
+}
