@@ -188,7 +188,9 @@ fn source_of(
             let (reader, digest) = HashingReader::new(tokio::io::stdin(), part_size);
             (UploadSource::stream(reader), Some(digest))
         }
-        Source::Stdin => (UploadSource::stream(tokio::io::stdin()), None),
+        // Read on the blocking pool straight into the part buffers: one copy less than an
+        // async reader, and as fast as a file on a fast pipe.
+        Source::Stdin => (UploadSource::blocking_stream(std::io::stdin()), None),
     }
 }
 
