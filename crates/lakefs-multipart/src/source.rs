@@ -28,6 +28,9 @@ type Reader = Box<dyn AsyncRead + Send + Unpin>;
 ///   sizes grow with the upload ([`PartSchedule::growing`](crate::PartSchedule::growing)), so a
 ///   small stream uses small parts while up to 5 TiB still fits in 10,000 parts. Needs lakeFS
 ///   v1.55 or later (`uploadPart`).
+/// * [`UploadSource::blocking_stream`]: the same for a `std::io::Read` (`std::io::stdin()`),
+///   read on the blocking pool straight into the part buffers — one copy less, as fast as a
+///   file.
 ///
 /// Uploads of bytes and files can keep a checkpoint and be resumed; streams cannot (their
 /// bytes cannot be read again).
