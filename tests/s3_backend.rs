@@ -21,6 +21,10 @@ use lakefs_emulator::{
 };
 
 const S3_KEY: &str = "s3-test-access-key";
+
+/// The tests of this file start their own s3s-fs on a port found free just before: one at a
+/// time, so that two of them cannot pick the same port.
+static ONE_SERVER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const S3_SECRET: &str = "s3-test-secret-key-0123456789";
 const BUCKET: &str = "lakefs-it";
 
@@ -114,6 +118,7 @@ fn generated(len: usize, seed: u64) -> Bytes {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_through_presigned_s3_urls_and_aborts_leave_nothing_behind() {
+    let _one_at_a_time = ONE_SERVER_AT_A_TIME.lock().await;
     let Some(s3_server) = start_s3() else { return };
     let storage =
         S3Storage::new(&s3_server.endpoint, BUCKET, "us-east-1", S3_KEY, S3_SECRET).unwrap();
@@ -324,6 +329,7 @@ impl HttpTransport for LatePuts {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn part_urls_that_expire_on_s3_are_signed_again() {
+    let _one_at_a_time = ONE_SERVER_AT_A_TIME.lock().await;
     let Some(s3_server) = start_s3() else { return };
     let storage =
         S3Storage::new(&s3_server.endpoint, BUCKET, "us-east-1", S3_KEY, S3_SECRET).unwrap();
