@@ -24,18 +24,26 @@ fn part_number(operation: Operation, part_number: Option<u32>) -> Result<u32, Er
     Ok(number)
 }
 
-/// The path of one part of an upload.
-fn part_path(
+/// The request for one part of an upload — `…/pmpu/{uploadId}/parts/{partNumber}?path=` —
+/// after checking the arguments both part operations share.
+fn part_request(
     operation: Operation,
-    repository: &str,
-    branch: &str,
-    upload_id: &str,
-    part_number: u32,
-) -> ApiRequest {
-    pmpu(operation, repository, branch)
-        .segment(upload_id)
+    repository: Option<String>,
+    branch: Option<String>,
+    upload_id: Option<String>,
+    number: Option<u32>,
+    path: Option<String>,
+) -> Result<ApiRequest, Error> {
+    let repository = required(operation, "repository", repository)?;
+    let branch = required(operation, "branch", branch)?;
+    let upload_id = required(operation, "uploadId", upload_id)?;
+    let number = part_number(operation, number)?;
+    let path = required(operation, "path", path)?;
+    Ok(pmpu(operation, &repository, &branch)
+        .segment(&upload_id)
         .literal("parts")
-        .segment(&part_number.to_string())
+        .segment(&number.to_string())
+        .query("path", &path))
 }
 
 request_builder! {
@@ -104,15 +112,16 @@ impl<T: HttpTransport> UploadPartRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<UploadTo, Error> {
         let operation = Operation::UploadPart;
-        let repository = required(operation, "repository", self.repository)?;
-        let branch = required(operation, "branch", self.branch)?;
-        let upload_id = required(operation, "uploadId", self.upload_id)?;
-        let number = part_number(operation, self.part_number)?;
-        let path = required(operation, "path", self.path)?;
+        let request = part_request(
+            operation,
+            self.repository,
+            self.branch,
+            self.upload_id,
+            self.part_number,
+            self.path,
+        )?;
         let physical_address = required(operation, "physical_address", self.physical_address)?;
-        let request = part_path(operation, &repository, &branch, &upload_id, number)
-            .query("path", &path)
-            .json(&UploadPartFrom::new(physical_address))?;
+        let request = request.json(&UploadPartFrom::new(physical_address))?;
         decode(
             operation,
             &self.client.execute(request, &self.options).await?,
@@ -195,11 +204,14 @@ impl<T: HttpTransport> UploadPartCopyRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<String, Error> {
         let operation = Operation::UploadPartCopy;
-        let repository = required(operation, "repository", self.repository)?;
-        let branch = required(operation, "branch", self.branch)?;
-        let upload_id = required(operation, "uploadId", self.upload_id)?;
-        let number = part_number(operation, self.part_number)?;
-        let path = required(operation, "path", self.path)?;
+        let request = part_request(
+            operation,
+            self.repository,
+            self.branch,
+            self.upload_id,
+            self.part_number,
+            self.path,
+        )?;
         let physical_address = required(operation, "physical_address", self.physical_address)?;
         let source = present(operation, "copy_source", self.copy_source)?;
         for (argument, value) in [
@@ -212,9 +224,9 @@ impl<T: HttpTransport> UploadPartCopyRequest<T> {
         if let Some(range) = &source.range {
             check_range(operation, range)?;
         }
-        let request = part_path(operation, &repository, &branch, &upload_id, number)
+        // The query is kept apart from the path: `copy` still lands before `?path=`.
+        let request = request
             .literal("copy")
-            .query("path", &path)
             .json(&UploadPartCopyFrom::new(physical_address, source))?;
         let response = self.client.execute(request, &self.options).await?;
         let etag = response
