@@ -24,9 +24,10 @@ mod common;
 use std::process::Stdio;
 
 use common::{Args, Error, Target};
-use lakefs::experimental::models::UploadPart;
 use lakefs::experimental::{ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY};
-use lakefs::multipart::{ObjectOptions, UploadConfig, UploadSession, UploadSource, Uploader};
+use lakefs::multipart::{
+    ObjectOptions, StoredPart, UploadConfig, UploadSession, UploadSource, Uploader,
+};
 use lakefs_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
 
 const WORKERS: u32 = 2;
@@ -102,7 +103,7 @@ async fn main() -> Result<(), Error> {
         );
         children.push(child);
     }
-    let mut all: Vec<UploadPart> = Vec::new();
+    let mut all: Vec<StoredPart> = Vec::new();
     for child in children {
         let output = child.wait_with_output().await?;
         if !output.status.success() {
@@ -113,8 +114,9 @@ async fn main() -> Result<(), Error> {
             )
             .into());
         }
-        let parts: Vec<(u32, String)> = serde_json::from_slice(&output.stdout)?;
-        all.extend(parts.into_iter().map(|(n, etag)| UploadPart::new(n, etag)));
+        // Each worker's parts, with their sizes: complete checks them against the plan.
+        let parts: Vec<StoredPart> = serde_json::from_slice(&output.stdout)?;
+        all.extend(parts);
     }
     let stats = uploader
         .complete(
@@ -165,10 +167,6 @@ async fn worker(mut args: Args) -> Result<(), Error> {
             UploadSource::file(file),
         )
         .await?;
-    let parts: Vec<(u32, &str)> = parts
-        .iter()
-        .map(|part| (part.part_number, part.etag.as_str()))
-        .collect();
     println!("{}", serde_json::to_string(&parts)?);
     Ok(())
 }

@@ -149,7 +149,7 @@ async fn main() -> Result<(), Error> {
             }
         }
         None => println!(
-            "\n3. Hard reset: skipped (give --reset-ref; it discards the branch's changes)"
+            "\n3. Hard reset: skipped (give --reset-ref; it drops the branch's later commits; uncommitted objects stay)"
         ),
     }
 

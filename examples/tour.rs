@@ -444,7 +444,7 @@ impl Tour {
     /// hardResetBranch.
     async fn hard_reset_branch<T: HttpTransport>(&self, client: &ExperimentalClient<T>) -> Outcome {
         let Some(reference) = &self.reset_ref else {
-            println!("hard reset: skipped (give --reset-ref; it discards the branch's changes)");
+            println!("hard reset: skipped (give --reset-ref; it drops the branch's later commits; uncommitted objects stay)");
             return Ok(());
         };
         println!("hard reset of {}/{} to {reference}", self.repo, self.branch);

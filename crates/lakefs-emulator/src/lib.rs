@@ -5,7 +5,8 @@
 //!
 //! * Repositories (optionally read-only) and branches (optionally protected or dirty) with a
 //!   commit history whose commits hold their objects; hard reset to any ref expression
-//!   (`main`, a commit id, `main~1`).
+//!   (`main`, a commit id, `main~1`), which moves only the branch's commit and keeps its
+//!   uncommitted objects, as lakeFS's does.
 //! * Presigned multipart uploads: create hands out signed part URLs served by the emulator
 //!   itself (or presigned for a real S3 server, feature `s3`); complete checks the address
 //!   (signature, 24 h lifetime), ETags, order and S3's 5 MiB minimum; abort discards.

@@ -1,4 +1,5 @@
-//! The five pull-request operations and the emulator's merge, through raw requests.
+//! The five pull-request operations and the emulator's merge (and a hard reset's effect on
+//! it), through raw requests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -99,11 +100,13 @@ async fn pull_request_lifecycle_from_creation_to_merge() {
     assert_rfc3339(&pull.creation_date);
     assert_eq!((pull.merged_commit_id, pull.closed_date), (None, None));
 
-    // Listed, with the fields lakeFS's list leaves empty or out.
+    // Listed, without the fields lakeFS's list leaves out (the model decodes an absent
+    // description as empty).
     let listed = api.get(&format!("/repositories/{REPO}/pulls")).await;
     let raw: Value = decode(&listed);
-    assert_eq!(raw["results"][0]["description"], "");
+    assert_eq!(raw["results"][0].get("description"), None);
     let page: PullRequestsList = decode(&listed);
+    assert_eq!(page.results[0].description, "");
     assert_eq!(page.results.len(), 1);
     assert_eq!(page.results[0].id, id);
     assert_eq!(page.pagination.max_per_page, 1000);
@@ -243,6 +246,195 @@ async fn listing_filters_by_status_and_pages_newest_first() {
             .get(&format!("/repositories/{REPO}/pulls"))
             .await,
         StatusCode::UNAUTHORIZED,
+    );
+}
+
+/// The keys of one raw JSON object, sorted.
+fn keys(item: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = item
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {item}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// lakeFS v1.84.0's `ListPullRequests` (`pkg/api/controller.go:5863-5880`) builds each item
+/// with `Description: nil` and `MergedCommitId: nil`, and the generated
+/// `apigen.PullRequestBasic`/`apigen.PullRequest` (`pkg/api/apigen/lakefs.gen.go`) tag both
+/// `omitempty`: the keys are absent, not empty (treeverse/lakeFS#9760: the official Python SDK
+/// cannot decode that). `status` and `title` are always sent (`swag.String`, even an empty
+/// title), `closed_date` once set. `getPullRequest` sends `description` (`swag.String`, so
+/// `""` too) and `merged_commit_id`.
+#[tokio::test]
+async fn list_pull_requests_items_omit_description_as_lakefs_does() {
+    let api = Api::new(Emulator::new());
+    let merged = create(&api, "merged", FEATURE, MAIN).await;
+    expect(&merge(&api, &merged).await, StatusCode::OK);
+    let response = api
+        .post(
+            &format!("/repositories/{REPO}/pulls"),
+            json!({"title": "", "source_branch": FEATURE, "destination_branch": MAIN}),
+        )
+        .await;
+    expect(&response, StatusCode::CREATED);
+    let bare = decode::<PullRequestCreationResponse>(&response).id;
+
+    let listed = api.get(&format!("/repositories/{REPO}/pulls")).await;
+    expect(&listed, StatusCode::OK);
+    let raw: Value = decode(&listed);
+    let items = raw["results"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{raw}");
+    let item = |id: &str| {
+        items
+            .iter()
+            .find(|item| item["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not listed: {raw}"))
+    };
+    let always = [
+        "author",
+        "creation_date",
+        "destination_branch",
+        "id",
+        "source_branch",
+        "status",
+        "title",
+    ];
+    assert_eq!(keys(item(&bare)), always, "{raw}");
+    let mut with_closed_date = always.to_vec();
+    with_closed_date.insert(1, "closed_date");
+    assert_eq!(keys(item(&merged)), with_closed_date, "{raw}");
+    assert_eq!(item(&bare)["title"], "");
+    assert_eq!(item(&merged)["status"], "merged");
+    for query in ["?status=open", "?status=closed", "?amount=1", "?prefix="] {
+        let page: Value = decode(&api.get(&format!("/repositories/{REPO}/pulls{query}")).await);
+        for item in page["results"].as_array().unwrap() {
+            assert_eq!(item.get("description"), None, "{query}: {item}");
+        }
+    }
+
+    // getPullRequest carries the description, even an empty one, and the merge commit.
+    let got: Value = decode(&api.get(&format!("/repositories/{REPO}/pulls/{bare}")).await);
+    assert_eq!(got["description"], "", "{got}");
+    let got: Value = decode(
+        &api.get(&format!("/repositories/{REPO}/pulls/{merged}"))
+            .await,
+    );
+    assert_eq!(got["description"], "about merged", "{got}");
+    assert!(got["merged_commit_id"].is_string(), "{got}");
+
+    // This crate's model tolerates the absence (an empty description).
+    let page: PullRequestsList = decode(&listed);
+    assert!(page.results.iter().all(|p| p.description.is_empty()));
+}
+
+async fn hard_reset(api: &Api, branch: &str, reference: &str) -> http::Response<bytes::Bytes> {
+    api.call(
+        http::Method::PUT,
+        &format!(
+            "/repositories/{REPO}/branches/{branch}/hard_reset?ref={}",
+            q(reference)
+        ),
+        None,
+    )
+    .await
+}
+
+/// lakeFS v1.84.0's `Graveler.ResetHard` (`pkg/graveler/graveler.go:2576-2635`) only sets
+/// `branch.CommitID`; the staging token stays, so uncommitted objects survive and are read on
+/// top of the new commit. Only sealed changes (`isSealedEmpty`) refuse the reset. Merging into
+/// the branch afterwards is refused as dirty: `Merge` → `prepareForCommitIDUpdate` →
+/// `isUncommittedEmpty` (`graveler.go:1480-1494`) counts the staging token.
+#[tokio::test]
+async fn hard_reset_keeps_uncommitted_objects_as_lakefs_does() {
+    let api = Api::new(Emulator::new());
+    let emulator = &api.emulator;
+    let first = emulator.head(REPO, MAIN).unwrap();
+    emulator.put_object(REPO, MAIN, "committed.txt", "committed");
+    let second = emulator.commit(REPO, MAIN, "second").unwrap();
+    // Uncommitted: a new object, and a new version of a committed one.
+    emulator.put_object(REPO, MAIN, "wip.txt", "uncommitted");
+    emulator.put_object(REPO, MAIN, DEFAULT_OBJECT_PATH, "staged version");
+    let wip_stats = emulator.object_stats(REPO, MAIN, "wip.txt").unwrap();
+
+    // Staged objects do not refuse the reset; they stay, on top of the older commit.
+    expect(
+        &hard_reset(&api, MAIN, &format!("{MAIN}~1")).await,
+        StatusCode::NO_CONTENT,
+    );
+    assert_eq!(emulator.head(REPO, MAIN).unwrap(), first);
+    assert_eq!(
+        emulator.object(REPO, MAIN, "wip.txt").unwrap(),
+        "uncommitted"
+    );
+    assert_eq!(
+        emulator.object_stats(REPO, MAIN, "wip.txt").unwrap(),
+        wip_stats
+    );
+    assert_eq!(
+        emulator.object(REPO, MAIN, DEFAULT_OBJECT_PATH).unwrap(),
+        "staged version"
+    );
+    assert!(
+        emulator.object(REPO, MAIN, "committed.txt").is_none(),
+        "committed only in the commit left behind"
+    );
+    let stat = api
+        .get(&format!(
+            "/repositories/{REPO}/refs/{MAIN}/objects/stat?path=wip.txt"
+        ))
+        .await;
+    expect(&stat, StatusCode::OK);
+
+    // So a merge into the branch is refused as dirty, and changes nothing.
+    let id = create(&api, "into the reset branch", FEATURE, MAIN).await;
+    expect_failure(
+        &merge(&api, &id).await,
+        StatusCode::BAD_REQUEST,
+        "uncommitted changes (dirty branch)",
+    );
+    assert_eq!(emulator.head(REPO, MAIN).unwrap(), first);
+    assert_eq!(get(&api, &id).await.status, PullRequestStatus::Open);
+
+    // Back to the second commit: its object is there again, the staged ones still are.
+    expect(
+        &hard_reset(&api, MAIN, &second).await,
+        StatusCode::NO_CONTENT,
+    );
+    assert_eq!(emulator.head(REPO, MAIN).unwrap(), second);
+    assert_eq!(
+        emulator.object(REPO, MAIN, "committed.txt").unwrap(),
+        "committed"
+    );
+    assert_eq!(
+        emulator.object(REPO, MAIN, "wip.txt").unwrap(),
+        "uncommitted"
+    );
+
+    // Only sealed changes refuse a hard reset, with graveler's `<branch>: ErrDirtyBranch`.
+    emulator.set_dirty(REPO, MAIN, true);
+    expect_failure(
+        &hard_reset(&api, MAIN, &first).await,
+        StatusCode::BAD_REQUEST,
+        "main: uncommitted changes (dirty branch)",
+    );
+    emulator.set_dirty(REPO, MAIN, false);
+    assert_eq!(emulator.head(REPO, MAIN).unwrap(), second);
+
+    // Once the staged objects are committed, the merge goes through.
+    let committed = emulator.commit(REPO, MAIN, "wip").unwrap();
+    let feature_head = emulator.head(REPO, FEATURE).unwrap();
+    expect(&merge(&api, &id).await, StatusCode::OK);
+    let merged = emulator.head(REPO, MAIN).unwrap();
+    assert_eq!(
+        emulator.commit_parents(REPO, &merged).unwrap(),
+        vec![committed, feature_head]
+    );
+    assert_eq!(
+        emulator.object(REPO, MAIN, "wip.txt").unwrap(),
+        "uncommitted"
     );
 }
 

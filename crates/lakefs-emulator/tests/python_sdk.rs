@@ -1,5 +1,8 @@
 //! The official lakeFS Python SDK (`lakefs-sdk` 1.88.0), unchanged, against the
 //! `lakefs-emulator` binary: `tests/python/official_sdk.py` exercises all 18 operations.
+//! Where the SDK cannot read real lakeFS, it must fail on the emulator too: `list_pull_requests`
+//! raises its decode error for a non-empty list, whose items lack `description` as lakeFS's do
+//! (treeverse/lakeFS#9760), and the script reads that list through the SDK's raw variant.
 //!
 //! Without Python or the SDK (`python3 -m pip install lakefs-sdk==1.88.0`) the test says
 //! `SKIPPED` and passes, unless `LAKEFS_REQUIRE_PYTHON_SDK=1` (set by CI) makes that a failure.

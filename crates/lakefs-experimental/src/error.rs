@@ -93,6 +93,10 @@ pub enum Error {
         status: StatusCode,
         /// The server's message.
         message: String,
+        /// Whether the body was lakeFS's error JSON — an answer of lakeFS itself. Anything
+        /// else came from something in front of it (a proxy, a load balancer) that cannot say
+        /// whether lakeFS acted (see [`Error::is_ambiguous`]).
+        from_lakefs: bool,
     },
     /// 5xx (501 aside), and any status the spec does not foresee (1xx, 3xx).
     #[error("{operation}: server error ({status}): {message}")]
@@ -103,6 +107,9 @@ pub enum Error {
         status: StatusCode,
         /// The server's message.
         message: String,
+        /// Whether the body was lakeFS's error JSON — an answer of lakeFS itself, not of a
+        /// proxy in front of it (Cloudflare's 520–527, an HTML 500 of a load balancer).
+        from_lakefs: bool,
     },
     /// The request or response did not make it across the network (the cause is the
     /// [`source`](std::error::Error::source)).
@@ -239,19 +246,24 @@ impl Error {
         }
     }
 
-    /// Whether the same call may succeed later: too many requests, 502/503/504, timeouts and
-    /// retryable transport failures. Whether repeating it is *safe* also depends on the
-    /// operation ([`Operation::is_idempotent`]); the client's retry loop checks both.
+    /// Whether the same call may succeed later: too many requests, 502/503/504, a 5xx or a
+    /// 408 that a proxy in front of lakeFS sent (its body is not lakeFS's error JSON),
+    /// timeouts and retryable transport failures. Whether repeating it is *safe* also depends
+    /// on the operation ([`Operation::is_idempotent`]); the client's retry loop checks both.
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::TooManyRequests { .. } | Self::Timeout { .. } => true,
-            Self::ServerError { status, .. } => matches!(
-                *status,
-                StatusCode::BAD_GATEWAY
-                    | StatusCode::SERVICE_UNAVAILABLE
-                    | StatusCode::GATEWAY_TIMEOUT
-            ),
+            Self::ServerError {
+                status,
+                from_lakefs,
+                ..
+            } => is_gateway_status(*status) || (!from_lakefs && status.is_server_error()),
+            Self::ClientError {
+                status,
+                from_lakefs,
+                ..
+            } => !from_lakefs && *status == StatusCode::REQUEST_TIMEOUT,
             Self::Transport { source, .. } => source.is_retryable(),
             _ => false,
         }
@@ -273,21 +285,36 @@ impl Error {
         }
     }
 
-    /// Whether the request may have reached the server and its outcome is unknown: the
-    /// connection failed mid-request, no answer came in time, or a proxy answered 502, 503 or
-    /// 504.
+    /// Whether the request may have reached lakeFS and its outcome is unknown: the
+    /// connection failed mid-request, no answer came in time, a 502, 503 or 504 came (a
+    /// proxy's, or lakeFS's own 503 when its KV store throttles a write that may be one of
+    /// several), or any other 5xx or unforeseen 4xx whose body is not lakeFS's error JSON
+    /// (Cloudflare's 520–527, a load balancer's HTML page, a proxy's 408 or 499): only an
+    /// answer that is provably lakeFS's own refusal proves that it did not act.
+    ///
+    /// After an ambiguous failure of a call that is not idempotent (a complete, a commit, a
+    /// merge) find out what happened before acting on it as a failure.
     #[must_use]
     pub fn is_ambiguous(&self) -> bool {
         match self {
             Self::Timeout { .. } => true,
             Self::Transport { source, .. } => !source.is_before_send(),
-            Self::ServerError { status, .. } => matches!(
-                *status,
-                StatusCode::BAD_GATEWAY
-                    | StatusCode::SERVICE_UNAVAILABLE
-                    | StatusCode::GATEWAY_TIMEOUT
-            ),
+            Self::ServerError {
+                status,
+                from_lakefs,
+                ..
+            } => is_gateway_status(*status) || !from_lakefs,
+            Self::ClientError { from_lakefs, .. } => !from_lakefs,
             _ => false,
         }
     }
+}
+
+/// 502, 503, 504: what a gateway answers when the server behind it failed, was overloaded or
+/// did not answer in time.
+fn is_gateway_status(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+    )
 }

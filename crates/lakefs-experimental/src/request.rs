@@ -127,6 +127,12 @@ pub(crate) fn describe_body(response: &Response<Bytes>) -> String {
 
 /// The server's message: the `message` of an `Error` body, else a description of the body.
 fn server_message(response: &Response<Bytes>) -> String {
+    lakefs_message(response).unwrap_or_else(|| describe_body(response))
+}
+
+/// The `message` of lakeFS's error JSON, when the body is one: proof that lakeFS itself
+/// answered, not a proxy in front of it.
+fn lakefs_message(response: &Response<Bytes>) -> Option<String> {
     match serde_json::from_slice::<lakefs_models::Error>(response.body()) {
         Ok(error) => {
             let mut message: String = error
@@ -138,9 +144,9 @@ fn server_message(response: &Response<Bytes>) -> String {
                 message.truncate(cut);
                 message.push('…');
             }
-            message
+            Some(message)
         }
-        Err(_) => describe_body(response),
+        Err(_) => None,
     }
 }
 
@@ -201,16 +207,24 @@ pub(crate) fn error_from_response(operation: Operation, response: &Response<Byte
             operation,
             message: server_message(response),
         },
-        402..=499 => Error::ClientError {
-            operation,
-            status,
-            message: server_message(response),
-        },
-        _ => Error::ServerError {
-            operation,
-            status,
-            message: server_message(response),
-        },
+        402..=499 => {
+            let lakefs = lakefs_message(response);
+            Error::ClientError {
+                operation,
+                status,
+                from_lakefs: lakefs.is_some(),
+                message: lakefs.unwrap_or_else(|| describe_body(response)),
+            }
+        }
+        _ => {
+            let lakefs = lakefs_message(response);
+            Error::ServerError {
+                operation,
+                status,
+                from_lakefs: lakefs.is_some(),
+                message: lakefs.unwrap_or_else(|| describe_body(response)),
+            }
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! Checkpoints: what a crashed upload needs to be resumed, written atomically after every
-//! finished part.
+//! Checkpoints: what a crashed upload needs to be resumed, written atomically as parts
+//! finish (within about a second of each).
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -13,17 +13,20 @@ use tokio::task::JoinHandle;
 
 use crate::error::UploadFailure;
 use crate::etag::hex;
+use crate::parts::StoredPart;
 use crate::session::UploadSession;
 
-/// The checkpoint format's version.
-const VERSION: u32 = 1;
+/// The checkpoint format's version: 2 records each part's size and MD5; 1 (read, never
+/// written) recorded only ETags.
+const VERSION: u32 = 2;
 
 /// A resumable upload's state: the upload session, what identifies the source, the options
-/// to complete with, and the ETags of the parts already stored. Never a presigned URL.
+/// to complete with, and the parts already stored — each with its ETag, size and the MD5 of
+/// the bytes sent, which a resume compares the source with. Never a presigned URL.
 ///
 /// The file is JSON, written atomically (a temporary file in the same directory, then a
-/// rename) with permissions 0600, as parts finish: at most once a second, each write holding
-/// every part finished before it started.
+/// rename) with permissions 0600, as parts finish: at most once a second, and within about a
+/// second of any part finishing, each write holding every part finished before it started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Checkpoint {
@@ -39,9 +42,9 @@ pub struct Checkpoint {
     /// The user metadata to complete with.
     #[serde(default)]
     pub user_metadata: BTreeMap<String, String>,
-    /// The stored parts: part number → ETag.
+    /// The stored parts, by part number.
     #[serde(default)]
-    pub parts: BTreeMap<u32, String>,
+    pub parts: BTreeMap<u32, StoredPart>,
 }
 
 impl Checkpoint {
@@ -56,15 +59,19 @@ impl Checkpoint {
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|e| failure(e.to_string()))?;
-        let checkpoint: Self =
+        let mut value: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| failure(format!("not a checkpoint: {e}")))?;
-        if checkpoint.version != VERSION {
-            return Err(failure(format!(
-                "format version {} is not the {VERSION} this version reads",
-                checkpoint.version
-            )));
+        match value.get("version").and_then(serde_json::Value::as_u64) {
+            Some(2) => {}
+            Some(1) => upgrade_v1(&mut value),
+            version => {
+                return Err(failure(format!(
+                    "format version {} is not one this version reads (1 or {VERSION})",
+                    version.map_or_else(|| "(none)".to_owned(), |v| v.to_string())
+                )))
+            }
         }
-        Ok(checkpoint)
+        serde_json::from_value(value).map_err(|e| failure(format!("not a checkpoint: {e}")))
     }
 
     pub(crate) fn new(
@@ -82,6 +89,27 @@ impl Checkpoint {
             parts: BTreeMap::new(),
         }
     }
+}
+
+/// Turns a version 1 checkpoint (parts as number → ETag) into version 2: each part gets its
+/// planned size and no MD5, so that a resume proves it against its ETag where that is an MD5
+/// and sends it again otherwise.
+fn upgrade_v1(value: &mut serde_json::Value) {
+    let schedule = value
+        .get("session")
+        .and_then(|session| session.get("schedule"))
+        .cloned()
+        .and_then(|schedule| serde_json::from_value::<crate::PartSchedule>(schedule).ok());
+    if let Some(parts) = value.get_mut("parts").and_then(|p| p.as_object_mut()) {
+        for (number, part) in parts.iter_mut() {
+            let (Ok(part_number), Some(etag)) = (number.parse::<u32>(), part.as_str()) else {
+                continue;
+            };
+            let size = schedule.map_or(0, |s| s.part_size(part_number));
+            *part = serde_json::json!({ "part_number": part_number, "etag": etag, "size": size });
+        }
+    }
+    value["version"] = serde_json::json!(VERSION);
 }
 
 /// What identifies a source, to refuse resuming from one that changed: its size, its
@@ -200,7 +228,10 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
         .ok_or_else(|| std::io::Error::other("the checkpoint path has no file name"))?;
     let mut temporary_name = std::ffi::OsString::from(".");
     temporary_name.push(name);
-    temporary_name.push(format!(".{}.tmp", std::process::id()));
+    // Unique per write: two uploads of one process may write beside each other at once.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    temporary_name.push(format!(".{}.{write}.tmp", std::process::id()));
     let temporary = path.with_file_name(temporary_name);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -229,6 +260,9 @@ const MIN_WRITE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1
 
 /// Keeps a checkpoint file up to date while parts finish: at most one write in flight, at most
 /// one started per [`MIN_WRITE_INTERVAL`], each holding every part finished before it started.
+/// A part recorded while a write is in flight or too soon after the last one is written by a
+/// write that [`next_write`](Self::next_write) starts as soon as it may: whatever the parts
+/// do next, a finished part is on disk within about [`MIN_WRITE_INTERVAL`] plus one write.
 pub(crate) struct CheckpointWriter {
     path: PathBuf,
     checkpoint: Checkpoint,
@@ -261,8 +295,8 @@ impl CheckpointWriter {
 
     /// Records a stored part; a write starts unless one is in flight or one started less
     /// than [`MIN_WRITE_INTERVAL`] ago.
-    pub(crate) fn record(&mut self, part_number: u32, etag: &str) {
-        self.checkpoint.parts.insert(part_number, etag.to_owned());
+    pub(crate) fn record(&mut self, part: &StoredPart) {
+        self.checkpoint.parts.insert(part.part_number, part.clone());
         self.dirty = true;
         let due = self
             .last_start
@@ -280,6 +314,8 @@ impl CheckpointWriter {
     }
 
     fn start(&mut self) {
+        // Counted as a start even if encoding fails: the next try waits its interval.
+        self.last_start = Some(tokio::time::Instant::now());
         let bytes = match self.encode() {
             Ok(bytes) => bytes,
             Err(error) => {
@@ -288,26 +324,34 @@ impl CheckpointWriter {
             }
         };
         self.dirty = false;
-        self.last_start = Some(tokio::time::Instant::now());
         let path = self.path.clone();
         self.writing = Some(tokio::task::spawn_blocking(move || {
             write_atomically(&path, &bytes)
         }));
     }
 
-    /// Waits for the write in flight (never resolves when none is). A failed write is logged
-    /// and left for the next record or the final flush to try again: a disk that refuses
-    /// every write is not hammered.
-    pub(crate) async fn written(&mut self) {
-        let Some(writing) = self.writing.as_mut() else {
-            return std::future::pending().await;
-        };
-        let result = writing.await;
-        self.writing = None;
-        if let Err(error) = flatten(result) {
-            self.dirty = true;
-            tracing::warn!(path = %self.path.display(), %error, "writing the checkpoint failed");
+    /// Moves the checkpoint towards the disk: waits for the write in flight, or — when parts
+    /// were recorded since the last write started — waits until a write may start and starts
+    /// it. Never resolves when everything recorded is written. A failed write is logged and
+    /// tried again a [`MIN_WRITE_INTERVAL`] later: a disk that refuses every write is not
+    /// hammered.
+    pub(crate) async fn next_write(&mut self) {
+        if let Some(writing) = self.writing.as_mut() {
+            let result = writing.await;
+            self.writing = None;
+            if let Err(error) = flatten(result) {
+                self.dirty = true;
+                tracing::warn!(path = %self.path.display(), %error, "writing the checkpoint failed");
+            }
+            return;
         }
+        if !self.dirty {
+            return std::future::pending().await;
+        }
+        if let Some(last) = self.last_start {
+            tokio::time::sleep_until(last + MIN_WRITE_INTERVAL).await;
+        }
+        self.start();
     }
 
     /// Waits until everything recorded is on disk.
@@ -369,6 +413,50 @@ mod tests {
         data.push(0);
         let longer = SourceFingerprint::of_bytes(&Bytes::from(data));
         assert!(longer.differs_from(&before).unwrap().contains("size"));
+    }
+
+    #[test]
+    fn checkpoints_written_at_once_in_one_process_do_not_collide() {
+        let dir = std::env::temp_dir().join(format!("lakefs-cp-together-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("upload.json");
+        std::thread::scope(|scope| {
+            let writers: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| (0..50).try_for_each(|_| write_atomically(&path, b"{}"))))
+                .collect();
+            for writer in writers {
+                writer.join().unwrap().unwrap();
+            }
+        });
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_version_1_checkpoint_is_read_with_its_parts_sized_by_the_plan() {
+        let dir = std::env::temp_dir().join(format!("lakefs-cp-v1-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("v1.json");
+        std::fs::write(
+            &path,
+            r#"{"version":1,"session":{"repository":"r","branch":"b","path":"p",
+            "upload_id":"u","physical_address":"s3://b/data/x",
+            "schedule":{"kind":"fixed","total_size":6000000,"part_size":5242880},"created_at":1},
+            "source":{"size":6000000,"sample_md5":"x"},"parts":{"2":"abc"}}"#,
+        )
+        .unwrap();
+        let checkpoint = Checkpoint::load(&path).unwrap();
+        assert_eq!(checkpoint.version, VERSION);
+        let part = &checkpoint.parts[&2];
+        assert_eq!(
+            (part.etag.as_str(), part.size, part.md5.as_deref()),
+            ("abc", 757_120, None)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[cfg(unix)]

@@ -20,6 +20,8 @@ pub struct UploadError {
     failure: UploadFailure,
     upload_id: Option<String>,
     abort: AbortOutcome,
+    /// Why an upload with a checkpoint was aborted instead of kept resumable.
+    not_kept: Option<&'static str>,
 }
 
 impl fmt::Display for UploadError {
@@ -42,7 +44,15 @@ impl fmt::Display for AbortNote<'_> {
         let id = self.0.upload_id.as_deref().unwrap_or("?");
         match &self.0.abort {
             AbortOutcome::NotNeeded => Ok(()),
-            AbortOutcome::Aborted => write!(f, "; upload {id} aborted"),
+            AbortOutcome::Aborted => match self.0.not_kept {
+                Some(why) => write!(f, "; upload {id} aborted, not kept resumable: {why}"),
+                None => write!(f, "; upload {id} aborted"),
+            },
+            AbortOutcome::Failed(error) if self.0.not_kept.is_some() => write!(
+                f,
+                "; upload {id} could not be kept resumable ({}) and aborting it failed too: {error}",
+                self.0.not_kept.unwrap_or_default()
+            ),
             AbortOutcome::Failed(error) => write!(f, "; aborting upload {id} failed too: {error}"),
             AbortOutcome::Resumable(path) => write!(
                 f,
@@ -63,7 +73,14 @@ impl UploadError {
             failure,
             upload_id,
             abort,
+            not_kept: None,
         }
+    }
+
+    /// The same error, saying why the upload was aborted although a checkpoint was kept.
+    pub(crate) fn not_kept_because(mut self, why: &'static str) -> Self {
+        self.not_kept = Some(why);
+        self
     }
 
     pub(crate) fn before_create(failure: UploadFailure) -> Self {
@@ -243,6 +260,26 @@ pub enum UploadFailure {
     /// The request cannot be carried out as asked (checked before anything is sent).
     #[error("invalid upload request: {0}")]
     Invalid(String),
+    /// The parts to complete with are not exactly the upload's plan (missing, repeated or
+    /// stray part numbers, a part of another size than planned). Nothing was sent: completing
+    /// with them would stage an object that is not the source.
+    #[error(
+        "the parts do not cover the upload's plan of {planned} parts ({given} given): {problems}"
+    )]
+    PartsMismatch {
+        /// How many parts the plan has.
+        planned: u32,
+        /// How many parts were given.
+        given: usize,
+        /// Everything wrong, named part by part.
+        problems: String,
+    },
+    /// Creating the upload was sent and its answer was lost or unreadable: lakeFS may have
+    /// created an upload whose id never arrived, which nothing can abort through lakeFS. The
+    /// object store's lifecycle rule for incomplete multipart uploads
+    /// (`AbortIncompleteMultipartUpload`) is what removes it.
+    #[error("the answer to creating the multipart upload was lost; an upload may exist on the object store that lakeFS cannot name, for its lifecycle rule to remove")]
+    CreateOutcomeUnknown(#[source] lakefs_experimental::Error),
 }
 
 /// Why one PUT of a part failed.
@@ -330,6 +367,7 @@ impl UploadFailure {
         match self {
             Self::Part { cause, .. } => cause.is_transient(),
             Self::Create(error) | Self::PartUrl { source: error, .. } => error.is_retryable(),
+            Self::CreateOutcomeUnknown(_) => true,
             Self::Complete(error) => error.is_retryable() && !error.is_ambiguous(),
             Self::Source { .. } | Self::Checkpoint { .. } => true,
             _ => false,

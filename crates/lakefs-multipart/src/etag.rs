@@ -30,6 +30,17 @@ pub(crate) fn is_md5_shaped(etag: &str) -> bool {
     etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The ETag S3 gives an object completed from parts with these MD5s: the MD5 of the
+/// concatenated digests, a dash, and the part count (`"…-3"`).
+pub(crate) fn multipart_etag(digests: &[[u8; 16]]) -> String {
+    use md5::{Digest, Md5};
+    let mut md5 = Md5::new();
+    for digest in digests {
+        md5.update(digest);
+    }
+    format!("{}-{}", hex(&md5.finalize()), digests.len())
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes

@@ -44,8 +44,10 @@ mod error;
 mod etag;
 mod expiry;
 mod guard;
+mod parts;
 mod plan;
 mod progress;
+mod resume;
 mod run;
 mod schedule;
 mod session;
@@ -59,8 +61,10 @@ pub use config::{
     MAX_CONCURRENCY,
 };
 pub use error::{AbortOutcome, PartFailure, UploadError, UploadFailure};
+pub use parts::StoredPart;
 pub use plan::{PartPlan, PlanError, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
 pub use progress::{ProgressEvent, ProgressSink};
+pub use run::FLOOR_RATE;
 pub use schedule::{PartSchedule, GROWTH_GROUP};
 pub use session::UploadSession;
 pub use source::UploadSource;

@@ -41,7 +41,19 @@ pub enum ProgressEvent {
         /// 1-based part number.
         part_number: u32,
     },
-    /// A part recorded as stored by the checkpoint is not sent again.
+    /// A resume read the parts its checkpoint records back from the source and compared
+    /// each with the MD5 of the bytes that were sent: those that still match are kept, the
+    /// others are sent again.
+    PartsVerified {
+        /// How many recorded parts still hold the source's bytes.
+        kept: u32,
+        /// How many differ (the source changed there) and are sent again.
+        changed: u32,
+        /// Bytes read from the source to prove them.
+        bytes_read: u64,
+    },
+    /// A part recorded as stored by the checkpoint (and proven against the source) is not
+    /// sent again.
     PartSkipped {
         /// 1-based part number.
         part_number: u32,

@@ -11,7 +11,6 @@ use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use http::{Method, Request, StatusCode};
-use lakefs_experimental::models::UploadPart;
 use lakefs_experimental::parse_retry_after;
 use lakefs_transport::{HttpTransport, Progress};
 use md5::{Digest, Md5};
@@ -20,6 +19,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use crate::checkpoint::CheckpointWriter;
 use crate::error::{s3_error_detail, PartFailure, UploadFailure};
 use crate::etag::{hex, is_md5_shaped, part_etag};
+use crate::parts::StoredPart;
 use crate::source::PartReader;
 use crate::urls::{PartUrl, PartUrls, Resign};
 use crate::{PartSchedule, ProgressEvent, UploadConfig};
@@ -35,7 +35,7 @@ pub(crate) struct Selection<'a> {
     /// The last part number to consider (inclusive); the schedule's end when `None`.
     pub(crate) last: Option<u32>,
     /// Parts already stored (resuming): not read, not sent.
-    pub(crate) done: &'a BTreeMap<u32, String>,
+    pub(crate) done: &'a BTreeMap<u32, StoredPart>,
 }
 
 /// One upload's parts in flight.
@@ -45,6 +45,9 @@ pub(crate) struct PartRun<'a, T, D> {
     pub(crate) transport: &'a D,
     pub(crate) urls: &'a PartUrls<T>,
     pub(crate) schedule: PartSchedule,
+    /// Whether to compute each part's MD5 (for a checkpoint, which a resume proves the source
+    /// against), besides the MD5 check's.
+    pub(crate) digest: bool,
 }
 
 impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
@@ -55,7 +58,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
         reader: PartReader,
         selection: Selection<'_>,
         mut checkpoint: Option<&mut CheckpointWriter>,
-    ) -> Result<Vec<UploadPart>, UploadFailure> {
+    ) -> Result<Vec<StoredPart>, UploadFailure> {
         let concurrency = self.config.concurrency;
         // A source read in order (a stream) is read ahead by a quarter of the concurrency:
         // the next part is ready when a slot frees, instead of the slot waiting for the read.
@@ -76,7 +79,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
         let mut reading: Option<ReadFuture> = None;
         let mut next_part = selection.first.max(1);
         let mut source_ended = false;
-        let mut sent: Vec<UploadPart> = Vec::new();
+        let mut sent: Vec<StoredPart> = Vec::new();
         let mut bytes_done = 0u64;
         // Buffers of finished parts, filled again by the next reads: a reading source
         // allocates at most `concurrency` part buffers for the whole upload.
@@ -161,7 +164,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
             };
             let written = async {
                 match checkpoint.as_deref_mut() {
-                    Some(writer) => writer.written().await,
+                    Some(writer) => writer.next_write().await,
                     None => std::future::pending().await,
                 }
             };
@@ -171,8 +174,8 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                 // checkpoint.
                 () = written => {}
                 Some(result) = in_flight.next(), if !in_flight.is_empty() => {
-                    let (part, bytes): (UploadPart, Bytes) = result?;
-                    let size = bytes.len() as u64;
+                    let (part, bytes): (StoredPart, Bytes) = result?;
+                    let size = part.size;
                     bytes_done += size;
                     // Unique once the transport is done with it (never for a slice of a
                     // `Bytes` source, which shares its buffer).
@@ -180,7 +183,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                         spare.push(buffer);
                     }
                     if let Some(writer) = checkpoint.as_deref_mut() {
-                        writer.record(part.part_number, &part.etag);
+                        writer.record(&part);
                     }
                     self.config.emit(ProgressEvent::PartFinished {
                         part_number: part.part_number,
@@ -222,24 +225,28 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
         &self,
         part_number: u32,
         bytes: Bytes,
-    ) -> Result<(UploadPart, Bytes), UploadFailure> {
+    ) -> Result<(StoredPart, Bytes), UploadFailure> {
         let size = bytes.len() as u64;
         self.config
             .emit(ProgressEvent::PartStarted { part_number, size });
         let mut url = self.urls.first(part_number).await?;
-        // With the MD5 check on, the digest goes with the part as `Content-MD5`: the storage
-        // verifies it whatever its encryption, and refuses damaged bytes with `400 BadDigest`.
-        let content_md5 = if self.config.verify_md5 {
+        // The part's MD5, on the blocking pool. With the MD5 check on, it goes with the part
+        // as `Content-MD5` (the storage verifies it whatever its encryption, and refuses
+        // damaged bytes with `400 BadDigest`), so it is awaited first; for a checkpoint only,
+        // it is computed while the part is sent.
+        let digesting = (self.config.verify_md5 || self.digest).then(|| {
             let digest_of = bytes.clone();
-            let digest = tokio::task::spawn_blocking(move || Md5::digest(&digest_of))
-                .await
-                .map_err(|e| UploadFailure::Source {
-                    part_number,
-                    source: std::io::Error::other(e),
-                })?;
-            Some(Digest128(digest.into()))
-        } else {
-            None
+            tokio::task::spawn_blocking(move || Digest128(Md5::digest(&digest_of).into()))
+        });
+        let digest_failed = |e: tokio::task::JoinError| UploadFailure::Source {
+            part_number,
+            source: std::io::Error::other(e),
+        };
+        let (content_md5, mut digesting) = match digesting {
+            Some(task) if self.config.verify_md5 => {
+                (Some(task.await.map_err(digest_failed)?), None)
+            }
+            task => (None, task),
         };
         let mut retrying = self.config.retry.start();
         let mut refreshed_after_expiry = false;
@@ -283,7 +290,22 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                                 etag,
                             }
                         }
-                        _ => return Ok((UploadPart::new(part_number, stored.etag), bytes)),
+                        _ => {
+                            let md5 = match (&content_md5, digesting.take()) {
+                                (Some(md5), _) => Some(md5.hex()),
+                                (None, Some(task)) => {
+                                    Some(task.await.map_err(digest_failed)?.hex())
+                                }
+                                (None, None) => None,
+                            };
+                            let part = StoredPart {
+                                part_number,
+                                etag: stored.etag,
+                                size,
+                                md5,
+                            };
+                            return Ok((part, bytes));
+                        }
                     }
                 }
                 Err(failure) => {
@@ -387,7 +409,13 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                     .map_err(PartFailure::Transport),
             }
         };
-        let response = match self.config.part_timeout {
+        // Without progress reports nothing can tell a dead connection from a slow one: the
+        // attempt gets a deadline from the part's size at the floor rate.
+        let deadline = self
+            .config
+            .part_timeout
+            .or_else(|| stall.is_none().then(|| floor_deadline(len)));
+        let response = match deadline {
             Some(after) => tokio::time::timeout(after, send)
                 .await
                 .map_err(|_| PartFailure::Timeout(after))?,
@@ -446,6 +474,17 @@ impl Digest128 {
 
 /// How long a store may take to answer once a part's whole body is out, at least.
 const ANSWER_AFTER_BODY: Duration = Duration::from_secs(120);
+
+/// The slowest link a part attempt is given time for when its transport does not report
+/// progress (so that a stall cannot be told from a slow link): 128 KiB/s, 1 Mbit/s.
+pub const FLOOR_RATE: u64 = 128 * 1024;
+
+/// The deadline of a part attempt of `len` bytes over a transport that does not report
+/// progress: the time to send it at [`FLOOR_RATE`], plus the 120 s a store may take to answer
+/// once the body is out (an 8 MiB part gets 184 s; a 5 GiB part about 11.5 h).
+pub(crate) fn floor_deadline(len: u64) -> Duration {
+    ANSWER_AFTER_BODY + Duration::from_secs(len.div_ceil(FLOOR_RATE))
+}
 
 /// Resolves once `progress` has not moved for `after` (never while it moves). Once the whole
 /// body (`len` bytes) is out, the wait for the answer gets `answer_after` instead: a store

@@ -85,6 +85,16 @@ impl PartSchedule {
         }
     }
 
+    /// The size of every part but the last (for a growing schedule, of the first 900): the
+    /// part size chosen, even when the source is smaller than one part.
+    #[must_use]
+    pub fn nominal_part_size(&self) -> u64 {
+        match *self {
+            Self::Fixed { .. } => self.plan().map_or(0, |plan| plan.part_size()),
+            Self::Growing { base_part_size } => base_part_size,
+        }
+    }
+
     /// The size part `part_number` holds (the most it may hold, for a growing schedule).
     #[must_use]
     pub fn part_size(&self, part_number: u32) -> u64 {

@@ -232,6 +232,16 @@ impl PartReader {
         matches!(self, Self::Stream { .. } | Self::Blocking { .. })
     }
 
+    /// Another reader of the same positional source (bytes or file), reading independently;
+    /// `None` for a stream.
+    pub(crate) fn positional_clone(&self) -> Option<Self> {
+        match self {
+            Self::Bytes(bytes) => Some(Self::Bytes(bytes.clone())),
+            Self::File(file) => Some(Self::File(Arc::clone(file))),
+            Self::Stream { .. } | Self::Blocking { .. } => None,
+        }
+    }
+
     /// What identifies a positional source, for a checkpoint, as a future that owns what it
     /// reads (so no borrow of the reader is held across it); `None` for a stream.
     pub(crate) fn fingerprint(

@@ -16,10 +16,11 @@ use lakefs_transport::HttpTransport;
 use crate::checkpoint::{Checkpoint, CheckpointWriter};
 use crate::error::{AbortOutcome, UploadError, UploadFailure};
 use crate::guard::AbortOnDrop;
+use crate::parts::{check_parts, check_parts_of, StoredPart};
 use crate::run::{PartRun, Selection};
 use crate::session::UploadSession;
 use crate::source::{Opened, PartReader};
-use crate::urls::{parse_url, PartUrls, Resign};
+use crate::urls::{parse_url, PartUrls, Resign, URL_RESPONSE_BUDGET};
 use crate::{PartPlan, PartSchedule, ProgressEvent, UploadConfig, UploadSource};
 
 /// A boxed, `Send` future.
@@ -108,6 +109,17 @@ impl ObjectOptions {
         self
     }
 
+    /// The options a checkpoint recorded.
+    pub(crate) fn recorded(
+        content_type: Option<String>,
+        user_metadata: &BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            content_type,
+            user_metadata: user_metadata.clone(),
+        }
+    }
+
     fn check(&self) -> Result<(), UploadFailure> {
         if self.user_metadata.keys().any(String::is_empty) {
             return Err(UploadFailure::Invalid(
@@ -165,6 +177,11 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
     #[must_use]
     pub fn config(&self) -> &UploadConfig {
         &self.config
+    }
+
+    /// The lakeFS client.
+    pub(crate) fn client(&self) -> &ExperimentalClient<T> {
+        &self.client
     }
 
     /// Uploads `source` to `path` on `branch` of `repository`. Name the object's content
@@ -236,7 +253,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         session: &UploadSession,
         parts: RangeInclusive<u32>,
         source: UploadSource,
-    ) -> Result<Vec<UploadPart>, UploadError> {
+    ) -> Result<Vec<StoredPart>, UploadError> {
         let fail = |failure| {
             UploadError::new(
                 failure,
@@ -258,7 +275,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             ))));
         }
         let urls = PartUrls::new(self.client.clone(), session.clone(), Vec::new());
-        let run = self.part_run(&urls, session.schedule);
+        let run = self.part_run(&urls, false);
         let selection = Selection {
             first: *parts.start(),
             last: Some(*parts.end()),
@@ -269,12 +286,20 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
 
     /// Completes `session` with `parts` (from every process, in any order).
     ///
+    /// The parts must be exactly the session's plan: every part number from 1 to the plan's
+    /// count once, each of the size the plan gives it. Anything else is refused before any
+    /// call, naming what is wrong — completing with it would stage an object that is not the
+    /// source. A complete whose answer is lost is resolved as in [`upload`](Self::upload).
+    ///
     /// # Errors
-    /// [`UploadFailure::Complete`] or [`UploadFailure::Conflict`] when lakeFS refuses.
+    /// [`UploadFailure::PartsMismatch`] for parts that do not cover the plan;
+    /// [`UploadFailure::Complete`] or [`UploadFailure::Conflict`] when lakeFS refuses;
+    /// [`UploadFailure::OutcomeUnknown`] when its answer was lost and the object could not be
+    /// found.
     pub async fn complete(
         &self,
         session: &UploadSession,
-        mut parts: Vec<UploadPart>,
+        parts: Vec<StoredPart>,
         options: &ObjectOptions,
     ) -> Result<ObjectStats, UploadError> {
         let fail = |failure| {
@@ -285,7 +310,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             )
         };
         options.check().map_err(fail)?;
-        parts.sort_unstable_by_key(|part| part.part_number);
+        let parts = check_parts(&session.schedule, parts).map_err(fail)?;
         self.send_complete(session, parts, options)
             .await
             .map_err(fail)
@@ -318,7 +343,17 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             .parts(parts)
             .send()
             .await
-            .map_err(|e| UploadError::before_create(UploadFailure::Create(e)))?;
+            .map_err(|error| {
+                // Lost or unreadable after lakeFS may have acted: an upload may exist whose id
+                // never arrived. Say so; nothing can abort it through lakeFS.
+                let unknown = error.is_ambiguous()
+                    || matches!(error, ApiError::Decode { .. } | ApiError::Protocol { .. });
+                UploadError::before_create(if unknown {
+                    UploadFailure::CreateOutcomeUnknown(error)
+                } else {
+                    UploadFailure::Create(error)
+                })
+            })?;
         let urls = created.presigned_urls.unwrap_or_default();
         let session = UploadSession::new(
             repository,
@@ -374,6 +409,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             Some(abort_request(&self.client, &session)),
             &session.upload_id,
         );
+        let longest_url = initial.iter().map(|url| url.to_string().len()).max();
         let urls = PartUrls::new(self.client.clone(), session.clone(), initial);
         if window == schedule.max_parts() && schedule.part_count().is_some() {
             guard.disarm();
@@ -389,7 +425,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             Ok(()) if urls.resign() == Resign::Supported => Ok(urls),
             Err(failure) => Err(self.fail_and_abort(failure, &session).await),
             Ok(()) => {
-                let Some(count) = schedule.part_count() else {
+                let (Some(total), Some(longest_url)) = (schedule.total_size(), longest_url) else {
                     let failure = UploadFailure::ResignUnsupported { part_number: 1 };
                     return Err(self.fail_and_abort(failure, &session).await);
                 };
@@ -399,6 +435,12 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                 if let Ok(Err(error)) = replaced {
                     tracing::warn!(upload_id = %session.upload_id, %error, "aborting the replaced (empty) upload failed");
                 }
+                // Every URL in one answer: few enough that the answer stays readable (10,000
+                // URLs with session tokens are ~20 MB, past the 16 MiB response cap — an upload
+                // whose id could not be read could never be aborted). Larger parts if needed.
+                let schedule = schedule_within(total, self.config.part_size, longest_url)
+                    .map_err(UploadError::before_create)?;
+                let count = schedule.max_parts();
                 tracing::info!(
                     parts = count,
                     "this lakeFS cannot sign part URLs after create: creating the upload again with every URL"
@@ -413,21 +455,26 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         }
     }
 
-    fn part_run<'a>(&'a self, urls: &'a PartUrls<T>, schedule: PartSchedule) -> PartRun<'a, T, D> {
+    /// The parts of `urls`' upload, sent through the data transport; `digest` computes each
+    /// part's MD5 for a checkpoint.
+    fn part_run<'a>(&'a self, urls: &'a PartUrls<T>, digest: bool) -> PartRun<'a, T, D> {
         PartRun {
             config: &self.config,
             transport: &self.transport,
             urls,
-            schedule,
+            schedule: urls.session().schedule,
+            digest,
         }
     }
 
+    /// Sends complete with `parts` (checked against the plan, in order).
     async fn send_complete(
         &self,
         session: &UploadSession,
-        parts: Vec<UploadPart>,
+        parts: Vec<StoredPart>,
         options: &ObjectOptions,
     ) -> Result<ObjectStats, UploadFailure> {
+        let parts: Vec<UploadPart> = parts.into_iter().map(UploadPart::from).collect();
         self.config.emit(ProgressEvent::Completing {
             parts: u32::try_from(parts.len()).unwrap_or(u32::MAX),
         });
@@ -496,7 +543,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
 
     /// The object at the session's path, if it is the one this upload stages (same physical
     /// address).
-    async fn staged_by(&self, session: &UploadSession) -> Option<ObjectStats> {
+    pub(crate) async fn staged_by(&self, session: &UploadSession) -> Option<ObjectStats> {
         let stats = self
             .client
             .stat_object()
@@ -595,17 +642,19 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             }
             _ => None,
         };
+        // The schedule lakeFS's create was made for (larger parts on a lakeFS that must hand
+        // out every URL at once).
+        let schedule = session.schedule;
         self.config.emit(ProgressEvent::Started {
             total_bytes: opened.exact.then_some(opened.plan_size),
             parts: schedule.max_parts(),
-            part_size: schedule.part_size(1),
+            part_size: schedule.nominal_part_size(),
         });
         let done = BTreeMap::new();
         let outcome = self
             .parts_then_complete(
                 &urls,
-                schedule,
-                opened.reader,
+                (opened.reader, opened.exact),
                 &done,
                 writer.as_mut(),
                 &options,
@@ -613,24 +662,24 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                 &mut guard,
             )
             .await;
-        self.finish(outcome, &session, writer, &mut guard).await
+        self.finish(outcome, &urls, writer, &mut guard).await
     }
 
-    /// Sends the selected parts and completes with them (and those already `done`), unless
-    /// `cancel` completes first.
+    /// Sends the parts not `done` of `reader` (a source of exactly the plan's length, or
+    /// not) and completes with them and those `done` — once the whole
+    /// list is proven to be the plan's — unless `cancel` completes first.
     #[allow(clippy::too_many_arguments)]
-    async fn parts_then_complete(
+    pub(crate) async fn parts_then_complete(
         &self,
         urls: &PartUrls<T>,
-        schedule: PartSchedule,
-        reader: PartReader,
-        done: &BTreeMap<u32, String>,
+        (reader, exact): (PartReader, bool),
+        done: &BTreeMap<u32, StoredPart>,
         writer: Option<&mut CheckpointWriter>,
         options: &ObjectOptions,
         cancel: Option<BoxFuture<'_, ()>>,
         guard: &mut AbortOnDrop<T>,
     ) -> Result<ObjectStats, UploadFailure> {
-        let run = self.part_run(urls, schedule);
+        let run = self.part_run(urls, writer.is_some());
         let mut writer = writer;
         let sending = async {
             let selection = Selection {
@@ -657,26 +706,25 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             },
             None => sending.await?,
         };
+        let parts: Vec<StoredPart> = done.values().cloned().chain(sent).collect();
+        // What is completed is exactly the plan, part by part and size by size: never an
+        // object that is not the source.
+        let parts = check_parts_of(&urls.session().schedule, parts, exact)?;
         guard.complete_in_flight();
-        let mut parts: Vec<UploadPart> = done
-            .iter()
-            .map(|(number, etag)| UploadPart::new(*number, etag.clone()))
-            .chain(sent)
-            .collect();
-        parts.sort_unstable_by_key(|part| part.part_number);
         self.send_complete(urls.session(), parts, options).await
     }
 
     /// Turns the outcome of an upload into its result: on success the checkpoint is removed;
     /// on failure the upload is aborted, or — with a checkpoint — left to be resumed.
-    async fn finish(
+    pub(crate) async fn finish(
         &self,
         outcome: Result<ObjectStats, UploadFailure>,
-        session: &UploadSession,
+        urls: &PartUrls<T>,
         writer: Option<CheckpointWriter>,
         guard: &mut AbortOnDrop<T>,
     ) -> Result<ObjectStats, UploadError> {
-        match outcome {
+        let session = urls.session();
+        let failure = match outcome {
             Ok(stats) => {
                 guard.disarm();
                 if let Some(writer) = writer {
@@ -684,134 +732,69 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                         tracing::warn!(path = %writer.path().display(), %error, "cannot remove the finished upload's checkpoint");
                     }
                 }
-                Ok(stats)
+                return Ok(stats);
             }
-            Err(failure @ UploadFailure::OutcomeUnknown { .. }) => {
-                // Never abort after an ambiguous complete: the object may be staged.
-                guard.disarm();
-                Err(UploadError::new(
-                    failure,
-                    Some(session.upload_id.clone()),
-                    AbortOutcome::NotNeeded,
-                ))
-            }
-            Err(failure) => {
-                let failure = gone_if_so(failure, session);
-                if let UploadFailure::UploadGone { .. } = failure {
-                    guard.disarm();
-                    return Err(UploadError::new(
-                        failure,
-                        Some(session.upload_id.clone()),
-                        AbortOutcome::NotNeeded,
-                    ));
-                }
-                match writer {
-                    Some(mut writer) => {
-                        let _ = writer.flush().await;
-                        guard.disarm();
-                        Err(UploadError::new(
-                            failure,
-                            Some(session.upload_id.clone()),
-                            AbortOutcome::Resumable(writer.path().to_owned()),
-                        ))
-                    }
-                    None => {
-                        // The abort runs as its own task: dropping this future while it is in
-                        // flight does not stop it, and the guard must not send a second.
-                        guard.disarm();
-                        let abort = self.abort_after_failure(session).await;
-                        Err(UploadError::new(
-                            failure,
-                            Some(session.upload_id.clone()),
-                            abort,
-                        ))
-                    }
-                }
-            }
-        }
-    }
-
-    async fn run_resume(
-        &self,
-        path: PathBuf,
-        source: UploadSource,
-        cancel: Option<BoxFuture<'_, ()>>,
-    ) -> Result<ObjectStats, UploadError> {
-        let state = Checkpoint::load(&path).map_err(UploadError::before_create)?;
-        let session = state.session.clone();
-        let fail = |failure| {
-            UploadError::new(
-                failure,
-                Some(session.upload_id.clone()),
-                AbortOutcome::Resumable(path.clone()),
-            )
+            Err(failure) => failure,
         };
-        if !source.is_positional() {
-            return Err(fail(UploadFailure::Invalid(
-                "resuming needs the same file or bytes the upload started from".into(),
-            )));
-        }
-        let age = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-            .saturating_sub(session.created_at);
-        if age > LINK_ADDRESS_LIFETIME.as_secs() {
+        let upload_id = Some(session.upload_id.clone());
+        if let UploadFailure::OutcomeUnknown { .. } = failure {
+            // Never abort after an ambiguous complete: the object may be staged.
+            guard.disarm();
             return Err(UploadError::new(
-                UploadFailure::UploadGone {
-                    upload_id: session.upload_id.clone(),
-                    reason: format!(
-                        "it was created {} h ago, past lakeFS's 24 h link-address lifetime; start a new upload",
-                        age / 3600
-                    ),
-                },
-                Some(session.upload_id.clone()),
+                failure,
+                upload_id,
                 AbortOutcome::NotNeeded,
             ));
         }
-        let opened = source.open().await.map_err(fail)?;
-        let now = match opened.reader.fingerprint() {
-            Some(fingerprint) => fingerprint
-                .await
-                .map_err(|e| fail(UploadFailure::Open(e)))?,
-            None => {
-                return Err(fail(UploadFailure::Invalid(
-                    "the source is not positional".into(),
-                )))
-            }
-        };
-        if let Some(reason) = now.differs_from(&state.source) {
-            return Err(fail(UploadFailure::SourceChanged(reason)));
+        let failure = gone_if_so(failure, session);
+        if let UploadFailure::UploadGone { .. } = failure {
+            guard.disarm();
+            return Err(UploadError::new(
+                failure,
+                upload_id,
+                AbortOutcome::NotNeeded,
+            ));
         }
-        let options = ObjectOptions {
-            content_type: state.content_type.clone(),
-            user_metadata: state.user_metadata.clone(),
+        let Some(mut writer) = writer else {
+            // The abort runs as its own task: dropping this future while it is in flight does
+            // not stop it, and the guard must not send a second.
+            guard.disarm();
+            let abort = self.abort_after_failure(session).await;
+            return Err(UploadError::new(failure, upload_id, abort));
         };
-        let done = state.parts.clone();
-        let schedule = session.schedule;
-        let urls = PartUrls::new(self.client.clone(), session.clone(), Vec::new());
-        let mut writer = CheckpointWriter::create(path.clone(), state)
-            .await
-            .map_err(fail)?;
-        let mut guard = AbortOnDrop::new(None, &session.upload_id);
-        self.config.emit(ProgressEvent::Started {
-            total_bytes: schedule.total_size(),
-            parts: schedule.max_parts(),
-            part_size: schedule.part_size(1),
-        });
-        let outcome = self
-            .parts_then_complete(
-                &urls,
-                schedule,
-                opened.reader,
-                &done,
-                Some(&mut writer),
-                &options,
-                cancel,
-                &mut guard,
-            )
-            .await;
-        self.finish(outcome, &session, Some(writer), &mut guard)
-            .await
+        if let Err(why) = self.can_be_resumed(urls).await {
+            // Kept, it would stay open for ever: every resume would fail the same way.
+            guard.disarm();
+            let abort = self.abort_after_failure(session).await;
+            if let Err(error) = std::fs::remove_file(writer.path()) {
+                tracing::warn!(path = %writer.path().display(), %error, "cannot remove the aborted upload's checkpoint");
+            }
+            return Err(UploadError::new(failure, upload_id, abort).not_kept_because(why));
+        }
+        let _ = writer.flush().await;
+        guard.disarm();
+        Err(UploadError::new(
+            failure,
+            upload_id,
+            AbortOutcome::Resumable(writer.path().to_owned()),
+        ))
+    }
+
+    /// Whether a resume could finish this upload: it signs fresh URLs for the parts it sends,
+    /// which needs `uploadPart` (lakeFS ≥ v1.55). Asked once when not known yet; when lakeFS
+    /// cannot be asked now (it is unreachable), the upload is kept — a resume will tell.
+    async fn can_be_resumed(&self, urls: &PartUrls<T>) -> Result<(), &'static str> {
+        const CANNOT: &str = "this lakeFS cannot sign part URLs after create (uploadPart needs lakeFS v1.55 or later), so a resume could not send the remaining parts";
+        if urls.resign() == Resign::Unknown {
+            let part_number = urls.session().schedule.part_count().unwrap_or(1);
+            if let Err(error) = urls.fresh(part_number).await {
+                tracing::debug!(%error, "cannot tell whether this lakeFS signs part URLs after create");
+            }
+        }
+        match urls.resign() {
+            Resign::Unsupported => Err(CANNOT),
+            Resign::Supported | Resign::Unknown => Ok(()),
+        }
     }
 }
 
@@ -869,6 +852,20 @@ fn gone_if_so(failure: UploadFailure, session: &UploadSession) -> UploadFailure 
     } else {
         failure
     }
+}
+
+/// The plan of a `total`-byte source whose part URLs all come in one create answer, when
+/// each URL is about `longest_url` bytes: parts of the configured size, or larger ones (whole
+/// MiB) so that the URLs fit in [`URL_RESPONSE_BUDGET`].
+fn schedule_within(
+    total: u64,
+    part_size: u64,
+    longest_url: usize,
+) -> Result<PartSchedule, UploadFailure> {
+    // Each URL is quoted and separated in the JSON array: a few bytes more.
+    let fit = (URL_RESPONSE_BUDGET / (longest_url + 8)).max(1) as u64;
+    let needed = total.div_ceil(fit).div_ceil(1024 * 1024) * 1024 * 1024;
+    Ok(PartPlan::new(total, part_size.max(needed))?.into())
 }
 
 /// The part schedule of an opened source.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use http::Uri;
 use lakefs_experimental::{Error as ApiError, ExperimentalClient};
@@ -15,6 +15,10 @@ use tokio::time::Instant;
 use crate::error::UploadFailure;
 use crate::expiry::presigned_expiry;
 use crate::session::UploadSession;
+
+/// The most JSON of part URLs asked for in one create answer when every URL must come from
+/// create (a lakeFS without `uploadPart`): half the default 16 MiB response cap.
+pub(crate) const URL_RESPONSE_BUDGET: usize = 8 * 1024 * 1024;
 
 /// A part URL and the moment (on the runtime's clock) after which it must not be used.
 /// `Debug` shows the URL without its query string (the signature).
@@ -35,16 +39,15 @@ impl std::fmt::Debug for PartUrl {
 }
 
 impl PartUrl {
-    /// A URL just received from lakeFS. Its deadline is counted from now with the lifetime
-    /// it declares, and never later than its wall-clock expiry: a clock skew between this
-    /// machine and lakeFS cannot make it look younger than it is.
+    /// A URL just received from lakeFS, which signed it just now by its own clock: its
+    /// deadline is the lifetime it declares (`X-Amz-Expires`), counted from now on the
+    /// runtime's clock. This machine's wall clock plays no part — an hour ahead of lakeFS's it
+    /// would make every fresh URL look expired; behind it, look younger than it is. (A store
+    /// whose clock runs ahead of lakeFS's refuses a URL early: that 403 gets one fresh URL.)
     pub(crate) fn received(uri: Uri) -> Self {
-        let deadline = presigned_expiry(&uri).map(|expiry| {
-            let remaining = expiry
-                .duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO);
-            Instant::now() + remaining.min(declared_lifetime(&uri).unwrap_or(remaining))
-        });
+        let deadline = presigned_expiry(&uri)
+            .and(declared_lifetime(&uri))
+            .map(|lifetime| Instant::now() + lifetime);
         Self { uri, deadline }
     }
 
@@ -310,6 +313,7 @@ pub(crate) fn parse_url(url: &str, part_number: u32) -> Result<Uri, UploadFailur
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
 
     #[tokio::test(start_paused = true)]
     async fn deadline_counts_the_declared_lifetime_from_receipt() {

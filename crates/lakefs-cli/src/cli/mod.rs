@@ -160,7 +160,7 @@ pub(crate) struct UploadArgs {
     #[arg(long, conflicts_with = "resume")]
     pub(crate) checkpoint: bool,
     /// Resume from a checkpoint (or a directory upload's journal) that an earlier
-    /// --checkpoint upload printed
+    /// --checkpoint upload printed; the content type and metadata it records apply
     #[arg(long, value_name = "CHECKPOINT")]
     pub(crate) resume: Option<PathBuf>,
     /// Where checkpoints are kept [default: $LAKEFS_RS_STATE_DIR, $XDG_STATE_HOME/lakefs-rs or

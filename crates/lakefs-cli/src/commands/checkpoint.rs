@@ -43,7 +43,7 @@ fn facts(file: &Path, checkpoint: &Checkpoint) -> serde_json::Value {
         "parts_total": schedule.part_count(),
         "parts_done": checkpoint.parts.len(),
         "bytes_done": done,
-        "part_size": schedule.part_size(1),
+        "part_size": schedule.nominal_part_size(),
         "content_type": checkpoint.content_type,
         "metadata": checkpoint.user_metadata,
         "source_size": checkpoint.source.size,
@@ -91,7 +91,7 @@ fn show(ctx: &Context, file: &Path) -> Result<Exit, CliError> {
         checkpoint.session.schedule.part_count().unwrap_or(0),
         human_size(done),
         human_size(total),
-        human_size(checkpoint.session.schedule.part_size(1)),
+        human_size(checkpoint.session.schedule.nominal_part_size()),
         checkpoint.session.created_at,
         checkpoint.content_type.as_deref().unwrap_or("(default)"),
     ));

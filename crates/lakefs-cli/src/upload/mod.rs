@@ -8,12 +8,13 @@ pub(crate) mod state;
 mod verify;
 pub(crate) mod walk;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use lakefs_multipart::{Checkpoint, PartSlots, UploadConfig};
 
 use self::dir::DirectoryUpload;
-use self::object::{Job, Shared, Source};
+use self::object::{metadata_map, Job, Shared, Source};
 use self::report::Status;
 use self::state::{Journal, JournalHeader, JOURNAL_KIND};
 use crate::cli::UploadArgs;
@@ -22,6 +23,10 @@ use crate::errors::{CliError, Exit};
 use crate::uri::ObjectUri;
 
 pub(crate) use self::object::shell_quote;
+
+const MIB: u64 = 1024 * 1024;
+/// `--part-size`'s default.
+const DEFAULT_PART_SIZE: u64 = 8 * MIB;
 
 /// What the arguments ask for.
 enum Plan {
@@ -47,14 +52,26 @@ pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliErro
             (Some(total), files, Some((pending, skipped)))
         }
     };
+    // A directory upload's objects get what its journal recorded: the command that resumes it
+    // names neither (and may only repeat them, see `check_recorded`).
+    let (content_type, metadata) = match &plan {
+        Plan::Directory(upload) => match &upload.journal {
+            Some((journal, _)) => (
+                journal.header.content_type.clone(),
+                journal.header.metadata.clone(),
+            ),
+            None => (args.content_type.clone(), args.metadata.clone()),
+        },
+        Plan::One { .. } => (args.content_type.clone(), args.metadata.clone()),
+    };
     let concurrency = usize::from(args.concurrency);
     let shared = Shared {
         client,
         part_size: args.part_size,
         concurrency,
         verify: args.verify,
-        content_type: args.content_type.clone(),
-        metadata: args.metadata.clone(),
+        content_type,
+        metadata,
         slots: PartSlots::new(concurrency),
         interrupt: ctx.interrupt.clone(),
         progress: ctx.console.progress(total, files),
@@ -95,9 +112,10 @@ async fn one(ctx: &Context, shared: &Shared, job: Job) -> Exit {
     }
 }
 
-/// `lakefs-rs [connection flags] upload [-c N] [--verify]`, to which `--resume CHECKPOINT SRC`
-/// is added. The secret is never part of it: a secret given as a flag must be given again (the
-/// variable or the file are better places for it).
+/// `lakefs-rs [connection flags] upload [--part-size SIZE] [-c N] [--verify]`, to which
+/// `--resume CHECKPOINT SRC` is added. The secret is never part of it: a secret given as a flag
+/// must be given again (the variable or the file are better places for it). The content type
+/// and metadata are not either: the checkpoint, or a directory upload's journal, records them.
 fn resume_prefix(ctx: &Context, args: &UploadArgs) -> Vec<String> {
     let mut words = vec!["lakefs-rs".to_owned()];
     let global = &ctx.global;
@@ -115,6 +133,15 @@ fn resume_prefix(ctx: &Context, args: &UploadArgs) -> Vec<String> {
         words.push(config.display().to_string());
     }
     words.push("upload".into());
+    // The files a directory upload has not started yet are cut in parts of this size.
+    if args.part_size != DEFAULT_PART_SIZE {
+        words.push("--part-size".into());
+        words.push(if args.part_size % MIB == 0 {
+            format!("{}MiB", args.part_size / MIB)
+        } else {
+            args.part_size.to_string()
+        });
+    }
     if args.concurrency != 8 {
         words.push("-c".into());
         words.push(args.concurrency.to_string());
@@ -185,6 +212,23 @@ fn plan(ctx: &Context, args: &UploadArgs) -> Result<Plan, CliError> {
                     metadata: args.metadata.clone(),
                 };
                 let journal = Journal::open_or_create(&journal_path, header)?;
+                // Running the command again continues the upload: with other options, the
+                // objects would not all be alike.
+                let recorded = &journal.header;
+                if recorded.content_type != args.content_type
+                    || metadata_map(&recorded.metadata) != metadata_map(&args.metadata)
+                {
+                    return Err(CliError::usage(format!(
+                        "the directory upload recorded in {} has {}; this command gives {}",
+                        journal_path.display(),
+                        describe_options(recorded.content_type.as_deref(), &recorded.metadata),
+                        describe_options(args.content_type.as_deref(), &args.metadata),
+                    ))
+                    .note(format!(
+                        "give the same --content-type and -m to continue it, or delete {} to start over",
+                        journal_path.display()
+                    )));
+                }
                 if !journal.done.is_empty() {
                     ctx.console.info(&format!(
                         "continuing the directory upload recorded in {}",
@@ -245,6 +289,12 @@ fn plan_resume(args: &UploadArgs, resume: &Path) -> Result<Plan, CliError> {
                 )));
             }
         }
+        check_recorded(
+            args,
+            "journal",
+            journal.header.content_type.as_deref(),
+            &metadata_map(&journal.header.metadata),
+        )?;
         let source = PathBuf::from(&args.source);
         if !source.is_dir() {
             return Err(CliError::usage(format!(
@@ -264,6 +314,12 @@ fn plan_resume(args: &UploadArgs, resume: &Path) -> Result<Plan, CliError> {
     let checkpoint = Checkpoint::load(resume).map_err(|e| {
         CliError::failure(format!("cannot resume from {}", resume.display())).source(e)
     })?;
+    check_recorded(
+        args,
+        "checkpoint",
+        checkpoint.content_type.as_deref(),
+        &checkpoint.user_metadata,
+    )?;
     let session = &checkpoint.session;
     let dest = ObjectUri::new(&session.repository, &session.branch, &session.path);
     if let Some(given) = &args.destination {
@@ -283,4 +339,47 @@ fn plan_resume(args: &UploadArgs, resume: &Path) -> Result<Plan, CliError> {
         },
         size: session.schedule.total_size(),
     })
+}
+
+/// With `--resume`, the objects get the content type and metadata the checkpoint or journal
+/// (`what`) recorded: `--content-type` and `-m` may only repeat them.
+fn check_recorded(
+    args: &UploadArgs,
+    what: &str,
+    content_type: Option<&str>,
+    metadata: &BTreeMap<String, String>,
+) -> Result<(), CliError> {
+    let other_type = args
+        .content_type
+        .as_deref()
+        .is_some_and(|given| Some(given) != content_type);
+    let other_metadata = !args.metadata.is_empty() && metadata_map(&args.metadata) != *metadata;
+    if other_type || other_metadata {
+        let recorded: Vec<(String, String)> = metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        return Err(CliError::usage(format!(
+            "the {what} records {}; this command gives {}",
+            describe_options(content_type, &recorded),
+            describe_options(args.content_type.as_deref(), &args.metadata),
+        ))
+        .note("leave --content-type and -m out with --resume: the recorded ones apply"));
+    }
+    Ok(())
+}
+
+/// `content type TYPE and metadata K=V, …` for a message.
+fn describe_options(content_type: Option<&str>, metadata: &[(String, String)]) -> String {
+    let content_type = match content_type {
+        Some(content_type) => format!("content type {content_type:?}"),
+        None => "no content type".to_owned(),
+    };
+    let metadata = metadata_map(metadata);
+    if metadata.is_empty() {
+        format!("{content_type} and no metadata")
+    } else {
+        let entries: Vec<String> = metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{content_type} and metadata {}", entries.join(", "))
+    }
 }

@@ -2,6 +2,7 @@
 //! bytes, parts, retries, URL refreshes, and the seconds spent creating, sending parts and
 //! completing.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -25,6 +26,8 @@ pub(crate) struct Shared {
     pub(crate) part_size: u64,
     pub(crate) concurrency: usize,
     pub(crate) verify: bool,
+    /// The objects' content type and metadata: the command's, or those a directory upload's
+    /// journal recorded.
     pub(crate) content_type: Option<String>,
     pub(crate) metadata: Vec<(String, String)>,
     /// One bound on parts in flight (and part memory) across all objects.
@@ -53,6 +56,16 @@ impl Shared {
             .map_err(|e| CliError::usage("invalid upload options").source(e))
     }
 
+    /// Whether an upload completed with `content_type` and `metadata` (a checkpoint's) gives
+    /// the objects of this command.
+    pub(crate) fn same_options(
+        &self,
+        content_type: Option<&str>,
+        metadata: &BTreeMap<String, String>,
+    ) -> bool {
+        self.content_type.as_deref() == content_type && metadata_map(&self.metadata) == *metadata
+    }
+
     /// The shell command that resumes from `checkpoint` reading `source`.
     pub(crate) fn resume_command(&self, checkpoint: &std::path::Path, source: &str) -> String {
         let mut words = self.resume_prefix.clone();
@@ -65,6 +78,11 @@ impl Shared {
             .collect::<Vec<_>>()
             .join(" ")
     }
+}
+
+/// Metadata entries as the object gets them: for a key given twice, the last value.
+pub(crate) fn metadata_map(entries: &[(String, String)]) -> BTreeMap<String, String> {
+    entries.iter().cloned().collect()
 }
 
 /// `word` as a POSIX shell reads it back.
@@ -155,19 +173,12 @@ pub(crate) async fn upload(shared: &Shared, job: Job) -> Report {
                 .unwrap_or(report.bytes);
             report.checksum = Some(stats.checksum.clone());
             if shared.verify {
-                let part_size = probe
+                let layout = probe
                     .state
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .part_size;
-                check(
-                    &job,
-                    &stats,
-                    part_size.unwrap_or(shared.part_size),
-                    digest,
-                    &mut report,
-                )
-                .await;
+                    .layout();
+                check(&job, &stats, layout, digest, &mut report).await;
             }
         }
         Err(error) => fail(shared, &job, error, notes, &mut report),
@@ -229,12 +240,25 @@ async fn send(
 ) -> (Sent, Option<Arc<Mutex<StreamDigest>>>) {
     let dest = &job.dest;
     if let Some(checkpoint) = job.checkpoint.as_ref().filter(|c| job.resume || c.exists()) {
-        let matches = Checkpoint::load(checkpoint).is_ok_and(|c| {
+        let loaded = Checkpoint::load(checkpoint).ok();
+        let matches = loaded.as_ref().is_some_and(|c| {
             c.session.repository == dest.repository
                 && c.session.branch == dest.branch
                 && c.session.path == dest.path
         });
-        if job.resume || matches {
+        let other_options = loaded
+            .as_ref()
+            .filter(|c| !shared.same_options(c.content_type.as_deref(), &c.user_metadata));
+        if let Some(old) = other_options.filter(|_| matches && !job.resume) {
+            // Resuming completes with the content type and metadata the checkpoint recorded,
+            // which are not this upload's: discard the old upload and start over.
+            let _ = uploader.abort(&old.session).await;
+            let _ = std::fs::remove_file(checkpoint);
+            notes.push(format!(
+                "the checkpoint {} recorded another content type or metadata; started over",
+                checkpoint.display()
+            ));
+        } else if job.resume || matches {
             report.resumed = true;
             let (source, _) = source_of(job, false, shared.part_size);
             let result = uploader
@@ -288,31 +312,65 @@ async fn send(
     (upload.await, digest)
 }
 
-/// The integrity check after a successful upload.
+/// The integrity check after a successful upload, over `layout`: the part sizes the engine
+/// completed the upload with (`None` when it did not report them all).
 async fn check(
     job: &Job,
     stats: &lakefs_experimental::models::ObjectStats,
-    part_size: u64,
+    layout: Option<Vec<u64>>,
     digest: Option<Arc<Mutex<StreamDigest>>>,
     report: &mut Report,
 ) {
+    let cannot_check = |report: &mut Report, why: String| {
+        report.status = Status::Failed;
+        report.error = Some(
+            CliError::failure(format!("cannot check {}: {why}", job.shown))
+                .note(format!("the object {} was written", job.dest)),
+        );
+    };
+    let Some(layout) = layout else {
+        return cannot_check(
+            report,
+            "the parts the upload was made of are not known".into(),
+        );
+    };
+    let sent: u64 = layout.iter().sum();
     let local = match (&job.source, digest) {
         (Source::File(path), _) => {
             let path = path.clone();
-            tokio::task::spawn_blocking(move || verify::file_etag(&path, part_size))
+            let parts = layout.clone();
+            tokio::task::spawn_blocking(move || verify::file_etag(&path, &parts))
                 .await
                 .map_err(std::io::Error::other)
                 .and_then(|r| r)
         }
         (Source::Stdin, Some(digest)) => {
             let digest = digest.lock().unwrap_or_else(PoisonError::into_inner);
-            Ok((digest.size, digest.etag()))
+            if digest.part_sizes != layout {
+                // Hashed along other cuts than the upload's: the checksums cannot be compared.
+                return cannot_check(
+                    report,
+                    format!(
+                        "standard input was hashed in {} parts, the upload has {}",
+                        digest.part_sizes.len(),
+                        layout.len()
+                    ),
+                );
+            }
+            Ok((digest.size, Some(digest.etag())))
         }
-        (Source::Stdin, None) => return,
+        (Source::Stdin, None) => {
+            return cannot_check(report, "standard input was not hashed".into());
+        }
     };
     let server_size = stats.size_bytes.and_then(|s| u64::try_from(s).ok());
     let verdict = match local {
-        Ok((size, etag)) => verify::compare(&stats.checksum, server_size, &etag, size),
+        Ok((size, Some(etag))) => verify::compare(&stats.checksum, server_size, &etag, size),
+        // The file is no longer the size it was uploaded at.
+        Ok((size, None)) => Verdict::Mismatch {
+            server: format!("{} bytes", server_size.unwrap_or(sent)),
+            local: format!("{size} bytes"),
+        },
         Err(error) => {
             report.status = Status::Failed;
             report.error = Some(
@@ -329,6 +387,13 @@ async fn check(
     match verdict {
         Verdict::Match => report.verified = Some("match"),
         Verdict::SizeOnly => report.verified = Some("size-only"),
+        Verdict::Unverifiable => cannot_check(
+            report,
+            format!(
+                "lakeFS gave neither its size nor a multipart checksum (checksum {:?})",
+                stats.checksum
+            ),
+        ),
         Verdict::Mismatch { server, local } => {
             report.status = Status::Failed;
             report.error = Some(

@@ -2,6 +2,7 @@
 //! creating, sending parts and completing — counted from the engine's progress events, and
 //! shown as a line or as JSON.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -37,11 +38,22 @@ impl Status {
 pub(crate) struct ProbeState {
     pub(crate) created: Option<Instant>,
     pub(crate) completing: Option<Instant>,
-    pub(crate) part_size: Option<u64>,
+    /// Each part's size, as sent or (on a resume) as already stored: the layout the object's
+    /// multipart checksum is computed over.
+    pub(crate) layout: BTreeMap<u32, u64>,
     pub(crate) parts: u32,
     pub(crate) retries: u32,
     pub(crate) url_refreshes: u32,
     pub(crate) bytes: u64,
+}
+
+impl ProbeState {
+    /// The part sizes in order, when the engine reported every part it completed with —
+    /// parts 1 to n, n the number completed; `None` otherwise.
+    pub(crate) fn layout(&self) -> Option<Vec<u64>> {
+        let numbered_in_order = self.layout.keys().copied().eq(1..=self.parts);
+        (self.parts > 0 && numbered_in_order).then(|| self.layout.values().copied().collect())
+    }
 }
 
 /// Watches one object's upload.
@@ -52,14 +64,15 @@ pub(crate) struct Probe {
 pub(crate) fn probe_event(state: &Mutex<ProbeState>, progress: &Progress, event: &ProgressEvent) {
     let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
     match event {
-        ProgressEvent::Started { part_size, .. } => {
-            state.created = Some(Instant::now());
-            state.part_size = Some(*part_size);
-        }
+        ProgressEvent::Started { .. } => state.created = Some(Instant::now()),
         ProgressEvent::PartRetried { .. } => state.retries += 1,
         ProgressEvent::UrlRefreshed { .. } => state.url_refreshes += 1,
-        ProgressEvent::PartFinished { size, .. } | ProgressEvent::PartSkipped { size, .. } => {
+        ProgressEvent::PartFinished {
+            part_number, size, ..
+        }
+        | ProgressEvent::PartSkipped { part_number, size } => {
             state.bytes += size;
+            state.layout.insert(*part_number, *size);
             progress.add_bytes(*size);
         }
         ProgressEvent::Completing { parts } => {

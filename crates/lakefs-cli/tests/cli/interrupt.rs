@@ -221,3 +221,194 @@ fn an_interrupted_directory_upload_resumes_from_its_journal() {
         "checkpoints and journal are removed: {left:?}"
     );
 }
+
+#[test]
+fn resuming_an_interrupted_directory_upload_keeps_its_content_type_and_metadata() {
+    let server = Server::start();
+    let home = TempDir::new("sigint-dir-options");
+    let root = home.join("tree");
+    // In order, one file at a time: a.txt is uploaded, b.bin stops at its part 2 (part 1
+    // stored, kept in its checkpoint), c/d.txt and e.empty are not started.
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("a.txt", b"first\n".to_vec()),
+        ("b.bin", data(11 * MIB + 5, 8)),
+        ("c/d.txt", data(16_047, 9)),
+        ("e.empty", Vec::new()),
+    ];
+    for (name, bytes) in &files {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    server.gates.hold_parts_from.store(2, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(&home)
+            .args([
+                "upload",
+                "-r",
+                "-c",
+                "1",
+                "--part-size",
+                "5MiB",
+                "--checkpoint",
+            ])
+            .args(["--content-type", "application/x-test"])
+            .args(["-m", "owner=etl", "--metadata", "run=7"])
+            .arg(&root)
+            .arg("lakefs://example-repo/main/tree"),
+    );
+    wait_until("part 2 of b.bin to be held", || held(&server) >= 1);
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    assert!(server.object("tree/a.txt").is_some(), "{}", stderr(&output));
+    assert!(server.object("tree/c/d.txt").is_none());
+    assert_eq!(server.emulator.open_uploads(), 1, "b.bin is kept");
+    let words = printed_command(&stderr(&output), "resume with: ");
+    server.release();
+    let resumed = run(server.command(&home).arg("--json").args(&words));
+    assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
+    let results = json_lines(&stdout(&resumed));
+    assert_eq!(results.len(), 3, "{results:?}");
+    let b = results
+        .iter()
+        .find(|r| r["destination"] == "lakefs://example-repo/main/tree/b.bin")
+        .unwrap();
+    assert_eq!(b["resumed"], true, "b.bin resumed from its checkpoint");
+    for (name, bytes) in &files {
+        let path = format!("tree/{name}");
+        assert_eq!(server.object(&path).as_deref(), Some(&bytes[..]), "{name}");
+        let stats = server.emulator.object_stats(REPO, "main", &path).unwrap();
+        assert_eq!(
+            stats.content_type.as_deref(),
+            Some("application/x-test"),
+            "{name}"
+        );
+        let metadata = stats.metadata.unwrap_or_default();
+        assert_eq!(
+            metadata.get("owner").map(String::as_str),
+            Some("etl"),
+            "{name}"
+        );
+        assert_eq!(metadata.get("run").map(String::as_str), Some("7"), "{name}");
+    }
+    assert_eq!(server.emulator.open_uploads(), 0);
+    // The command named the part size of the files still to upload; the journal, the rest.
+    let at = words.iter().position(|w| w == "--part-size");
+    assert_eq!(
+        at.map(|at| words[at + 1].as_str()),
+        Some("5MiB"),
+        "{words:?}"
+    );
+    // Other options than the journal's are refused, not silently dropped or mixed in. (A
+    // server of its own: a request held before may never be counted out.)
+    let server = Server::start();
+    server.gates.hold_parts_from.store(1, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(&home)
+            .args(["upload", "-r", "-c", "1", "--checkpoint", "-m", "owner=etl"])
+            .arg(&root)
+            .arg("lakefs://example-repo/main/again"),
+    );
+    wait_until("a part to be held", || held(&server) >= 1);
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    let mut words = printed_command(&stderr(&output), "resume with: ");
+    server.release();
+    words.extend(["--content-type".to_owned(), "text/plain".to_owned()]);
+    let refused = run(server.command(&home).args(&words));
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("the journal records no content type and metadata owner=etl"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn verify_checks_resumed_uploads_of_one_part_and_of_several() {
+    let home = TempDir::new("sigint-verify");
+    // A file smaller than S3's smallest part held at its only part; a larger one at part 2.
+    for (name, size, hold_from) in [("small.bin", 16_047, 1), ("big.bin", 11 * MIB + 5, 2)] {
+        let server = Server::start();
+        let bytes = data(size, 10);
+        let file = home.join(name);
+        std::fs::write(&file, &bytes).unwrap();
+        server
+            .gates
+            .hold_parts_from
+            .store(hold_from, Ordering::SeqCst);
+        let child = spawn(
+            server
+                .command(&home)
+                .args(["upload", "--checkpoint", "--verify", "--part-size", "5MiB"])
+                .args(["-c", "1"])
+                .arg(&file)
+                .arg(format!("lakefs://example-repo/main/{name}")),
+        );
+        wait_until("a part to be held", || held(&server) >= 1);
+        interrupt(child.id());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(code(&output), 130, "{name}: {}", stderr(&output));
+        let words = printed_command(&stderr(&output), "resume it with: ");
+        assert!(words.contains(&"--verify".to_owned()), "{words:?}");
+        server.release();
+        let resumed = run(server.command(&home).arg("--json").args(&words));
+        assert_eq!(code(&resumed), 0, "{name}: {}", stderr(&resumed));
+        let result = json_lines(&stdout(&resumed)).remove(0);
+        assert_eq!(result["resumed"], true, "{name}");
+        assert_eq!(result["verified"], "match", "{name}");
+        assert_eq!(server.object(name).as_deref(), Some(&bytes[..]), "{name}");
+    }
+}
+
+#[test]
+fn a_file_checkpoint_with_other_content_type_or_metadata_is_started_over() {
+    let server = Server::start();
+    let home = TempDir::new("sigint-other-options");
+    let root = home.join("tree");
+    std::fs::create_dir_all(&root).unwrap();
+    let bytes = data(16_047, 11);
+    std::fs::write(root.join("b.bin"), &bytes).unwrap();
+    // A checkpoint for tree/b.bin without content type or metadata…
+    server.gates.hold_parts_from.store(1, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(&home)
+            .args(["upload", "--checkpoint", "-c", "1"])
+            .arg(root.join("b.bin"))
+            .arg("lakefs://example-repo/main/tree/b.bin"),
+    );
+    wait_until("the part to be held", || held(&server) >= 1);
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    assert_eq!(server.emulator.open_uploads(), 1);
+    server.release();
+    // …is not what a directory upload with them completes the object with.
+    let output = run(server
+        .command(&home)
+        .args(["--json", "upload", "-r", "--checkpoint"])
+        .args(["--content-type", "application/x-test", "-m", "owner=etl"])
+        .arg(&root)
+        .arg("lakefs://example-repo/main/tree"));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let result = json_lines(&stdout(&output)).remove(0);
+    assert_eq!(result["resumed"], false, "{result}");
+    assert_eq!(server.object("tree/b.bin").as_deref(), Some(&bytes[..]));
+    let stats = server
+        .emulator
+        .object_stats(REPO, "main", "tree/b.bin")
+        .unwrap();
+    assert_eq!(stats.content_type.as_deref(), Some("application/x-test"));
+    let metadata = stats.metadata.unwrap_or_default();
+    assert_eq!(metadata.get("owner").map(String::as_str), Some("etl"));
+    assert_eq!(
+        server.emulator.open_uploads(),
+        0,
+        "the old upload is aborted"
+    );
+}

@@ -214,3 +214,140 @@ fn checkpoint_show_and_list() {
     assert_eq!(code(&output), 1);
     assert!(stderr(&output).contains("error: cannot read the checkpoint"));
 }
+
+/// The S3 multipart ETag of `bytes` uploaded in parts of `part_size` (the last shorter), as
+/// the engine cuts them: an empty source is one empty part.
+fn multipart_etag(bytes: &[u8], part_size: usize) -> String {
+    use md5::{Digest, Md5};
+    let parts: Vec<&[u8]> = if bytes.is_empty() {
+        vec![bytes]
+    } else {
+        bytes.chunks(part_size).collect()
+    };
+    let mut outer = Md5::new();
+    for part in &parts {
+        outer.update(Md5::digest(part));
+    }
+    let hex: String = outer
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{hex}-{}", parts.len())
+}
+
+/// Sizes around S3's smallest part, and one of several parts.
+const VERIFY_SIZES: [usize; 7] = [
+    0,
+    1,
+    16_047,
+    5 * MIB - 1,
+    5 * MIB,
+    5 * MIB + 1,
+    11 * MIB + 7,
+];
+
+#[test]
+fn verify_checks_files_of_every_size_against_the_parts_they_were_sent_in() {
+    let server = Server::start();
+    let home = TempDir::new("verify-sizes");
+    let root = home.join("sizes");
+    std::fs::create_dir_all(&root).unwrap();
+    let mut files = Vec::new();
+    for (i, size) in VERIFY_SIZES.into_iter().enumerate() {
+        let bytes = data(size, 40 + i as u64);
+        let name = format!("f{size}");
+        std::fs::write(root.join(&name), &bytes).unwrap();
+        files.push((name, bytes));
+    }
+    // One file at a time, 5 MiB parts: a file of at most 5 MiB is one part of its own size,
+    // an empty one a single empty part.
+    for (name, bytes) in &files {
+        let output = run(server
+            .command(&home)
+            .args(["--json", "upload", "--verify", "--part-size", "5MiB"])
+            .arg(root.join(name))
+            .arg(format!("lakefs://example-repo/main/one/{name}")));
+        assert_eq!(code(&output), 0, "{name}: {}", stderr(&output));
+        let result = json_lines(&stdout(&output)).remove(0);
+        let expected = multipart_etag(bytes, 5 * MIB);
+        assert_eq!(result["status"], "uploaded", "{name}");
+        assert_eq!(result["verified"], "match", "{name}");
+        assert_eq!(result["checksum"], expected.as_str(), "{name}");
+        assert_eq!(
+            result["parts"],
+            bytes.len().div_ceil(5 * MIB).max(1),
+            "{name}"
+        );
+        let stats = server
+            .emulator
+            .object_stats(REPO, "main", &format!("one/{name}"))
+            .unwrap();
+        assert_eq!(stats.checksum, expected, "{name}");
+        assert_eq!(
+            server.object(&format!("one/{name}")).as_deref(),
+            Some(&bytes[..]),
+            "{name}"
+        );
+    }
+    // A directory, with checkpoints (each file read by the engine rather than at once) and
+    // the default 8 MiB parts: the plain result lines say each was verified.
+    let output = run(server
+        .command(&home)
+        .args(["upload", "-r", "--checkpoint", "--verify", "-c", "3"])
+        .arg(&root)
+        .arg("lakefs://example-repo/main/dir"));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), files.len(), "{text}");
+    assert!(
+        text.lines().all(|l| l.ends_with(", verified)")),
+        "every file verified:\n{text}"
+    );
+    for (name, bytes) in &files {
+        let stats = server
+            .emulator
+            .object_stats(REPO, "main", &format!("dir/{name}"))
+            .unwrap();
+        assert_eq!(stats.checksum, multipart_etag(bytes, 8 * MIB), "{name}");
+    }
+    assert_eq!(server.emulator.open_uploads(), 0);
+}
+
+#[test]
+fn verify_checks_standard_input_of_every_size() {
+    let server = Server::start();
+    let home = TempDir::new("verify-stdin");
+    for (i, size) in VERIFY_SIZES.into_iter().enumerate() {
+        let bytes = data(size, 60 + i as u64);
+        let mut child = server
+            .command(&home)
+            .args(["--json", "upload", "--verify", "--part-size", "5MiB", "-"])
+            .arg(format!("lakefs://example-repo/main/stdin/{size}"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = {
+            let bytes = bytes.clone();
+            std::thread::spawn(move || stdin.write_all(&bytes).unwrap())
+        };
+        let output = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        assert_eq!(code(&output), 0, "{size}: {}", stderr(&output));
+        let result = json_lines(&stdout(&output)).remove(0);
+        assert_eq!(result["verified"], "match", "{size}");
+        assert_eq!(
+            result["checksum"],
+            multipart_etag(&bytes, 5 * MIB).as_str(),
+            "{size}"
+        );
+        assert_eq!(
+            server.object(&format!("stdin/{size}")).as_deref(),
+            Some(&bytes[..]),
+            "{size}"
+        );
+    }
+}

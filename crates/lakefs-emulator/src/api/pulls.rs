@@ -5,8 +5,9 @@ use bytes::Bytes;
 use http::{Request, StatusCode};
 use lakefs_models::{
     MergeResult, Pagination, PullRequest, PullRequestBasic, PullRequestCreation,
-    PullRequestCreationResponse, PullRequestStatus, PullRequestsList,
+    PullRequestCreationResponse, PullRequestStatus,
 };
+use serde::Serialize;
 
 use super::merge::merge_branches;
 use super::{body, empty, fail, json, Answer, Failure, Query};
@@ -53,14 +54,63 @@ fn pull_not_found() -> Failure {
     fail(StatusCode::NOT_FOUND, "pull request not found")
 }
 
+/// A `listPullRequests` item as lakeFS writes it: `apigen.PullRequest` with `Description` and
+/// `MergedCommitId` nil, which `omitempty` leaves out (`pkg/api/controller.go`,
+/// `ListPullRequests`). [`PullRequest`] always serializes `description`, so the list has its
+/// own shape.
+#[derive(Serialize)]
+struct ListedPullRequest<'a> {
+    id: &'a str,
+    status: &'a PullRequestStatus,
+    title: &'a str,
+    creation_date: &'a str,
+    author: &'a str,
+    source_branch: &'a str,
+    destination_branch: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closed_date: Option<&'a str>,
+}
+
+impl<'a> From<&'a PullRequest> for ListedPullRequest<'a> {
+    fn from(pull: &'a PullRequest) -> Self {
+        Self {
+            id: &pull.id,
+            status: &pull.status,
+            title: &pull.title,
+            creation_date: &pull.creation_date,
+            author: &pull.author,
+            source_branch: &pull.source_branch,
+            destination_branch: &pull.destination_branch,
+            closed_date: pull.closed_date.as_deref(),
+        }
+    }
+}
+
+/// `PullRequestsList` with [`ListedPullRequest`] items.
+#[derive(Serialize)]
+struct ListedPullRequests<'a> {
+    pagination: Pagination,
+    results: Vec<ListedPullRequest<'a>>,
+}
+
 impl Emulator {
     /// `listPullRequests`: validator (400: `amount` in -1..=1000, `status` one of
     /// open/closed/all); unknown repository → 404. `status=open` lists open ones; **`closed`
     /// lists closed and merged ones**; `all` or absent lists all. Ordered by id, which is
     /// newest first (ids carry `year3000 − now`); `prefix` matches ids, `after` is exclusive;
     /// filtered-out ones do not count toward `amount` (absent or ≤ 0 → 100). Pagination
-    /// reports `max_per_page` 1000. Items carry an empty `description` and never
-    /// `merged_commit_id`, as lakeFS's list does (`controller.go:5866-5878`).
+    /// reports `max_per_page` 1000.
+    ///
+    /// Items carry **no `description` key at all** and never `merged_commit_id`, exactly as
+    /// lakeFS's list does: `ListPullRequests` (`pkg/api/controller.go:5863-5880`) builds each
+    /// item with `Description: nil` ("to maintain permissions requirements") and
+    /// `MergedCommitId: nil`, and the generated `apigen.PullRequestBasic`
+    /// (`pkg/api/apigen/lakefs.gen.go`) tags `description` `omitempty`, so the key is left
+    /// out, although the spec's `PullRequest` requires it. `status` and `title` are always
+    /// present (`swag.String`, even for an empty title); `closed_date` when set.
+    /// `getPullRequest` does send `description` (`""` when empty). Clients that require the
+    /// field fail on this list, as they do against lakeFS (the official Python SDK 1.88,
+    /// treeverse/lakeFS#9760).
     pub(super) fn list_pull_requests(
         &self,
         repository: &str,
@@ -97,29 +147,24 @@ impl Emulator {
             .pulls
             .values()
             .filter(|p| p.id.starts_with(prefix) && p.id.as_str() > after && wanted(&p.status));
-        let results: Vec<PullRequest> = matching
+        let results: Vec<ListedPullRequest<'_>> = matching
             .by_ref()
             .take(amount)
-            .map(|p| {
-                let mut listed = p.clone();
-                listed.description = String::new();
-                listed.merged_commit_id = None;
-                listed
-            })
+            .map(ListedPullRequest::from)
             .collect();
         let has_more = matching.next().is_some();
         let next_offset = if has_more {
-            results.last().map(|p| p.id.clone()).unwrap_or_default()
+            results.last().map(|p| p.id.to_owned()).unwrap_or_default()
         } else {
             String::new()
         };
         let count = i64::try_from(results.len()).unwrap_or(i64::MAX);
         Ok(json(
             StatusCode::OK,
-            &PullRequestsList::new(
-                Pagination::new(has_more, next_offset, count, MAX_PER_PAGE),
+            &ListedPullRequests {
+                pagination: Pagination::new(has_more, next_offset, count, MAX_PER_PAGE),
                 results,
-            ),
+            },
         ))
     }
 

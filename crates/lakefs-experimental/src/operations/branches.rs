@@ -1,8 +1,9 @@
 //! `hardResetBranch`.
 //!
 //! Server facts (lakeFS v1.84.0, `pkg/graveler/graveler.go`; digest §5.3): `force` only
-//! bypasses a read-only repository; it overrides neither branch protection (403) nor
-//! uncommitted changes (400).
+//! bypasses a read-only repository; it overrides neither branch protection (403) nor sealed,
+//! in-flight changes (400); ordinary uncommitted objects neither block the reset nor are
+//! dropped by it.
 
 use lakefs_transport::HttpTransport;
 
@@ -12,8 +13,16 @@ use crate::{Error, ExperimentalClient, Operation};
 
 request_builder! {
     /// `hardResetBranch`: points `branch` at `reference` (any ref expression, e.g. a commit
-    /// id or `main~1`), discarding what the branch had since. Built by
+    /// id or `main~1`), dropping the commits the branch had since. Built by
     /// [`ExperimentalClient::hard_reset_branch`].
+    ///
+    /// Only the branch's commit moves: its uncommitted (staged) objects are kept and are read
+    /// on top of the new commit, because lakeFS's `Graveler.ResetHard`
+    /// (`pkg/graveler/graveler.go`) changes only the branch's commit id and keeps its staging
+    /// token. Commit them, or discard them with lakeFS's `resetBranch` (not in the
+    /// experimental API). While they remain, a merge into the branch (e.g.
+    /// [`merge_pull_request`](ExperimentalClient::merge_pull_request)) fails with
+    /// [`Error::BadRequest`] (`uncommitted changes (dirty branch)`).
     ///
     /// Resetting to the same ref twice ends in the same state, so it is retried like a read.
     ///
@@ -21,7 +30,9 @@ request_builder! {
     /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
     /// [`Error::Forbidden`] for a protected branch or a read-only repository;
     /// [`Error::NotFound`] for an unknown ref; [`Error::BadRequest`] while the branch has
-    /// uncommitted changes.
+    /// sealed changes, i.e. a commit or merge on it is in flight or was interrupted
+    /// (`<branch>: uncommitted changes (dirty branch)`). Ordinary uncommitted objects do not
+    /// refuse the reset.
     HardResetBranchRequest => HardResetBranch {
         strings {
             /// The repository (required).
