@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use lakefs::experimental::{Credentials, ExperimentalClient};
-use lakefs::multipart::{UploadConfig, UploadFailure, UploadSource, Uploader};
+use lakefs::multipart::{
+    ObjectOptions, ProgressEvent, UploadConfig, UploadFailure, UploadSource, Uploader,
+};
 use lakefs::transport::{HttpTransport, HyperTransport};
 use lakefs_emulator::{
     serve, Emulator, S3Storage, DEFAULT_ACCESS_KEY_ID, DEFAULT_REPOSITORY,
@@ -392,4 +394,227 @@ async fn part_urls_that_expire_on_s3_are_signed_again() {
     );
     assert_eq!(open_uploads_on(&s3_server.root), Vec::<String>::new());
     running.shutdown().await;
+}
+
+/// The emulator on s3s-fs, served over HTTP, and a client of it over `transport`.
+async fn on_s3<T: HttpTransport + 'static>(
+    s3_server: &S3Server,
+    transport: impl FnOnce() -> T,
+) -> (lakefs_emulator::RunningEmulator, ExperimentalClient<T>) {
+    let storage =
+        S3Storage::new(&s3_server.endpoint, BUCKET, "us-east-1", S3_KEY, S3_SECRET).unwrap();
+    storage.create_bucket().await.unwrap();
+    let emulator = Emulator::new();
+    emulator.set_s3_storage(storage);
+    let running = serve(emulator).await.unwrap();
+    let client = ExperimentalClient::builder()
+        .endpoint(running.url())
+        .credentials(Credentials::basic(
+            DEFAULT_ACCESS_KEY_ID,
+            DEFAULT_SECRET_ACCESS_KEY,
+        ))
+        .build_with_transport(transport())
+        .unwrap();
+    (running, client)
+}
+
+/// The object at `path` of `main`, read back from s3s-fs.
+async fn read_back(running: &lakefs_emulator::RunningEmulator, physical_address: &str) -> Bytes {
+    let key = format!("{DEFAULT_REPOSITORY}/{physical_address}");
+    running
+        .emulator()
+        .s3_storage()
+        .unwrap()
+        .get_object(&key)
+        .await
+        .unwrap()
+}
+
+const MIB: usize = 1024 * 1024;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_s3_a_session_completed_with_parts_that_do_not_cover_it_is_refused() {
+    let _one_at_a_time = ONE_SERVER_AT_A_TIME.lock().await;
+    let Some(s3_server) = start_s3() else { return };
+    let (running, client) = on_s3(&s3_server, || HyperTransport::new().unwrap()).await;
+    let uploader = Uploader::new(
+        client,
+        UploadConfig::builder()
+            .part_size(5 * MIB as u64)
+            .build()
+            .unwrap(),
+    );
+    let source = generated(3 * 5 * MIB + 99, 21);
+    let session = uploader
+        .begin(
+            DEFAULT_REPOSITORY,
+            "main",
+            "it/session.bin",
+            source.len() as u64,
+        )
+        .await
+        .unwrap();
+    let parts = uploader
+        .upload_parts(&session, 1..=4, UploadSource::bytes(source.clone()))
+        .await
+        .unwrap();
+    let ends: Vec<_> = parts
+        .iter()
+        .filter(|p| p.part_number == 1 || p.part_number == 4)
+        .cloned()
+        .collect();
+    let error = uploader
+        .complete(&session, ends, &ObjectOptions::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.failure(), UploadFailure::PartsMismatch { .. })
+            && error.to_string().contains("missing parts 2 and 3"),
+        "{error}"
+    );
+    let stats = uploader
+        .complete(&session, parts, &ObjectOptions::new())
+        .await
+        .unwrap();
+    assert!(stats.checksum.ends_with("-4"), "{}", stats.checksum);
+    assert!(read_back(&running, &stats.physical_address).await == source);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_s3_a_resume_of_a_source_changed_outside_the_fingerprint_stages_the_source_as_it_is() {
+    let _one_at_a_time = ONE_SERVER_AT_A_TIME.lock().await;
+    let Some(s3_server) = start_s3() else { return };
+    let (running, client) = on_s3(&s3_server, || HyperTransport::new().unwrap()).await;
+    let dir = std::env::temp_dir().join(format!("lakefs-s3-resume-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (file, checkpoint) = (dir.join("source.bin"), dir.join("upload.json"));
+    let source = generated(3 * 5 * MIB, 22);
+    std::fs::write(&file, &source).unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let first = Uploader::new(
+        client.clone(),
+        UploadConfig::builder()
+            .part_size(5 * MIB as u64)
+            .concurrency(1)
+            .on_progress(move |event| {
+                if matches!(event, ProgressEvent::PartFinished { .. }) {
+                    if let Some(tx) = tx.lock().unwrap().take() {
+                        let _ = tx.send(());
+                    }
+                }
+            })
+            .build()
+            .unwrap(),
+    );
+    let error = first
+        .upload(
+            DEFAULT_REPOSITORY,
+            "main",
+            "it/mixed.bin",
+            UploadSource::file(&file),
+        )
+        .checkpoint(&checkpoint)
+        .cancel_on(async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap_err();
+    assert!(checkpoint.exists(), "{error}");
+
+    let mut rewritten = source.to_vec();
+    rewritten[100_000] ^= 0xff;
+    rewritten[5 * MIB..].copy_from_slice(&generated(2 * 5 * MIB, 23));
+    let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+    std::fs::write(&file, &rewritten).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+
+    let resumer = Uploader::new(
+        client,
+        UploadConfig::builder()
+            .part_size(5 * MIB as u64)
+            .build()
+            .unwrap(),
+    );
+    let stats = resumer
+        .resume(&checkpoint, UploadSource::file(&file))
+        .await
+        .unwrap();
+    assert!(
+        read_back(&running, &stats.physical_address).await == rewritten,
+        "S3 holds the source as it is, not old part 1 with new parts 2–3"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A proxy in front of lakeFS that forwards complete, then answers it with Cloudflare's 520.
+struct Cloudflare {
+    inner: HyperTransport,
+    answered: std::sync::atomic::AtomicBool,
+}
+
+impl HttpTransport for Cloudflare {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> lakefs::transport::BoxFuture<
+        '_,
+        Result<http::Response<Bytes>, lakefs::transport::TransportError>,
+    > {
+        let complete = request.method() == http::Method::PUT
+            && request.uri().path().contains("/staging/pmpu/");
+        Box::pin(async move {
+            let response = self.inner.send(request).await?;
+            if complete
+                && !self
+                    .answered
+                    .swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                let mut html = http::Response::new(Bytes::from_static(
+                    b"<html><h1>520: Web server is returning an unknown error</h1></html>",
+                ));
+                *html.status_mut() = http::StatusCode::from_u16(520).unwrap();
+                return Ok(html);
+            }
+            Ok(response)
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_s3_a_complete_answered_520_by_a_proxy_is_resolved_not_aborted() {
+    let _one_at_a_time = ONE_SERVER_AT_A_TIME.lock().await;
+    let Some(s3_server) = start_s3() else { return };
+    let (running, client) = on_s3(&s3_server, || Cloudflare {
+        inner: HyperTransport::new().unwrap(),
+        answered: std::sync::atomic::AtomicBool::new(false),
+    })
+    .await;
+    let uploader = Uploader::new(
+        client,
+        UploadConfig::builder()
+            .part_size(5 * MIB as u64)
+            .build()
+            .unwrap(),
+    );
+    let source = generated(2 * 5 * MIB + 5, 24);
+    let stats = uploader
+        .upload(
+            DEFAULT_REPOSITORY,
+            "main",
+            "it/proxied.bin",
+            UploadSource::bytes(source.clone()),
+        )
+        .await
+        .unwrap();
+    assert!(read_back(&running, &stats.physical_address).await == source);
+    assert!(
+        open_uploads_on(&s3_server.root).is_empty(),
+        "completed, never aborted"
+    );
 }

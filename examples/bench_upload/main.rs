@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release --example bench_upload                 # everything
-//! cargo run --release --example bench_upload -- --only http   # fake | scale | http | protocols | streams | memory | latency
+//! cargo run --release --example bench_upload -- --only http   # fake | scale | http | protocols | streams | memory | latency | resume
 //! cargo run --release --example bench_upload -- --runs 7
 //! ```
 //!
@@ -25,8 +25,13 @@
 //! * `latency`: the fake with 50 ms per request, 10 MiB/s per connection and a 100 MiB/s
 //!   link, in simulated time; throughput against concurrency 1 … 32 beside
 //!   min(n × 10 MiB/s, 100 MiB/s).
+//! * `resume`: what a resume pays to prove its recorded parts: a 1 GiB file whose upload
+//!   stopped with 127 of its 128 parts recorded, resumed against the in-process emulator; the
+//!   time from the call to the engine's `Started` (load, `statObject`, every recorded part
+//!   read back and digested), as MiB/s of parts proven.
 
-#[path = "../benches/support/mod.rs"]
+mod resume;
+#[path = "../../benches/support/mod.rs"]
 mod support;
 
 use std::time::Duration;
@@ -88,6 +93,9 @@ fn main() -> Result<(), Error> {
     }
     if wants("latency") {
         latency_simulation()?;
+    }
+    if wants("resume") {
+        rt.block_on(resume::proof_cost(runs))?;
     }
     Ok(())
 }
