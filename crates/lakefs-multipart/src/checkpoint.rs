@@ -252,6 +252,27 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     std::fs::rename(&temporary, path)
 }
 
+/// Which writer owns each checkpoint path in this process. A write of a writer that no longer
+/// owns its path — an upload whose future was dropped with a write on the blocking pool, and
+/// resumed since — does not land: it could put back a state older than the resume's.
+static OWNERS: std::sync::Mutex<BTreeMap<PathBuf, u64>> = std::sync::Mutex::new(BTreeMap::new());
+
+/// The next writer's number.
+static NEXT_OWNER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Writes `bytes` to `path` atomically if writer `owner` still owns it; a superseded write is
+/// dropped, not an error.
+fn write_owned(path: &Path, bytes: &[u8], owner: u64) -> std::io::Result<()> {
+    let owners = OWNERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if owners.get(path) != Some(&owner) {
+        return Ok(());
+    }
+    // Held across the write: a new owner takes the path only between two writes.
+    write_atomically(path, bytes)
+}
+
 /// The least time between two checkpoint writes: a 10,000-part checkpoint is half a megabyte,
 /// and writing it after every part of a fast upload would write gigabytes. Parts finished in
 /// between are written with the next write; a crash loses at most this much of the record
@@ -265,6 +286,8 @@ const MIN_WRITE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1
 /// do next, a finished part is on disk within about [`MIN_WRITE_INTERVAL`] plus one write.
 pub(crate) struct CheckpointWriter {
     path: PathBuf,
+    /// This writer's number in [`OWNERS`].
+    owner: u64,
     checkpoint: Checkpoint,
     writing: Option<JoinHandle<std::io::Result<()>>>,
     dirty: bool,
@@ -277,7 +300,13 @@ impl CheckpointWriter {
         path: PathBuf,
         checkpoint: Checkpoint,
     ) -> Result<Self, UploadFailure> {
+        let owner = NEXT_OWNER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        OWNERS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(path.clone(), owner);
         let mut writer = Self {
+            owner,
             path,
             checkpoint,
             writing: None,
@@ -291,6 +320,22 @@ impl CheckpointWriter {
     /// The path written to.
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Removes the checkpoint file, its upload finished or gone: no write of this writer
+    /// lands after it.
+    pub(crate) fn remove(self) {
+        let mut owners = OWNERS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if owners.get(&self.path) == Some(&self.owner) {
+            owners.remove(&self.path);
+        }
+        if let Err(error) = std::fs::remove_file(&self.path) {
+            if error.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(path = %self.path.display(), %error, "cannot remove the checkpoint");
+            }
+        }
     }
 
     /// Records a stored part; a write starts unless one is in flight or one started less
@@ -325,8 +370,9 @@ impl CheckpointWriter {
         };
         self.dirty = false;
         let path = self.path.clone();
+        let owner = self.owner;
         self.writing = Some(tokio::task::spawn_blocking(move || {
-            write_atomically(&path, &bytes)
+            write_owned(&path, &bytes, owner)
         }));
     }
 
@@ -374,8 +420,9 @@ impl CheckpointWriter {
         }
         let bytes = self.encode()?;
         let path = self.path.clone();
+        let owner = self.owner;
         self.last_start = Some(tokio::time::Instant::now());
-        flatten(tokio::task::spawn_blocking(move || write_atomically(&path, &bytes)).await)
+        flatten(tokio::task::spawn_blocking(move || write_owned(&path, &bytes, owner)).await)
             .map_err(failure)?;
         self.dirty = false;
         Ok(())
@@ -456,6 +503,22 @@ mod tests {
             (part.etag.as_str(), part.size, part.md5.as_deref()),
             ("abc", 757_120, None)
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_write_of_a_writer_that_lost_its_path_does_not_land() {
+        let dir = std::env::temp_dir().join(format!("lakefs-cp-owner-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("upload.json");
+        let mut owners = OWNERS.lock().unwrap();
+        owners.insert(path.clone(), u64::MAX - 1);
+        owners.insert(path.clone(), u64::MAX);
+        drop(owners);
+        write_owned(&path, b"resumed", u64::MAX).unwrap();
+        // The dropped upload's write, finishing late.
+        write_owned(&path, b"stale", u64::MAX - 1).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"resumed");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -122,7 +122,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         let outcome = self
             .parts_then_complete(
                 &urls,
-                (opened.reader, true),
+                opened,
                 &done,
                 Some(&mut writer),
                 &options,

@@ -109,12 +109,14 @@ impl UploadSource {
                 plan_size: bytes.len() as u64,
                 exact: true,
                 unbounded: false,
+                stamp: None,
                 reader: PartReader::Bytes(bytes),
             },
             Kind::Blocking { reader } => Opened {
                 plan_size: 0,
                 exact: false,
                 unbounded: true,
+                stamp: None,
                 reader: PartReader::Blocking {
                     reader: Some(reader),
                     ended: false,
@@ -124,6 +126,7 @@ impl UploadSource {
                 plan_size: 0,
                 exact: false,
                 unbounded: true,
+                stamp: None,
                 reader: PartReader::Stream {
                     reader,
                     declared: None,
@@ -139,17 +142,20 @@ impl UploadSource {
                         format!("{} is not a regular file", path.display()),
                     )));
                 }
+                let file = Arc::new(file);
                 Opened {
                     plan_size: metadata.len(),
                     exact: true,
                     unbounded: false,
-                    reader: PartReader::File(Arc::new(file)),
+                    stamp: Some(FileStamp::of(&file, &metadata)),
+                    reader: PartReader::File(file),
                 }
             }
             Kind::Reader { reader, size } => Opened {
                 plan_size: size,
                 exact: true,
                 unbounded: false,
+                stamp: None,
                 reader: PartReader::Stream {
                     reader,
                     declared: Some(size),
@@ -160,6 +166,7 @@ impl UploadSource {
                 plan_size: max_size,
                 exact: false,
                 unbounded: false,
+                stamp: None,
                 reader: PartReader::Stream {
                     reader,
                     declared: None,
@@ -198,6 +205,9 @@ impl From<Vec<u8>> for UploadSource {
 }
 
 pub(crate) struct Opened {
+    /// A file's size and modification time when it was opened, to tell before completing
+    /// whether it changed while it was read.
+    pub(crate) stamp: Option<FileStamp>,
     /// The size to plan for: the exact size, or the declared maximum.
     pub(crate) plan_size: u64,
     /// Whether `plan_size` is exact.
@@ -205,6 +215,44 @@ pub(crate) struct Opened {
     /// A stream with no declared maximum: its parts follow a growing schedule.
     pub(crate) unbounded: bool,
     pub(crate) reader: PartReader,
+}
+
+/// A file's size and modification time at one moment, through its open handle (so a write
+/// through any path to the same file is seen).
+pub(crate) struct FileStamp {
+    file: Arc<std::fs::File>,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileStamp {
+    fn of(file: &Arc<std::fs::File>, metadata: &std::fs::Metadata) -> Self {
+        Self {
+            file: Arc::clone(file),
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        }
+    }
+
+    /// Why the file is not as it was when stamped, if it is not: what was read of it may then
+    /// mix two versions.
+    pub(crate) async fn changed(&self) -> Option<String> {
+        let file = Arc::clone(&self.file);
+        let now = tokio::task::spawn_blocking(move || file.metadata())
+            .await
+            .ok()
+            .and_then(Result::ok)?;
+        if now.len() != self.len {
+            return Some(format!(
+                "the file changed while it was being uploaded (its size went from {} to {} bytes): the parts sent may mix two versions",
+                self.len,
+                now.len()
+            ));
+        }
+        (now.modified().ok() != self.modified).then(|| {
+            "the file changed while it was being uploaded (its modification time moved): the parts sent may mix two versions".to_owned()
+        })
+    }
 }
 
 /// Produces one part's bytes at a time. Reading takes the reader by value and gives it back,

@@ -19,7 +19,7 @@ use crate::guard::AbortOnDrop;
 use crate::parts::{check_parts, check_parts_of, StoredPart};
 use crate::run::{PartRun, Selection};
 use crate::session::UploadSession;
-use crate::source::{Opened, PartReader};
+use crate::source::Opened;
 use crate::urls::{parse_url, PartUrls, Resign, URL_RESPONSE_BUDGET};
 use crate::{PartPlan, PartSchedule, ProgressEvent, UploadConfig, UploadSource};
 
@@ -281,7 +281,17 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             last: Some(*parts.end()),
             done: &BTreeMap::new(),
         };
-        run.send(opened.reader, selection, None).await.map_err(fail)
+        let sent = run
+            .send(opened.reader, selection, None)
+            .await
+            .map_err(fail)?;
+        // Parts read from a file that changed meanwhile may mix two versions: not handed on.
+        if let Some(stamp) = &opened.stamp {
+            if let Some(reason) = stamp.changed().await {
+                return Err(fail(UploadFailure::SourceChanged(reason)));
+            }
+        }
+        Ok(sent)
     }
 
     /// Completes `session` with `parts` (from every process, in any order).
@@ -654,7 +664,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         let outcome = self
             .parts_then_complete(
                 &urls,
-                (opened.reader, opened.exact),
+                opened,
                 &done,
                 writer.as_mut(),
                 &options,
@@ -665,20 +675,25 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         self.finish(outcome, &urls, writer, &mut guard).await
     }
 
-    /// Sends the parts not `done` of `reader` (a source of exactly the plan's length, or
-    /// not) and completes with them and those `done` — once the whole
+    /// Sends the parts not `done` of the `opened` source and completes with them and those `done` — once the whole
     /// list is proven to be the plan's — unless `cancel` completes first.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn parts_then_complete(
         &self,
         urls: &PartUrls<T>,
-        (reader, exact): (PartReader, bool),
+        opened: Opened,
         done: &BTreeMap<u32, StoredPart>,
         writer: Option<&mut CheckpointWriter>,
         options: &ObjectOptions,
         cancel: Option<BoxFuture<'_, ()>>,
         guard: &mut AbortOnDrop<T>,
     ) -> Result<ObjectStats, UploadFailure> {
+        let Opened {
+            reader,
+            exact,
+            stamp,
+            ..
+        } = opened;
         let run = self.part_run(urls, writer.is_some());
         let mut writer = writer;
         let sending = async {
@@ -706,6 +721,12 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             },
             None => sending.await?,
         };
+        // A file written to while it was read gave parts of two versions: never complete them.
+        if let Some(stamp) = &stamp {
+            if let Some(reason) = stamp.changed().await {
+                return Err(UploadFailure::SourceChanged(reason));
+            }
+        }
         let parts: Vec<StoredPart> = done.values().cloned().chain(sent).collect();
         // What is completed is exactly the plan, part by part and size by size: never an
         // object that is not the source.
@@ -728,9 +749,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             Ok(stats) => {
                 guard.disarm();
                 if let Some(writer) = writer {
-                    if let Err(error) = std::fs::remove_file(writer.path()) {
-                        tracing::warn!(path = %writer.path().display(), %error, "cannot remove the finished upload's checkpoint");
-                    }
+                    writer.remove();
                 }
                 return Ok(stats);
             }
@@ -766,9 +785,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             // Kept, it would stay open for ever: every resume would fail the same way.
             guard.disarm();
             let abort = self.abort_after_failure(session).await;
-            if let Err(error) = std::fs::remove_file(writer.path()) {
-                tracing::warn!(path = %writer.path().display(), %error, "cannot remove the aborted upload's checkpoint");
-            }
+            writer.remove();
             return Err(UploadError::new(failure, upload_id, abort).not_kept_because(why));
         }
         let _ = writer.flush().await;

@@ -611,3 +611,43 @@ async fn a_local_clock_an_hour_ahead_of_lakefs_refreshes_no_url_that_is_still_va
         "no uploadPart: every URL is 15 minutes from expiry by lakeFS's clock"
     );
 }
+
+// Of the same class: a file written to while it is uploaded.
+
+#[tokio::test]
+async fn a_file_changed_while_it_is_uploaded_is_never_completed() {
+    let s = setup();
+    let file = temp_path("changing.bin");
+    let source = data(3 * 5 * MIB, 13);
+    std::fs::write(&file, &source).unwrap();
+    let (sink, first_part) = after_parts(1);
+    let uploader = Uploader::new(
+        s.client.clone(),
+        config().concurrency(1).on_progress(sink).build().unwrap(),
+    );
+    let writer = {
+        let file = file.clone();
+        tokio::spawn(async move {
+            let _ = first_part.await;
+            // Another program rewrites the file in place (same size) after part 1 was read.
+            let mut changed = std::fs::read(&file).unwrap();
+            changed[0] ^= 1;
+            changed[10 * MIB] ^= 1;
+            std::thread::sleep(Duration::from_millis(20));
+            std::fs::write(&file, changed).unwrap();
+        })
+    };
+    let error = uploader
+        .upload(REPO, "main", "changing", UploadSource::file(&file))
+        .await
+        .unwrap_err();
+    writer.await.unwrap();
+    assert!(
+        matches!(error.failure(), UploadFailure::SourceChanged(_))
+            && report(&error).contains("changed while it was being uploaded"),
+        "{error}"
+    );
+    assert!(error.abort().is_aborted(), "{error}");
+    assert!(s.emulator.object(REPO, "main", "changing").is_none());
+    assert_eq!(completes(&s.transport), 0);
+}
