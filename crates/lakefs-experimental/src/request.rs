@@ -130,6 +130,15 @@ fn server_message(response: &Response<Bytes>) -> String {
     lakefs_message(response).unwrap_or_else(|| describe_body(response))
 }
 
+/// The server's message, and whether it was lakeFS's own error JSON (else a description of
+/// the body some proxy sent).
+fn message_and_origin(response: &Response<Bytes>) -> (String, bool) {
+    match lakefs_message(response) {
+        Some(message) => (message, true),
+        None => (describe_body(response), false),
+    }
+}
+
 /// The `message` of lakeFS's error JSON, when the body is one: proof that lakeFS itself
 /// answered, not a proxy in front of it.
 fn lakefs_message(response: &Response<Bytes>) -> Option<String> {
@@ -208,21 +217,21 @@ pub(crate) fn error_from_response(operation: Operation, response: &Response<Byte
             message: server_message(response),
         },
         402..=499 => {
-            let lakefs = lakefs_message(response);
+            let (message, from_lakefs) = message_and_origin(response);
             Error::ClientError {
                 operation,
                 status,
-                from_lakefs: lakefs.is_some(),
-                message: lakefs.unwrap_or_else(|| describe_body(response)),
+                message,
+                from_lakefs,
             }
         }
         _ => {
-            let lakefs = lakefs_message(response);
+            let (message, from_lakefs) = message_and_origin(response);
             Error::ServerError {
                 operation,
                 status,
-                from_lakefs: lakefs.is_some(),
-                message: lakefs.unwrap_or_else(|| describe_body(response)),
+                message,
+                from_lakefs,
             }
         }
     }

@@ -274,6 +274,14 @@ pub enum UploadFailure {
         /// Everything wrong, named part by part.
         problems: String,
     },
+    /// lakeFS answered complete with an object that is not the parts sent: another size, or
+    /// an ETag that the parts' ETags do not give. The upload is consumed and the object is
+    /// staged: it was not aborted; overwrite or delete the object.
+    #[error("lakeFS staged an object that is not the parts sent: {reason}")]
+    StagedMismatch {
+        /// What differs.
+        reason: String,
+    },
     /// Creating the upload was sent and its answer was lost or unreadable: lakeFS may have
     /// created an upload whose id never arrived, which nothing can abort through lakeFS. The
     /// object store's lifecycle rule for incomplete multipart uploads

@@ -41,6 +41,18 @@ pub(crate) fn multipart_etag(digests: &[[u8; 16]]) -> String {
     format!("{}-{}", hex(&md5.finalize()), digests.len())
 }
 
+/// The 16 bytes of an MD5-shaped ETag (32 hex digits).
+pub(crate) fn md5_bytes(etag: &str) -> Option<[u8; 16]> {
+    if !is_md5_shaped(etag) {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (index, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(etag.get(index * 2..index * 2 + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes

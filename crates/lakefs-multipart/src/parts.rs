@@ -153,6 +153,46 @@ pub(crate) fn check_parts_of(
     })
 }
 
+/// Why the object lakeFS staged is not the one `parts` make, if it is not: its size is not
+/// theirs, or its ETag — the storage's `md5(md5(part 1) ‖ … ‖ md5(part n))-n` — is not the one
+/// their digests give. The ETag is checked only when every part's ETag is proven to be the MD5
+/// of its bytes (the engine computed the MD5, with a checkpoint or the MD5 check, and the
+/// store's ETag equals it): an encrypting store's ETags are not MD5s, and its object ETag is
+/// no digest of the parts.
+pub(crate) fn staged_mismatch(
+    stats: &lakefs_experimental::models::ObjectStats,
+    parts: &[StoredPart],
+) -> Option<String> {
+    let total: u64 = parts.iter().map(|part| part.size).sum();
+    if let Some(size) = stats.size_bytes {
+        if u64::try_from(size).ok() != Some(total) {
+            return Some(format!(
+                "lakeFS staged {size} bytes; the {} parts sent hold {total}",
+                parts.len()
+            ));
+        }
+    }
+    let checksum = stats.checksum.trim_matches('"');
+    let (_, count) = checksum.rsplit_once('-')?;
+    let digests: Option<Vec<[u8; 16]>> = parts
+        .iter()
+        .map(|part| {
+            let md5 = part.md5.as_deref()?;
+            md5.eq_ignore_ascii_case(&part.etag)
+                .then(|| crate::etag::md5_bytes(md5))
+                .flatten()
+        })
+        .collect();
+    let expected = crate::etag::multipart_etag(&digests?);
+    (count.parse::<usize>().ok() != Some(parts.len()) || !checksum.eq_ignore_ascii_case(&expected))
+        .then(|| {
+            format!(
+                "its ETag is {checksum}, and the {} parts sent give {expected}",
+                parts.len()
+            )
+        })
+}
+
 /// "part 3", "parts 1, 4 and 7", "parts 2, 3, … and 40 more".
 fn list(numbers: &[u32]) -> String {
     let mut text = String::from(if numbers.len() == 1 {

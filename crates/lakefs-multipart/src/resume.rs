@@ -38,7 +38,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         &self,
         path: PathBuf,
         source: crate::UploadSource,
-        cancel: Option<BoxFuture<'_, ()>>,
+        mut cancel: Option<BoxFuture<'_, ()>>,
     ) -> Result<ObjectStats, UploadError> {
         let mut state = Checkpoint::load(&path).map_err(UploadError::before_create)?;
         let session = state.session.clone();
@@ -95,13 +95,18 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         };
         // Completed already, by an earlier run that died before removing its checkpoint?
         if let Some(stats) = self.staged_by(&session).await {
-            return self
-                .completed_earlier(&path, &session, &state, second_reader, stats)
-                .await;
+            let proving = self.completed_earlier(&path, &session, &state, second_reader, stats);
+            return match until_cancelled(proving, cancel.as_mut()).await {
+                Some(outcome) => outcome,
+                None => Err(fail(UploadFailure::Cancelled)),
+            };
         }
-        let changed = self
-            .prove_recorded_parts(second_reader, &schedule, &state.parts)
+        // Reading back a terabyte takes minutes: a cancellation is heard meanwhile too.
+        let proving = self.prove_recorded_parts(second_reader, &schedule, &state.parts);
+        let changed = until_cancelled(proving, cancel.as_mut())
             .await
+            .ok_or(UploadFailure::Cancelled)
+            .and_then(|proven| proven)
             .map_err(fail)?;
         for part_number in &changed {
             state.parts.remove(part_number);
@@ -247,6 +252,21 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
     fn verify_parallelism(&self) -> usize {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         self.config().concurrency().min(cores).max(1)
+    }
+}
+
+/// `work`'s output, or `None` once `cancel` completes first.
+async fn until_cancelled<F: std::future::Future>(
+    work: F,
+    cancel: Option<&mut BoxFuture<'_, ()>>,
+) -> Option<F::Output> {
+    match cancel {
+        Some(cancel) => tokio::select! {
+            biased;
+            () = cancel => None,
+            output = work => Some(output),
+        },
+        None => Some(work.await),
     }
 }
 

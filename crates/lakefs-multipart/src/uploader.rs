@@ -16,7 +16,7 @@ use lakefs_transport::HttpTransport;
 use crate::checkpoint::{Checkpoint, CheckpointWriter};
 use crate::error::{AbortOutcome, UploadError, UploadFailure};
 use crate::guard::AbortOnDrop;
-use crate::parts::{check_parts, check_parts_of, StoredPart};
+use crate::parts::{check_parts, check_parts_of, staged_mismatch, StoredPart};
 use crate::run::{PartRun, Selection};
 use crate::session::UploadSession;
 use crate::source::Opened;
@@ -484,6 +484,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         parts: Vec<StoredPart>,
         options: &ObjectOptions,
     ) -> Result<ObjectStats, UploadFailure> {
+        let sent = parts.clone();
         let parts: Vec<UploadPart> = parts.into_iter().map(UploadPart::from).collect();
         self.config.emit(ProgressEvent::Completing {
             parts: u32::try_from(parts.len()).unwrap_or(u32::MAX),
@@ -504,14 +505,20 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             .set_content_type(options.content_type.clone())
             // Assembling thousands of parts can take S3 minutes: not the 60 s of an API call.
             .timeout(COMPLETE_TIMEOUT);
-        match request.clone().send().await {
-            Ok(stats) => Ok(stats),
+        let stats = match request.clone().send().await {
+            Ok(stats) => stats,
             Err(error) if error.is_ambiguous() => {
                 tracing::warn!(upload_id = %session.upload_id, %error, "the answer to complete was lost; finding out whether the object was staged");
-                self.resolve_complete(session, request, error).await
+                self.resolve_complete(session, request, error).await?
             }
-            Err(error @ ApiError::Conflict { .. }) => Err(UploadFailure::Conflict(error)),
-            Err(error) => Err(UploadFailure::Complete(error)),
+            Err(error @ ApiError::Conflict { .. }) => return Err(UploadFailure::Conflict(error)),
+            Err(error) => return Err(UploadFailure::Complete(error)),
+        };
+        // "Done" only for the object the parts make: its size, and its ETag where the
+        // storage's ETags are MD5s.
+        match staged_mismatch(&stats, &sent) {
+            Some(reason) => Err(UploadFailure::StagedMismatch { reason }),
+            None => Ok(stats),
         }
     }
 
@@ -756,8 +763,10 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             Err(failure) => failure,
         };
         let upload_id = Some(session.upload_id.clone());
-        if let UploadFailure::OutcomeUnknown { .. } = failure {
-            // Never abort after an ambiguous complete: the object may be staged.
+        if let UploadFailure::OutcomeUnknown { .. } | UploadFailure::StagedMismatch { .. } = failure
+        {
+            // Never abort after an ambiguous complete (the object may be staged), nor after
+            // one that staged the wrong object (the upload is consumed; it is staged).
             guard.disarm();
             return Err(UploadError::new(
                 failure,

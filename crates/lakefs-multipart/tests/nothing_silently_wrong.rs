@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use common::{data, emulator_client, report};
+use common::{data, emulator_client, report, rewrite_keeping_mtime};
 use http::{Method, StatusCode};
 use lakefs_emulator::{Emulator, Operation as EmulatorOperation, DEFAULT_REPOSITORY};
 use lakefs_experimental::{ExperimentalClient, RetryPolicy};
@@ -159,19 +159,6 @@ async fn a_session_completed_with_parts_that_do_not_cover_it_is_refused_before_a
 }
 
 // 2. A resume that mixes two sources.
-
-/// Writes `bytes` to `path` keeping its modification time: a change no size or mtime check
-/// sees.
-fn rewrite_keeping_mtime(path: &std::path::Path, bytes: &[u8]) {
-    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
-    std::fs::write(path, bytes).unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(modified)
-        .unwrap();
-}
 
 #[tokio::test]
 async fn a_resume_of_a_source_changed_outside_the_fingerprint_resends_the_parts_that_changed() {
@@ -472,15 +459,22 @@ async fn a_finished_part_reaches_the_checkpoint_within_a_second_whatever_happens
 
 // 8. A resume of an upload that already completed.
 
-#[tokio::test]
-async fn resuming_an_upload_that_already_completed_reports_it_done() {
-    let s = setup();
-    let file = temp_path("completed.bin");
-    let checkpoint = temp_path("completed.json");
-    let survived = temp_path("completed-survived.json");
-    let source = data(2 * 5 * MIB + 1, 10);
-    std::fs::write(&file, &source).unwrap();
-    // The checkpoint as it was when complete was sent: what a crash right after leaves.
+/// Uploads `source` through a checkpoint and returns the stats and a copy of the checkpoint
+/// as it was when complete was sent: what a crash right after complete leaves behind.
+async fn completed_with_surviving_checkpoint(
+    s: &Setup,
+    name: &str,
+    source: &Bytes,
+) -> (
+    Uploader<FakeTransport>,
+    PathBuf,
+    PathBuf,
+    lakefs_experimental::models::ObjectStats,
+) {
+    let file = temp_path(&format!("{name}.bin"));
+    let checkpoint = temp_path(&format!("{name}.json"));
+    let survived = temp_path(&format!("{name}-survived.json"));
+    std::fs::write(&file, source).unwrap();
     let (from, to) = (checkpoint.clone(), survived.clone());
     let uploader = Uploader::new(
         s.client.clone(),
@@ -494,11 +488,20 @@ async fn resuming_an_upload_that_already_completed_reports_it_done() {
             .unwrap(),
     );
     let stats = uploader
-        .upload(REPO, "main", "done-before", UploadSource::file(&file))
+        .upload(REPO, "main", name, UploadSource::file(&file))
         .checkpoint(&checkpoint)
         .await
         .unwrap();
     assert!(!checkpoint.exists());
+    (uploader, file, survived, stats)
+}
+
+#[tokio::test]
+async fn resuming_an_upload_that_already_completed_reports_it_done() {
+    let s = setup();
+    let source = data(2 * 5 * MIB + 1, 10);
+    let (uploader, file, survived, stats) =
+        completed_with_surviving_checkpoint(&s, "done-before", &source).await;
     s.transport.clear_requests();
     let again = uploader
         .resume(&survived, UploadSource::file(&file))
@@ -512,28 +515,9 @@ async fn resuming_an_upload_that_already_completed_reports_it_done() {
 #[tokio::test]
 async fn resuming_an_upload_completed_before_its_source_changed_says_so() {
     let s = setup();
-    let file = temp_path("completed-changed.bin");
-    let checkpoint = temp_path("completed-changed.json");
-    let survived = temp_path("completed-changed-survived.json");
     let source = data(2 * 5 * MIB + 1, 11);
-    std::fs::write(&file, &source).unwrap();
-    let (from, to) = (checkpoint.clone(), survived.clone());
-    let uploader = Uploader::new(
-        s.client.clone(),
-        config()
-            .on_progress(move |event| {
-                if matches!(event, ProgressEvent::Completing { .. }) {
-                    std::fs::copy(&from, &to).unwrap();
-                }
-            })
-            .build()
-            .unwrap(),
-    );
-    uploader
-        .upload(REPO, "main", "done-then-changed", UploadSource::file(&file))
-        .checkpoint(&checkpoint)
-        .await
-        .unwrap();
+    let (uploader, file, survived, _) =
+        completed_with_surviving_checkpoint(&s, "done-then-changed", &source).await;
     let mut changed = source.to_vec();
     changed[5 * MIB + 9] ^= 1;
     rewrite_keeping_mtime(&file, &changed);
@@ -650,4 +634,86 @@ async fn a_file_changed_while_it_is_uploaded_is_never_completed() {
     assert!(error.abort().is_aborted(), "{error}");
     assert!(s.emulator.object(REPO, "main", "changing").is_none());
     assert_eq!(completes(&s.transport), 0);
+}
+
+// Of the same class: "done" only for the object the parts make.
+
+#[tokio::test]
+async fn a_complete_that_stages_another_object_than_the_parts_is_not_reported_done() {
+    for wrong in ["size_bytes", "checksum"] {
+        let s = setup_with(|transport, emulator| {
+            let emulator = emulator.clone();
+            transport.route(Method::PUT, COMPLETE, move |request, _| {
+                let staged = emulator.handle(request);
+                let mut stats: serde_json::Value = serde_json::from_slice(staged.body()).unwrap();
+                match wrong {
+                    "size_bytes" => stats["size_bytes"] = serde_json::json!(7),
+                    _ => {
+                        stats["checksum"] = serde_json::json!("0123456789abcdef0123456789abcdef-2")
+                    }
+                }
+                Ok(fake::json(StatusCode::OK, stats.to_string()))
+            });
+        });
+        // With the MD5 check every part's ETag is proven an MD5, so the object's ETag is checked.
+        let uploader = Uploader::new(s.client.clone(), config().verify_md5(true).build().unwrap());
+        let error = uploader
+            .upload(
+                REPO,
+                "main",
+                "wrong",
+                UploadSource::bytes(data(5 * MIB + 1, 14)),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error.failure(), UploadFailure::StagedMismatch { .. }),
+            "{wrong}: {error}"
+        );
+        assert_eq!(
+            aborts(&s.transport),
+            0,
+            "the upload is consumed: nothing to abort"
+        );
+    }
+}
+
+// Of the same class: a cancellation is heard while a resume proves its parts.
+
+#[tokio::test]
+async fn a_resume_cancelled_while_it_proves_its_parts_stops_and_stays_resumable() {
+    let s = setup();
+    let file = temp_path("cancel-proof.bin");
+    let checkpoint = temp_path("cancel-proof.json");
+    std::fs::write(&file, data(3 * 5 * MIB, 15)).unwrap();
+    let (sink, two_parts) = after_parts(2);
+    let first = Uploader::new(
+        s.client.clone(),
+        config().concurrency(1).on_progress(sink).build().unwrap(),
+    );
+    first
+        .upload(REPO, "main", "cancel-proof", UploadSource::file(&file))
+        .checkpoint(&checkpoint)
+        .cancel_on(async move {
+            let _ = two_parts.await;
+        })
+        .await
+        .unwrap_err();
+    let uploader = Uploader::new(s.client.clone(), config().build().unwrap());
+    s.transport.clear_requests();
+    let error = uploader
+        .resume(&checkpoint, UploadSource::file(&file))
+        .cancel_on(std::future::ready(()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.failure(), UploadFailure::Cancelled),
+        "{error}"
+    );
+    assert!(
+        matches!(error.abort(), AbortOutcome::Resumable(_)),
+        "{error}"
+    );
+    assert_eq!(part_puts(&s.transport), 0);
+    assert!(Checkpoint::load(&checkpoint).unwrap().parts.len() >= 2);
 }

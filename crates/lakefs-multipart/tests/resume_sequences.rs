@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
-use common::{data, emulator_client, report};
+use common::{data, emulator_client, report, rewrite_keeping_mtime};
 use lakefs_emulator::{Emulator, DEFAULT_REPOSITORY};
 use lakefs_experimental::RetryPolicy;
 use lakefs_multipart::*;
@@ -38,17 +38,6 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Grow),
         4 => proptest::option::of(1u32..=2).prop_map(|crash_after| Step::Resume { crash_after }),
     ]
-}
-
-fn rewrite_keeping_mtime(path: &Path, bytes: &[u8]) {
-    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
-    std::fs::write(path, bytes).unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(modified)
-        .unwrap();
 }
 
 /// An uploader whose progress fires `crash` once `n` parts have finished.

@@ -37,3 +37,16 @@ pub fn report(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// Writes `bytes` to `path` keeping its modification time: a change that no size or mtime
+/// check sees.
+pub fn rewrite_keeping_mtime(path: &std::path::Path, bytes: &[u8]) {
+    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+    std::fs::write(path, bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+}
