@@ -39,14 +39,19 @@
 #![forbid(unsafe_code)]
 
 mod checkpoint;
+mod complete;
 mod config;
+mod create;
 mod error;
 mod etag;
 mod expiry;
 mod guard;
+mod options;
+mod outcome;
 mod parts;
 mod plan;
 mod progress;
+mod put;
 mod resume;
 mod run;
 mod schedule;
@@ -54,6 +59,7 @@ mod session;
 mod source;
 mod uploader;
 mod urls;
+mod whole;
 
 pub use checkpoint::{Checkpoint, SourceFingerprint};
 pub use config::{
@@ -61,11 +67,12 @@ pub use config::{
     MAX_CONCURRENCY,
 };
 pub use error::{AbortOutcome, PartFailure, UploadError, UploadFailure};
+pub use options::{ObjectOptions, Resume, Upload};
 pub use parts::StoredPart;
 pub use plan::{PartPlan, PlanError, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
 pub use progress::{ProgressEvent, ProgressSink};
-pub use run::FLOOR_RATE;
+pub use put::FLOOR_RATE;
 pub use schedule::{PartSchedule, GROWTH_GROUP};
 pub use session::UploadSession;
 pub use source::UploadSource;
-pub use uploader::{BoxFuture, ObjectOptions, Resume, Upload, Uploader, LINK_ADDRESS_LIFETIME};
+pub use uploader::{BoxFuture, Uploader, LINK_ADDRESS_LIFETIME};

@@ -26,10 +26,11 @@ use crate::checkpoint::{Checkpoint, CheckpointWriter};
 use crate::error::{AbortOutcome, UploadError, UploadFailure};
 use crate::etag::{hex, is_md5_shaped, multipart_etag};
 use crate::guard::AbortOnDrop;
+use crate::options::ObjectOptions;
 use crate::parts::StoredPart;
 use crate::session::UploadSession;
 use crate::source::PartReader;
-use crate::uploader::{BoxFuture, ObjectOptions, Uploader, LINK_ADDRESS_LIFETIME};
+use crate::uploader::{BoxFuture, Uploader, LINK_ADDRESS_LIFETIME};
 use crate::urls::PartUrls;
 use crate::{PartSchedule, ProgressEvent};
 

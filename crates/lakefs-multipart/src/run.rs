@@ -1,27 +1,21 @@
-//! Sending the parts: at most `concurrency` in flight, each read only once its slot is free,
-//! retried with backoff, its URL refreshed when it is about to expire.
+//! Sending the parts: at most `concurrency` in flight, each read only once its slot is free
+//! (one part's PUT, retried and refreshed, is in `put`).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
-use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use http::{Method, Request, StatusCode};
-use lakefs_experimental::parse_retry_after;
-use lakefs_transport::{HttpTransport, Progress};
-use md5::{Digest, Md5};
+use lakefs_transport::HttpTransport;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::checkpoint::CheckpointWriter;
-use crate::error::{s3_error_detail, PartFailure, UploadFailure};
-use crate::etag::{hex, is_md5_shaped, part_etag};
+use crate::error::UploadFailure;
 use crate::parts::StoredPart;
 use crate::source::PartReader;
-use crate::urls::{PartUrl, PartUrls, Resign};
+use crate::urls::PartUrls;
 use crate::{PartSchedule, ProgressEvent, UploadConfig};
 
 /// A part being read: gives back the reader, the part number and the part's bytes.
@@ -60,53 +54,15 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
         mut checkpoint: Option<&mut CheckpointWriter>,
     ) -> Result<Vec<StoredPart>, UploadFailure> {
         let concurrency = self.config.concurrency;
-        // A source read in order (a stream) is read ahead by a quarter of the concurrency:
-        // the next part is ready when a slot frees, instead of the slot waiting for the read.
-        // Part memory stays within 1.25 × concurrency parts.
-        let read_ahead = if reader.is_sequential() {
-            (concurrency / 4).max(1)
-        } else {
-            0
-        };
-        let last = selection
-            .last
-            .unwrap_or(self.schedule.max_parts())
-            .min(self.schedule.max_parts());
+        let mut flight = Flight::new(self, reader, &selection);
+        // The PUTs in flight, and part URLs being signed while their parts are read.
         let mut in_flight = FuturesUnordered::new();
-        // Part URLs being signed while their parts are read.
         let mut signing = FuturesUnordered::new();
-        let mut reader = Some(reader);
-        let mut reading: Option<ReadFuture> = None;
-        let mut next_part = selection.first.max(1);
-        let mut source_ended = false;
-        let mut sent: Vec<StoredPart> = Vec::new();
-        let mut bytes_done = 0u64;
-        // Buffers of finished parts, filled again by the next reads: a reading source
-        // allocates at most `concurrency` part buffers for the whole upload.
-        let mut spare: Vec<BytesMut> = Vec::with_capacity(concurrency + read_ahead);
-        // Parts read ahead, waiting for a slot, each with its shared slot if any.
-        let mut ready: VecDeque<(u32, Bytes, Option<OwnedSemaphorePermit>)> = VecDeque::new();
-        // A slot shared with other uploads, held from the part's read until it is stored.
-        let shared = self
-            .config
-            .shared_slots
-            .as_ref()
-            .map(|s| Arc::clone(s.semaphore()));
-        let mut slot: Option<OwnedSemaphorePermit> = None;
-
         loop {
-            while next_part <= last && selection.done.contains_key(&next_part) {
-                let size = self.schedule.part_size(next_part);
-                bytes_done += size;
-                self.config.emit(ProgressEvent::PartSkipped {
-                    part_number: next_part,
-                    size,
-                });
-                next_part += 1;
-            }
+            flight.skip_done(self, &selection);
             // Parts read ahead go out as slots free.
             while in_flight.len() < concurrency {
-                let Some((part_number, bytes, held)) = ready.pop_front() else {
+                let Some((part_number, bytes, held)) = flight.ready.pop_front() else {
                     break;
                 };
                 let put = self.put_part(part_number, bytes);
@@ -116,49 +72,23 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                     stored
                 });
             }
-            // Room for another part: start reading it. A part holds its room from its read
-            // until it is stored, so part memory never exceeds `concurrency + read_ahead`
-            // parts.
-            let wants_part = reading.is_none()
-                && !source_ended
-                && next_part <= last
-                && in_flight.len() + ready.len() < concurrency + read_ahead;
-            if wants_part && slot.is_none() {
-                if let Some(shared) = &shared {
-                    slot = Arc::clone(shared).try_acquire_owned().ok();
+            let room = flight.wants_part(in_flight.len());
+            if room {
+                flight.try_take_shared_slot();
+            }
+            if room && flight.has_slot() {
+                if let Some(claim) = flight.start_read(self) {
+                    signing.push(self.urls.sign_claimed(claim));
                 }
             }
-            let has_slot = shared.is_none() || slot.is_some();
-            if wants_part && has_slot {
-                if let Some(part_reader) = reader.take() {
-                    let range = self.schedule.range(next_part);
-                    let is_last = self.schedule.is_last(next_part);
-                    let part_number = next_part;
-                    let buffer = spare.pop();
-                    if read_ahead > 0 {
-                        // A read takes a while: sign the part's URL meanwhile.
-                        if let Some(claim) = self.urls.claim(part_number) {
-                            signing.push(self.urls.sign_claimed(claim));
-                        }
-                    }
-                    reading = Some(Box::pin(async move {
-                        let (part_reader, bytes) =
-                            part_reader.read(part_number, range, is_last, buffer).await;
-                        (part_reader, part_number, bytes)
-                    }));
-                }
-            }
-            if reading.is_none()
-                && in_flight.is_empty()
-                && ready.is_empty()
-                && (has_slot || !wants_part)
-            {
+            if flight.is_over(in_flight.is_empty(), room) {
                 break;
             }
-            let waiting_for_slot = wants_part && !has_slot && reading.is_none();
+            let waiting_for_slot = room && !flight.has_slot() && flight.reading.is_none();
+            let shared = flight.shared.clone();
             let acquire = async {
-                match (&shared, waiting_for_slot) {
-                    (Some(shared), true) => Arc::clone(shared).acquire_owned().await.ok(),
+                match (shared, waiting_for_slot) {
+                    (Some(shared), true) => shared.acquire_owned().await.ok(),
                     _ => std::future::pending().await,
                 }
             };
@@ -175,359 +105,188 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                 () = written => {}
                 Some(result) = in_flight.next(), if !in_flight.is_empty() => {
                     let (part, bytes): (StoredPart, Bytes) = result?;
-                    let size = part.size;
-                    bytes_done += size;
-                    // Unique once the transport is done with it (never for a slice of a
-                    // `Bytes` source, which shares its buffer).
-                    if let Ok(buffer) = bytes.try_into_mut() {
-                        spare.push(buffer);
-                    }
                     if let Some(writer) = checkpoint.as_deref_mut() {
                         writer.record(&part);
                     }
-                    self.config.emit(ProgressEvent::PartFinished {
-                        part_number: part.part_number,
-                        size,
-                        bytes_done,
-                    });
-                    sent.push(part);
+                    flight.finished(self, part, bytes);
                 }
-                (part_reader, part_number, read) = next_read(&mut reading), if reading.is_some() => {
-                    reading = None;
-                    reader = Some(part_reader);
-                    match read? {
-                        Some(bytes) => {
-                            ready.push_back((part_number, bytes, slot.take()));
-                            next_part += 1;
-                        }
-                        None => {
-                            slot = None;
-                            source_ended = true;
-                        }
-                    }
+                (part_reader, part_number, read) = next_read(&mut flight.reading), if flight.reading.is_some() => {
+                    flight.read_done(part_reader, part_number, read?);
                 }
-                Some(permit) = acquire => slot = Some(permit),
+                Some(permit) = acquire => flight.slot = Some(permit),
                 Some(()) = signing.next(), if !signing.is_empty() => {}
             }
         }
+        let mut sent = flight.sent;
         sent.sort_unstable_by_key(|part| part.part_number);
         Ok(sent)
     }
+}
 
-    /// PUTs one part until it is stored or fails for good; its ETag, and its bytes back.
-    ///
-    /// Before every attempt, a URL that expires within the refresh margin is replaced with a
-    /// fresh one. A `403` that says the URL expired (or that comes after its expiry) gets one
-    /// fresh URL and another attempt, which does not count as a retry. Retries follow the
-    /// same [`Retrying`] rules as API calls: attempts, and time without progress (an answer of
-    /// any kind is progress), and the storage's `Retry-After`.
-    async fn put_part(
-        &self,
-        part_number: u32,
-        bytes: Bytes,
-    ) -> Result<(StoredPart, Bytes), UploadFailure> {
-        let size = bytes.len() as u64;
-        self.config
-            .emit(ProgressEvent::PartStarted { part_number, size });
-        let mut url = self.urls.first(part_number).await?;
-        // The part's MD5, on the blocking pool. With the MD5 check on, it goes with the part
-        // as `Content-MD5` (the storage verifies it whatever its encryption, and refuses
-        // damaged bytes with `400 BadDigest`), so it is awaited first; for a checkpoint only,
-        // it is computed while the part is sent.
-        let digesting = (self.config.verify_md5 || self.digest).then(|| {
-            let digest_of = bytes.clone();
-            tokio::task::spawn_blocking(move || Digest128(Md5::digest(&digest_of).into()))
+/// The bookkeeping of one run of parts: where reading stands, the parts read and waiting for
+/// a slot, the buffers to fill again, the slot shared with other uploads, what was sent.
+///
+/// Invariants, kept by [`PartRun::send`] between two turns of its loop:
+/// * at most one read is in progress (`reading`), and the reader is held by it or by `reader`,
+///   never both;
+/// * every part from `first` to `next_part - 1` is done (skipped), in `ready`, in flight, or
+///   in `sent` — exactly one of them;
+/// * a part holds its room from its read until it is stored, so parts read or in flight never
+///   exceed `concurrency + read_ahead` (the bound on part memory), and `spare` never holds
+///   more buffers than that;
+/// * with shared slots, a read starts only with a slot in `slot`, which then travels with the
+///   part (in `ready`, then into the PUT's future) until the part is stored;
+/// * once `source_ended` (an unknown-length source gave no more bytes), no read starts.
+struct Flight {
+    /// Parts read ahead of a free slot: a quarter of the concurrency for a source read in
+    /// order (the next part is ready when a slot frees), none for a positional one.
+    read_ahead: usize,
+    concurrency: usize,
+    /// The last part number to send.
+    last: u32,
+    reader: Option<PartReader>,
+    reading: Option<ReadFuture>,
+    next_part: u32,
+    source_ended: bool,
+    /// Parts read, waiting for a slot, each with its shared slot if any.
+    ready: VecDeque<(u32, Bytes, Option<OwnedSemaphorePermit>)>,
+    /// Buffers of finished parts, filled again by the next reads: a reading source allocates
+    /// at most `concurrency + read_ahead` part buffers for the whole upload.
+    spare: Vec<BytesMut>,
+    /// Slots shared with other uploads, if any, and the one held for the next read.
+    shared: Option<Arc<tokio::sync::Semaphore>>,
+    slot: Option<OwnedSemaphorePermit>,
+    sent: Vec<StoredPart>,
+    bytes_done: u64,
+}
+
+impl Flight {
+    fn new<T, D>(run: &PartRun<'_, T, D>, reader: PartReader, selection: &Selection<'_>) -> Self {
+        let concurrency = run.config.concurrency;
+        let read_ahead = if reader.is_sequential() {
+            (concurrency / 4).max(1)
+        } else {
+            0
+        };
+        Self {
+            read_ahead,
+            concurrency,
+            last: selection
+                .last
+                .unwrap_or(run.schedule.max_parts())
+                .min(run.schedule.max_parts()),
+            reader: Some(reader),
+            reading: None,
+            next_part: selection.first.max(1),
+            source_ended: false,
+            ready: VecDeque::new(),
+            spare: Vec::with_capacity(concurrency + read_ahead),
+            shared: run
+                .config
+                .shared_slots
+                .as_ref()
+                .map(|s| Arc::clone(s.semaphore())),
+            slot: None,
+            sent: Vec::new(),
+            bytes_done: 0,
+        }
+    }
+
+    /// Moves past the parts already stored (resuming), announcing each.
+    fn skip_done<T, D>(&mut self, run: &PartRun<'_, T, D>, selection: &Selection<'_>) {
+        while self.next_part <= self.last && selection.done.contains_key(&self.next_part) {
+            let size = run.schedule.part_size(self.next_part);
+            self.bytes_done += size;
+            run.config.emit(ProgressEvent::PartSkipped {
+                part_number: self.next_part,
+                size,
+            });
+            self.next_part += 1;
+        }
+    }
+
+    /// Whether there is room to read another part, `in_flight` parts being sent.
+    fn wants_part(&self, in_flight: usize) -> bool {
+        self.reading.is_none()
+            && !self.source_ended
+            && self.next_part <= self.last
+            && in_flight + self.ready.len() < self.concurrency + self.read_ahead
+    }
+
+    /// Takes a shared slot for the next read if one is free now.
+    fn try_take_shared_slot(&mut self) {
+        if self.slot.is_none() {
+            if let Some(shared) = &self.shared {
+                self.slot = Arc::clone(shared).try_acquire_owned().ok();
+            }
+        }
+    }
+
+    /// Whether a read may start as far as shared slots go.
+    fn has_slot(&self) -> bool {
+        self.shared.is_none() || self.slot.is_some()
+    }
+
+    /// Starts reading the next part; the claim on its URL's signing, when the read is worth
+    /// signing beside (a source read in order).
+    fn start_read<'u, T: HttpTransport, D>(
+        &mut self,
+        run: &PartRun<'u, T, D>,
+    ) -> Option<crate::urls::Release<'u>> {
+        let part_reader = self.reader.take()?;
+        let part_number = self.next_part;
+        let range = run.schedule.range(part_number);
+        let is_last = run.schedule.is_last(part_number);
+        let buffer = self.spare.pop();
+        self.reading = Some(Box::pin(async move {
+            let (part_reader, bytes) = part_reader.read(part_number, range, is_last, buffer).await;
+            (part_reader, part_number, bytes)
+        }));
+        // A read takes a while: sign the part's URL meanwhile.
+        (self.read_ahead > 0)
+            .then(|| run.urls.claim(part_number))
+            .flatten()
+    }
+
+    /// Whether the run is over: nothing read, in flight or waiting, and no part to start.
+    fn is_over(&self, nothing_in_flight: bool, room: bool) -> bool {
+        self.reading.is_none()
+            && nothing_in_flight
+            && self.ready.is_empty()
+            && (self.has_slot() || !room)
+    }
+
+    /// A part is stored: its buffer is kept for the next read, progress announced.
+    fn finished<T, D>(&mut self, run: &PartRun<'_, T, D>, part: StoredPart, bytes: Bytes) {
+        let size = part.size;
+        self.bytes_done += size;
+        // Unique once the transport is done with it (never for a slice of a `Bytes` source,
+        // which shares its buffer).
+        if let Ok(buffer) = bytes.try_into_mut() {
+            self.spare.push(buffer);
+        }
+        run.config.emit(ProgressEvent::PartFinished {
+            part_number: part.part_number,
+            size,
+            bytes_done: self.bytes_done,
         });
-        let digest_failed = |e: tokio::task::JoinError| UploadFailure::Source {
-            part_number,
-            source: std::io::Error::other(e),
-        };
-        let (content_md5, mut digesting) = match digesting {
-            Some(task) if self.config.verify_md5 => {
-                (Some(task.await.map_err(digest_failed)?), None)
+        self.sent.push(part);
+    }
+
+    /// A read ended: the part waits for a slot, or the source has ended.
+    fn read_done(&mut self, reader: PartReader, part_number: u32, read: Option<Bytes>) {
+        self.reading = None;
+        self.reader = Some(reader);
+        match read {
+            Some(bytes) => {
+                self.ready.push_back((part_number, bytes, self.slot.take()));
+                self.next_part += 1;
             }
-            task => (None, task),
-        };
-        let mut retrying = self.config.retry.start();
-        let mut refreshed_after_expiry = false;
-        let mut last_mismatch: Option<String> = None;
-        loop {
-            if url.expires_within(self.config.url_refresh_margin) {
-                if let Some(fresh) = self.refresh(part_number).await? {
-                    url = fresh;
-                }
+            None => {
+                self.slot = None;
+                self.source_ended = true;
             }
-            let attempt = retrying.attempt();
-            let progress = Progress::new();
-            let sent = self
-                .send_part(&url, bytes.clone(), content_md5.as_ref(), &progress)
-                .await;
-            if progress.bytes() > 0 {
-                // Bytes moved: whatever came of it, the attempt was no stall.
-                retrying.progressed();
-            }
-            let failure = match sent {
-                Ok(stored) => {
-                    retrying.progressed();
-                    match (&content_md5, stored.comparable_etag()) {
-                        (Some(md5), Some(etag)) if !md5.hex().eq_ignore_ascii_case(etag) => {
-                            let etag = etag.to_owned();
-                            if last_mismatch.as_deref() == Some(etag.as_str()) {
-                                // The same ETag twice: not damage on the way but an ETag that
-                                // is no MD5 (an encryption the answer did not name). Stop.
-                                return Err(UploadFailure::Part {
-                                    part_number,
-                                    cause: PartFailure::ChecksumMismatch {
-                                        computed: md5.hex(),
-                                        etag,
-                                    },
-                                    attempts: attempt,
-                                });
-                            }
-                            last_mismatch = Some(etag.clone());
-                            PartFailure::ChecksumMismatch {
-                                computed: md5.hex(),
-                                etag,
-                            }
-                        }
-                        _ => {
-                            let md5 = match (&content_md5, digesting.take()) {
-                                (Some(md5), _) => Some(md5.hex()),
-                                (None, Some(task)) => {
-                                    Some(task.await.map_err(digest_failed)?.hex())
-                                }
-                                (None, None) => None,
-                            };
-                            let part = StoredPart {
-                                part_number,
-                                etag: stored.etag,
-                                size,
-                                md5,
-                            };
-                            return Ok((part, bytes));
-                        }
-                    }
-                }
-                Err(failure) => {
-                    if matches!(failure, PartFailure::Status { .. }) {
-                        retrying.progressed();
-                    }
-                    failure
-                }
-            };
-            if is_expiry(&failure, &url) {
-                if !refreshed_after_expiry {
-                    if let Some(fresh) = self.refresh(part_number).await? {
-                        refreshed_after_expiry = true;
-                        url = fresh;
-                        retrying.forgive();
-                        continue;
-                    }
-                }
-                return Err(UploadFailure::Part {
-                    part_number,
-                    cause: PartFailure::UrlExpired {
-                        cannot_resign: self.urls.resign() == Resign::Unsupported,
-                    },
-                    attempts: attempt,
-                });
-            }
-            let wait = failure
-                .is_transient()
-                .then(|| retrying.next_wait(failure.retry_after()))
-                .flatten();
-            let Some(wait) = wait else {
-                return Err(UploadFailure::Part {
-                    part_number,
-                    cause: failure,
-                    attempts: attempt,
-                });
-            };
-            tracing::debug!(part_number, attempt, ?wait, cause = %failure, "retrying a part");
-            self.config.emit(ProgressEvent::PartRetried {
-                part_number,
-                attempt,
-                wait,
-                reason: failure.to_string(),
-            });
-            tokio::time::sleep(wait).await;
         }
-    }
-
-    /// A fresh URL for `part_number`, announced as a progress event; `None` when this lakeFS
-    /// cannot sign one.
-    async fn refresh(&self, part_number: u32) -> Result<Option<PartUrl>, UploadFailure> {
-        let fresh = self.urls.fresh(part_number).await?;
-        if fresh.is_some() {
-            self.config
-                .emit(ProgressEvent::UrlRefreshed { part_number });
-        }
-        Ok(fresh)
-    }
-
-    /// One PUT of a part to its presigned URL: only `Content-Length` (set by the transport),
-    /// `Content-MD5` when the MD5 check is on, and what the URL signs; never lakeFS
-    /// credentials.
-    async fn send_part(
-        &self,
-        url: &PartUrl,
-        bytes: Bytes,
-        content_md5: Option<&Digest128>,
-        progress: &Progress,
-    ) -> Result<Stored, PartFailure> {
-        let mut request = Request::builder().method(Method::PUT).uri(url.uri.clone());
-        if let Some(md5) = content_md5 {
-            request = request.header("content-md5", md5.base64());
-        }
-        let len = bytes.len() as u64;
-        let mut request = request.body(bytes).map_err(|_| PartFailure::Status {
-            status: StatusCode::BAD_REQUEST,
-            detail: Some("the presigned URL cannot form a request".into()),
-            retry_after: None,
-        })?;
-        let stall = self
-            .config
-            .stall_timeout
-            .filter(|_| self.transport.reports_progress());
-        if stall.is_some() {
-            request.extensions_mut().insert(progress.clone());
-        }
-        let send = async {
-            match stall {
-                Some(after) => tokio::select! {
-                    response = self.transport.send(request) => {
-                        response.map_err(PartFailure::Transport)
-                    }
-                    stalled = stalled(progress, len, after, after.max(ANSWER_AFTER_BODY)) => {
-                        Err(PartFailure::Stalled(stalled))
-                    }
-                },
-                None => self
-                    .transport
-                    .send(request)
-                    .await
-                    .map_err(PartFailure::Transport),
-            }
-        };
-        // Without progress reports nothing can tell a dead connection from a slow one: the
-        // attempt gets a deadline from the part's size at the floor rate.
-        let deadline = self
-            .config
-            .part_timeout
-            .or_else(|| stall.is_none().then(|| floor_deadline(len)));
-        let response = match deadline {
-            Some(after) => tokio::time::timeout(after, send)
-                .await
-                .map_err(|_| PartFailure::Timeout(after))?,
-            None => send.await,
-        }?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(PartFailure::Status {
-                status,
-                detail: s3_error_detail(response.body()),
-                retry_after: response
-                    .headers()
-                    .get(http::header::RETRY_AFTER)
-                    .and_then(parse_retry_after),
-            });
-        }
-        let etag = part_etag(response.headers()).ok_or(PartFailure::MissingEtag(status))?;
-        // SSE-KMS and SSE-C ETags are 32 hex digits too, but no MD5 of the part.
-        let encrypted = response
-            .headers()
-            .contains_key("x-amz-server-side-encryption-customer-algorithm")
-            || response
-                .headers()
-                .get("x-amz-server-side-encryption")
-                .is_some_and(|v| v.as_bytes().starts_with(b"aws:kms"));
-        Ok(Stored { etag, encrypted })
-    }
-}
-
-/// A stored part: its ETag, and whether the storage said it encrypted it with KMS or a
-/// customer key (whose ETags are not the part's MD5).
-struct Stored {
-    etag: String,
-    encrypted: bool,
-}
-
-impl Stored {
-    /// The ETag, when it can be compared with the part's MD5.
-    fn comparable_etag(&self) -> Option<&str> {
-        (!self.encrypted && is_md5_shaped(&self.etag)).then_some(self.etag.as_str())
-    }
-}
-
-/// A part's MD5.
-struct Digest128([u8; 16]);
-
-impl Digest128 {
-    fn hex(&self) -> String {
-        hex(&self.0)
-    }
-
-    fn base64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.0)
-    }
-}
-
-/// How long a store may take to answer once a part's whole body is out, at least.
-const ANSWER_AFTER_BODY: Duration = Duration::from_secs(120);
-
-/// The slowest link a part attempt is given time for when its transport does not report
-/// progress (so that a stall cannot be told from a slow link): 128 KiB/s, 1 Mbit/s.
-pub const FLOOR_RATE: u64 = 128 * 1024;
-
-/// The deadline of a part attempt of `len` bytes over a transport that does not report
-/// progress: the time to send it at [`FLOOR_RATE`], plus the 120 s a store may take to answer
-/// once the body is out (an 8 MiB part gets 184 s; a 5 GiB part about 11.5 h).
-pub(crate) fn floor_deadline(len: u64) -> Duration {
-    ANSWER_AFTER_BODY + Duration::from_secs(len.div_ceil(FLOOR_RATE))
-}
-
-/// Resolves once `progress` has not moved for `after` (never while it moves). Once the whole
-/// body (`len` bytes) is out, the wait for the answer gets `answer_after` instead: a store
-/// may take a while to answer after the last byte (checksums, a buffering proxy).
-async fn stalled(
-    progress: &Progress,
-    len: u64,
-    after: Duration,
-    answer_after: Duration,
-) -> Duration {
-    let tick = (after / 8).max(Duration::from_millis(10));
-    let mut seen = progress.bytes();
-    let mut still_since = tokio::time::Instant::now();
-    loop {
-        tokio::time::sleep(tick).await;
-        let now = progress.bytes();
-        let limit = if now >= len { answer_after } else { after };
-        if now != seen {
-            seen = now;
-            still_since = tokio::time::Instant::now();
-        } else if still_since.elapsed() >= limit {
-            return limit;
-        }
-    }
-}
-
-/// Whether a failed PUT means the URL expired: S3 says "Request has expired" (403
-/// `AccessDenied`), a 403 came after the URL's own expiry, or the session token that signed
-/// the URL expired before it (400 `ExpiredToken` or `TokenRefreshRequired`).
-fn is_expiry(failure: &PartFailure, url: &PartUrl) -> bool {
-    match failure {
-        PartFailure::Status { status, detail, .. } if *status == StatusCode::FORBIDDEN => {
-            detail
-                .as_deref()
-                .is_some_and(|d| d.to_ascii_lowercase().contains("expired"))
-                || url.has_expired()
-        }
-        PartFailure::Status { status, detail, .. } if *status == StatusCode::BAD_REQUEST => {
-            detail.as_deref().is_some_and(|d| {
-                d.starts_with("ExpiredToken") || d.starts_with("TokenRefreshRequired")
-            })
-        }
-        _ => false,
     }
 }
 

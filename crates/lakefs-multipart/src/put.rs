@@ -1,0 +1,338 @@
+//! One part's PUT: retried with backoff until it is stored or fails for good, its URL
+//! refreshed when it is about to expire or the storage says it has, its MD5 computed for the
+//! check or the checkpoint, a stall told by progress — or, over a transport that reports none,
+//! by a deadline from the part's size.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{Method, Request, StatusCode};
+use lakefs_experimental::parse_retry_after;
+use lakefs_transport::{HttpTransport, Progress};
+use md5::{Digest, Md5};
+
+use crate::error::{s3_error_detail, PartFailure, UploadFailure};
+use crate::etag::{hex, is_md5_shaped, part_etag};
+use crate::parts::StoredPart;
+use crate::run::PartRun;
+use crate::urls::{PartUrl, Resign};
+use crate::ProgressEvent;
+
+impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
+    /// PUTs one part until it is stored or fails for good; its ETag, and its bytes back.
+    ///
+    /// Before every attempt, a URL that expires within the refresh margin is replaced with a
+    /// fresh one. A `403` that says the URL expired (or that comes after its expiry) gets one
+    /// fresh URL and another attempt, which does not count as a retry. Retries follow the
+    /// same [`Retrying`] rules as API calls: attempts, and time without progress (an answer of
+    /// any kind is progress), and the storage's `Retry-After`.
+    pub(crate) async fn put_part(
+        &self,
+        part_number: u32,
+        bytes: Bytes,
+    ) -> Result<(StoredPart, Bytes), UploadFailure> {
+        let size = bytes.len() as u64;
+        self.config
+            .emit(ProgressEvent::PartStarted { part_number, size });
+        let mut url = self.urls.first(part_number).await?;
+        // The part's MD5, on the blocking pool. With the MD5 check on, it goes with the part
+        // as `Content-MD5` (the storage verifies it whatever its encryption, and refuses
+        // damaged bytes with `400 BadDigest`), so it is awaited first; for a checkpoint only,
+        // it is computed while the part is sent.
+        let digesting = (self.config.verify_md5 || self.digest).then(|| {
+            let digest_of = bytes.clone();
+            tokio::task::spawn_blocking(move || Digest128(Md5::digest(&digest_of).into()))
+        });
+        let digest_failed = |e: tokio::task::JoinError| UploadFailure::Source {
+            part_number,
+            source: std::io::Error::other(e),
+        };
+        let (content_md5, mut digesting) = match digesting {
+            Some(task) if self.config.verify_md5 => {
+                (Some(task.await.map_err(digest_failed)?), None)
+            }
+            task => (None, task),
+        };
+        let mut retrying = self.config.retry.start();
+        let mut refreshed_after_expiry = false;
+        let mut last_mismatch: Option<String> = None;
+        loop {
+            if url.expires_within(self.config.url_refresh_margin) {
+                if let Some(fresh) = self.refresh(part_number).await? {
+                    url = fresh;
+                }
+            }
+            let attempt = retrying.attempt();
+            let progress = Progress::new();
+            let sent = self
+                .send_part(&url, bytes.clone(), content_md5.as_ref(), &progress)
+                .await;
+            if progress.bytes() > 0 {
+                // Bytes moved: whatever came of it, the attempt was no stall.
+                retrying.progressed();
+            }
+            let failure = match sent {
+                Ok(stored) => {
+                    retrying.progressed();
+                    match (&content_md5, stored.comparable_etag()) {
+                        (Some(md5), Some(etag)) if !md5.hex().eq_ignore_ascii_case(etag) => {
+                            let etag = etag.to_owned();
+                            if last_mismatch.as_deref() == Some(etag.as_str()) {
+                                // The same ETag twice: not damage on the way but an ETag that
+                                // is no MD5 (an encryption the answer did not name). Stop.
+                                return Err(UploadFailure::Part {
+                                    part_number,
+                                    cause: PartFailure::ChecksumMismatch {
+                                        computed: md5.hex(),
+                                        etag,
+                                    },
+                                    attempts: attempt,
+                                });
+                            }
+                            last_mismatch = Some(etag.clone());
+                            PartFailure::ChecksumMismatch {
+                                computed: md5.hex(),
+                                etag,
+                            }
+                        }
+                        _ => {
+                            let md5 = match (&content_md5, digesting.take()) {
+                                (Some(md5), _) => Some(md5.hex()),
+                                (None, Some(task)) => {
+                                    Some(task.await.map_err(digest_failed)?.hex())
+                                }
+                                (None, None) => None,
+                            };
+                            let part = StoredPart {
+                                part_number,
+                                etag: stored.etag,
+                                size,
+                                md5,
+                            };
+                            return Ok((part, bytes));
+                        }
+                    }
+                }
+                Err(failure) => {
+                    if matches!(failure, PartFailure::Status { .. }) {
+                        retrying.progressed();
+                    }
+                    failure
+                }
+            };
+            if is_expiry(&failure, &url) {
+                if !refreshed_after_expiry {
+                    if let Some(fresh) = self.refresh(part_number).await? {
+                        refreshed_after_expiry = true;
+                        url = fresh;
+                        retrying.forgive();
+                        continue;
+                    }
+                }
+                return Err(UploadFailure::Part {
+                    part_number,
+                    cause: PartFailure::UrlExpired {
+                        cannot_resign: self.urls.resign() == Resign::Unsupported,
+                    },
+                    attempts: attempt,
+                });
+            }
+            let wait = failure
+                .is_transient()
+                .then(|| retrying.next_wait(failure.retry_after()))
+                .flatten();
+            let Some(wait) = wait else {
+                return Err(UploadFailure::Part {
+                    part_number,
+                    cause: failure,
+                    attempts: attempt,
+                });
+            };
+            tracing::debug!(part_number, attempt, ?wait, cause = %failure, "retrying a part");
+            self.config.emit(ProgressEvent::PartRetried {
+                part_number,
+                attempt,
+                wait,
+                reason: failure.to_string(),
+            });
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// A fresh URL for `part_number`, announced as a progress event; `None` when this lakeFS
+    /// cannot sign one.
+    async fn refresh(&self, part_number: u32) -> Result<Option<PartUrl>, UploadFailure> {
+        let fresh = self.urls.fresh(part_number).await?;
+        if fresh.is_some() {
+            self.config
+                .emit(ProgressEvent::UrlRefreshed { part_number });
+        }
+        Ok(fresh)
+    }
+
+    /// One PUT of a part to its presigned URL: only `Content-Length` (set by the transport),
+    /// `Content-MD5` when the MD5 check is on, and what the URL signs; never lakeFS
+    /// credentials.
+    async fn send_part(
+        &self,
+        url: &PartUrl,
+        bytes: Bytes,
+        content_md5: Option<&Digest128>,
+        progress: &Progress,
+    ) -> Result<Stored, PartFailure> {
+        let mut request = Request::builder().method(Method::PUT).uri(url.uri.clone());
+        if let Some(md5) = content_md5 {
+            request = request.header("content-md5", md5.base64());
+        }
+        let len = bytes.len() as u64;
+        let mut request = request.body(bytes).map_err(|_| PartFailure::Status {
+            status: StatusCode::BAD_REQUEST,
+            detail: Some("the presigned URL cannot form a request".into()),
+            retry_after: None,
+        })?;
+        let stall = self
+            .config
+            .stall_timeout
+            .filter(|_| self.transport.reports_progress());
+        if stall.is_some() {
+            request.extensions_mut().insert(progress.clone());
+        }
+        let send = async {
+            match stall {
+                Some(after) => tokio::select! {
+                    response = self.transport.send(request) => {
+                        response.map_err(PartFailure::Transport)
+                    }
+                    stalled = stalled(progress, len, after, after.max(ANSWER_AFTER_BODY)) => {
+                        Err(PartFailure::Stalled(stalled))
+                    }
+                },
+                None => self
+                    .transport
+                    .send(request)
+                    .await
+                    .map_err(PartFailure::Transport),
+            }
+        };
+        // Without progress reports nothing can tell a dead connection from a slow one: the
+        // attempt gets a deadline from the part's size at the floor rate.
+        let deadline = self
+            .config
+            .part_timeout
+            .or_else(|| stall.is_none().then(|| floor_deadline(len)));
+        let response = match deadline {
+            Some(after) => tokio::time::timeout(after, send)
+                .await
+                .map_err(|_| PartFailure::Timeout(after))?,
+            None => send.await,
+        }?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(PartFailure::Status {
+                status,
+                detail: s3_error_detail(response.body()),
+                retry_after: response
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(parse_retry_after),
+            });
+        }
+        let etag = part_etag(response.headers()).ok_or(PartFailure::MissingEtag(status))?;
+        // SSE-KMS and SSE-C ETags are 32 hex digits too, but no MD5 of the part.
+        let encrypted = response
+            .headers()
+            .contains_key("x-amz-server-side-encryption-customer-algorithm")
+            || response
+                .headers()
+                .get("x-amz-server-side-encryption")
+                .is_some_and(|v| v.as_bytes().starts_with(b"aws:kms"));
+        Ok(Stored { etag, encrypted })
+    }
+}
+
+/// A stored part: its ETag, and whether the storage said it encrypted it with KMS or a
+/// customer key (whose ETags are not the part's MD5).
+struct Stored {
+    etag: String,
+    encrypted: bool,
+}
+
+impl Stored {
+    /// The ETag, when it can be compared with the part's MD5.
+    fn comparable_etag(&self) -> Option<&str> {
+        (!self.encrypted && is_md5_shaped(&self.etag)).then_some(self.etag.as_str())
+    }
+}
+
+/// A part's MD5.
+struct Digest128([u8; 16]);
+
+impl Digest128 {
+    fn hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    fn base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+}
+
+/// How long a store may take to answer once a part's whole body is out, at least.
+const ANSWER_AFTER_BODY: Duration = Duration::from_secs(120);
+
+/// The slowest link a part attempt is given time for when its transport does not report
+/// progress (so that a stall cannot be told from a slow link): 128 KiB/s, 1 Mbit/s.
+pub const FLOOR_RATE: u64 = 128 * 1024;
+
+/// The deadline of a part attempt of `len` bytes over a transport that does not report
+/// progress: the time to send it at [`FLOOR_RATE`], plus the 120 s a store may take to answer
+/// once the body is out (an 8 MiB part gets 184 s; a 5 GiB part about 11.5 h).
+pub(crate) fn floor_deadline(len: u64) -> Duration {
+    ANSWER_AFTER_BODY + Duration::from_secs(len.div_ceil(FLOOR_RATE))
+}
+
+/// Resolves once `progress` has not moved for `after` (never while it moves). Once the whole
+/// body (`len` bytes) is out, the wait for the answer gets `answer_after` instead: a store
+/// may take a while to answer after the last byte (checksums, a buffering proxy).
+async fn stalled(
+    progress: &Progress,
+    len: u64,
+    after: Duration,
+    answer_after: Duration,
+) -> Duration {
+    let tick = (after / 8).max(Duration::from_millis(10));
+    let mut seen = progress.bytes();
+    let mut still_since = tokio::time::Instant::now();
+    loop {
+        tokio::time::sleep(tick).await;
+        let now = progress.bytes();
+        let limit = if now >= len { answer_after } else { after };
+        if now != seen {
+            seen = now;
+            still_since = tokio::time::Instant::now();
+        } else if still_since.elapsed() >= limit {
+            return limit;
+        }
+    }
+}
+
+/// Whether a failed PUT means the URL expired: S3 says "Request has expired" (403
+/// `AccessDenied`), a 403 came after the URL's own expiry, or the session token that signed
+/// the URL expired before it (400 `ExpiredToken` or `TokenRefreshRequired`).
+fn is_expiry(failure: &PartFailure, url: &PartUrl) -> bool {
+    match failure {
+        PartFailure::Status { status, detail, .. } if *status == StatusCode::FORBIDDEN => {
+            detail
+                .as_deref()
+                .is_some_and(|d| d.to_ascii_lowercase().contains("expired"))
+                || url.has_expired()
+        }
+        PartFailure::Status { status, detail, .. } if *status == StatusCode::BAD_REQUEST => {
+            detail.as_deref().is_some_and(|d| {
+                d.starts_with("ExpiredToken") || d.starts_with("TokenRefreshRequired")
+            })
+        }
+        _ => false,
+    }
+}
