@@ -57,6 +57,7 @@ mod run;
 mod schedule;
 mod session;
 mod source;
+mod stamp;
 mod uploader;
 mod urls;
 mod whole;

@@ -11,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::checkpoint::SourceFingerprint;
 use crate::error::UploadFailure;
+use crate::stamp::FileStamp;
 
 type Reader = Box<dyn AsyncRead + Send + Unpin>;
 
@@ -215,44 +216,6 @@ pub(crate) struct Opened {
     /// A stream with no declared maximum: its parts follow a growing schedule.
     pub(crate) unbounded: bool,
     pub(crate) reader: PartReader,
-}
-
-/// A file's size and modification time at one moment, through its open handle (so a write
-/// through any path to the same file is seen).
-pub(crate) struct FileStamp {
-    file: Arc<std::fs::File>,
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-impl FileStamp {
-    fn of(file: &Arc<std::fs::File>, metadata: &std::fs::Metadata) -> Self {
-        Self {
-            file: Arc::clone(file),
-            len: metadata.len(),
-            modified: metadata.modified().ok(),
-        }
-    }
-
-    /// Why the file is not as it was when stamped, if it is not: what was read of it may then
-    /// mix two versions.
-    pub(crate) async fn changed(&self) -> Option<String> {
-        let file = Arc::clone(&self.file);
-        let now = tokio::task::spawn_blocking(move || file.metadata())
-            .await
-            .ok()
-            .and_then(Result::ok)?;
-        if now.len() != self.len {
-            return Some(format!(
-                "the file changed while it was being uploaded (its size went from {} to {} bytes): the parts sent may mix two versions",
-                self.len,
-                now.len()
-            ));
-        }
-        (now.modified().ok() != self.modified).then(|| {
-            "the file changed while it was being uploaded (its modification time moved): the parts sent may mix two versions".to_owned()
-        })
-    }
 }
 
 /// Produces one part's bytes at a time. Reading takes the reader by value and gives it back,
