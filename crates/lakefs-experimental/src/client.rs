@@ -116,44 +116,15 @@ impl<T: HttpTransport> ExperimentalClient<T> {
         request: ApiRequest,
         options: &CallOptions,
     ) -> Result<Response<Bytes>, Error> {
-        let operation = request.operation;
         let uri = self.uri_for(&request)?;
         let retry = options.retry.as_ref().unwrap_or(&self.config.retry);
-        let timeout = options.timeout.unwrap_or(self.config.timeout);
-        let mut retrying = retry.start();
-        loop {
-            let attempt = retrying.attempt();
-            let (error, server_wait) = match self.attempt(&request, &uri, timeout).await {
-                Ok(response) if response.status().is_success() => return Ok(response),
-                Ok(response) => {
-                    // An answer, even an error, is progress: the server is there.
-                    retrying.progressed();
-                    let wait = retry_after(&response);
-                    let error = error_from_response(operation, &response);
-                    let wait = match &error {
-                        Error::TooManyRequests { retry_after, .. } => *retry_after,
-                        _ => wait,
-                    };
-                    (error, wait)
-                }
-                Err(error) => (error, None),
-            };
-            let safe = operation.is_idempotent() || error.proves_not_applied();
-            if !(error.is_retryable() && safe) {
-                return Err(error);
-            }
-            let Some(wait) = retrying.next_wait(server_wait) else {
-                return Err(error);
-            };
-            tracing::debug!(
-                operation = operation.id(),
-                attempt,
-                ?wait,
-                error = %error,
-                "retrying a lakeFS call"
-            );
-            tokio::time::sleep(wait).await;
-        }
+        let mut call = Call {
+            client: self,
+            request: &request,
+            uri: &uri,
+            timeout: options.timeout.unwrap_or(self.config.timeout),
+        };
+        crate::retry::run(retry, &mut call).await
     }
 
     async fn attempt(
@@ -630,6 +601,65 @@ fn parse_endpoint(endpoint: &str) -> Result<(Scheme, Authority, String), Error> 
         path.to_owned()
     };
     Ok((scheme, authority, base_path))
+}
+
+/// One API call's attempts, for the retry loop: a failure is retried when it may be mended and
+/// repeating the operation is safe (it is idempotent, or the failure proves lakeFS did not act).
+struct Call<'a, T> {
+    client: &'a ExperimentalClient<T>,
+    request: &'a ApiRequest,
+    uri: &'a Uri,
+    timeout: Option<Duration>,
+}
+
+impl<T: HttpTransport> crate::retry::Attempts for Call<'_, T> {
+    type Output = Response<Bytes>;
+    type Error = Error;
+
+    async fn attempt(
+        &mut self,
+        attempt: &mut crate::retry::Attempt,
+    ) -> crate::retry::Outcome<Response<Bytes>, Error> {
+        use crate::retry::Outcome;
+        let operation = self.request.operation;
+        let (error, server_wait) = match self
+            .client
+            .attempt(self.request, self.uri, self.timeout)
+            .await
+        {
+            Ok(response) if response.status().is_success() => return Outcome::Done(Ok(response)),
+            Ok(response) => {
+                // An answer, even an error, is progress: the server is there.
+                attempt.progressed();
+                let error = error_from_response(operation, &response);
+                let wait = match &error {
+                    Error::TooManyRequests { retry_after, .. } => *retry_after,
+                    _ => retry_after(&response),
+                };
+                (error, wait)
+            }
+            Err(error) => (error, None),
+        };
+        let safe = operation.is_idempotent() || error.proves_not_applied();
+        if error.is_retryable() && safe {
+            Outcome::Retry {
+                error,
+                retry_after: server_wait,
+            }
+        } else {
+            Outcome::Done(Err(error))
+        }
+    }
+
+    fn before_retry(&mut self, error: &Error, number: u32, wait: Duration) {
+        tracing::debug!(
+            operation = self.request.operation.id(),
+            attempt = number,
+            ?wait,
+            error = %error,
+            "retrying a lakeFS call"
+        );
+    }
 }
 
 #[cfg(test)]

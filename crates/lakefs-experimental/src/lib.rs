@@ -53,7 +53,7 @@ mod operation;
 pub mod operations;
 mod paginate;
 mod request;
-mod retry;
+pub mod retry;
 
 pub use client::{
     ClientBuilder, ExperimentalClient, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY,
@@ -62,7 +62,7 @@ pub use credentials::{CookieScheme, Credentials, SecretString};
 pub use error::Error;
 pub use operation::Operation;
 pub use operations::{PullRequestFilter, MAX_PARTS};
-pub use retry::{parse_retry_after, RetryPolicy, Retrying};
+pub use retry::{parse_retry_after, RetryPolicy};
 
 /// Re-exported so that users need not depend on the models crate directly.
 pub use lakefs_models as models;

@@ -1,5 +1,8 @@
-//! Retry policy: exponential backoff with full jitter, bounded by attempts and by time without
-//! progress; [`Retrying`] keeps one call's count.
+//! Retries: the policy as data ([`RetryPolicy`]), and the one loop that applies it ([`run`]) —
+//! to the client's API calls and to the upload engine's part PUTs alike, so that both follow
+//! the same rules. A caller describes one attempt ([`Attempts`]); the loop counts attempts,
+//! keeps the budget of time without progress, waits with jitter or the server's
+//! `Retry-After`, and stops.
 
 use std::time::Duration;
 
@@ -137,7 +140,7 @@ impl RetryPolicy {
     /// progress and a server-requested delay; `None` means stop retrying. `unit` is a uniform
     /// draw from `[0, 1)` (the jitter).
     #[must_use]
-    pub fn next_wait(
+    pub(crate) fn next_wait(
         &self,
         retry: u32,
         stalled: Duration,
@@ -156,7 +159,7 @@ impl RetryPolicy {
     }
 
     /// Starts the bookkeeping of one call's retries.
-    pub fn start(&self) -> Retrying<'_> {
+    pub(crate) fn start(&self) -> Retrying<'_> {
         Retrying {
             policy: self,
             attempts: 0,
@@ -166,10 +169,9 @@ impl RetryPolicy {
 }
 
 /// The retries of one call (an API call, or one part's PUTs), under a [`RetryPolicy`]:
-/// attempts made, and the time since the last progress. The client's request loop and the
-/// upload engine's part loop both use it, so both follow the same rules.
+/// attempts made, and the time since the last progress. Private to [`run`].
 #[derive(Debug)]
-pub struct Retrying<'a> {
+pub(crate) struct Retrying<'a> {
     policy: &'a RetryPolicy,
     attempts: u32,
     last_progress: tokio::time::Instant,
@@ -177,37 +179,157 @@ pub struct Retrying<'a> {
 
 impl Retrying<'_> {
     /// Counts an attempt about to be made; its 1-based number.
-    pub fn attempt(&mut self) -> u32 {
+    pub(crate) fn attempt(&mut self) -> u32 {
         self.attempts += 1;
         self.attempts
     }
 
     /// The attempts made so far.
     #[must_use]
-    pub fn attempts(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// Something moved: an answer arrived, or bytes were sent. The stall budget starts again.
-    pub fn progressed(&mut self) {
+    pub(crate) fn progressed(&mut self) {
         self.last_progress = tokio::time::Instant::now();
     }
 
     /// Gives back an attempt that is not to be counted (for example one refused because its
     /// presigned URL had expired, which a fresh URL fixes).
-    pub fn forgive(&mut self) {
+    pub(crate) fn forgive(&mut self) {
         self.attempts = self.attempts.saturating_sub(1);
     }
 
     /// After a failed attempt that may be retried: how long to wait before the next one, or
     /// `None` to stop.
-    pub fn next_wait(&self, retry_after: Option<Duration>) -> Option<Duration> {
+    pub(crate) fn next_wait(&self, retry_after: Option<Duration>) -> Option<Duration> {
         self.policy.next_wait(
             self.attempts,
             self.last_progress.elapsed(),
             retry_after,
             fastrand::f64(),
         )
+    }
+}
+
+/// What one attempt came to.
+#[derive(Debug)]
+pub enum Outcome<T, E> {
+    /// Finished: the answer, or a failure that no retry can mend.
+    Done(Result<T, E>),
+    /// Failed in a way another attempt may mend, after the server's delay if it asked for one.
+    Retry {
+        /// The failure, returned if no attempt follows.
+        error: E,
+        /// The server's `Retry-After`.
+        retry_after: Option<Duration>,
+    },
+    /// Failed in a way already mended (a fresh URL for one that expired): again at once, not
+    /// counted as a retry.
+    Again,
+}
+
+/// One attempt, as the loop sees it: its number, and whether it made progress.
+#[derive(Debug)]
+pub struct Attempt {
+    number: u32,
+    progressed: bool,
+}
+
+impl Attempt {
+    /// The attempt's 1-based number (attempts given back with [`Outcome::Again`] not counted).
+    #[must_use]
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// Something moved — an answer of any kind arrived, or bytes were sent: the budget of
+    /// time without progress starts again.
+    pub fn progressed(&mut self) {
+        self.progressed = true;
+    }
+}
+
+/// The attempts of one call, described for [`run`].
+pub trait Attempts {
+    /// The answer.
+    type Output;
+    /// The failure.
+    type Error;
+
+    /// Makes one attempt.
+    fn attempt(
+        &mut self,
+        attempt: &mut Attempt,
+    ) -> impl std::future::Future<Output = Outcome<Self::Output, Self::Error>> + Send;
+
+    /// Called before waiting `wait` to retry after `error` (attempt `number` failed): a place
+    /// to log or report it.
+    fn before_retry(&mut self, error: &Self::Error, number: u32, wait: Duration) {
+        let _ = (error, number, wait);
+    }
+}
+
+/// The retry loop: makes attempts until one is [`Outcome::Done`], or the policy stops — after
+/// `max_attempts`, when the server asks for a longer delay than it allows, or when the next
+/// attempt would start more than `max_stalled` after the last progress — and then returns the
+/// last failure.
+///
+/// ```
+/// use std::time::Duration;
+/// use lakefs_experimental::retry::{self, Attempt, Attempts, Outcome};
+/// use lakefs_experimental::RetryPolicy;
+///
+/// struct Flaky(u32);
+/// impl Attempts for Flaky {
+///     type Output = &'static str;
+///     type Error = &'static str;
+///     async fn attempt(&mut self, attempt: &mut Attempt) -> Outcome<Self::Output, Self::Error> {
+///         attempt.progressed();
+///         self.0 += 1;
+///         if self.0 < 3 {
+///             Outcome::Retry { error: "busy", retry_after: None }
+///         } else {
+///             Outcome::Done(Ok("done"))
+///         }
+///     }
+/// }
+/// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+/// let policy = RetryPolicy::default().initial_backoff(Duration::from_millis(1));
+/// assert_eq!(retry::run(&policy, &mut Flaky(0)).await, Ok("done"));
+/// assert_eq!(retry::run(&RetryPolicy::none(), &mut Flaky(0)).await, Err("busy"));
+/// # });
+/// ```
+///
+/// # Errors
+/// The failure of the last attempt.
+pub async fn run<A: Attempts + Send>(
+    policy: &RetryPolicy,
+    attempts: &mut A,
+) -> Result<A::Output, A::Error> {
+    let mut retrying = policy.start();
+    loop {
+        let mut attempt = Attempt {
+            number: retrying.attempt(),
+            progressed: false,
+        };
+        let outcome = attempts.attempt(&mut attempt).await;
+        if attempt.progressed {
+            retrying.progressed();
+        }
+        match outcome {
+            Outcome::Done(result) => return result,
+            Outcome::Again => retrying.forgive(),
+            Outcome::Retry { error, retry_after } => {
+                let Some(wait) = retrying.next_wait(retry_after) else {
+                    return Err(error);
+                };
+                attempts.before_retry(&error, attempt.number, wait);
+                tokio::time::sleep(wait).await;
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::{Method, Request, StatusCode};
 use lakefs_experimental::parse_retry_after;
+use lakefs_experimental::retry::{Attempt, Attempts, Outcome};
 use lakefs_transport::{HttpTransport, Progress};
 use md5::{Digest, Md5};
 
@@ -20,13 +21,13 @@ use crate::urls::{PartUrl, Resign};
 use crate::ProgressEvent;
 
 impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
-    /// PUTs one part until it is stored or fails for good; its ETag, and its bytes back.
+    /// PUTs one part until it is stored or fails for good; the stored part, and its bytes back.
     ///
     /// Before every attempt, a URL that expires within the refresh margin is replaced with a
     /// fresh one. A `403` that says the URL expired (or that comes after its expiry) gets one
-    /// fresh URL and another attempt, which does not count as a retry. Retries follow the
-    /// same [`Retrying`] rules as API calls: attempts, and time without progress (an answer of
-    /// any kind is progress), and the storage's `Retry-After`.
+    /// fresh URL and another attempt, which does not count as a retry. Retries go through the
+    /// same loop as API calls ([`lakefs_experimental::retry::run`]): attempts, time without
+    /// progress (bytes moving or an answer of any kind), and the storage's `Retry-After`.
     pub(crate) async fn put_part(
         &self,
         part_number: u32,
@@ -35,7 +36,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
         let size = bytes.len() as u64;
         self.config
             .emit(ProgressEvent::PartStarted { part_number, size });
-        let mut url = self.urls.first(part_number).await?;
+        let url = self.urls.first(part_number).await?;
         // The part's MD5, on the blocking pool. With the MD5 check on, it goes with the part
         // as `Content-MD5` (the storage verifies it whatever its encryption, and refuses
         // damaged bytes with `400 BadDigest`), so it is awaited first; for a checkpoint only,
@@ -44,120 +45,25 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
             let digest_of = bytes.clone();
             tokio::task::spawn_blocking(move || Digest128(Md5::digest(&digest_of).into()))
         });
-        let digest_failed = |e: tokio::task::JoinError| UploadFailure::Source {
-            part_number,
-            source: std::io::Error::other(e),
-        };
-        let (content_md5, mut digesting) = match digesting {
-            Some(task) if self.config.verify_md5 => {
-                (Some(task.await.map_err(digest_failed)?), None)
-            }
+        let (content_md5, digesting) = match digesting {
+            Some(task) if self.config.verify_md5 => (
+                Some(task.await.map_err(|e| digest_failed(part_number, e))?),
+                None,
+            ),
             task => (None, task),
         };
-        let mut retrying = self.config.retry.start();
-        let mut refreshed_after_expiry = false;
-        let mut last_mismatch: Option<String> = None;
-        loop {
-            if url.expires_within(self.config.url_refresh_margin) {
-                if let Some(fresh) = self.refresh(part_number).await? {
-                    url = fresh;
-                }
-            }
-            let attempt = retrying.attempt();
-            let progress = Progress::new();
-            let sent = self
-                .send_part(&url, bytes.clone(), content_md5.as_ref(), &progress)
-                .await;
-            if progress.bytes() > 0 {
-                // Bytes moved: whatever came of it, the attempt was no stall.
-                retrying.progressed();
-            }
-            let failure = match sent {
-                Ok(stored) => {
-                    retrying.progressed();
-                    match (&content_md5, stored.comparable_etag()) {
-                        (Some(md5), Some(etag)) if !md5.hex().eq_ignore_ascii_case(etag) => {
-                            let etag = etag.to_owned();
-                            if last_mismatch.as_deref() == Some(etag.as_str()) {
-                                // The same ETag twice: not damage on the way but an ETag that
-                                // is no MD5 (an encryption the answer did not name). Stop.
-                                return Err(UploadFailure::Part {
-                                    part_number,
-                                    cause: PartFailure::ChecksumMismatch {
-                                        computed: md5.hex(),
-                                        etag,
-                                    },
-                                    attempts: attempt,
-                                });
-                            }
-                            last_mismatch = Some(etag.clone());
-                            PartFailure::ChecksumMismatch {
-                                computed: md5.hex(),
-                                etag,
-                            }
-                        }
-                        _ => {
-                            let md5 = match (&content_md5, digesting.take()) {
-                                (Some(md5), _) => Some(md5.hex()),
-                                (None, Some(task)) => {
-                                    Some(task.await.map_err(digest_failed)?.hex())
-                                }
-                                (None, None) => None,
-                            };
-                            let part = StoredPart {
-                                part_number,
-                                etag: stored.etag,
-                                size,
-                                md5,
-                            };
-                            return Ok((part, bytes));
-                        }
-                    }
-                }
-                Err(failure) => {
-                    if matches!(failure, PartFailure::Status { .. }) {
-                        retrying.progressed();
-                    }
-                    failure
-                }
-            };
-            if is_expiry(&failure, &url) {
-                if !refreshed_after_expiry {
-                    if let Some(fresh) = self.refresh(part_number).await? {
-                        refreshed_after_expiry = true;
-                        url = fresh;
-                        retrying.forgive();
-                        continue;
-                    }
-                }
-                return Err(UploadFailure::Part {
-                    part_number,
-                    cause: PartFailure::UrlExpired {
-                        cannot_resign: self.urls.resign() == Resign::Unsupported,
-                    },
-                    attempts: attempt,
-                });
-            }
-            let wait = failure
-                .is_transient()
-                .then(|| retrying.next_wait(failure.retry_after()))
-                .flatten();
-            let Some(wait) = wait else {
-                return Err(UploadFailure::Part {
-                    part_number,
-                    cause: failure,
-                    attempts: attempt,
-                });
-            };
-            tracing::debug!(part_number, attempt, ?wait, cause = %failure, "retrying a part");
-            self.config.emit(ProgressEvent::PartRetried {
-                part_number,
-                attempt,
-                wait,
-                reason: failure.to_string(),
-            });
-            tokio::time::sleep(wait).await;
-        }
+        let mut attempts = PartAttempts {
+            run: self,
+            part_number,
+            bytes,
+            url,
+            content_md5,
+            digesting,
+            refreshed_after_expiry: false,
+            last_mismatch: None,
+        };
+        let part = lakefs_experimental::retry::run(&self.config.retry, &mut attempts).await?;
+        Ok((part, attempts.bytes))
     }
 
     /// A fresh URL for `part_number`, announced as a progress event; `None` when this lakeFS
@@ -248,6 +154,159 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                 .get("x-amz-server-side-encryption")
                 .is_some_and(|v| v.as_bytes().starts_with(b"aws:kms"));
         Ok(Stored { etag, encrypted })
+    }
+}
+
+/// A failed MD5 task, as a failure to read the part.
+fn digest_failed(part_number: u32, error: tokio::task::JoinError) -> UploadFailure {
+    UploadFailure::Source {
+        part_number,
+        source: std::io::Error::other(error),
+    }
+}
+
+/// One part's PUTs, for the retry loop: the URL (refreshed as it nears expiry, or once after
+/// the storage says it expired), the part's MD5, and what the last attempts saw.
+struct PartAttempts<'r, 'a, T, D> {
+    run: &'r PartRun<'a, T, D>,
+    part_number: u32,
+    bytes: Bytes,
+    url: PartUrl,
+    /// The MD5 sent as `Content-MD5` (the MD5 check on).
+    content_md5: Option<Digest128>,
+    /// The MD5 being computed for the checkpoint.
+    digesting: Option<tokio::task::JoinHandle<Digest128>>,
+    refreshed_after_expiry: bool,
+    /// The ETag of the last attempt whose ETag was not the part's MD5.
+    last_mismatch: Option<String>,
+}
+
+impl<T: HttpTransport, D: HttpTransport> PartAttempts<'_, '_, T, D> {
+    /// The attempt's failure, as the upload's.
+    fn failed(&self, cause: PartFailure, attempt: &Attempt) -> UploadFailure {
+        UploadFailure::Part {
+            part_number: self.part_number,
+            cause,
+            attempts: attempt.number(),
+        }
+    }
+
+    /// The part is stored: with the MD5 of its bytes when one was computed.
+    async fn stored(&mut self, etag: String) -> Result<StoredPart, UploadFailure> {
+        let md5 = match (&self.content_md5, self.digesting.take()) {
+            (Some(md5), _) => Some(md5.hex()),
+            (None, Some(task)) => Some(
+                task.await
+                    .map_err(|e| digest_failed(self.part_number, e))?
+                    .hex(),
+            ),
+            (None, None) => None,
+        };
+        Ok(StoredPart {
+            part_number: self.part_number,
+            etag,
+            size: self.bytes.len() as u64,
+            md5,
+        })
+    }
+}
+
+impl<T: HttpTransport, D: HttpTransport> Attempts for PartAttempts<'_, '_, T, D> {
+    type Output = StoredPart;
+    type Error = UploadFailure;
+
+    async fn attempt(&mut self, attempt: &mut Attempt) -> Outcome<StoredPart, UploadFailure> {
+        let part_number = self.part_number;
+        if self.url.expires_within(self.run.config.url_refresh_margin) {
+            match self.run.refresh(part_number).await {
+                Ok(Some(fresh)) => self.url = fresh,
+                Ok(None) => {}
+                Err(failure) => return Outcome::Done(Err(failure)),
+            }
+        }
+        let progress = Progress::new();
+        let sent = self
+            .run
+            .send_part(
+                &self.url,
+                self.bytes.clone(),
+                self.content_md5.as_ref(),
+                &progress,
+            )
+            .await;
+        if progress.bytes() > 0 {
+            // Bytes moved: whatever came of it, the attempt was no stall.
+            attempt.progressed();
+        }
+        let failure = match sent {
+            Ok(stored) => {
+                attempt.progressed();
+                let mismatch = match (&self.content_md5, stored.comparable_etag()) {
+                    (Some(md5), Some(etag)) if !md5.hex().eq_ignore_ascii_case(etag) => {
+                        Some((md5.hex(), etag.to_owned()))
+                    }
+                    _ => None,
+                };
+                let Some((computed, etag)) = mismatch else {
+                    return Outcome::Done(self.stored(stored.etag).await);
+                };
+                let again = self.last_mismatch.as_deref() == Some(etag.as_str());
+                self.last_mismatch = Some(etag.clone());
+                let cause = PartFailure::ChecksumMismatch { computed, etag };
+                if again {
+                    // The same ETag twice: not damage on the way but an ETag that is no MD5
+                    // (an encryption the answer did not name). Stop.
+                    return Outcome::Done(Err(self.failed(cause, attempt)));
+                }
+                cause
+            }
+            Err(failure) => {
+                if matches!(failure, PartFailure::Status { .. }) {
+                    attempt.progressed();
+                }
+                failure
+            }
+        };
+        if is_expiry(&failure, &self.url) {
+            if !self.refreshed_after_expiry {
+                match self.run.refresh(part_number).await {
+                    Ok(Some(fresh)) => {
+                        self.refreshed_after_expiry = true;
+                        self.url = fresh;
+                        return Outcome::Again;
+                    }
+                    Ok(None) => {}
+                    Err(failure) => return Outcome::Done(Err(failure)),
+                }
+            }
+            let cause = PartFailure::UrlExpired {
+                cannot_resign: self.run.urls.resign() == Resign::Unsupported,
+            };
+            return Outcome::Done(Err(self.failed(cause, attempt)));
+        }
+        if failure.is_transient() {
+            let retry_after = failure.retry_after();
+            Outcome::Retry {
+                error: self.failed(failure, attempt),
+                retry_after,
+            }
+        } else {
+            Outcome::Done(Err(self.failed(failure, attempt)))
+        }
+    }
+
+    fn before_retry(&mut self, error: &UploadFailure, number: u32, wait: Duration) {
+        let UploadFailure::Part { cause, .. } = error else {
+            return;
+        };
+        let part_number = self.part_number;
+        tracing::debug!(part_number, attempt = number, ?wait, cause = %cause, "retrying a part");
+        self.run.config.emit(ProgressEvent::PartRetried {
+            part_number,
+            attempt: number,
+            wait,
+            reason: cause.to_string(),
+        });
     }
 }
 
