@@ -45,9 +45,11 @@
 
 #![forbid(unsafe_code)]
 
+mod builder;
 mod call;
 mod client;
 mod credentials;
+mod endpoint;
 mod error;
 mod operation;
 pub mod operations;
@@ -55,9 +57,8 @@ mod paginate;
 mod request;
 pub mod retry;
 
-pub use client::{
-    ClientBuilder, ExperimentalClient, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY,
-};
+pub use builder::{ClientBuilder, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY};
+pub use client::ExperimentalClient;
 pub use credentials::{CookieScheme, Credentials, SecretString};
 pub use error::Error;
 pub use operation::Operation;
