@@ -1,4 +1,5 @@
-//! The client, its builder and the request loop with retries.
+//! [`ExperimentalClient`]: the handle every request builder starts from, and the call loop that
+//! sends a request through the retry loop (`Call`).
 
 use std::fmt;
 use std::sync::Arc;
