@@ -22,9 +22,8 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use bytes::Bytes;
 use futures_util::TryStreamExt;
-use lakefs::experimental::models::{CopyPartSource, PresignMultipartUpload, PullRequestStatus};
+use lakefs::experimental::models::{CopyPartSource, PullRequestStatus};
 use lakefs::experimental::{Credentials, Error, ExperimentalClient, Operation, PullRequestFilter};
 use lakefs::transport::fake::FakeTransport;
 use lakefs::transport::HttpTransport;
@@ -35,6 +34,8 @@ use lakefs_emulator::{
 };
 
 mod common;
+
+use common::parts::{put_first_part, put_part};
 
 /// What a step of the tour ends with: failures of the operations themselves are reported
 /// and the tour goes on; an `Err` is a failure of the tour itself.
@@ -477,42 +478,4 @@ impl Tour {
         self.report(Operation::StsLogin, &token);
         Ok(())
     }
-}
-
-/// PUTs a small first part to the upload's first presigned URL; its ETag.
-async fn put_first_part<T: HttpTransport>(
-    client: &ExperimentalClient<T>,
-    upload: &PresignMultipartUpload,
-) -> Result<String, Box<dyn std::error::Error>> {
-    let url = upload
-        .presigned_urls
-        .as_deref()
-        .unwrap_or_default()
-        .first()
-        .cloned()
-        .ok_or("no part URL")?;
-    put_part(client, &url, b"Hello from the lakeFS Rust SDK!\n".to_vec()).await
-}
-
-/// PUTs a part to its presigned URL, straight to storage and without lakeFS credentials; its
-/// ETag.
-async fn put_part<T: HttpTransport>(
-    client: &ExperimentalClient<T>,
-    url: &str,
-    bytes: Vec<u8>,
-) -> Result<String, Box<dyn std::error::Error>> {
-    let put = http::Request::put(url).body(Bytes::from(bytes))?;
-    let response = client.transport().send(put).await?;
-    if !response.status().is_success() {
-        return Err(format!("part PUT answered {}", response.status()).into());
-    }
-    let etag = response
-        .headers()
-        .get("etag")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .trim_matches('"')
-        .to_owned();
-    println!("  ok   part PUT: {} etag {etag}", response.status());
-    Ok(etag)
 }

@@ -2,6 +2,8 @@
 //! real endpoint, a progress bar, and a generated data source.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod parts;
+
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::task::{Context, Poll};

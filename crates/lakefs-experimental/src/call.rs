@@ -1,9 +1,22 @@
-//! What every request builder shares: per-call overrides, required-argument checks and the
-//! macros that write the builders' setters.
+//! What every request builder shares.
+//!
+//! - [`CallOptions`]: the per-call overrides (`timeout`, `retry_policy`) a builder carries.
+//! - [`required`] and [`present`]: the checks of required arguments, made before sending.
+//! - [`LoginInput`] and [`login`]: the one implementation of the token operations
+//!   (`stsLogin`, `externalPrincipalLogin`), which answer a lakeFS token.
+//! - [`request_builder!`]: the macro that writes a builder whole — its input struct, the
+//!   builder holding the client, the overrides and that input, one setter (and optionally a
+//!   `set_` setter) per argument, and for token operations `send` and `send_and_use`. What
+//!   is left to write by hand is each operation's `send` (or, for a token operation, its
+//!   [`LoginInput::request`]) and convenience setters that fill several arguments at once.
 
 use std::time::Duration;
 
-use crate::{Error, Operation, RetryPolicy};
+use lakefs_models::AuthenticationToken;
+use lakefs_transport::HttpTransport;
+
+use crate::request::{decode, ApiRequest};
+use crate::{Error, ExperimentalClient, Operation, RetryPolicy};
 
 /// Per-call overrides of the client's settings. Unset ones fall back to the client's.
 #[derive(Debug, Clone, Default)]
@@ -48,17 +61,140 @@ pub(crate) fn present<V>(
     })
 }
 
-/// Declares a request builder: the struct, its constructor, the per-call overrides
-/// (`timeout`, `retry_policy`) and one setter per string argument. Arguments of other types
-/// get hand-written setters in the builder's own `impl` block.
+/// The input of a token operation (declared `Name(Input) => Operation: token` in
+/// [`request_builder!`]): the request it makes, after checking its arguments.
+pub(crate) trait LoginInput {
+    /// The login request, or [`Error::InvalidArgument`] for a missing argument.
+    fn request(self) -> Result<ApiRequest, Error>;
+}
+
+/// Sends the login request of `input` (a token operation sends no credentials) and returns
+/// the client with the token the server answered. The body of the generated `send` and
+/// `send_and_use` of every token operation.
+pub(crate) async fn login<T: HttpTransport>(
+    client: ExperimentalClient<T>,
+    options: &CallOptions,
+    input: impl LoginInput,
+) -> Result<(ExperimentalClient<T>, AuthenticationToken), Error> {
+    let request = input.request()?;
+    let operation = request.operation;
+    let token = decode(operation, &client.execute(request, options).await?)?;
+    Ok((client, token))
+}
+
+/// Declares a request builder whole.
+///
+/// ```text
+/// request_builder! {
+///     /// The builder's documentation.
+///     NameRequest(NameInput) => OperationVariant {
+///         /// Doc of the setter `repository(impl Into<String>)` (a field without a type is a
+///         /// string).
+///         repository,
+///         /// Doc of `prefix(impl Into<String>)`; `set_prefix(Option<String>)` is generated.
+///         prefix / set_prefix,
+///         /// Doc of `amount(i32)`; `set_amount(Option<i32>)` is generated.
+///         amount / set_amount: i32,
+///         /// Doc of `copy_source(CopyPartSource)`: typed fields take exactly their type.
+///         copy_source: CopyPartSource,
+///     }
+/// }
+/// ```
+///
+/// It generates:
+/// - `struct NameInput`, private: one `Option` per field (`Clone`, `Default`), the arguments
+///   apart from the fluent handle, as aws-sdk-rust's `*InputBuilder`;
+/// - `pub struct NameRequest<T> { client, options, input }` with the documentation given and
+///   a paragraph on checking, overrides and cloning; `Clone` (without `T: Clone`), a `Debug`
+///   that names the operation and shows no argument (they may be secrets), and
+///   `pub(crate) fn new(client)`;
+/// - `timeout` and `retry_policy`, the per-call overrides;
+/// - per field, its setter with the field's documentation, and the `set_` one when named.
+///
+/// `send` reads the arguments from `self.input`. Declared `=> OperationVariant: token`, the
+/// operation answers a lakeFS token: `NameInput` must implement [`LoginInput`], and `send`
+/// (the token) and `send_and_use` (a client using it) are generated too.
 macro_rules! request_builder {
+    // The type of a field: a string unless one is given.
+    (@type) => { String };
+    (@type $ty:ty) => { $ty };
+
+    // The setters of a string field.
+    (@setters [$(#[$doc:meta])*] $field:ident [$($set:ident)?] []) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: impl Into<String>) -> Self {
+            self.input.$field = Some(value.into());
+            self
+        }
+
+        $($crate::call::request_builder!(@set $field $set value: String);)?
+    };
+
+    // The setters of a field of another type.
+    (@setters [$(#[$doc:meta])*] $field:ident [$($set:ident)?] [$ty:ty]) => {
+        $(#[$doc])*
+        pub fn $field(mut self, $field: $ty) -> Self {
+            self.input.$field = Some($field);
+            self
+        }
+
+        $($crate::call::request_builder!(@set $field $set $field: $ty);)?
+    };
+
+    // The `set_` setter of a field, taking the `Option` itself.
+    (@set $field:ident $set:ident $value:ident: $ty:ty) => {
+        #[doc = concat!(
+            "Sets or clears [`", stringify!($field), "`](Self::", stringify!($field),
+            ") from an `Option`, for forwarding optional values."
+        )]
+        pub fn $set(mut self, $value: Option<$ty>) -> Self {
+            self.input.$field = $value;
+            self
+        }
+    };
+
+    // `send` and `send_and_use` of a token operation, whose input is a `LoginInput`.
+    (@token $name:ident) => {
+        impl<T: ::lakefs_transport::HttpTransport> $name<T> {
+            /// Sends the request.
+            ///
+            /// # Errors
+            /// See the type's documentation.
+            pub async fn send(
+                self,
+            ) -> ::std::result::Result<$crate::models::AuthenticationToken, $crate::Error> {
+                $crate::call::login(self.client, &self.options, self.input)
+                    .await
+                    .map(|(_, token)| token)
+            }
+
+            /// Logs in and returns a client that sends the token as `Authorization: Bearer`.
+            ///
+            /// # Errors
+            /// As [`send`](Self::send).
+            pub async fn send_and_use(
+                self,
+            ) -> ::std::result::Result<$crate::ExperimentalClient<T>, $crate::Error> {
+                let (client, token) =
+                    $crate::call::login(self.client, &self.options, self.input).await?;
+                Ok(client.with_credentials($crate::Credentials::bearer(token.token)))
+            }
+        }
+    };
+
     (
         $(#[$struct_doc:meta])*
-        $name:ident => $operation:ident {
-            strings { $($(#[$string_doc:meta])* $string:ident $(/ $set_string:ident)?),* $(,)? }
-            $(others { $($(#[$other_doc:meta])* $other:ident: $other_ty:ty),* $(,)? })?
+        $name:ident($input:ident) => $operation:ident $(: $kind:ident)? {
+            $($(#[$field_doc:meta])* $field:ident $(/ $set:ident)? $(: $ty:ty)?),* $(,)?
         }
     ) => {
+        /// The arguments of the request builder of the same operation, each unset (`None`)
+        /// until its setter is called.
+        #[derive(Clone, Default)]
+        struct $input {
+            $($field: Option<$crate::call::request_builder!(@type $($ty)?)>,)*
+        }
+
         $(#[$struct_doc])*
         ///
         /// Every argument is named by its setter; [`send`](Self::send) checks that the required
@@ -71,8 +207,7 @@ macro_rules! request_builder {
         pub struct $name<T> {
             client: $crate::ExperimentalClient<T>,
             options: $crate::call::CallOptions,
-            $($string: Option<String>,)*
-            $($($other: Option<$other_ty>,)*)?
+            input: $input,
         }
 
         impl<T> Clone for $name<T> {
@@ -80,8 +215,7 @@ macro_rules! request_builder {
                 Self {
                     client: self.client.clone(),
                     options: self.options.clone(),
-                    $($string: self.$string.clone(),)*
-                    $($($other: self.$other.clone(),)*)?
+                    input: self.input.clone(),
                 }
             }
         }
@@ -99,8 +233,7 @@ macro_rules! request_builder {
                 Self {
                     client,
                     options: $crate::call::CallOptions::default(),
-                    $($string: None,)*
-                    $($($other: None,)*)?
+                    input: $input::default(),
                 }
             }
 
@@ -119,21 +252,13 @@ macro_rules! request_builder {
             }
 
             $(
-                $(#[$string_doc])*
-                pub fn $string(mut self, value: impl Into<String>) -> Self {
-                    self.$string = Some(value.into());
-                    self
-                }
-
-                $(
-                    #[doc = concat!("Sets or clears [`", stringify!($string), "`](Self::", stringify!($string), ") from an `Option`, for forwarding optional values.")]
-                    pub fn $set_string(mut self, value: Option<String>) -> Self {
-                        self.$string = value;
-                        self
-                    }
-                )?
+                $crate::call::request_builder!(
+                    @setters [$(#[$field_doc])*] $field [$($set)?] [$($ty)?]
+                );
             )*
         }
+
+        $($crate::call::request_builder!(@$kind $name);)?
     };
 }
 

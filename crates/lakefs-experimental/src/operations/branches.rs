@@ -33,33 +33,15 @@ request_builder! {
     /// sealed changes, i.e. a commit or merge on it is in flight or was interrupted
     /// (`<branch>: uncommitted changes (dirty branch)`). Ordinary uncommitted objects do not
     /// refuse the reset.
-    HardResetBranchRequest => HardResetBranch {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The branch to reset (required).
-            branch,
-            /// The ref to reset to, the spec's `ref` (required).
-            reference,
-        }
-        others {
-            /// Whether to bypass a read-only repository.
-            force: bool,
-        }
-    }
-}
-
-impl<T> HardResetBranchRequest<T> {
-    /// Bypasses a read-only repository (and nothing else). Unset: not sent.
-    pub fn force(mut self, force: bool) -> Self {
-        self.force = Some(force);
-        self
-    }
-
-    /// Sets or clears [`force`](Self::force) from an `Option`.
-    pub fn set_force(mut self, force: Option<bool>) -> Self {
-        self.force = force;
-        self
+    HardResetBranchRequest(HardResetBranchInput) => HardResetBranch {
+        /// The repository (required).
+        repository,
+        /// The branch to reset (required).
+        branch,
+        /// The ref to reset to, the spec's `ref` (required).
+        reference,
+        /// Bypasses a read-only repository (and nothing else). Unset: not sent.
+        force / set_force: bool,
     }
 }
 
@@ -70,16 +52,16 @@ impl<T: HttpTransport> HardResetBranchRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<(), Error> {
         let operation = Operation::HardResetBranch;
-        let repository = required(operation, "repository", self.repository)?;
-        let branch = required(operation, "branch", self.branch)?;
-        let reference = required(operation, "ref", self.reference)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        let branch = required(operation, "branch", self.input.branch)?;
+        let reference = required(operation, "ref", self.input.reference)?;
         let request = ApiRequest::new(operation, &["repositories"])
             .segment(&repository)
             .literal("branches")
             .segment(&branch)
             .literal("hard_reset")
             .query("ref", &reference)
-            .query_opt("force", self.force);
+            .query_opt("force", self.input.force);
         self.client.execute(request, &self.options).await.map(drop)
     }
 }

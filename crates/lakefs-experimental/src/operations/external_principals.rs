@@ -7,16 +7,15 @@
 
 use futures_util::Stream;
 use lakefs_models::{
-    AuthenticationToken, ExternalLoginInformation, ExternalPrincipal, ExternalPrincipalCreation,
-    ExternalPrincipalList, ExternalPrincipalSettings, Pagination,
+    ExternalLoginInformation, ExternalPrincipal, ExternalPrincipalCreation, ExternalPrincipalList,
+    ExternalPrincipalSettings, Pagination,
 };
 use lakefs_transport::HttpTransport;
 
-use super::sts::login;
-use crate::call::{present, request_builder, required};
+use crate::call::{present, request_builder, required, LoginInput};
 use crate::paginate::{self, Listing};
 use crate::request::{decode, ApiRequest};
-use crate::{Credentials, Error, ExperimentalClient, Operation};
+use crate::{Error, ExperimentalClient, Operation};
 
 fn principals(operation: Operation, user_id: &str) -> ApiRequest {
     ApiRequest::new(operation, &["auth", "users"])
@@ -38,32 +37,15 @@ request_builder! {
     /// [`Error::Conflict`] when it is already attached; [`Error::NotFound`] for an unknown
     /// user; [`Error::NotImplemented`] on servers without external principals (open-source
     /// lakeFS).
-    CreateUserExternalPrincipalRequest => CreateUserExternalPrincipal {
-        strings {
-            /// The lakeFS user (required).
-            user_id,
-            /// The external principal's id (required).
-            principal_id,
-        }
-        others {
-            /// Authenticator settings.
-            settings: ExternalPrincipalSettings,
-        }
-    }
-}
-
-impl<T> CreateUserExternalPrincipalRequest<T> {
-    /// Authenticator-specific settings, sent as the optional body (today's servers ignore
-    /// it). Unset: no body.
-    pub fn settings(mut self, settings: ExternalPrincipalSettings) -> Self {
-        self.settings = Some(settings);
-        self
-    }
-
-    /// Sets or clears [`settings`](Self::settings) from an `Option`.
-    pub fn set_settings(mut self, settings: Option<ExternalPrincipalSettings>) -> Self {
-        self.settings = settings;
-        self
+    CreateUserExternalPrincipalRequest(CreateUserExternalPrincipalInput)
+        => CreateUserExternalPrincipal {
+        /// The lakeFS user (required).
+        user_id,
+        /// The external principal's id (required).
+        principal_id,
+        /// Authenticator-specific settings, sent as the optional body (today's servers ignore
+        /// it). Unset: no body.
+        settings / set_settings: ExternalPrincipalSettings,
     }
 }
 
@@ -74,10 +56,10 @@ impl<T: HttpTransport> CreateUserExternalPrincipalRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<(), Error> {
         let operation = Operation::CreateUserExternalPrincipal;
-        let user_id = required(operation, "userId", self.user_id)?;
-        let principal_id = required(operation, "principalId", self.principal_id)?;
+        let user_id = required(operation, "userId", self.input.user_id)?;
+        let principal_id = required(operation, "principalId", self.input.principal_id)?;
         let mut request = principals(operation, &user_id).query("principalId", &principal_id);
-        if let Some(settings) = self.settings {
+        if let Some(settings) = self.input.settings {
             request = request.json(&ExternalPrincipalCreation::new(Some(settings)))?;
         }
         self.client.execute(request, &self.options).await.map(drop)
@@ -94,13 +76,12 @@ request_builder! {
     /// # Errors
     /// [`Error::InvalidArgument`] before sending for a missing or empty id;
     /// [`Error::NotFound`] when it is not attached.
-    DeleteUserExternalPrincipalRequest => DeleteUserExternalPrincipal {
-        strings {
-            /// The lakeFS user (required).
-            user_id,
-            /// The external principal's id (required).
-            principal_id,
-        }
+    DeleteUserExternalPrincipalRequest(DeleteUserExternalPrincipalInput)
+        => DeleteUserExternalPrincipal {
+        /// The lakeFS user (required).
+        user_id,
+        /// The external principal's id (required).
+        principal_id,
     }
 }
 
@@ -111,8 +92,8 @@ impl<T: HttpTransport> DeleteUserExternalPrincipalRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<(), Error> {
         let operation = Operation::DeleteUserExternalPrincipal;
-        let user_id = required(operation, "userId", self.user_id)?;
-        let principal_id = required(operation, "principalId", self.principal_id)?;
+        let user_id = required(operation, "userId", self.input.user_id)?;
+        let principal_id = required(operation, "principalId", self.input.principal_id)?;
         let request = principals(operation, &user_id).query("principalId", &principal_id);
         self.client.execute(request, &self.options).await.map(drop)
     }
@@ -125,11 +106,9 @@ request_builder! {
     /// # Errors
     /// [`Error::InvalidArgument`] before sending for a missing or empty id;
     /// [`Error::NotFound`].
-    GetExternalPrincipalRequest => GetExternalPrincipal {
-        strings {
-            /// The external principal's id (required).
-            principal_id,
-        }
+    GetExternalPrincipalRequest(GetExternalPrincipalInput) => GetExternalPrincipal {
+        /// The external principal's id (required).
+        principal_id,
     }
 }
 
@@ -140,7 +119,7 @@ impl<T: HttpTransport> GetExternalPrincipalRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<ExternalPrincipal, Error> {
         let operation = Operation::GetExternalPrincipal;
-        let principal_id = required(operation, "principalId", self.principal_id)?;
+        let principal_id = required(operation, "principalId", self.input.principal_id)?;
         let request = ApiRequest::new(operation, &["auth", "external", "principals"])
             .query("principalId", &principal_id);
         decode(
@@ -159,33 +138,16 @@ request_builder! {
     /// # Errors
     /// [`Error::InvalidArgument`] before sending for a missing or empty user id or an
     /// `amount` outside -1..=1000; [`Error::NotFound`] for an unknown user.
-    ListUserExternalPrincipalsRequest => ListUserExternalPrincipals {
-        strings {
-            /// The lakeFS user (required).
-            user_id,
-            /// Only principals whose id starts with this.
-            prefix / set_prefix,
-            /// Start after this id (the previous page's `next_offset`).
-            after / set_after,
-        }
-        others {
-            /// Page size.
-            amount: i32,
-        }
-    }
-}
-
-impl<T> ListUserExternalPrincipalsRequest<T> {
-    /// Page size, -1 to 1000 (the server treats ≤ 0 as 100). Unset: the server's default.
-    pub fn amount(mut self, amount: i32) -> Self {
-        self.amount = Some(amount);
-        self
-    }
-
-    /// Sets or clears [`amount`](Self::amount) from an `Option`.
-    pub fn set_amount(mut self, amount: Option<i32>) -> Self {
-        self.amount = amount;
-        self
+    ListUserExternalPrincipalsRequest(ListUserExternalPrincipalsInput)
+        => ListUserExternalPrincipals {
+        /// The lakeFS user (required).
+        user_id,
+        /// Only principals whose id starts with this.
+        prefix / set_prefix,
+        /// Start after this id (the previous page's `next_offset`).
+        after / set_after,
+        /// Page size, -1 to 1000 (the server treats ≤ 0 as 100). Unset: the server's default.
+        amount / set_amount: i32,
     }
 }
 
@@ -196,13 +158,13 @@ impl<T: HttpTransport> ListUserExternalPrincipalsRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<ExternalPrincipalList, Error> {
         let operation = Operation::ListUserExternalPrincipals;
-        let user_id = required(operation, "userId", self.user_id)?;
-        check_amount(operation, self.amount)?;
+        let user_id = required(operation, "userId", self.input.user_id)?;
+        check_amount(operation, self.input.amount)?;
         let request = principals(operation, &user_id)
             .literal("ls")
-            .query_opt("prefix", self.prefix.filter(|p| !p.is_empty()))
-            .query_opt("after", self.after.filter(|a| !a.is_empty()))
-            .query_opt("amount", self.amount);
+            .query_opt("prefix", self.input.prefix.filter(|p| !p.is_empty()))
+            .query_opt("after", self.input.after.filter(|a| !a.is_empty()))
+            .query_opt("amount", self.input.amount);
         decode(
             operation,
             &self.client.execute(request, &self.options).await?,
@@ -215,7 +177,7 @@ impl<T: HttpTransport + 'static> Listing for ListUserExternalPrincipalsRequest<T
     const OPERATION: Operation = Operation::ListUserExternalPrincipals;
 
     fn after(&self) -> Option<String> {
-        self.after.clone()
+        self.input.after.clone()
     }
 
     fn starting_after(self, after: Option<String>) -> Self {
@@ -284,68 +246,22 @@ request_builder! {
     /// `invalid token format`), [`Error::Forbidden`] for an expired one (`session expired`);
     /// [`Error::NotFound`] when no user has the principal; [`Error::NotImplemented`] on
     /// servers without external principals.
-    ExternalPrincipalLoginRequest => ExternalPrincipalLogin {
-        strings {}
-        others {
-            /// The identity request.
-            identity_request: serde_json::Map<String, serde_json::Value>,
-            /// Token lifetime.
-            token_expiration_duration: i64,
-        }
-    }
-}
-
-impl<T> ExternalPrincipalLoginRequest<T> {
-    /// The identity request the server forwards to its external authenticator, the body's
-    /// `identityRequest` (required).
-    pub fn identity_request(
-        mut self,
+    ExternalPrincipalLoginRequest(ExternalPrincipalLoginInput) => ExternalPrincipalLogin: token {
+        /// The identity request the server forwards to its external authenticator, the body's
+        /// `identityRequest` (required).
         identity_request: serde_json::Map<String, serde_json::Value>,
-    ) -> Self {
-        self.identity_request = Some(identity_request);
-        self
-    }
-
-    /// The token's requested lifetime in seconds.
-    pub fn token_expiration_duration(mut self, seconds: i64) -> Self {
-        self.token_expiration_duration = Some(seconds);
-        self
-    }
-
-    /// Sets or clears [`token_expiration_duration`](Self::token_expiration_duration) from an
-    /// `Option`.
-    pub fn set_token_expiration_duration(mut self, seconds: Option<i64>) -> Self {
-        self.token_expiration_duration = seconds;
-        self
+        /// The token's requested lifetime in seconds.
+        token_expiration_duration / set_token_expiration_duration: i64,
     }
 }
 
-impl<T: HttpTransport> ExternalPrincipalLoginRequest<T> {
-    /// Sends the request.
-    ///
-    /// # Errors
-    /// See the type's documentation.
-    pub async fn send(self) -> Result<AuthenticationToken, Error> {
-        self.login().await.map(|(_, token)| token)
-    }
-
-    /// Logs in and returns a client that sends the token as `Authorization: Bearer`.
-    ///
-    /// # Errors
-    /// As [`send`](Self::send).
-    pub async fn send_and_use(self) -> Result<ExperimentalClient<T>, Error> {
-        let (client, token) = self.login().await?;
-        Ok(client.with_credentials(Credentials::bearer(token.token)))
-    }
-
-    async fn login(self) -> Result<(ExperimentalClient<T>, AuthenticationToken), Error> {
+impl LoginInput for ExternalPrincipalLoginInput {
+    fn request(self) -> Result<ApiRequest, Error> {
         let operation = Operation::ExternalPrincipalLogin;
         let identity_request = present(operation, "identityRequest", self.identity_request)?;
         let mut body = ExternalLoginInformation::new(identity_request);
         body.token_expiration_duration = self.token_expiration_duration;
-        let request =
-            ApiRequest::new(operation, &["auth", "external", "principal", "login"]).json(&body)?;
-        login(self.client, &self.options, request).await
+        ApiRequest::new(operation, &["auth", "external", "principal", "login"]).json(&body)
     }
 }
 

@@ -25,33 +25,24 @@ request_builder! {
     /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
     /// [`Error::NotFound`] for an unknown branch or object; [`Error::Forbidden`] for a
     /// protected branch or a read-only repository.
-    UpdateObjectUserMetadataRequest => UpdateObjectUserMetadata {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The branch (required).
-            branch,
-            /// The object's path in the branch (required).
-            path,
-        }
-        others {
-            /// The new metadata.
-            user_metadata: ObjectUserMetadata,
-        }
+    UpdateObjectUserMetadataRequest(UpdateObjectUserMetadataInput) => UpdateObjectUserMetadata {
+        /// The repository (required).
+        repository,
+        /// The branch (required).
+        branch,
+        /// The object's path in the branch (required).
+        path,
+        /// The metadata that replaces the object's whole user metadata, the body's `set`
+        /// (required; an empty map clears it).
+        user_metadata: ObjectUserMetadata,
     }
 }
 
 impl<T> UpdateObjectUserMetadataRequest<T> {
-    /// The metadata that replaces the object's whole user metadata, the body's `set`
-    /// (required; an empty map clears it).
-    pub fn user_metadata(mut self, user_metadata: ObjectUserMetadata) -> Self {
-        self.user_metadata = Some(user_metadata);
-        self
-    }
-
     /// Adds one key and value to the new metadata.
     pub fn entry(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.user_metadata
+        self.input
+            .user_metadata
             .get_or_insert_with(ObjectUserMetadata::new)
             .insert(key.into(), value.into());
         self
@@ -65,10 +56,10 @@ impl<T: HttpTransport> UpdateObjectUserMetadataRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<(), Error> {
         let operation = Operation::UpdateObjectUserMetadata;
-        let repository = required(operation, "repository", self.repository)?;
-        let branch = required(operation, "branch", self.branch)?;
-        let path = required(operation, "path", self.path)?;
-        let set = present(operation, "set", self.user_metadata)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        let branch = required(operation, "branch", self.input.branch)?;
+        let path = required(operation, "path", self.input.path)?;
+        let set = present(operation, "set", self.input.user_metadata)?;
         let request = ApiRequest::new(operation, &["repositories"])
             .segment(&repository)
             .literal("branches")
@@ -109,27 +100,15 @@ request_builder! {
     /// # Errors
     /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
     /// [`Error::NotFound`] for an unknown repository, ref or object.
-    StatObjectRequest => StatObject {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The ref: a branch, tag or commit id, the spec's `ref` (required).
-            reference,
-            /// The object's path (required).
-            path,
-        }
-        others {
-            /// Whether to return user metadata.
-            user_metadata: bool,
-        }
-    }
-}
-
-impl<T> StatObjectRequest<T> {
-    /// Whether the answer carries the object's user metadata (the server's default: yes).
-    pub fn user_metadata(mut self, include: bool) -> Self {
-        self.user_metadata = Some(include);
-        self
+    StatObjectRequest(StatObjectInput) => StatObject {
+        /// The repository (required).
+        repository,
+        /// The ref: a branch, tag or commit id, the spec's `ref` (required).
+        reference,
+        /// The object's path (required).
+        path,
+        /// Whether the answer carries the object's user metadata (the server's default: yes).
+        user_metadata: bool,
     }
 }
 
@@ -140,9 +119,9 @@ impl<T: HttpTransport> StatObjectRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<ObjectStats, Error> {
         let operation = Operation::StatObject;
-        let repository = required(operation, "repository", self.repository)?;
-        let reference = required(operation, "ref", self.reference)?;
-        let path = required(operation, "path", self.path)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        let reference = required(operation, "ref", self.input.reference)?;
+        let path = required(operation, "path", self.input.path)?;
         let request = ApiRequest::new(operation, &["repositories"])
             .segment(&repository)
             .literal("refs")
@@ -150,7 +129,7 @@ impl<T: HttpTransport> StatObjectRequest<T> {
             .literal("objects")
             .literal("stat")
             .query("path", &path)
-            .query_opt("user_metadata", self.user_metadata);
+            .query_opt("user_metadata", self.input.user_metadata);
         decode(
             operation,
             &self.client.execute(request, &self.options).await?,

@@ -71,23 +71,19 @@ request_builder! {
     /// the upload or is older than 24 h, for a blockstore that cannot presign (Azure, GCS,
     /// local: `operation not supported` — a 400, not a 501) and, on old servers, for the
     /// route itself; [`Error::NotFound`] for an unknown repository.
-    UploadPartRequest => UploadPart {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The branch (required).
-            branch,
-            /// The upload id that create returned (required).
-            upload_id,
-            /// The object's path in the branch (required).
-            path,
-            /// The `physical_address` that create returned (required).
-            physical_address,
-        }
-        others {
-            /// The part number.
-            part_number: u32,
-        }
+    UploadPartRequest(UploadPartInput) => UploadPart {
+        /// The repository (required).
+        repository,
+        /// The branch (required).
+        branch,
+        /// The upload id that create returned (required).
+        upload_id,
+        /// The object's path in the branch (required).
+        path,
+        /// The `physical_address` that create returned (required).
+        physical_address,
+        /// The part's number, 1 to 10,000 (required).
+        part_number: u32,
     }
 }
 
@@ -96,12 +92,6 @@ impl<T> UploadPartRequest<T> {
     pub fn upload(self, upload: &PresignMultipartUpload) -> Self {
         self.upload_id(&upload.upload_id)
             .physical_address(&upload.physical_address)
-    }
-
-    /// The part's number, 1 to 10,000 (required).
-    pub fn part_number(mut self, part_number: u32) -> Self {
-        self.part_number = Some(part_number);
-        self
     }
 }
 
@@ -114,13 +104,14 @@ impl<T: HttpTransport> UploadPartRequest<T> {
         let operation = Operation::UploadPart;
         let request = part_request(
             operation,
-            self.repository,
-            self.branch,
-            self.upload_id,
-            self.part_number,
-            self.path,
+            self.input.repository,
+            self.input.branch,
+            self.input.upload_id,
+            self.input.part_number,
+            self.input.path,
         )?;
-        let physical_address = required(operation, "physical_address", self.physical_address)?;
+        let physical_address =
+            required(operation, "physical_address", self.input.physical_address)?;
         let request = request.json(&UploadPartFrom::new(physical_address))?;
         decode(
             operation,
@@ -155,25 +146,21 @@ request_builder! {
     /// for an address that does not match the upload; [`Error::ServerError`] 500 for what S3
     /// refuses (a range past the end, an unknown upload). A success answer without an `ETag`
     /// header is an [`Error::Protocol`].
-    UploadPartCopyRequest => UploadPartCopy {
-        strings {
-            /// The repository of the upload (required).
-            repository,
-            /// The branch of the upload (required).
-            branch,
-            /// The upload id that create returned (required).
-            upload_id,
-            /// The object's path in the branch (required).
-            path,
-            /// The `physical_address` that create returned (required).
-            physical_address,
-        }
-        others {
-            /// The part number.
-            part_number: u32,
-            /// The source.
-            copy_source: CopyPartSource,
-        }
+    UploadPartCopyRequest(UploadPartCopyInput) => UploadPartCopy {
+        /// The repository of the upload (required).
+        repository,
+        /// The branch of the upload (required).
+        branch,
+        /// The upload id that create returned (required).
+        upload_id,
+        /// The object's path in the branch (required).
+        path,
+        /// The `physical_address` that create returned (required).
+        physical_address,
+        /// The part's number, 1 to 10,000 (required).
+        part_number: u32,
+        /// The object (and optionally the byte range) to copy from (required).
+        copy_source: CopyPartSource,
     }
 }
 
@@ -182,18 +169,6 @@ impl<T> UploadPartCopyRequest<T> {
     pub fn upload(self, upload: &PresignMultipartUpload) -> Self {
         self.upload_id(&upload.upload_id)
             .physical_address(&upload.physical_address)
-    }
-
-    /// The part's number, 1 to 10,000 (required).
-    pub fn part_number(mut self, part_number: u32) -> Self {
-        self.part_number = Some(part_number);
-        self
-    }
-
-    /// The object (and optionally the byte range) to copy from (required).
-    pub fn copy_source(mut self, copy_source: CopyPartSource) -> Self {
-        self.copy_source = Some(copy_source);
-        self
     }
 }
 
@@ -206,14 +181,15 @@ impl<T: HttpTransport> UploadPartCopyRequest<T> {
         let operation = Operation::UploadPartCopy;
         let request = part_request(
             operation,
-            self.repository,
-            self.branch,
-            self.upload_id,
-            self.part_number,
-            self.path,
+            self.input.repository,
+            self.input.branch,
+            self.input.upload_id,
+            self.input.part_number,
+            self.input.path,
         )?;
-        let physical_address = required(operation, "physical_address", self.physical_address)?;
-        let source = present(operation, "copy_source", self.copy_source)?;
+        let physical_address =
+            required(operation, "physical_address", self.input.physical_address)?;
+        let source = present(operation, "copy_source", self.input.copy_source)?;
         for (argument, value) in [
             ("copy_source.repository", &source.repository),
             ("copy_source.ref", &source.reference),

@@ -43,33 +43,16 @@ request_builder! {
     /// over 10,000; [`Error::NotImplemented`] when the server's blockstore cannot presign
     /// multipart uploads (only S3 can); [`Error::NotFound`] for an unknown repository or
     /// branch.
-    CreatePresignMultipartUploadRequest => CreatePresignMultipartUpload {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The branch (required).
-            branch,
-            /// The object's path in the branch (required).
-            path,
-        }
-        others {
-            /// How many part URLs to presign, 0 to 10,000.
-            parts: u32,
-        }
-    }
-}
-
-impl<T> CreatePresignMultipartUploadRequest<T> {
-    /// How many part URLs to presign, 0 to 10,000 (unset: none).
-    pub fn parts(mut self, parts: u32) -> Self {
-        self.parts = Some(parts);
-        self
-    }
-
-    /// Sets or clears [`parts`](Self::parts) from an `Option`.
-    pub fn set_parts(mut self, parts: Option<u32>) -> Self {
-        self.parts = parts;
-        self
+    CreatePresignMultipartUploadRequest(CreatePresignMultipartUploadInput)
+        => CreatePresignMultipartUpload {
+        /// The repository (required).
+        repository,
+        /// The branch (required).
+        branch,
+        /// The object's path in the branch (required).
+        path,
+        /// How many part URLs to presign, 0 to 10,000 (unset: none).
+        parts / set_parts: u32,
     }
 }
 
@@ -80,10 +63,10 @@ impl<T: HttpTransport> CreatePresignMultipartUploadRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<PresignMultipartUpload, Error> {
         let operation = Operation::CreatePresignMultipartUpload;
-        let repository = required(operation, "repository", self.repository)?;
-        let branch = required(operation, "branch", self.branch)?;
-        let path = required(operation, "path", self.path)?;
-        if let Some(parts) = self.parts.filter(|&p| p > MAX_PARTS) {
+        let repository = required(operation, "repository", self.input.repository)?;
+        let branch = required(operation, "branch", self.input.branch)?;
+        let path = required(operation, "path", self.input.path)?;
+        if let Some(parts) = self.input.parts.filter(|&p| p > MAX_PARTS) {
             return Err(Error::InvalidArgument {
                 operation,
                 argument: "parts",
@@ -92,7 +75,7 @@ impl<T: HttpTransport> CreatePresignMultipartUploadRequest<T> {
         }
         let request = pmpu(operation, &repository, &branch)
             .query("path", &path)
-            .query_opt("parts", self.parts);
+            .query_opt("parts", self.input.parts);
         decode(
             operation,
             &self.client.execute(request, &self.options).await?,
@@ -113,27 +96,25 @@ request_builder! {
     /// or parts not in strictly ascending order; [`Error::BadRequest`] for an address that is
     /// unknown, expired or (on servers before v1.22) already used; S3's own complete errors
     /// (a wrong ETag, a part under 5 MiB) come back as [`Error::ServerError`] 500.
-    CompletePresignMultipartUploadRequest => CompletePresignMultipartUpload {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The branch (required).
-            branch,
-            /// The upload id that create returned (required).
-            upload_id,
-            /// The object's path in the branch (required).
-            path,
-            /// The `physical_address` that create returned (required).
-            physical_address,
-            /// The media type to record for the object.
-            content_type / set_content_type,
-        }
-        others {
-            /// The uploaded parts.
-            parts: Vec<UploadPart>,
-            /// User metadata to store on the object.
-            user_metadata: ObjectUserMetadata,
-        }
+    CompletePresignMultipartUploadRequest(CompletePresignMultipartUploadInput)
+        => CompletePresignMultipartUpload {
+        /// The repository (required).
+        repository,
+        /// The branch (required).
+        branch,
+        /// The upload id that create returned (required).
+        upload_id,
+        /// The object's path in the branch (required).
+        path,
+        /// The `physical_address` that create returned (required).
+        physical_address,
+        /// The media type to record for the object.
+        content_type / set_content_type,
+        /// All uploaded parts, in strictly ascending part number order (required). Replaces
+        /// the parts given so far.
+        parts: Vec<UploadPart>,
+        /// User metadata to store on the object.
+        user_metadata / set_user_metadata: ObjectUserMetadata,
     }
 }
 
@@ -144,30 +125,12 @@ impl<T> CompletePresignMultipartUploadRequest<T> {
             .physical_address(&upload.physical_address)
     }
 
-    /// All uploaded parts, in strictly ascending part number order (required). Replaces the
-    /// parts given so far.
-    pub fn parts(mut self, parts: Vec<UploadPart>) -> Self {
-        self.parts = Some(parts);
-        self
-    }
-
     /// Adds one uploaded part after those already given.
     pub fn part(mut self, part_number: u32, etag: impl Into<String>) -> Self {
-        self.parts
+        self.input
+            .parts
             .get_or_insert_with(Vec::new)
             .push(UploadPart::new(part_number, etag));
-        self
-    }
-
-    /// User metadata to store on the object.
-    pub fn user_metadata(mut self, user_metadata: ObjectUserMetadata) -> Self {
-        self.user_metadata = Some(user_metadata);
-        self
-    }
-
-    /// Sets or clears [`user_metadata`](Self::user_metadata) from an `Option`.
-    pub fn set_user_metadata(mut self, user_metadata: Option<ObjectUserMetadata>) -> Self {
-        self.user_metadata = user_metadata;
         self
     }
 }
@@ -179,12 +142,13 @@ impl<T: HttpTransport> CompletePresignMultipartUploadRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<ObjectStats, Error> {
         let operation = Operation::CompletePresignMultipartUpload;
-        let repository = required(operation, "repository", self.repository)?;
-        let branch = required(operation, "branch", self.branch)?;
-        let upload_id = required(operation, "uploadId", self.upload_id)?;
-        let path = required(operation, "path", self.path)?;
-        let physical_address = required(operation, "physical_address", self.physical_address)?;
-        let parts = present(operation, "parts", self.parts)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        let branch = required(operation, "branch", self.input.branch)?;
+        let upload_id = required(operation, "uploadId", self.input.upload_id)?;
+        let path = required(operation, "path", self.input.path)?;
+        let physical_address =
+            required(operation, "physical_address", self.input.physical_address)?;
+        let parts = present(operation, "parts", self.input.parts)?;
         if parts.is_empty() {
             return Err(Error::InvalidArgument {
                 operation,
@@ -206,8 +170,8 @@ impl<T: HttpTransport> CompletePresignMultipartUploadRequest<T> {
             });
         }
         let mut body = CompletePresignMultipartUpload::new(physical_address, parts);
-        body.user_metadata = self.user_metadata;
-        body.content_type = self.content_type;
+        body.user_metadata = self.input.user_metadata;
+        body.content_type = self.input.content_type;
         let request = pmpu(operation, &repository, &branch)
             .segment(&upload_id)
             .query("path", &path)
@@ -227,19 +191,18 @@ request_builder! {
     /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
     /// [`Error::NotFound`] for an unknown upload; [`Error::BadRequest`] for an address that
     /// does not match or is older than 24 h.
-    AbortPresignMultipartUploadRequest => AbortPresignMultipartUpload {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The branch (required).
-            branch,
-            /// The upload id that create returned (required).
-            upload_id,
-            /// The object's path in the branch (required).
-            path,
-            /// The `physical_address` that create returned (required).
-            physical_address,
-        }
+    AbortPresignMultipartUploadRequest(AbortPresignMultipartUploadInput)
+        => AbortPresignMultipartUpload {
+        /// The repository (required).
+        repository,
+        /// The branch (required).
+        branch,
+        /// The upload id that create returned (required).
+        upload_id,
+        /// The object's path in the branch (required).
+        path,
+        /// The `physical_address` that create returned (required).
+        physical_address,
     }
 }
 
@@ -258,11 +221,12 @@ impl<T: HttpTransport> AbortPresignMultipartUploadRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<(), Error> {
         let operation = Operation::AbortPresignMultipartUpload;
-        let repository = required(operation, "repository", self.repository)?;
-        let branch = required(operation, "branch", self.branch)?;
-        let upload_id = required(operation, "uploadId", self.upload_id)?;
-        let path = required(operation, "path", self.path)?;
-        let physical_address = required(operation, "physical_address", self.physical_address)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        let branch = required(operation, "branch", self.input.branch)?;
+        let upload_id = required(operation, "uploadId", self.input.upload_id)?;
+        let path = required(operation, "path", self.input.path)?;
+        let physical_address =
+            required(operation, "physical_address", self.input.physical_address)?;
         let request = pmpu(operation, &repository, &branch)
             .segment(&upload_id)
             .query("path", &path)

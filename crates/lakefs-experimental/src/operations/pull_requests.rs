@@ -67,47 +67,17 @@ request_builder! {
     /// # Errors
     /// [`Error::InvalidArgument`] before sending for a missing or empty repository or an
     /// `amount` outside -1..=1000; [`Error::NotFound`] for an unknown repository.
-    ListPullRequestsRequest => ListPullRequests {
-        strings {
-            /// The repository (required).
-            repository,
-            /// Only pull requests whose id starts with this.
-            prefix / set_prefix,
-            /// Start after this id (the previous page's `next_offset`).
-            after / set_after,
-        }
-        others {
-            /// Page size.
-            amount: i32,
-            /// Status filter.
-            status: PullRequestFilter,
-        }
-    }
-}
-
-impl<T> ListPullRequestsRequest<T> {
-    /// Page size, -1 to 1000. Unset: the server's default.
-    pub fn amount(mut self, amount: i32) -> Self {
-        self.amount = Some(amount);
-        self
-    }
-
-    /// Sets or clears [`amount`](Self::amount) from an `Option`.
-    pub fn set_amount(mut self, amount: Option<i32>) -> Self {
-        self.amount = amount;
-        self
-    }
-
-    /// Only open, only closed, or all pull requests. Unset: not sent (the server lists all).
-    pub fn status(mut self, status: PullRequestFilter) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Sets or clears [`status`](Self::status) from an `Option`.
-    pub fn set_status(mut self, status: Option<PullRequestFilter>) -> Self {
-        self.status = status;
-        self
+    ListPullRequestsRequest(ListPullRequestsInput) => ListPullRequests {
+        /// The repository (required).
+        repository,
+        /// Only pull requests whose id starts with this.
+        prefix / set_prefix,
+        /// Start after this id (the previous page's `next_offset`).
+        after / set_after,
+        /// Page size, -1 to 1000. Unset: the server's default.
+        amount / set_amount: i32,
+        /// Only open, only closed, or all pull requests. Unset: not sent (the server lists all).
+        status / set_status: PullRequestFilter,
     }
 }
 
@@ -118,13 +88,13 @@ impl<T: HttpTransport> ListPullRequestsRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<PullRequestsList, Error> {
         let operation = Operation::ListPullRequests;
-        let repository = required(operation, "repository", self.repository)?;
-        check_amount(operation, self.amount)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        check_amount(operation, self.input.amount)?;
         let request = pulls(operation, &repository)
-            .query_opt("prefix", self.prefix.filter(|p| !p.is_empty()))
-            .query_opt("after", self.after.filter(|a| !a.is_empty()))
-            .query_opt("amount", self.amount)
-            .query_opt("status", self.status);
+            .query_opt("prefix", self.input.prefix.filter(|p| !p.is_empty()))
+            .query_opt("after", self.input.after.filter(|a| !a.is_empty()))
+            .query_opt("amount", self.input.amount)
+            .query_opt("status", self.input.status);
         decode(
             operation,
             &self.client.execute(request, &self.options).await?,
@@ -137,7 +107,7 @@ impl<T: HttpTransport + 'static> Listing for ListPullRequestsRequest<T> {
     const OPERATION: Operation = Operation::ListPullRequests;
 
     fn after(&self) -> Option<String> {
-        self.after.clone()
+        self.input.after.clone()
     }
 
     fn starting_after(self, after: Option<String>) -> Self {
@@ -182,19 +152,17 @@ request_builder! {
     /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
     /// [`Error::NotFound`] for an unknown repository or branch; [`Error::BadRequest`] for the
     /// same source and destination or an invalid branch name.
-    CreatePullRequestRequest => CreatePullRequest {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The title (required).
-            title,
-            /// A description.
-            description / set_description,
-            /// The branch whose changes are proposed (required).
-            source_branch,
-            /// The branch to merge them into (required).
-            destination_branch,
-        }
+    CreatePullRequestRequest(CreatePullRequestInput) => CreatePullRequest {
+        /// The repository (required).
+        repository,
+        /// The title (required).
+        title,
+        /// A description.
+        description / set_description,
+        /// The branch whose changes are proposed (required).
+        source_branch,
+        /// The branch to merge them into (required).
+        destination_branch,
     }
 }
 
@@ -205,12 +173,16 @@ impl<T: HttpTransport> CreatePullRequestRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<PullRequestCreationResponse, Error> {
         let operation = Operation::CreatePullRequest;
-        let repository = required(operation, "repository", self.repository)?;
-        let title = required(operation, "title", self.title)?;
-        let source = required(operation, "source_branch", self.source_branch)?;
-        let destination = required(operation, "destination_branch", self.destination_branch)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        let title = required(operation, "title", self.input.title)?;
+        let source = required(operation, "source_branch", self.input.source_branch)?;
+        let destination = required(
+            operation,
+            "destination_branch",
+            self.input.destination_branch,
+        )?;
         let mut body = PullRequestCreation::new(title, source, destination);
-        body.description = self.description;
+        body.description = self.input.description;
         let request = pulls(operation, &repository).json(&body)?;
         decode(
             operation,
@@ -225,13 +197,11 @@ request_builder! {
     /// # Errors
     /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
     /// [`Error::NotFound`] for an unknown repository or pull request.
-    GetPullRequestRequest => GetPullRequest {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The pull request's id, the spec's `pull_request` (required).
-            pull_request,
-        }
+    GetPullRequestRequest(GetPullRequestInput) => GetPullRequest {
+        /// The repository (required).
+        repository,
+        /// The pull request's id, the spec's `pull_request` (required).
+        pull_request,
     }
 }
 
@@ -242,8 +212,8 @@ impl<T: HttpTransport> GetPullRequestRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<PullRequest, Error> {
         let operation = Operation::GetPullRequest;
-        let repository = required(operation, "repository", self.repository)?;
-        let id = required(operation, "pull_request", self.pull_request)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        let id = required(operation, "pull_request", self.input.pull_request)?;
         let request = pulls(operation, &repository).segment(&id);
         decode(
             operation,
@@ -269,36 +239,18 @@ request_builder! {
     /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
     /// [`Error::NotFound`] for an unknown pull request; [`Error::BadRequest`] for an id that
     /// is not a valid pull request id.
-    UpdatePullRequestRequest => UpdatePullRequest {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The pull request's id, the spec's `pull_request` (required).
-            pull_request,
-            /// A new title.
-            title / set_title,
-            /// A new description.
-            description / set_description,
-        }
-        others {
-            /// A new status.
-            status: PullRequestStatus,
-        }
-    }
-}
-
-impl<T> UpdatePullRequestRequest<T> {
-    /// A new status: [`PullRequestStatus::Closed`] closes it, [`PullRequestStatus::Open`]
-    /// reopens it.
-    pub fn status(mut self, status: PullRequestStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Sets or clears [`status`](Self::status) from an `Option`.
-    pub fn set_status(mut self, status: Option<PullRequestStatus>) -> Self {
-        self.status = status;
-        self
+    UpdatePullRequestRequest(UpdatePullRequestInput) => UpdatePullRequest {
+        /// The repository (required).
+        repository,
+        /// The pull request's id, the spec's `pull_request` (required).
+        pull_request,
+        /// A new title.
+        title / set_title,
+        /// A new description.
+        description / set_description,
+        /// A new status: [`PullRequestStatus::Closed`] closes it, [`PullRequestStatus::Open`]
+        /// reopens it.
+        status / set_status: PullRequestStatus,
     }
 }
 
@@ -309,12 +261,12 @@ impl<T: HttpTransport> UpdatePullRequestRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<(), Error> {
         let operation = Operation::UpdatePullRequest;
-        let repository = required(operation, "repository", self.repository)?;
-        let id = required(operation, "pull_request", self.pull_request)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        let id = required(operation, "pull_request", self.input.pull_request)?;
         let mut body = PullRequestBasic::new();
-        body.title = self.title;
-        body.description = self.description;
-        body.status = self.status;
+        body.title = self.input.title;
+        body.description = self.input.description;
+        body.status = self.input.status;
         let request = pulls(operation, &repository).segment(&id).json(&body)?;
         self.client.execute(request, &self.options).await.map(drop)
     }
@@ -340,13 +292,11 @@ request_builder! {
     /// pull request that is not open, nothing to merge, or uncommitted changes on the
     /// destination; [`Error::Conflict`] for conflicting changes; [`Error::Forbidden`] for a
     /// read-only repository; [`Error::ClientError`] 412 when a pre-merge hook fails.
-    MergePullRequestRequest => MergePullRequest {
-        strings {
-            /// The repository (required).
-            repository,
-            /// The pull request's id, the spec's `pull_request` (required).
-            pull_request,
-        }
+    MergePullRequestRequest(MergePullRequestInput) => MergePullRequest {
+        /// The repository (required).
+        repository,
+        /// The pull request's id, the spec's `pull_request` (required).
+        pull_request,
     }
 }
 
@@ -357,8 +307,8 @@ impl<T: HttpTransport> MergePullRequestRequest<T> {
     /// See the type's documentation.
     pub async fn send(self) -> Result<MergeResult, Error> {
         let operation = Operation::MergePullRequest;
-        let repository = required(operation, "repository", self.repository)?;
-        let id = required(operation, "pull_request", self.pull_request)?;
+        let repository = required(operation, "repository", self.input.repository)?;
+        let id = required(operation, "pull_request", self.input.pull_request)?;
         let request = pulls(operation, &repository).segment(&id).literal("merge");
         decode(
             operation,

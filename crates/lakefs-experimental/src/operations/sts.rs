@@ -3,19 +3,19 @@
 //! Server facts (lakeFS v1.84.0; digest §5.4): 501 without an external authentication API;
 //! `ttl_seconds` absent → 3600, otherwise capped at 43200.
 
-use lakefs_models::{AuthenticationToken, StsAuthRequest};
+use lakefs_models::StsAuthRequest;
 use lakefs_transport::HttpTransport;
 
-use crate::call::{request_builder, required, CallOptions};
-use crate::request::{decode, ApiRequest};
-use crate::{Credentials, Error, ExperimentalClient, Operation};
+use crate::call::{request_builder, required, LoginInput};
+use crate::request::ApiRequest;
+use crate::{Error, ExperimentalClient, Operation};
 
 request_builder! {
     /// `stsLogin`: exchanges an identity provider's authorization code for a lakeFS JWT.
     /// Sent **without** the client's credentials, as the spec requires. Built by
     /// [`ExperimentalClient::sts_login`].
     ///
-    /// Use the token with [`Credentials::bearer`], e.g. through
+    /// Use the token with [`Credentials::bearer`](crate::Credentials::bearer), e.g. through
     /// [`ExperimentalClient::with_credentials`], or call [`send_and_use`](Self::send_and_use).
     /// Not retried after an ambiguous failure: the authorization code is single-use.
     ///
@@ -23,76 +23,28 @@ request_builder! {
     /// [`Error::InvalidArgument`] before sending for a missing or empty code, state or
     /// redirect URI; [`Error::Unauthorized`] for a wrong code or state;
     /// [`Error::NotImplemented`] when the server has no external authentication API.
-    StsLoginRequest => StsLogin {
-        strings {
-            /// The identity provider's authorization code (required).
-            code,
-            /// The state of the identity provider flow (required).
-            state,
-            /// The redirect URI of the identity provider flow (required).
-            redirect_uri,
-        }
-        others {
-            /// Token lifetime.
-            ttl_seconds: i64,
-        }
+    StsLoginRequest(StsLoginInput) => StsLogin: token {
+        /// The identity provider's authorization code (required).
+        code,
+        /// The state of the identity provider flow (required).
+        state,
+        /// The redirect URI of the identity provider flow (required).
+        redirect_uri,
+        /// The token's lifetime in seconds (the server defaults to 3600 and caps it at 43200).
+        ttl_seconds / set_ttl_seconds: i64,
     }
 }
 
-impl<T> StsLoginRequest<T> {
-    /// The token's lifetime in seconds (the server defaults to 3600 and caps it at 43200).
-    pub fn ttl_seconds(mut self, ttl_seconds: i64) -> Self {
-        self.ttl_seconds = Some(ttl_seconds);
-        self
-    }
-
-    /// Sets or clears [`ttl_seconds`](Self::ttl_seconds) from an `Option`.
-    pub fn set_ttl_seconds(mut self, ttl_seconds: Option<i64>) -> Self {
-        self.ttl_seconds = ttl_seconds;
-        self
-    }
-}
-
-impl<T: HttpTransport> StsLoginRequest<T> {
-    /// Sends the request.
-    ///
-    /// # Errors
-    /// See the type's documentation.
-    pub async fn send(self) -> Result<AuthenticationToken, Error> {
-        self.login().await.map(|(_, token)| token)
-    }
-
-    /// Logs in and returns a client that sends the token as `Authorization: Bearer`.
-    ///
-    /// # Errors
-    /// As [`send`](Self::send).
-    pub async fn send_and_use(self) -> Result<ExperimentalClient<T>, Error> {
-        let (client, token) = self.login().await?;
-        Ok(client.with_credentials(Credentials::bearer(token.token)))
-    }
-
-    async fn login(self) -> Result<(ExperimentalClient<T>, AuthenticationToken), Error> {
+impl LoginInput for StsLoginInput {
+    fn request(self) -> Result<ApiRequest, Error> {
         let operation = Operation::StsLogin;
         let code = required(operation, "code", self.code)?;
         let state = required(operation, "state", self.state)?;
         let redirect_uri = required(operation, "redirect_uri", self.redirect_uri)?;
         let mut body = StsAuthRequest::new(code, state, redirect_uri);
         body.ttl_seconds = self.ttl_seconds;
-        let request = ApiRequest::new(operation, &["sts", "login"]).json(&body)?;
-        login(self.client, &self.options, request).await
+        ApiRequest::new(operation, &["sts", "login"]).json(&body)
     }
-}
-
-/// Sends a login `request` (its operation sends no credentials) and returns the client with
-/// the token it answered.
-pub(super) async fn login<T: HttpTransport>(
-    client: ExperimentalClient<T>,
-    options: &CallOptions,
-    request: ApiRequest,
-) -> Result<(ExperimentalClient<T>, AuthenticationToken), Error> {
-    let operation = request.operation;
-    let token = decode(operation, &client.execute(request, options).await?)?;
-    Ok((client, token))
 }
 
 impl<T: HttpTransport> ExperimentalClient<T> {
