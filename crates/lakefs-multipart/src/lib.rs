@@ -8,30 +8,32 @@
 //!
 //! ```
 //! use bytes::Bytes;
-//! use http::{Method, StatusCode};
-//! use lakefs_experimental::ExperimentalClient;
+//! use lakefs_emulator::{Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
+//! use lakefs_experimental::{Credentials, ExperimentalClient};
 //! use lakefs_multipart::{UploadConfig, UploadSource, Uploader};
-//! use lakefs_transport::fake::{self, FakeTransport, ResponseExt};
+//! use lakefs_transport::fake::FakeTransport;
 //!
-//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! // A scripted lakeFS and object store.
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! // An in-memory lakeFS (with its object store) behind an in-memory transport; a real
+//! // deployment builds the client with `ExperimentalClient::from_env()?.build()?` instead.
+//! let lakefs = Emulator::new();
 //! let transport = FakeTransport::new();
-//! transport.route(Method::POST, "/api/v1/repositories/{r}/branches/{b}/staging/pmpu", |_, _| {
-//!     Ok(fake::json(StatusCode::CREATED, r#"{"upload_id":"u","physical_address":"s3://b/k",
-//!         "presigned_urls":["http://s3.local/b/k?partNumber=1&X-Amz-Signature=x"]}"#))
-//! });
-//! transport.route(Method::PUT, "/b/k", |_, _| {
-//!     Ok(fake::response(StatusCode::OK, "").with_header("etag", "\"5d41402abc4b2a76b9719d911017c592\""))
-//! });
-//! transport.route(Method::PUT, "/api/v1/repositories/{r}/branches/{b}/staging/pmpu/{id}", |_, _| {
-//!     Ok(fake::json(StatusCode::OK, r#"{"path":"hello.txt","path_type":"object",
-//!         "physical_address":"data/k","checksum":"5d41402abc4b2a76b9719d911017c592","size_bytes":5,"mtime":1}"#))
-//! });
+//! let server = lakefs.clone();
+//! transport.fallback(move |request, _| Ok(server.handle(request)));
+//! let client = ExperimentalClient::builder()
+//!     .endpoint("http://lakefs.local")
+//!     .credentials(Credentials::basic(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY))
+//!     .build_with_transport(transport)?;
 //!
-//! let client = ExperimentalClient::builder().endpoint("http://lakefs.local").build_with_transport(transport)?;
-//! let uploader = Uploader::new(client, UploadConfig::default());
-//! let stats = uploader.upload("repo", "main", "hello.txt", UploadSource::bytes(Bytes::from("hello"))).await?;
-//! assert_eq!(stats.size_bytes, Some(5));
+//! let uploader = Uploader::new(client, UploadConfig::builder().concurrency(4).build()?);
+//! let data = Bytes::from(vec![7u8; 12 * 1024 * 1024]); // two parts of 8 MiB and 4 MiB
+//! let stats = uploader
+//!     .upload("example-repo", "main", "data/blob.bin", UploadSource::bytes(data.clone()))
+//!     .content_type("application/octet-stream")
+//!     .await?;
+//! assert_eq!(stats.size_bytes, Some(data.len() as i64));
+//! assert!(stats.checksum.ends_with("-2"), "S3's multipart ETag of two parts");
+//! assert_eq!(lakefs.object("example-repo", "main", "data/blob.bin").unwrap(), data);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
