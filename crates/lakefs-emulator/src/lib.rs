@@ -41,26 +41,40 @@
 //! # Ok::<(), std::io::Error>(())
 //! # }).unwrap();
 //! ```
+//!
+//! # Inside the crate
+//!
+//! Modules import only downward, so no import runs in a circle:
+//! * leaves, importing nothing of the crate: `checksum`, `clock`, `operation`, `s3`, `xid`;
+//! * `model` (the data) uses leaves only; `emulator` (the public handle) and `signing` (address
+//!   and part-URL signatures, and the part URLs' path) use `model` and leaves;
+//! * `setup` and `storage` (the part store) use those; `api/` (routing, handlers) uses all of
+//!   them, and nothing imports `api` (`server` calls it through `Emulator`'s methods).
 
 #![forbid(unsafe_code)]
 
 mod api;
+mod checksum;
 mod clock;
+mod emulator;
+mod model;
 mod operation;
 #[cfg(feature = "s3")]
 mod s3;
 mod server;
 mod setup;
-mod state;
+mod signing;
 mod storage;
 mod xid;
 
-pub use operation::Operation;
+pub use emulator::Emulator;
+pub use model::Support;
+pub use operation::EmulatedOperation;
 #[cfg(feature = "s3")]
 pub use s3::{S3Error, S3Storage};
 pub use server::{serve, serve_on, RunningEmulator};
-pub use state::{
-    Emulator, Support, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH, DEFAULT_EXTERNAL_IDENTITY_TOKEN,
+pub use setup::{
+    DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH, DEFAULT_EXTERNAL_IDENTITY_TOKEN,
     DEFAULT_EXTERNAL_PRINCIPAL_ID, DEFAULT_FEATURE_BRANCH, DEFAULT_FEATURE_OBJECT_PATH,
     DEFAULT_OBJECT_PATH, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE,
     DEFAULT_STS_STATE,

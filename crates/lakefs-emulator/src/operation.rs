@@ -1,12 +1,13 @@
 //! The 18 operations of the `experimental` tag, and the lakeFS release that added each.
 
-/// One of the 18 operations tagged `experimental` in lakeFS v1.84.0's spec.
+/// One of the 18 operations tagged `experimental` in lakeFS v1.84.0's spec, as the emulator
+/// knows it (a client's own list of them is `lakefs_experimental::Operation`).
 ///
 /// Used to make an operation's route unknown, as on a lakeFS release older than the one that
 /// added it ([`Emulator::set_operation_available`](crate::Emulator::set_operation_available)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum Operation {
+pub enum EmulatedOperation {
     /// `createPresignMultipartUpload`.
     CreatePresignMultipartUpload,
     /// `completePresignMultipartUpload`.
@@ -45,7 +46,7 @@ pub enum Operation {
     MergePullRequest,
 }
 
-impl Operation {
+impl EmulatedOperation {
     /// All 18, in the order of this enum.
     pub const ALL: [Self; 18] = [
         Self::CreatePresignMultipartUpload,
@@ -119,7 +120,7 @@ impl Operation {
     }
 }
 
-impl std::fmt::Display for Operation {
+impl std::fmt::Display for EmulatedOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.operation_id())
     }

@@ -11,7 +11,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use crate::Emulator;
+use crate::emulator::Emulator;
 
 /// The largest request body the server accepts (a 5 GiB S3 part aside, emulated parts are
 /// small): 1 GiB.

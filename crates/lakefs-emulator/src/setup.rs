@@ -1,14 +1,90 @@
-//! The public methods that set the emulator up and look inside it.
+//! The default setup (its names and [`Emulator::new`]) and the public methods that set the
+//! emulator up and look inside it.
 
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use lakefs_models::{ObjectStats, PullRequest};
 
-use crate::operation::Operation;
-use crate::state::{md5_hex, Branch, Commit, Emulator, ObjectEntry, Repository, Support};
+use crate::checksum::md5_hex;
+use crate::emulator::Emulator;
+use crate::model::{Branch, Commit, ObjectEntry, Repository, Support};
+use crate::operation::EmulatedOperation;
+
+/// The access key id of the emulator's default administrator.
+pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+/// The secret access key of the emulator's default administrator.
+pub const DEFAULT_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/// The default repository.
+pub const DEFAULT_REPOSITORY: &str = "example-repo";
+/// The default branch.
+pub const DEFAULT_BRANCH: &str = "main";
+/// A second branch of the default repository, one commit ahead of [`DEFAULT_BRANCH`] (it adds
+/// [`DEFAULT_FEATURE_OBJECT_PATH`]), so that a pull request can be created and merged at once.
+pub const DEFAULT_FEATURE_BRANCH: &str = "feature";
+/// An object committed on [`DEFAULT_BRANCH`] (and so also on [`DEFAULT_FEATURE_BRANCH`]).
+pub const DEFAULT_OBJECT_PATH: &str = "data/example.csv";
+/// The object the commit of [`DEFAULT_FEATURE_BRANCH`] adds.
+pub const DEFAULT_FEATURE_OBJECT_PATH: &str = "data/feature.csv";
+/// The STS authorization code the default setup accepts (with [`DEFAULT_STS_STATE`]).
+pub const DEFAULT_STS_CODE: &str = "emulator-code";
+/// The STS state the default setup accepts.
+pub const DEFAULT_STS_STATE: &str = "emulator-state";
+/// An `identity_token` that `externalPrincipalLogin` accepts in the default setup, as the
+/// identity of [`DEFAULT_EXTERNAL_PRINCIPAL_ID`] (attach that principal to a user to log in).
+pub const DEFAULT_EXTERNAL_IDENTITY_TOKEN: &str = "emulator-identity";
+/// The external principal (an assumed-role ARN) [`DEFAULT_EXTERNAL_IDENTITY_TOKEN`] proves.
+pub const DEFAULT_EXTERNAL_PRINCIPAL_ID: &str =
+    "arn:aws:sts::123456789012:assumed-role/emulator-role/session";
+
+impl Default for Emulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Emulator {
+    /// An emulator with the default setup: repository [`DEFAULT_REPOSITORY`] whose branch
+    /// [`DEFAULT_BRANCH`] has two commits (the second adds [`DEFAULT_OBJECT_PATH`]) and whose
+    /// branch [`DEFAULT_FEATURE_BRANCH`] has one more (adding [`DEFAULT_FEATURE_OBJECT_PATH`]);
+    /// users `admin` (key [`DEFAULT_ACCESS_KEY_ID`] / [`DEFAULT_SECRET_ACCESS_KEY`]) and `alice`;
+    /// an STS login ([`DEFAULT_STS_CODE`], [`DEFAULT_STS_STATE`]) for `alice`; an external
+    /// identity ([`DEFAULT_EXTERNAL_IDENTITY_TOKEN`] → [`DEFAULT_EXTERNAL_PRINCIPAL_ID`],
+    /// attached to no user yet); every feature enabled.
+    #[must_use]
+    pub fn new() -> Self {
+        let emulator = Self::empty();
+        emulator.add_user("admin");
+        emulator.add_user("alice");
+        emulator.add_access_key(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, "admin");
+        emulator.add_repository(DEFAULT_REPOSITORY, DEFAULT_BRANCH);
+        emulator.put_object(
+            DEFAULT_REPOSITORY,
+            DEFAULT_BRANCH,
+            DEFAULT_OBJECT_PATH,
+            "id,name\n1,alpha\n2,beta\n3,gamma\n",
+        );
+        emulator.commit(DEFAULT_REPOSITORY, DEFAULT_BRANCH, "add data");
+        emulator.add_branch(DEFAULT_REPOSITORY, DEFAULT_FEATURE_BRANCH, DEFAULT_BRANCH);
+        emulator.put_object(
+            DEFAULT_REPOSITORY,
+            DEFAULT_FEATURE_BRANCH,
+            DEFAULT_FEATURE_OBJECT_PATH,
+            "id,feature\n1,on\n",
+        );
+        emulator.commit(
+            DEFAULT_REPOSITORY,
+            DEFAULT_FEATURE_BRANCH,
+            "add feature data",
+        );
+        emulator.add_sts_login(DEFAULT_STS_CODE, DEFAULT_STS_STATE, "alice");
+        emulator.add_external_identity(
+            DEFAULT_EXTERNAL_IDENTITY_TOKEN,
+            DEFAULT_EXTERNAL_PRINCIPAL_ID,
+        );
+        emulator
+    }
+
     /// Where the part URLs point (scheme and authority, e.g. `http://127.0.0.1:4567`).
     /// [`serve`](crate::serve) sets it to the server's own address.
     pub fn set_storage_url(&self, url: impl Into<String>) {
@@ -242,11 +318,11 @@ impl Emulator {
     }
 
     /// Makes an operation's route known (the default) or unknown, as on a lakeFS release
-    /// older than [`Operation::introduced_in`]: its spec validator then answers
+    /// older than [`EmulatedOperation::introduced_in`]: its spec validator then answers
     /// `400 {"message": "no matching operation was found"}`, before authentication. For a
-    /// server without `uploadPart` (before v1.55.0) make [`Operation::UploadPart`] and
-    /// [`Operation::UploadPartCopy`] unavailable.
-    pub fn set_operation_available(&self, operation: Operation, available: bool) {
+    /// server without `uploadPart` (before v1.55.0) make [`EmulatedOperation::UploadPart`] and
+    /// [`EmulatedOperation::UploadPartCopy`] unavailable.
+    pub fn set_operation_available(&self, operation: EmulatedOperation, available: bool) {
         let mut state = self.lock();
         if available {
             state.unavailable.remove(&operation);

@@ -4,8 +4,9 @@
 use bytes::Bytes;
 use http::{header, Request, Response, StatusCode};
 
+use crate::checksum::md5_hex;
 use crate::clock;
-use crate::state::{md5_hex, Emulator};
+use crate::emulator::Emulator;
 
 fn s3_error(status: StatusCode, code: &str, message: &str) -> Response<Bytes> {
     s3_error_with(status, code, message, "")

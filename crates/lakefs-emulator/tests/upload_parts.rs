@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use http::StatusCode;
-use lakefs_emulator::{Emulator, Operation, Support, DEFAULT_OBJECT_PATH};
+use lakefs_emulator::{EmulatedOperation, Emulator, Support, DEFAULT_OBJECT_PATH};
 use lakefs_models::UploadTo;
 use serde_json::json;
 
@@ -271,8 +271,8 @@ async fn link_addresses_expire_after_24_hours() {
 #[tokio::test]
 async fn a_server_without_upload_part_answers_its_routes_with_400() {
     let emulator = Emulator::new();
-    emulator.set_operation_available(Operation::UploadPart, false);
-    emulator.set_operation_available(Operation::UploadPartCopy, false);
+    emulator.set_operation_available(EmulatedOperation::UploadPart, false);
+    emulator.set_operation_available(EmulatedOperation::UploadPartCopy, false);
     let api = Api::new(emulator);
     let upload = api.create("old-server", 1).await;
     for caller in [api.clone(), api.anonymous()] {
@@ -302,14 +302,14 @@ async fn a_server_without_upload_part_answers_its_routes_with_400() {
     let url = &upload.presigned_urls.clone().unwrap()[0];
     expect(&api.put_url(url, "x").await, StatusCode::OK);
     api.emulator
-        .set_operation_available(Operation::UploadPart, true);
+        .set_operation_available(EmulatedOperation::UploadPart, true);
     expect(
         &api.upload_part(&upload, "old-server", "1", &upload.physical_address)
             .await,
         StatusCode::OK,
     );
-    assert_eq!(Operation::UploadPart.introduced_in(), "v1.55.0");
-    assert_eq!(Operation::ALL.len(), 18);
+    assert_eq!(EmulatedOperation::UploadPart.introduced_in(), "v1.55.0");
+    assert_eq!(EmulatedOperation::ALL.len(), 18);
 }
 
 #[tokio::test]

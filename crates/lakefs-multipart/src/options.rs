@@ -11,6 +11,7 @@ use lakefs_transport::HttpTransport;
 use crate::error::{UploadError, UploadFailure};
 use crate::uploader::{BoxFuture, Uploader};
 use crate::UploadSource;
+use crate::{ProgressEvent, ProgressSink};
 
 /// What an object is: its media type and user metadata, recorded when completing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,9 +71,20 @@ pub struct Upload<'a, T, D = T> {
     pub(crate) options: ObjectOptions,
     pub(crate) checkpoint: Option<PathBuf>,
     pub(crate) cancel: Option<BoxFuture<'a, ()>>,
+    pub(crate) progress: Option<ProgressSink>,
 }
 
 impl<'a, T, D> Upload<'a, T, D> {
+    /// Receives this upload's progress events, instead of the uploader's callback (if it has
+    /// one): one [`Uploader`] serves many objects, each with its own progress.
+    pub fn on_progress(
+        mut self,
+        callback: impl Fn(&ProgressEvent) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(ProgressSink::new(callback));
+        self
+    }
+
     /// The object's media type, recorded when completing.
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.options = self.options.content_type(content_type);
@@ -113,13 +125,21 @@ impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture for 
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.uploader.run_upload(
-            (self.repository, self.branch, self.path),
-            self.source,
-            self.options,
-            self.checkpoint,
-            self.cancel,
-        ))
+        Box::pin(async move {
+            // A per-upload callback: the same uploader (its transports and slots shared),
+            // reporting to it.
+            let own = self.progress.map(|sink| self.uploader.reporting_to(sink));
+            own.as_ref()
+                .unwrap_or(self.uploader)
+                .run_upload(
+                    (self.repository, self.branch, self.path),
+                    self.source,
+                    self.options,
+                    self.checkpoint,
+                    self.cancel,
+                )
+                .await
+        })
     }
 }
 
@@ -130,9 +150,19 @@ pub struct Resume<'a, T, D = T> {
     pub(crate) checkpoint: PathBuf,
     pub(crate) source: UploadSource,
     pub(crate) cancel: Option<BoxFuture<'a, ()>>,
+    pub(crate) progress: Option<ProgressSink>,
 }
 
 impl<'a, T, D> Resume<'a, T, D> {
+    /// Receives this resumption's progress events, instead of the uploader's callback.
+    pub fn on_progress(
+        mut self,
+        callback: impl Fn(&ProgressEvent) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(ProgressSink::new(callback));
+        self
+    }
+
     /// Gives up when `cancel` completes, leaving the upload resumable again.
     pub fn cancel_on(mut self, cancel: impl Future<Output = ()> + Send + 'a) -> Self {
         self.cancel = Some(Box::pin(cancel));
@@ -145,9 +175,12 @@ impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture for 
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(
-            self.uploader
-                .run_resume(self.checkpoint, self.source, self.cancel),
-        )
+        Box::pin(async move {
+            let own = self.progress.map(|sink| self.uploader.reporting_to(sink));
+            own.as_ref()
+                .unwrap_or(self.uploader)
+                .run_resume(self.checkpoint, self.source, self.cancel)
+                .await
+        })
     }
 }

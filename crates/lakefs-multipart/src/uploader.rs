@@ -23,7 +23,7 @@ use crate::parts::{check_parts, StoredPart};
 use crate::run::{PartRun, Selection};
 use crate::session::UploadSession;
 use crate::urls::PartUrls;
-use crate::{PartPlan, UploadConfig, UploadSource};
+use crate::{PartPlan, ProgressSink, UploadConfig, UploadSource};
 
 pub use lakefs_transport::BoxFuture;
 
@@ -133,6 +133,18 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         &self.config
     }
 
+    /// The same uploader (transports, configuration and shared slots), reporting progress to
+    /// `sink`.
+    pub(crate) fn reporting_to(&self, sink: ProgressSink) -> Self {
+        let mut config = self.config.clone();
+        config.progress = Some(sink);
+        Self {
+            client: self.client.clone(),
+            transport: Arc::clone(&self.transport),
+            config,
+        }
+    }
+
     /// The lakeFS client.
     pub(crate) fn client(&self) -> &ExperimentalClient<T> {
         &self.client
@@ -157,6 +169,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             options: ObjectOptions::new(),
             checkpoint: None,
             cancel: None,
+            progress: None,
         }
     }
 
@@ -169,6 +182,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             checkpoint: checkpoint.into(),
             source,
             cancel: None,
+            progress: None,
         }
     }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::{data, emulator_client, report};
 use http::Method;
-use lakefs_emulator::{Emulator, Operation, DEFAULT_REPOSITORY};
+use lakefs_emulator::{EmulatedOperation, Emulator, DEFAULT_REPOSITORY};
 use lakefs_experimental::{ExperimentalClient, RetryPolicy};
 use lakefs_multipart::*;
 use lakefs_transport::fake::{FakeTransport, Latency};
@@ -134,7 +134,7 @@ async fn a_server_without_upload_part_gives_a_clear_error_when_a_url_expires() {
     let s = setup(true);
     s.emulator.set_part_url_expiry(Duration::from_secs(10));
     s.emulator
-        .set_operation_available(Operation::UploadPart, false);
+        .set_operation_available(EmulatedOperation::UploadPart, false);
     s.transport
         .set_latency(Latency::fixed(Duration::from_secs(4)));
     let uploader = Uploader::new(s.client.clone(), slow_config(|_| {}));
@@ -234,7 +234,7 @@ async fn parts_past_the_presign_window_get_their_urls_from_upload_part() {
 
     // Without uploadPart, create is asked again for every URL.
     s.emulator
-        .set_operation_available(Operation::UploadPart, false);
+        .set_operation_available(EmulatedOperation::UploadPart, false);
     s.transport.clear_requests();
     uploader
         .upload(REPO, "main", "legacy", UploadSource::bytes(source.clone()))
@@ -336,7 +336,7 @@ async fn streams_of_unknown_length_sign_urls_as_data_arrives() {
     }
     // Without uploadPart a stream cannot be sent, and the upload is not left behind.
     s.emulator
-        .set_operation_available(Operation::UploadPart, false);
+        .set_operation_available(EmulatedOperation::UploadPart, false);
     let error = uploader
         .upload(
             REPO,

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use common::{data, emulator_client, report, rewrite_keeping_mtime};
 use http::{Method, StatusCode};
-use lakefs_emulator::{Emulator, Operation as EmulatorOperation, DEFAULT_REPOSITORY};
+use lakefs_emulator::{EmulatedOperation, Emulator, DEFAULT_REPOSITORY};
 use lakefs_experimental::{ExperimentalClient, RetryPolicy};
 use lakefs_multipart::*;
 use lakefs_transport::fake::{self, FakeTransport, ResponseExt};
@@ -360,7 +360,7 @@ async fn an_upload_on_a_lakefs_without_upload_part_is_aborted_not_kept_resumable
         });
     });
     s.emulator
-        .set_operation_available(EmulatorOperation::UploadPart, false);
+        .set_operation_available(EmulatedOperation::UploadPart, false);
     let checkpoint = temp_path("no-upload-part.json");
     let uploader = Uploader::new(s.client.clone(), config().build().unwrap());
     let error = uploader

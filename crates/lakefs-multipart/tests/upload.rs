@@ -849,3 +849,55 @@ async fn parts_of_a_bytes_source_are_slices_of_it_not_copies() {
         );
     }
 }
+
+#[tokio::test]
+async fn one_uploader_reports_each_uploads_progress_to_its_own_callback() {
+    let s = setup();
+    let everything = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&everything);
+    let uploader = Uploader::new(
+        s.client.clone(),
+        config()
+            .on_progress(move |_| {
+                seen.fetch_add(1, Ordering::SeqCst);
+            })
+            .build()
+            .unwrap(),
+    );
+    let counter = |total: &Arc<AtomicU64>| {
+        let total = Arc::clone(total);
+        move |event: &ProgressEvent| {
+            if let ProgressEvent::PartFinished { size, .. } = event {
+                total.fetch_add(*size, Ordering::SeqCst);
+            }
+        }
+    };
+    let (a, b) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (first, second) = tokio::join!(
+        uploader
+            .upload(
+                REPO,
+                "main",
+                "a",
+                UploadSource::bytes(data(11 * 1024 * 1024, 1))
+            )
+            .on_progress(counter(&a)),
+        uploader
+            .upload(
+                REPO,
+                "main",
+                "b",
+                UploadSource::bytes(data(3 * 1024 * 1024, 2))
+            )
+            .on_progress(counter(&b)),
+    );
+    first.unwrap();
+    second.unwrap();
+    assert_eq!(a.load(Ordering::SeqCst), 11 * 1024 * 1024);
+    assert_eq!(b.load(Ordering::SeqCst), 3 * 1024 * 1024);
+    assert_eq!(
+        everything.load(Ordering::SeqCst),
+        0,
+        "the uploader's own callback hears neither"
+    );
+}

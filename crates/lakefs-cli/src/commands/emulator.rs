@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use lakefs_emulator::{
-    serve_on, Emulator, Operation, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH, DEFAULT_FEATURE_BRANCH,
-    DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE, DEFAULT_STS_STATE,
+    serve_on, EmulatedOperation, Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH,
+    DEFAULT_FEATURE_BRANCH, DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE,
+    DEFAULT_STS_STATE,
 };
 use serde_json::json;
 
@@ -19,8 +20,8 @@ pub(crate) async fn run(ctx: &Context, args: EmulatorArgs) -> Result<Exit, CliEr
         emulator.set_part_url_expiry(Duration::from_secs(seconds));
     }
     if args.without_upload_part {
-        emulator.set_operation_available(Operation::UploadPart, false);
-        emulator.set_operation_available(Operation::UploadPartCopy, false);
+        emulator.set_operation_available(EmulatedOperation::UploadPart, false);
+        emulator.set_operation_available(EmulatedOperation::UploadPartCopy, false);
     }
     let address = SocketAddr::from(([127, 0, 0, 1], args.port));
     let running = serve_on(emulator, address).await.map_err(|e| {

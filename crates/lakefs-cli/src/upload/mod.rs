@@ -11,7 +11,7 @@ pub(crate) mod walk;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use lakefs_multipart::{Checkpoint, PartSlots, UploadConfig};
+use lakefs_multipart::{Checkpoint, PartSlots, UploadConfig, Uploader};
 
 use self::dir::DirectoryUpload;
 use self::object::{metadata_map, Job, Shared, Source};
@@ -65,14 +65,15 @@ pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliErro
         Plan::One { .. } => (args.content_type.clone(), args.metadata.clone()),
     };
     let concurrency = usize::from(args.concurrency);
+    let slots = PartSlots::new(concurrency);
+    let config = Shared::config(args.part_size, concurrency, args.verify, &slots)?;
     let shared = Shared {
-        client,
+        uploader: Uploader::new(client, config),
         part_size: args.part_size,
         concurrency,
         verify: args.verify,
         content_type,
         metadata,
-        slots: PartSlots::new(concurrency),
         interrupt: ctx.interrupt.clone(),
         progress: ctx.console.progress(total, files),
         resume_prefix: resume_prefix(ctx, &args),

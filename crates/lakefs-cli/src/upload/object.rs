@@ -8,13 +8,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use lakefs_multipart::{
-    AbortOutcome, Checkpoint, PartSlots, UploadConfig, UploadError, UploadFailure, UploadSource,
-    Uploader,
+    AbortOutcome, Checkpoint, PartSlots, ProgressEvent, UploadConfig, UploadError, UploadFailure,
+    UploadSource, Uploader,
 };
 
 use super::report::{probe_event, Probe, ProbeState, Report, Seconds, Status};
 use super::verify::{self, HashingReader, StreamDigest, Verdict};
-use crate::context::Client;
 use crate::errors::{one_line, CliError};
 use crate::interrupt::Interrupt;
 use crate::output::Progress;
@@ -22,7 +21,6 @@ use crate::uri::ObjectUri;
 
 /// What every object of one command shares.
 pub(crate) struct Shared {
-    pub(crate) client: Client,
     pub(crate) part_size: u64,
     pub(crate) concurrency: usize,
     pub(crate) verify: bool,
@@ -30,8 +28,9 @@ pub(crate) struct Shared {
     /// journal recorded.
     pub(crate) content_type: Option<String>,
     pub(crate) metadata: Vec<(String, String)>,
-    /// One bound on parts in flight (and part memory) across all objects.
-    pub(crate) slots: PartSlots,
+    /// The engine, one for every object (each reports its own progress); its shared slots
+    /// bound parts in flight (and part memory) across all objects.
+    pub(crate) uploader: Uploader<lakefs_transport::HyperTransport>,
     pub(crate) interrupt: Interrupt,
     pub(crate) progress: Progress,
     /// The command line that resumes from a checkpoint: `prefix… --resume CHECKPOINT SRC`.
@@ -39,21 +38,28 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// An engine configuration reporting to `probe`.
-    pub(crate) fn config(&self, probe: Option<&Probe>) -> Result<UploadConfig, CliError> {
-        let mut builder = UploadConfig::builder()
-            .part_size(self.part_size)
-            .concurrency(self.concurrency)
-            .verify_md5(self.verify)
-            .shared_slots(self.slots.clone());
-        if let Some(probe) = probe {
-            let state = Arc::clone(&probe.state);
-            let progress = self.progress.clone();
-            builder = builder.on_progress(move |event| probe_event(&state, &progress, event));
-        }
-        builder
+    /// The engine's configuration for these options, parts in flight bounded by `slots`
+    /// across all objects.
+    pub(crate) fn config(
+        part_size: u64,
+        concurrency: usize,
+        verify: bool,
+        slots: &PartSlots,
+    ) -> Result<UploadConfig, CliError> {
+        UploadConfig::builder()
+            .part_size(part_size)
+            .concurrency(concurrency)
+            .verify_md5(verify)
+            .shared_slots(slots.clone())
             .build()
             .map_err(|e| CliError::usage("invalid upload options").source(e))
+    }
+
+    /// A progress callback feeding `probe` and the console's progress.
+    fn reporter(&self, probe: &Probe) -> impl Fn(&ProgressEvent) + Send + Sync + 'static {
+        let state = Arc::clone(&probe.state);
+        let progress = self.progress.clone();
+        move |event| probe_event(&state, &progress, event)
     }
 
     /// Whether an upload completed with `content_type` and `metadata` (a checkpoint's) gives
@@ -139,15 +145,8 @@ pub(crate) async fn upload(shared: &Shared, job: Job) -> Report {
         aborted: None,
         error: None,
     };
-    let uploader = match shared.config(Some(&probe)) {
-        Ok(config) => Uploader::new(shared.client.clone(), config),
-        Err(error) => {
-            report.error = Some(error);
-            return report;
-        }
-    };
     let mut notes = Vec::new();
-    let (result, digest) = send(shared, &uploader, &job, &mut report, &mut notes).await;
+    let (result, digest) = send(shared, &probe, &job, &mut report, &mut notes).await;
     let ended = Instant::now();
     {
         let state = probe.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -233,12 +232,13 @@ async fn read_small_file(path: &std::path::Path, part_size: u64) -> Option<bytes
 /// Sends the object: resumes from its checkpoint when there is one, else uploads it.
 async fn send(
     shared: &Shared,
-    uploader: &Uploader<lakefs_transport::HyperTransport>,
+    probe: &Probe,
     job: &Job,
     report: &mut Report,
     notes: &mut Vec<String>,
 ) -> (Sent, Option<Arc<Mutex<StreamDigest>>>) {
     let dest = &job.dest;
+    let uploader = &shared.uploader;
     if let Some(checkpoint) = job.checkpoint.as_ref().filter(|c| job.resume || c.exists()) {
         let loaded = Checkpoint::load(checkpoint).ok();
         let matches = loaded.as_ref().is_some_and(|c| {
@@ -263,6 +263,7 @@ async fn send(
             let (source, _) = source_of(job, false, shared.part_size);
             let result = uploader
                 .resume(checkpoint, source)
+                .on_progress(shared.reporter(probe))
                 .cancel_on(shared.interrupt.wait())
                 .await;
             let stale = result.as_ref().err().is_some_and(|e| {
@@ -299,6 +300,7 @@ async fn send(
     };
     let mut upload = uploader
         .upload(&dest.repository, &dest.branch, &dest.path, source)
+        .on_progress(shared.reporter(probe))
         .cancel_on(shared.interrupt.wait());
     if let Some(content_type) = &shared.content_type {
         upload = upload.content_type(content_type);

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::{header, Request, StatusCode};
 
 use super::{fail, Failure};
-use crate::state::Emulator;
+use crate::emulator::Emulator;
 
 impl Emulator {
     /// The user the request authenticates as, or a 401.

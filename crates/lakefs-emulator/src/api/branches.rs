@@ -4,7 +4,7 @@
 use http::StatusCode;
 
 use super::{empty, fail, Answer, Failure, Query};
-use crate::state::Emulator;
+use crate::emulator::Emulator;
 
 impl Emulator {
     /// Order as graveler: unknown repository or branch → 404; protected branch → 403;

@@ -15,7 +15,8 @@ use lakefs_models::ExternalLoginInformation;
 
 use super::sts::issue_token;
 use super::{body, fail, json, Answer, Failure};
-use crate::state::{Emulator, State};
+use crate::emulator::Emulator;
+use crate::model::State;
 
 /// `auth.login_duration`, the default token lifetime: 7 days.
 const DEFAULT_LOGIN_DURATION: i64 = 7 * 24 * 3600;

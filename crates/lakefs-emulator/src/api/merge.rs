@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use http::StatusCode;
 
 use super::{fail, Failure};
-use crate::state::{Commit, ObjectEntry, Repository, State};
+use crate::model::{Commit, ObjectEntry, Repository, State};
 
 /// `start` and its ancestors, nearest first.
 fn ancestors(repo: &Repository, start: &str) -> Vec<String> {

@@ -19,10 +19,8 @@ use bytes::Bytes;
 use http::{header, Request, Response, StatusCode};
 use serde::Serialize;
 
-use crate::state::Emulator;
+use crate::emulator::Emulator;
 use route::Route;
-
-pub(crate) use route::STORAGE_PREFIX;
 
 type Answer = Response<Bytes>;
 

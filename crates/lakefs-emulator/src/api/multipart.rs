@@ -10,7 +10,9 @@ use lakefs_models::{
 };
 
 use super::{body, empty, fail, json, not_implemented, Answer, Failure, Query};
-use crate::state::{md5_hex, Emulator, ObjectEntry, State, Support, Upload};
+use crate::checksum::md5_hex;
+use crate::emulator::Emulator;
+use crate::model::{ObjectEntry, State, Support, Upload};
 
 /// S3's smallest part, every part but the last.
 const MIN_PART_SIZE: usize = 5 * 1024 * 1024;

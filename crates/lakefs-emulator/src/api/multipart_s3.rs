@@ -6,7 +6,7 @@ use http::{Request, StatusCode};
 
 use super::route::Route;
 use super::{empty, fail, Answer, Failure, Query};
-use crate::state::Emulator;
+use crate::emulator::Emulator;
 
 impl Emulator {
     /// Create, complete, abort and `uploadPartCopy` against the S3 server behind this emulator.

@@ -7,7 +7,7 @@ use http::{Request, StatusCode};
 use lakefs_models::UpdateObjectUserMetadata;
 
 use super::{body, empty, fail, json, Answer, Failure, Query};
-use crate::state::Emulator;
+use crate::emulator::Emulator;
 
 impl Emulator {
     /// Replaces an object's user metadata wholesale (`set: {}` clears it); nothing else in the

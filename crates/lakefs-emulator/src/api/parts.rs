@@ -6,7 +6,9 @@ use lakefs_models::{UploadPartCopyFrom, UploadPartFrom, UploadTo};
 
 use super::multipart::verify_link_address;
 use super::{body, fail, json, path_integer, Answer, Failure, Query};
-use crate::state::{md5_hex, Emulator, State, Support};
+use crate::checksum::md5_hex;
+use crate::emulator::Emulator;
+use crate::model::{State, Support};
 
 /// S3's (and lakeFS's) largest part number.
 const MAX_PART_NUMBER: i64 = 10_000;

@@ -4,7 +4,8 @@ use http::StatusCode;
 use lakefs_models::{ExternalPrincipal, ExternalPrincipalList, Pagination};
 
 use super::{empty, fail, json, not_implemented, Answer, Failure, Query};
-use crate::state::{Emulator, Support};
+use crate::emulator::Emulator;
+use crate::model::Support;
 
 impl Emulator {
     /// 501 unless the server runs an RBAC auth service with external principals enabled

@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::merge::merge_branches;
 use super::{body, empty, fail, json, Answer, Failure, Query};
 use crate::clock;
-use crate::state::{Emulator, Repository, State};
+use crate::emulator::Emulator;
+use crate::model::{Repository, State};
 
 /// The page size lakeFS reports for pull-request lists (`controller.go:6180-6198`).
 const MAX_PER_PAGE: i64 = 1000;

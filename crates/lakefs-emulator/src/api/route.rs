@@ -3,12 +3,11 @@
 use bytes::Bytes;
 use http::{Method, Request};
 
-use crate::operation::Operation;
+use crate::operation::EmulatedOperation;
+use crate::signing::STORAGE_PREFIX;
 
 /// The API's base path.
 const BASE: &str = "/api/v1";
-/// Where the storage routes live.
-pub(crate) const STORAGE_PREFIX: &str = "/_storage/";
 
 /// Which operation a request is for, with its decoded path parameters.
 #[derive(Debug)]
@@ -203,26 +202,26 @@ impl Route {
     }
 
     /// The spec operation this route is, if any.
-    pub(super) fn operation(&self) -> Option<Operation> {
+    pub(super) fn operation(&self) -> Option<EmulatedOperation> {
         Some(match self {
-            Self::Create { .. } => Operation::CreatePresignMultipartUpload,
-            Self::Complete { .. } => Operation::CompletePresignMultipartUpload,
-            Self::Abort { .. } => Operation::AbortPresignMultipartUpload,
-            Self::UploadPart { .. } => Operation::UploadPart,
-            Self::UploadPartCopy { .. } => Operation::UploadPartCopy,
-            Self::HardReset { .. } => Operation::HardResetBranch,
-            Self::UpdateMetadata { .. } => Operation::UpdateObjectUserMetadata,
-            Self::Attach { .. } => Operation::CreateUserExternalPrincipal,
-            Self::Detach { .. } => Operation::DeleteUserExternalPrincipal,
-            Self::List { .. } => Operation::ListUserExternalPrincipals,
-            Self::Get => Operation::GetExternalPrincipal,
-            Self::ExternalLogin => Operation::ExternalPrincipalLogin,
-            Self::StsLogin => Operation::StsLogin,
-            Self::ListPulls { .. } => Operation::ListPullRequests,
-            Self::CreatePull { .. } => Operation::CreatePullRequest,
-            Self::GetPull { .. } => Operation::GetPullRequest,
-            Self::UpdatePull { .. } => Operation::UpdatePullRequest,
-            Self::MergePull { .. } => Operation::MergePullRequest,
+            Self::Create { .. } => EmulatedOperation::CreatePresignMultipartUpload,
+            Self::Complete { .. } => EmulatedOperation::CompletePresignMultipartUpload,
+            Self::Abort { .. } => EmulatedOperation::AbortPresignMultipartUpload,
+            Self::UploadPart { .. } => EmulatedOperation::UploadPart,
+            Self::UploadPartCopy { .. } => EmulatedOperation::UploadPartCopy,
+            Self::HardReset { .. } => EmulatedOperation::HardResetBranch,
+            Self::UpdateMetadata { .. } => EmulatedOperation::UpdateObjectUserMetadata,
+            Self::Attach { .. } => EmulatedOperation::CreateUserExternalPrincipal,
+            Self::Detach { .. } => EmulatedOperation::DeleteUserExternalPrincipal,
+            Self::List { .. } => EmulatedOperation::ListUserExternalPrincipals,
+            Self::Get => EmulatedOperation::GetExternalPrincipal,
+            Self::ExternalLogin => EmulatedOperation::ExternalPrincipalLogin,
+            Self::StsLogin => EmulatedOperation::StsLogin,
+            Self::ListPulls { .. } => EmulatedOperation::ListPullRequests,
+            Self::CreatePull { .. } => EmulatedOperation::CreatePullRequest,
+            Self::GetPull { .. } => EmulatedOperation::GetPullRequest,
+            Self::UpdatePull { .. } => EmulatedOperation::UpdatePullRequest,
+            Self::MergePull { .. } => EmulatedOperation::MergePullRequest,
             Self::StatObject { .. } | Self::Storage(_) | Self::NotFound | Self::Unknown => {
                 return None
             }

@@ -5,7 +5,8 @@ use http::{Request, StatusCode};
 use lakefs_models::{AuthenticationToken, StsAuthRequest};
 
 use super::{body, fail, json, not_implemented, Answer, Failure};
-use crate::state::{Emulator, State, Support};
+use crate::emulator::Emulator;
+use crate::model::{State, Support};
 
 /// A token for `user`, valid `ttl` seconds from now on the emulator's clock (zero or less: it
 /// is already expired, as lakeFS would issue it), usable as `Authorization: Bearer`.

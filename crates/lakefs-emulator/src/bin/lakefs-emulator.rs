@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use lakefs_emulator::{
-    serve_on, Emulator, Operation, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH,
+    serve_on, EmulatedOperation, Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_BRANCH,
     DEFAULT_EXTERNAL_IDENTITY_TOKEN, DEFAULT_EXTERNAL_PRINCIPAL_ID, DEFAULT_FEATURE_BRANCH,
     DEFAULT_REPOSITORY, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE, DEFAULT_STS_STATE,
 };
@@ -38,8 +38,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 emulator.set_part_url_expiry(Duration::from_secs(seconds));
             }
             "--without-upload-part" => {
-                emulator.set_operation_available(Operation::UploadPart, false);
-                emulator.set_operation_available(Operation::UploadPartCopy, false);
+                emulator.set_operation_available(EmulatedOperation::UploadPart, false);
+                emulator.set_operation_available(EmulatedOperation::UploadPartCopy, false);
             }
             "--help" | "-h" => {
                 println!("{USAGE}");
