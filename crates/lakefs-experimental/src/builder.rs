@@ -19,6 +19,23 @@ pub const ENV_ACCESS_KEY_ID: &str = "LAKECTL_CREDENTIALS_ACCESS_KEY_ID";
 /// The lakeFS CLI's environment variable for the secret access key.
 pub const ENV_SECRET_ACCESS_KEY: &str = "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY";
 
+impl ExperimentalClient<()> {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A builder filled from the variables lakeFS's own CLI uses: the endpoint from
+    /// `LAKECTL_SERVER_ENDPOINT_URL` and basic credentials from
+    /// `LAKECTL_CREDENTIALS_ACCESS_KEY_ID` and `LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY`.
+    ///
+    /// # Errors
+    /// [`Error::MissingConfig`] naming every variable that is unset, empty or not Unicode.
+    pub fn from_env() -> Result<ClientBuilder, Error> {
+        ClientBuilder::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
 /// Configures an [`ExperimentalClient`].
 ///
 /// Defaults: no credentials, user agent `lakefs-rs/<version>`, [`RetryPolicy::default`],

@@ -11,7 +11,6 @@ use http::uri::{Authority, Scheme};
 use http::{Request, Response, Uri};
 use lakefs_transport::HttpTransport;
 
-use crate::builder::ClientBuilder;
 use crate::call::CallOptions;
 use crate::request::{error_from_response, retry_after, ApiRequest};
 use crate::{Credentials, Error, RetryPolicy};
@@ -67,23 +66,6 @@ impl<T> fmt::Debug for ExperimentalClient<T> {
             .field("retry", &self.config.retry)
             .field("timeout", &self.config.timeout)
             .finish_non_exhaustive()
-    }
-}
-
-impl ExperimentalClient<()> {
-    /// Starts configuring a client.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// A builder filled from the variables lakeFS's own CLI uses: the endpoint from
-    /// `LAKECTL_SERVER_ENDPOINT_URL` and basic credentials from
-    /// `LAKECTL_CREDENTIALS_ACCESS_KEY_ID` and `LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY`.
-    ///
-    /// # Errors
-    /// [`Error::MissingConfig`] naming every variable that is unset, empty or not Unicode.
-    pub fn from_env() -> Result<ClientBuilder, Error> {
-        ClientBuilder::from_lookup(|name| std::env::var(name).ok())
     }
 }
 

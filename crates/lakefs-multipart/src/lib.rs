@@ -58,6 +58,7 @@ mod resume;
 mod run;
 mod schedule;
 mod session;
+mod sessions;
 mod source;
 mod stamp;
 mod uploader;

@@ -184,3 +184,41 @@ impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture for 
         })
     }
 }
+
+impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
+    /// Uploads `source` to `path` on `branch` of `repository`. Name the object's content
+    /// type, metadata, checkpoint or a cancellation on the returned builder, then `.await` it
+    /// for the staged object's stats.
+    pub fn upload<'a>(
+        &'a self,
+        repository: &'a str,
+        branch: &'a str,
+        path: &'a str,
+        source: UploadSource,
+    ) -> Upload<'a, T, D> {
+        Upload {
+            uploader: self,
+            repository,
+            branch,
+            path,
+            source,
+            options: ObjectOptions::new(),
+            checkpoint: None,
+            cancel: None,
+            progress: None,
+        }
+    }
+
+    /// Resumes the upload the checkpoint at `checkpoint` describes: refuses a `source` that
+    /// changed, signs fresh URLs for the parts not yet stored, sends only those, completes,
+    /// and removes the checkpoint. Await the returned builder.
+    pub fn resume(&self, checkpoint: impl Into<PathBuf>, source: UploadSource) -> Resume<'_, T, D> {
+        Resume {
+            uploader: self,
+            checkpoint: checkpoint.into(),
+            source,
+            cancel: None,
+            progress: None,
+        }
+    }
+}

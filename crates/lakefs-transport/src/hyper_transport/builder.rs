@@ -87,7 +87,7 @@ impl Default for HyperTransportBuilder {
 impl HyperTransportBuilder {
     /// Limit for opening a connection: DNS, TCP, the proxy's `CONNECT` and the TLS handshake
     /// together; `None` waits forever. Its expiry is a [`TransportError::Timeout`] in the
-    /// [`Connect`](TimeoutPhase::Connect) phase: the request was never sent.
+    /// [`Connect`](crate::TimeoutPhase::Connect) phase: the request was never sent.
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.connect_timeout = timeout.into();
         self
