@@ -1,4 +1,4 @@
-//! The whole mission, end to end over real HTTP.
+//! The whole quickstart, end to end over real HTTP.
 //!
 //! With no arguments it starts the lakeFS emulator on 127.0.0.1 and runs against it:
 //!
@@ -18,7 +18,7 @@
 //! Steps: attach and list external principals; upload a generated object (256 MiB by
 //! default) through the multipart engine with a progress bar, then print MB/s and the
 //! ObjectStats; hard-reset the branch; log in with STS. Steps a real server does not support
-//! (501) are reported, and the mission goes on.
+//! (501) are reported, and the quickstart goes on.
 
 mod common;
 

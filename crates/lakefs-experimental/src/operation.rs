@@ -54,7 +54,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// All 18, in the order of the spec digest (the seed's nine first).
+    /// All 18: the nine the SDK began with (multipart, principals, STS, hard reset) first.
     pub const ALL: [Self; 18] = [
         Self::CreatePresignMultipartUpload,
         Self::CompletePresignMultipartUpload,

@@ -145,7 +145,7 @@ pub struct StagingLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_address: Option<String>,
     /// Presigned PUT URL, when presigning was asked for (the only nullable field of the
-    /// seed's nine operations' schemas: `null` and absent both decode to `None`).
+    /// first nine experimental operations' schemas: `null` and absent both decode to `None`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presigned_url: Option<String>,
     /// If present and nonzero, when `presigned_url` expires, in Unix seconds.
