@@ -6,7 +6,7 @@ use std::time::Duration;
 use http::StatusCode;
 use lakefs_transport::TransportError;
 
-use crate::{ConfigError, PlanError};
+use crate::PlanError;
 
 /// Why an upload failed, with what became of the upload on lakeFS.
 ///
@@ -152,9 +152,6 @@ impl AbortOutcome {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum UploadFailure {
-    /// The configuration is invalid.
-    #[error("invalid upload configuration")]
-    Config(#[from] ConfigError),
     /// The source cannot be cut into parts.
     #[error(transparent)]
     Plan(#[from] PlanError),
