@@ -21,25 +21,48 @@
 //! ([`Operation::is_idempotent`]).
 //!
 //! ```
+//! use bytes::Bytes;
+//! use lakefs_emulator::{Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
 //! use lakefs_experimental::{Credentials, ExperimentalClient};
-//! use lakefs_transport::fake::{self, FakeTransport};
+//! use lakefs_transport::{fake::FakeTransport, HttpTransport};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+//! // An in-memory lakeFS behind an in-memory transport; against a real one, build the client
+//! // with `ExperimentalClient::from_env()?.build()?` (lakectl's variables) instead.
+//! let lakefs = Emulator::new();
 //! let transport = FakeTransport::new();
-//! transport.route(http::Method::GET, "/api/v1/auth/external/principals", |_, _| {
-//!     Ok(fake::json(http::StatusCode::OK, r#"{"id":"arn:aws:sts::1:assumed-role/r","user_id":"alice"}"#))
-//! });
+//! let server = lakefs.clone();
+//! transport.fallback(move |request, _| Ok(server.handle(request)));
 //! let client = ExperimentalClient::builder()
-//!     .endpoint("http://localhost:8000")
-//!     .credentials(Credentials::basic("AKIAEXAMPLE", "secret"))
+//!     .endpoint("http://lakefs.local")
+//!     .credentials(Credentials::basic(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY))
 //!     .build_with_transport(transport)?;
-//! let principal = client
-//!     .get_external_principal()
-//!     .principal_id("arn:aws:sts::1:assumed-role/r")
+//!
+//! // A one-part presigned upload: create, PUT the part straight to the store, complete.
+//! let upload = client
+//!     .create_presign_multipart_upload()
+//!     .repository("example-repo")
+//!     .branch("main")
+//!     .path("hello.txt")
+//!     .parts(1)
 //!     .send()
 //!     .await?;
-//! assert_eq!(principal.user_id, "alice");
-//! # Ok::<(), lakefs_experimental::Error>(())
+//! let url = upload.presigned_urls.as_deref().unwrap_or_default()[0].clone();
+//! let put = http::Request::put(url).body(Bytes::from("hello"))?; // no lakeFS credentials
+//! let stored = client.transport().send(put).await?;
+//! let etag = stored.headers()["etag"].to_str()?.trim_matches('"').to_owned();
+//! let stats = client
+//!     .complete_presign_multipart_upload()
+//!     .repository("example-repo")
+//!     .branch("main")
+//!     .path("hello.txt")
+//!     .upload(&upload)
+//!     .part(1, etag)
+//!     .send()
+//!     .await?;
+//! assert_eq!(stats.size_bytes, Some(5));
+//! assert_eq!(lakefs.object("example-repo", "main", "hello.txt").unwrap(), "hello");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
 
