@@ -13,6 +13,31 @@
 //!
 //! Features: `hyper` (default) turns on the hyper + rustls transport; `fake` the in-memory
 //! fake transport for tests.
+//!
+//! An upload over real HTTP to the lakeFS emulator (against a real lakeFS, build the client
+//! with `ExperimentalClient::from_env()?.build()?`, which reads lakectl's variables):
+//!
+//! ```
+//! use lakefs::experimental::{Credentials, ExperimentalClient};
+//! use lakefs::multipart::{UploadConfig, UploadSource, Uploader};
+//! use lakefs_emulator::{serve, Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
+//!
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! let lakefs = serve(Emulator::new()).await?; // on 127.0.0.1, a free port
+//! let client = ExperimentalClient::builder()
+//!     .endpoint(lakefs.url())
+//!     .credentials(Credentials::basic(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY))
+//!     .build()?;
+//! let uploader = Uploader::new(client, UploadConfig::default());
+//! let data = vec![42u8; 20 * 1024 * 1024];
+//! let stats = uploader
+//!     .upload("example-repo", "main", "data/answer.bin", UploadSource::bytes(data.clone()))
+//!     .await?;
+//! assert_eq!(stats.size_bytes, Some(data.len() as i64));
+//! assert_eq!(lakefs.emulator().object("example-repo", "main", "data/answer.bin").unwrap(), data);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
 
 #![forbid(unsafe_code)]
 
