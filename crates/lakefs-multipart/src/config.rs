@@ -10,7 +10,7 @@ use crate::plan::{MAX_PART_SIZE, MIN_PART_SIZE};
 use crate::{ProgressEvent, ProgressSink};
 
 /// The most parts in flight one upload allows.
-pub const MAX_CONCURRENCY: usize = 256;
+pub(crate) const MAX_CONCURRENCY: usize = 256;
 
 /// How many part URLs create is asked for by default.
 pub const DEFAULT_PRESIGN_WINDOW: u32 = 100;
@@ -141,7 +141,7 @@ pub enum ConfigError {
     /// The part size is outside 5 MiB … 5 GiB.
     #[error("part size {0} bytes is outside S3's limits of 5 MiB ({MIN_PART_SIZE}) to 5 GiB ({MAX_PART_SIZE})")]
     PartSize(u64),
-    /// The concurrency is 0 or above [`MAX_CONCURRENCY`].
+    /// The concurrency is 0 or above 256.
     #[error("concurrency {0} must be between 1 and {MAX_CONCURRENCY}")]
     Concurrency(usize),
     /// The part or stall timeout is zero.

@@ -68,15 +68,15 @@ mod whole;
 pub use checkpoint::{Checkpoint, SourceFingerprint};
 pub use config::{
     ConfigError, PartSlots, UploadConfig, UploadConfigBuilder, DEFAULT_PRESIGN_WINDOW,
-    MAX_CONCURRENCY,
 };
 pub use error::{AbortOutcome, PartFailure, UploadError, UploadFailure};
 pub use options::{ObjectOptions, Resume, Upload};
 pub use parts::StoredPart;
 pub use plan::{PartPlan, PlanError, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
-pub use progress::{ProgressEvent, ProgressSink};
+pub use progress::ProgressEvent;
+pub(crate) use progress::ProgressSink;
 pub use put::FLOOR_RATE;
-pub use schedule::{PartSchedule, GROWTH_GROUP};
+pub use schedule::PartSchedule;
 pub use session::UploadSession;
 pub use source::UploadSource;
 pub use uploader::{BoxFuture, Uploader, LINK_ADDRESS_LIFETIME};

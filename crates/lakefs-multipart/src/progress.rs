@@ -83,11 +83,11 @@ pub enum ProgressEvent {
 
 /// A callback receiving [`ProgressEvent`]s. It runs on the upload's task: keep it quick.
 #[derive(Clone)]
-pub struct ProgressSink(Arc<dyn Fn(&ProgressEvent) + Send + Sync>);
+pub(crate) struct ProgressSink(Arc<dyn Fn(&ProgressEvent) + Send + Sync>);
 
 impl ProgressSink {
     /// Wraps a callback.
-    pub fn new(callback: impl Fn(&ProgressEvent) + Send + Sync + 'static) -> Self {
+    pub(crate) fn new(callback: impl Fn(&ProgressEvent) + Send + Sync + 'static) -> Self {
         Self(Arc::new(callback))
     }
 

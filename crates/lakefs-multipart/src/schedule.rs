@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::{PartPlan, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
 
 /// How many parts share one size in a growing schedule before the size doubles.
-pub const GROWTH_GROUP: u32 = 900;
+pub(crate) const GROWTH_GROUP: u32 = 900;
 
 /// The parts of an upload.
 ///
