@@ -26,8 +26,7 @@ pub const MIB: u64 = 1024 * 1024;
 
 /// The scripted complete's answer. It names no size: the engine checks a size lakeFS names
 /// against the parts sent, and this fake keeps no parts to count.
-const OBJECT_STATS: &str =
-    r#"{"path":"bench","path_type":"object","physical_address":"data/bench","checksum":"c","mtime":0}"#;
+const OBJECT_STATS: &str = r#"{"path":"bench","path_type":"object","physical_address":"data/bench","checksum":"c","mtime":0}"#;
 
 /// A part URL on `storage`, with `pad` characters of session token (lakeFS's URLs are about
 /// 2 KB with STS credentials).
