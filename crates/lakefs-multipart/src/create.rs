@@ -184,3 +184,41 @@ pub(crate) fn abort_request<T: HttpTransport>(
         .upload_id(&session.upload_id)
         .physical_address(&session.physical_address)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn the_fallback_of_10_000_parts_with_2_kb_urls_fits_its_answer() {
+        // 80 GB in 8 MiB parts would need 10,000 URLs of ~2 KB: ~20 MB, past the 16 MiB cap.
+        let schedule = schedule_within(10_000 * 8 * MIB, 8 * MIB, 2_000).unwrap();
+        let count = schedule.part_count().unwrap();
+        assert!(
+            count as usize * 2_008 <= URL_RESPONSE_BUDGET,
+            "{count} URLs"
+        );
+        assert!(
+            schedule.nominal_part_size() > 8 * MIB,
+            "larger parts instead"
+        );
+        // Few parts keep the configured size.
+        let small = schedule_within(100 * MIB, 8 * MIB, 2_000).unwrap();
+        assert_eq!(small.nominal_part_size(), 8 * MIB);
+    }
+
+    proptest! {
+        /// Whatever the size and URL length, every URL fits the budget (or S3's limits say no).
+        #[test]
+        fn every_url_fits(total in 0u64..5 * 1024 * 1024 * MIB, url in 100usize..20_000) {
+            if let Ok(schedule) = schedule_within(total, 8 * MIB, url) {
+                let count = schedule.part_count().unwrap() as usize;
+                prop_assert!(count * (url + 8) <= URL_RESPONSE_BUDGET.max(url + 8));
+                prop_assert!(schedule.nominal_part_size() >= 8 * MIB);
+            }
+        }
+    }
+}
