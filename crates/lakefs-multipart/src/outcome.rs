@@ -107,13 +107,14 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
     }
 
     /// Whether a resume could finish this upload: it signs fresh URLs for the parts it sends,
-    /// which needs `uploadPart` (lakeFS ≥ v1.55). Asked once when not known yet; when lakeFS
-    /// cannot be asked now (it is unreachable), the upload is kept — a resume will tell.
+    /// which needs `uploadPart` (lakeFS ≥ v1.55). Asked once (no retry, 10 s at most) when not
+    /// known yet; when lakeFS cannot be asked now (it is unreachable), the upload is kept — a
+    /// resume will tell.
     pub(crate) async fn can_be_resumed(&self, urls: &PartUrls<T>) -> Result<(), &'static str> {
         const CANNOT: &str = "this lakeFS cannot sign part URLs after create (uploadPart needs lakeFS v1.55 or later), so a resume could not send the remaining parts";
         if urls.resign() == Resign::Unknown {
             let part_number = urls.session().schedule.part_count().unwrap_or(1);
-            if let Err(error) = urls.fresh(part_number).await {
+            if let Err(error) = urls.fresh_quickly(part_number).await {
                 tracing::debug!(%error, "cannot tell whether this lakeFS signs part URLs after create");
             }
         }

@@ -226,10 +226,28 @@ impl<T: HttpTransport> PartUrls<T> {
     /// A freshly signed URL for `part_number`, or `None` when this server cannot sign part
     /// URLs after create (noticed once; later calls do not ask again).
     pub(crate) async fn fresh(&self, part_number: u32) -> Result<Option<PartUrl>, UploadFailure> {
+        self.sign(part_number, false).await
+    }
+
+    /// As [`fresh`](Self::fresh), asked once with a 10 s limit: for finding out, after a
+    /// failure or a Ctrl-C, whether this server can sign — not worth minutes of retries when
+    /// lakeFS is unreachable.
+    pub(crate) async fn fresh_quickly(
+        &self,
+        part_number: u32,
+    ) -> Result<Option<PartUrl>, UploadFailure> {
+        self.sign(part_number, true).await
+    }
+
+    async fn sign(
+        &self,
+        part_number: u32,
+        quickly: bool,
+    ) -> Result<Option<PartUrl>, UploadFailure> {
         if self.resign() == Resign::Unsupported {
             return Ok(None);
         }
-        let answer = self
+        let mut request = self
             .client
             .upload_part()
             .repository(&self.session.repository)
@@ -237,9 +255,13 @@ impl<T: HttpTransport> PartUrls<T> {
             .path(&self.session.path)
             .upload_id(&self.session.upload_id)
             .physical_address(&self.session.physical_address)
-            .part_number(part_number)
-            .send()
-            .await;
+            .part_number(part_number);
+        if quickly {
+            request = request
+                .retry_policy(lakefs_experimental::RetryPolicy::none())
+                .timeout(Duration::from_secs(10));
+        }
+        let answer = request.send().await;
         match answer {
             Ok(answer) => {
                 self.resign

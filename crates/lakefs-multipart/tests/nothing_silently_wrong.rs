@@ -24,6 +24,7 @@ const MIB: usize = 1024 * 1024;
 const REPO: &str = DEFAULT_REPOSITORY;
 const COMPLETE: &str = "/api/v1/repositories/{r}/branches/{b}/staging/pmpu/{id}";
 const PARTS: &str = "/_storage/{upload}/{part}";
+const UPLOAD_PART: &str = "/api/v1/repositories/{r}/branches/{b}/staging/pmpu/{id}/parts/{n}";
 
 struct Setup {
     emulator: Emulator,
@@ -568,6 +569,13 @@ async fn a_local_clock_an_hour_ahead_of_lakefs_refreshes_no_url_that_is_still_va
         "/api/v1/repositories/{r}/branches/{b}/staging/pmpu",
         move |_, _| Ok(fake::json(StatusCode::CREATED, created.clone())),
     );
+    // uploadPart answers, so a refresh would happen (and be counted) rather than fail.
+    transport.route(Method::PUT, UPLOAD_PART, move |_, _| {
+        Ok(fake::json(
+            StatusCode::CREATED,
+            r#"{"presigned_url":"http://s3.local/b/k?partNumber=1&X-Amz-Signature=fresh"}"#,
+        ))
+    });
     transport.route(Method::PUT, "/b/k", |_, _| {
         Ok(fake::response(StatusCode::OK, "").with_header("etag", "\"e\""))
     });
@@ -588,10 +596,9 @@ async fn a_local_clock_an_hour_ahead_of_lakefs_refreshes_no_url_that_is_still_va
         )
         .await
         .unwrap();
+    let upload_part_calls = count(&transport, |r| r.uri.path().contains("/parts/"));
     assert_eq!(
-        count(&transport, |r| r.uri.path().contains("/part/")
-            || r.method == Method::GET),
-        0,
+        upload_part_calls, 0,
         "no uploadPart: every URL is 15 minutes from expiry by lakeFS's clock"
     );
 }
@@ -604,28 +611,34 @@ async fn a_file_changed_while_it_is_uploaded_is_never_completed() {
     let file = temp_path("changing.bin");
     let source = data(3 * 5 * MIB, 13);
     std::fs::write(&file, &source).unwrap();
-    let (sink, first_part) = after_parts(1);
+    // Another program rewrites the file in place (same size) once part 1 is stored: done in
+    // the progress callback, which runs on the upload's task, so before complete for sure.
+    let path = file.clone();
+    let written = Arc::new(AtomicUsize::new(0));
+    let wrote = Arc::clone(&written);
     let uploader = Uploader::new(
         s.client.clone(),
-        config().concurrency(1).on_progress(sink).build().unwrap(),
+        config()
+            .concurrency(1)
+            .on_progress(move |event| {
+                if matches!(event, ProgressEvent::PartFinished { part_number: 1, .. })
+                    && wrote.fetch_add(1, Ordering::SeqCst) == 0
+                {
+                    std::thread::sleep(Duration::from_millis(5)); // a distinct mtime
+                    let mut changed = std::fs::read(&path).unwrap();
+                    changed[0] ^= 1;
+                    changed[10 * MIB] ^= 1;
+                    std::fs::write(&path, changed).unwrap();
+                }
+            })
+            .build()
+            .unwrap(),
     );
-    let writer = {
-        let file = file.clone();
-        tokio::spawn(async move {
-            let _ = first_part.await;
-            // Another program rewrites the file in place (same size) after part 1 was read.
-            let mut changed = std::fs::read(&file).unwrap();
-            changed[0] ^= 1;
-            changed[10 * MIB] ^= 1;
-            std::thread::sleep(Duration::from_millis(20));
-            std::fs::write(&file, changed).unwrap();
-        })
-    };
     let error = uploader
         .upload(REPO, "main", "changing", UploadSource::file(&file))
         .await
         .unwrap_err();
-    writer.await.unwrap();
+    assert_eq!(written.load(Ordering::SeqCst), 1);
     assert!(
         matches!(error.failure(), UploadFailure::SourceChanged(_))
             && report(&error).contains("changed while it was being uploaded"),
@@ -716,4 +729,52 @@ async fn a_resume_cancelled_while_it_proves_its_parts_stops_and_stays_resumable(
     );
     assert_eq!(part_puts(&s.transport), 0);
     assert!(Checkpoint::load(&checkpoint).unwrap().parts.len() >= 2);
+}
+
+// Of the same class: keeping an upload resumable never costs minutes when lakeFS is gone.
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_upload_asks_once_whether_it_can_be_resumed_even_with_lakefs_unreachable() {
+    let s = setup_with(|transport, _| {
+        // lakeFS is unreachable for everything but what the test lets through.
+        transport.route(Method::PUT, UPLOAD_PART, |_, _| {
+            Ok(fake::response(StatusCode::SERVICE_UNAVAILABLE, ""))
+        });
+    });
+    // The default retry policy: a 503 for uploadPart (idempotent) would be retried for minutes.
+    let client = emulator_client(s.transport.clone());
+    let checkpoint = temp_path("unreachable.json");
+    let (sink, first_part) = after_parts(1);
+    let uploader = Uploader::new(
+        client,
+        config().concurrency(1).on_progress(sink).build().unwrap(),
+    );
+    let started = tokio::time::Instant::now();
+    let error = uploader
+        .upload(
+            REPO,
+            "main",
+            "unreachable",
+            UploadSource::bytes(data(3 * 5 * MIB, 16)),
+        )
+        .checkpoint(&checkpoint)
+        .cancel_on(async move {
+            let _ = first_part.await;
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.abort(), AbortOutcome::Resumable(_)),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        count(&s.transport, |r| r.uri.path().contains("/parts/")),
+        1,
+        "asked once"
+    );
 }
