@@ -47,20 +47,17 @@ impl HttpTransport for ReqwestTransport {
 fn classify(uri: &http::Uri, error: reqwest::Error) -> TransportError {
     let uri = RedactedUri::new(uri);
     if error.is_builder() {
-        return TransportError::InvalidRequest {
-            uri,
-            reason: "reqwest refused it",
-        };
+        return TransportError::invalid_request(uri, "reqwest refused it");
     }
     let (connect, timeout) = (error.is_connect(), error.is_timeout());
     let source = Box::new(error.without_url());
     if connect {
-        TransportError::Connect { uri, source }
+        TransportError::connect(uri, source)
     } else if timeout {
         let (phase, after) = (TimeoutPhase::Request, std::time::Duration::ZERO);
-        TransportError::Timeout { uri, phase, after }
+        TransportError::timeout(uri, phase, after)
     } else {
-        TransportError::Io { uri, source }
+        TransportError::io(uri, source)
     }
 }
 

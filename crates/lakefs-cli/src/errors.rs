@@ -4,7 +4,7 @@
 use std::error::Error;
 use std::fmt;
 
-use lakefs_multipart::UploadError;
+use lakefs_multipart::Error as UploadError;
 
 /// The process's exit codes (documented in `--help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -114,57 +114,37 @@ impl fmt::Display for CliError {
     }
 }
 
-/// An upload error stands for its failure: its own text repeats the failure's and adds what
-/// became of the upload, which the caller reports on its own line.
-fn substitute<'a>(error: &'a (dyn Error + 'static)) -> &'a (dyn Error + 'static) {
-    match error.downcast_ref::<UploadError>() {
-        Some(upload) => upload.failure(),
-        None => error,
+/// An upload's error as a cause: its [`reason`](UploadError::reason) without what became of
+/// the upload, which the caller reports on its own lines (`note: upload … was aborted`).
+pub(crate) struct UploadCause(pub(crate) UploadError);
+
+impl fmt::Display for UploadCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.reason().fmt(f)
     }
 }
 
-/// One line per error of the chain starting at `error`, each without the text of its own
-/// source when it repeats it (`"creating the upload failed: <source>"` becomes `"creating the
-/// upload failed"`, the source following on its own line). A line left as one word (an
-/// operation's name) is joined to the next.
+impl fmt::Debug for UploadCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl Error for UploadCause {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// One line per error of the chain starting at `error`. Each error of this SDK says only
+/// what it adds and exposes its cause through [`Error::source`], so every cause is printed
+/// once.
 pub(crate) fn causes(error: &(dyn Error + 'static)) -> Vec<String> {
-    let mut texts = Vec::new();
-    let mut current = Some(substitute(error));
-    while let Some(error) = current {
-        texts.push(error.to_string());
-        current = error.source().map(substitute);
-        if texts.len() > 32 {
-            break;
-        }
-    }
-    let mut lines = Vec::new();
-    let mut carry = String::new();
-    for (index, text) in texts.iter().enumerate() {
-        let mut own = text.clone();
-        if let Some(next) = texts.get(index + 1).filter(|next| !next.is_empty()) {
-            if let Some(at) = own.rfind(next.as_str()) {
-                own.replace_range(at..at + next.len(), "");
-            }
-        }
-        let own = own
-            .trim()
-            .trim_matches(|c: char| c == ':' || c == ';' || c == ',')
-            .trim();
-        if own.is_empty() {
-            continue;
-        }
-        if !own.contains(char::is_whitespace) && index + 1 < texts.len() {
-            carry.push_str(own);
-            carry.push_str(": ");
-            continue;
-        }
-        lines.push(format!("{carry}{own}"));
-        carry.clear();
-    }
-    if !carry.is_empty() {
-        lines.push(carry.trim_end_matches(": ").to_owned());
-    }
-    lines
+    std::iter::successors(Some(error), |&error| error.source())
+        .take(32)
+        .map(ToString::to_string)
+        .filter(|text| !text.trim().is_empty())
+        .collect()
 }
 
 /// The chain as one line (for JSON and summaries).
@@ -192,25 +172,26 @@ mod tests {
     }
 
     #[test]
-    fn repeated_sources_are_cut() {
+    fn each_cause_is_one_line() {
         let io = Layer("Connection refused (os error 111)".into(), None);
         let connect = Layer(
             "could not connect to http://127.0.0.1:1/api/v1/x".into(),
             Some(Box::new(io)),
         );
         let api = Layer(
-            "createPresignMultipartUpload: could not connect to http://127.0.0.1:1/api/v1/x".into(),
+            "createPresignMultipartUpload: the HTTP exchange failed".into(),
             Some(Box::new(connect)),
         );
         let top = Layer(
-            "creating the multipart upload failed: createPresignMultipartUpload: could not connect to http://127.0.0.1:1/api/v1/x".into(),
+            "creating the multipart upload failed".into(),
             Some(Box::new(api)),
         );
         assert_eq!(
             causes(&top),
             [
                 "creating the multipart upload failed",
-                "createPresignMultipartUpload: could not connect to http://127.0.0.1:1/api/v1/x",
+                "createPresignMultipartUpload: the HTTP exchange failed",
+                "could not connect to http://127.0.0.1:1/api/v1/x",
                 "Connection refused (os error 111)",
             ]
         );

@@ -30,7 +30,7 @@ impl ExperimentalClient<()> {
     /// `LAKECTL_CREDENTIALS_ACCESS_KEY_ID` and `LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY`.
     ///
     /// # Errors
-    /// [`Error::MissingConfig`] naming every variable that is unset, empty or not Unicode.
+    /// [`ErrorKind::MissingConfig`](crate::ErrorKind::MissingConfig) naming every variable that is unset, empty or not Unicode.
     pub fn from_env() -> Result<ClientBuilder, Error> {
         ClientBuilder::from_lookup(|name| std::env::var(name).ok())
     }
@@ -124,13 +124,11 @@ impl ClientBuilder {
                     .into_iter()
                     .flatten()
                     .collect();
-                Err(Error::MissingConfig {
-                    what: format!(
-                        "environment variable{} {} not set (or empty or not Unicode)",
-                        if missing.len() > 1 { "s" } else { "" },
-                        missing.join(", ")
-                    ),
-                })
+                Err(Error::missing_config(format!(
+                    "environment variable{} {} not set (or empty or not Unicode)",
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.join(", ")
+                )))
             }
         }
     }
@@ -327,7 +325,7 @@ impl ClientBuilder {
     ///
     /// # Errors
     /// As [`build_with_transport`](Self::build_with_transport), and
-    /// [`Error::TransportConfig`] if the transport cannot be built (a PEM document without a
+    /// [`ErrorKind::TransportConfig`](crate::ErrorKind::TransportConfig) if the transport cannot be built (a PEM document without a
     /// certificate, a key that does not match its certificate, an unusable proxy URL…).
     #[cfg(feature = "hyper")]
     pub fn build(self) -> Result<ExperimentalClient<lakefs_transport::HyperTransport>, Error> {
@@ -335,23 +333,23 @@ impl ClientBuilder {
             .transport_builder()
             .request_timeout(None)
             .build()
-            .map_err(Error::TransportConfig)?;
+            .map_err(Error::transport_config)?;
         self.build_with_transport(transport)
     }
 
     /// Builds a client over `transport`.
     ///
     /// # Errors
-    /// [`Error::MissingConfig`] without an endpoint, [`Error::InvalidEndpoint`] for an
+    /// [`ErrorKind::MissingConfig`](crate::ErrorKind::MissingConfig) without an endpoint, [`ErrorKind::InvalidEndpoint`](crate::ErrorKind::InvalidEndpoint) for an
     /// endpoint that is not an `http`/`https` URL with a host (or that carries a query string
-    /// or a `user:password@`), [`Error::InvalidCredentials`] for credentials that cannot be
+    /// or a `user:password@`), [`ErrorKind::InvalidCredentials`](crate::ErrorKind::InvalidCredentials) for credentials that cannot be
     /// put in a header.
     pub fn build_with_transport<T: HttpTransport>(
         self,
         transport: T,
     ) -> Result<ExperimentalClient<T>, Error> {
-        let endpoint = self.endpoint.ok_or_else(|| Error::MissingConfig {
-            what: "the lakeFS endpoint (ClientBuilder::endpoint)".into(),
+        let endpoint = self.endpoint.ok_or_else(|| {
+            Error::missing_config("the lakeFS endpoint (ClientBuilder::endpoint)")
         })?;
         let (scheme, authority, base_path) = parse_endpoint(&endpoint)?;
         // Fail now, not at the first call, on credentials that cannot be sent.
@@ -359,9 +357,8 @@ impl ClientBuilder {
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| format!("lakefs-rs/{}", env!("CARGO_PKG_VERSION")));
-        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| Error::MissingConfig {
-            what: "a user agent made of visible ASCII characters".into(),
-        })?;
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::missing_config("a user agent made of visible ASCII characters"))?;
         Ok(ExperimentalClient {
             transport: Arc::new(transport),
             config: Arc::new(Config {

@@ -26,7 +26,7 @@ pub(crate) struct CallOptions {
     pub(crate) retry: Option<RetryPolicy>,
 }
 
-/// The value of a required argument, or [`Error::InvalidArgument`] naming it when it is unset
+/// The value of a required argument, or [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) naming it when it is unset
 /// or empty. Checked before anything is sent.
 pub(crate) fn required(
     operation: Operation,
@@ -34,37 +34,33 @@ pub(crate) fn required(
     value: Option<String>,
 ) -> Result<String, Error> {
     match value {
-        None => Err(Error::InvalidArgument {
+        None => Err(Error::invalid_argument(
             operation,
             argument,
-            reason: "is required but was not set".into(),
-        }),
-        Some(value) if value.is_empty() => Err(Error::InvalidArgument {
+            "is required but was not set",
+        )),
+        Some(value) if value.is_empty() => Err(Error::invalid_argument(
             operation,
             argument,
-            reason: "must not be empty".into(),
-        }),
+            "must not be empty",
+        )),
         Some(value) => Ok(value),
     }
 }
 
-/// A required argument that is not a string: present, or an [`Error::InvalidArgument`].
+/// A required argument that is not a string: present, or an [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument).
 pub(crate) fn present<V>(
     operation: Operation,
     argument: &'static str,
     value: Option<V>,
 ) -> Result<V, Error> {
-    value.ok_or_else(|| Error::InvalidArgument {
-        operation,
-        argument,
-        reason: "is required but was not set".into(),
-    })
+    value.ok_or_else(|| Error::invalid_argument(operation, argument, "is required but was not set"))
 }
 
 /// The input of a token operation (declared `Name(Input) => Operation: token` in
 /// [`request_builder!`]): the request it makes, after checking its arguments.
 pub(crate) trait LoginInput {
-    /// The login request, or [`Error::InvalidArgument`] for a missing argument.
+    /// The login request, or [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) for a missing argument.
     fn request(self) -> Result<ApiRequest, Error>;
 }
 
@@ -198,7 +194,7 @@ macro_rules! request_builder {
         $(#[$struct_doc])*
         ///
         /// Every argument is named by its setter; [`send`](Self::send) checks that the required
-        /// ones are set (an [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming
+        /// ones are set (an [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) naming
         /// the first missing one as the spec spells it, before anything is sent).
         /// [`timeout`](Self::timeout) and [`retry_policy`](Self::retry_policy) override the
         /// client's settings for this call. A builder is `Clone`: prepare a request once and

@@ -122,10 +122,12 @@ impl<T: HttpTransport> ExperimentalClient<T> {
         }
         let mut http_request = builder
             .body(request.body.clone().unwrap_or_default())
-            .map_err(|_| Error::InvalidArgument {
-                operation,
-                argument: "request",
-                reason: "could not be assembled into an HTTP request".into(),
+            .map_err(|_| {
+                Error::invalid_argument(
+                    operation,
+                    "request",
+                    "could not be assembled into an HTTP request",
+                )
             })?;
         if operation.is_authenticated() {
             self.config.credentials.apply(http_request.headers_mut())?;
@@ -134,10 +136,10 @@ impl<T: HttpTransport> ExperimentalClient<T> {
         let result = match timeout {
             Some(after) => tokio::time::timeout(after, send)
                 .await
-                .map_err(|_| Error::Timeout { operation, after })?,
+                .map_err(|_| Error::timeout(operation, after))?,
             None => send.await,
         };
-        result.map_err(|source| Error::Transport { operation, source })
+        result.map_err(|source| Error::transport(operation, source))
     }
 
     fn uri_for(&self, request: &ApiRequest) -> Result<Uri, Error> {
@@ -147,10 +149,8 @@ impl<T: HttpTransport> ExperimentalClient<T> {
             .authority(self.config.authority.clone())
             .path_and_query(path_and_query)
             .build()
-            .map_err(|_| Error::InvalidArgument {
-                operation: request.operation,
-                argument: "path",
-                reason: "does not form a valid URI".into(),
+            .map_err(|_| {
+                Error::invalid_argument(request.operation, "path", "does not form a valid URI")
             })
     }
 }
@@ -222,10 +222,7 @@ impl<T: HttpTransport> crate::retry::Attempts for Call<'_, T> {
                 // An answer, even an error, is progress: the server is there.
                 attempt.progressed();
                 let error = error_from_response(operation, &response);
-                let wait = match &error {
-                    Error::TooManyRequests { retry_after, .. } => *retry_after,
-                    _ => retry_after(&response),
-                };
+                let wait = error.retry_after().or_else(|| retry_after(&response));
                 (error, wait)
             }
             Err(error) => (error, None),

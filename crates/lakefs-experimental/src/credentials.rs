@@ -172,8 +172,10 @@ impl Credentials {
                 format!("{}={}", scheme.cookie_name(), value.expose()),
             ),
         };
-        let mut value = HeaderValue::from_str(&text).map_err(|_| Error::InvalidCredentials {
-            reason: "credentials contain characters not allowed in an HTTP header",
+        let mut value = HeaderValue::from_str(&text).map_err(|_| {
+            Error::invalid_credentials(
+                "credentials contain characters not allowed in an HTTP header",
+            )
         })?;
         value.set_sensitive(true);
         Ok(Some((name, value)))

@@ -16,10 +16,7 @@ pub(crate) fn redact_endpoint(endpoint: &str) -> String {
 }
 
 pub(crate) fn parse_endpoint(endpoint: &str) -> Result<(Scheme, Authority, String), Error> {
-    let invalid = |reason| Error::InvalidEndpoint {
-        endpoint: redact_endpoint(endpoint),
-        reason,
-    };
+    let invalid = |reason| Error::invalid_endpoint(redact_endpoint(endpoint), reason);
     let uri: Uri = endpoint
         .trim()
         .parse()

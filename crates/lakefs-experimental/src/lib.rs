@@ -3,7 +3,7 @@
 //!
 //! Each operation is a method of [`ExperimentalClient`] that returns a request builder: every
 //! argument is named at the call site, a missing required one is an
-//! [`Error::InvalidArgument`] naming it before anything is sent, and `timeout` /
+//! [`ErrorKind::InvalidArgument`] naming it before anything is sent, and `timeout` /
 //! `retry_policy` override the client's settings for one call.
 //!
 //! | topic | methods of [`ExperimentalClient`] |
@@ -83,7 +83,7 @@ pub mod retry;
 pub use builder::{ClientBuilder, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY};
 pub use client::ExperimentalClient;
 pub use credentials::{CookieScheme, Credentials, SecretString};
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use operation::Operation;
 pub use operations::{PullRequestFilter, MAX_PARTS};
 pub use retry::{parse_retry_after, RetryPolicy};

@@ -22,7 +22,7 @@ struct Pager<F, I> {
 
 /// Every item of a listing, page after page: `fetch(after)` returns one page and its
 /// `Pagination`; the next page starts after its `next_offset`. The stream ends after the
-/// last page, or with an [`Error::Protocol`] when the server claims more pages but its cursor
+/// last page, or with an [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) when the server claims more pages but its cursor
 /// does not move forward (a server bug that would otherwise loop forever). It stops at the
 /// first error.
 pub(crate) fn items<I, F, Fut>(
@@ -51,10 +51,10 @@ where
                 return Ok(None);
             }
             if pager.pages == MAX_PAGES {
-                return Err(Error::Protocol {
+                return Err(Error::protocol(
                     operation,
-                    reason: format!("more than {MAX_PAGES} pages"),
-                });
+                    format!("more than {MAX_PAGES} pages"),
+                ));
             }
             pager.pages += 1;
             let (results, pagination) = (pager.fetch)(pager.after.clone()).await?;
@@ -65,12 +65,12 @@ where
             }
             let next = pagination.next_offset;
             if next.is_empty() || pager.after.as_deref() == Some(next.as_str()) {
-                return Err(Error::Protocol {
+                return Err(Error::protocol(
                     operation,
-                    reason: format!(
+                    format!(
                         "has_more is true but next_offset {next:?} does not advance the listing"
                     ),
-                });
+                ));
             }
             pager.after = Some(next);
         }

@@ -80,10 +80,12 @@ impl ApiRequest {
 
     /// Sets the JSON body.
     pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidArgument {
-            operation: self.operation,
-            argument: "body",
-            reason: format!("cannot be encoded as JSON: {e}"),
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::invalid_argument(
+                self.operation,
+                "body",
+                format!("cannot be encoded as JSON: {e}"),
+            )
         })?;
         self.body = Some(Bytes::from(bytes));
         Ok(self)
@@ -125,11 +127,6 @@ pub(crate) fn describe_body(response: &Response<Bytes>) -> String {
     )
 }
 
-/// The server's message: the `message` of an `Error` body, else a description of the body.
-fn server_message(response: &Response<Bytes>) -> String {
-    lakefs_message(response).unwrap_or_else(|| describe_body(response))
-}
-
 /// The server's message, and whether it was lakeFS's own error JSON (else a description of
 /// the body some proxy sent).
 fn message_and_origin(response: &Response<Bytes>) -> (String, bool) {
@@ -159,80 +156,30 @@ fn lakefs_message(response: &Response<Bytes>) -> Option<String> {
     }
 }
 
-/// Turns a non-2xx answer into the matching [`Error`] variant.
+/// Turns a non-2xx answer into an [`Error`] of the status's kind.
 pub(crate) fn error_from_response(operation: Operation, response: &Response<Bytes>) -> Error {
     let status = response.status();
-    let body = response.body();
     match status.as_u16() {
-        400 => Error::BadRequest {
-            operation,
-            message: server_message(response),
-        },
-        401 => Error::Unauthorized {
-            operation,
-            message: server_message(response),
-        },
-        403 => Error::Forbidden {
-            operation,
-            message: server_message(response),
-        },
-        404 => Error::NotFound {
-            operation,
-            message: server_message(response),
-        },
-        409 => {
-            // The real server sends `Error`; the spec declares `StagingLocation` for complete.
-            if let Ok(error) = serde_json::from_slice::<lakefs_models::Error>(body) {
-                Error::Conflict {
-                    operation,
-                    message: error.message,
-                    staging_location: None,
-                }
-            } else if let Ok(location) =
-                serde_json::from_slice::<lakefs_models::StagingLocation>(body)
-            {
-                Error::Conflict {
-                    operation,
-                    message: String::new(),
-                    staging_location: Some(location),
-                }
-            } else {
-                Error::Conflict {
-                    operation,
-                    message: describe_body(response),
-                    staging_location: None,
-                }
+        // The real server sends `Error`; the spec declares `StagingLocation` for complete.
+        409 if lakefs_message(response).is_none() => {
+            match serde_json::from_slice::<lakefs_models::StagingLocation>(response.body()) {
+                Ok(location) => Error::answer(operation, status, String::new(), true)
+                    .with_staging_location(location),
+                Err(_) => Error::answer(operation, status, describe_body(response), false),
             }
         }
-        420 | 429 => Error::TooManyRequests {
-            operation,
-            status,
-            retry_after: response
-                .headers()
-                .get(http::header::RETRY_AFTER)
-                .and_then(parse_retry_after),
-        },
-        501 => Error::NotImplemented {
-            operation,
-            message: server_message(response),
-        },
-        402..=499 => {
+        420 | 429 => {
             let (message, from_lakefs) = message_and_origin(response);
-            Error::ClientError {
-                operation,
-                status,
-                message,
-                from_lakefs,
-            }
+            Error::answer(operation, status, message, from_lakefs).with_retry_after(
+                response
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(parse_retry_after),
+            )
         }
         _ => {
             let (message, from_lakefs) = message_and_origin(response);
-            Error::ServerError {
-                operation,
-                status,
-                message,
-                from_lakefs,
-            }
+            Error::answer(operation, status, message, from_lakefs)
         }
     }
 }
@@ -242,11 +189,8 @@ pub(crate) fn decode<T: DeserializeOwned>(
     operation: Operation,
     response: &Response<Bytes>,
 ) -> Result<T, Error> {
-    serde_json::from_slice(response.body()).map_err(|error| Error::Decode {
-        operation,
-        status: response.status(),
-        reason: decode_reason(&error),
-    })
+    serde_json::from_slice(response.body())
+        .map_err(|error| Error::decode(operation, response.status(), decode_reason(&error)))
 }
 
 /// What a JSON error says, with every quoted value of the body left out: serde_json quotes

@@ -8,7 +8,9 @@ use common::*;
 use futures_util::TryStreamExt;
 use http::{Method, StatusCode};
 use lakefs_experimental::models::*;
-use lakefs_experimental::{CookieScheme, Credentials, Error, Operation, PullRequestFilter};
+use lakefs_experimental::{
+    CookieScheme, Credentials, Error, ErrorKind, Operation, PullRequestFilter,
+};
 use lakefs_transport::fake::{self, FakeTransport, ResponseExt};
 use serde_json::json;
 
@@ -209,7 +211,7 @@ async fn upload_part_copy_request_and_etag() {
     );
     let error = invoke_copy(&transport).await.unwrap_err();
     assert!(
-        matches!(error, Error::Protocol { .. }) && error.to_string().contains("ETag"),
+        error.kind() == ErrorKind::Protocol && error.to_string().contains("ETag"),
         "{error}"
     );
 }
@@ -637,7 +639,7 @@ async fn streams_refuse_a_cursor_that_does_not_move() {
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Protocol { .. }), "{error}");
+    assert!(error.kind() == ErrorKind::Protocol, "{error}");
     assert_eq!(transport.requests().len(), 2);
 }
 
@@ -681,13 +683,7 @@ async fn pull_request_stream_follows_next_offset_and_keeps_the_filter() {
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            first,
-            Error::InvalidArgument {
-                argument: "amount",
-                ..
-            }
-        ),
+        first.kind() == ErrorKind::InvalidArgument && first.argument() == Some("amount"),
         "{first}"
     );
     assert!(transport.requests().is_empty());

@@ -5,7 +5,7 @@ mod common;
 
 use http::StatusCode;
 use lakefs_experimental::models::StsAuthRequest;
-use lakefs_experimental::{CookieScheme, Credentials, Error, ExperimentalClient};
+use lakefs_experimental::{CookieScheme, Credentials, ErrorKind, ExperimentalClient};
 use lakefs_transport::fake::{self, FakeTransport};
 
 const SECRETS: [&str; 5] = [
@@ -67,7 +67,7 @@ async fn client_builder_credentials_and_errors_never_show_secrets() {
             .send()
             .await
             .unwrap_err();
-        assert!(matches!(error, Error::Unauthorized { .. }));
+        assert!(error.kind() == ErrorKind::Unauthorized);
         assert_clean(&format!("{error} {error:?}"));
         // The request really carried the secret, so a leak would have been caught; and the
         // recorded headers' own Debug hides it (the header is marked sensitive).
@@ -95,7 +95,7 @@ async fn transport_errors_do_not_leak_credentials_or_queries() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Transport { .. }));
+    assert!(error.kind() == ErrorKind::Transport);
     let text = format!("{error} {error:?}");
     assert_clean(&text);
     assert!(

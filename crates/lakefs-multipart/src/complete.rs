@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use lakefs_experimental::models::{ObjectStats, UploadPart};
-use lakefs_experimental::Error as ApiError;
+use lakefs_experimental::{Error as ApiError, ErrorKind};
 use lakefs_transport::HttpTransport;
 
 use crate::error::UploadFailure;
@@ -48,7 +48,9 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                 tracing::warn!(upload_id = %session.upload_id, %error, "the answer to complete was lost; finding out whether the object was staged");
                 self.resolve_complete(session, request, error).await?
             }
-            Err(error @ ApiError::Conflict { .. }) => return Err(UploadFailure::Conflict(error)),
+            Err(error) if error.kind() == ErrorKind::Conflict => {
+                return Err(UploadFailure::Conflict(error))
+            }
             Err(error) => return Err(UploadFailure::Complete(error)),
         };
         // "Done" only for the object the parts make: its size, and its ETag where the

@@ -36,7 +36,7 @@ pub const DEFAULT_PRESIGN_WINDOW: u32 = 100;
 ///     .verify_md5(true)
 ///     .build()?;
 /// assert_eq!(config.concurrency(), 8);
-/// # Ok::<(), lakefs_multipart::ConfigError>(())
+/// # Ok::<(), lakefs_multipart::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct UploadConfig {
@@ -63,7 +63,7 @@ pub struct UploadConfig {
 /// // Every upload of this configuration (clones included) draws from the same 16 slots.
 /// let config = UploadConfig::builder().concurrency(16).shared_slots(slots.clone()).build()?;
 /// assert_eq!(slots.available(), 16);
-/// # Ok::<(), lakefs_multipart::ConfigError>(())
+/// # Ok::<(), lakefs_multipart::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct PartSlots(Arc<Semaphore>);
@@ -137,7 +137,7 @@ impl UploadConfig {
 /// Why an [`UploadConfig`] cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     /// The part size is outside 5 MiB … 5 GiB.
     #[error("part size {0} bytes is outside S3's limits of 5 MiB ({MIN_PART_SIZE}) to 5 GiB ({MAX_PART_SIZE})")]
     PartSize(u64),
@@ -239,8 +239,13 @@ impl UploadConfigBuilder {
     /// Checks the values and builds the configuration.
     ///
     /// # Errors
-    /// A [`ConfigError`] naming the first value out of range.
-    pub fn build(self) -> Result<UploadConfig, ConfigError> {
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming the first value
+    /// out of range.
+    pub fn build(self) -> Result<UploadConfig, crate::Error> {
+        Ok(self.check().map_err(crate::error::UploadFailure::from)?)
+    }
+
+    fn check(self) -> Result<UploadConfig, ConfigError> {
         let config = self.config;
         if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&config.part_size) {
             return Err(ConfigError::PartSize(config.part_size));

@@ -1,10 +1,10 @@
 //! Creating an upload on lakeFS: create with the presign window, the `uploadPart` probe, and
 //! the fallback for a lakeFS that can only hand out every URL at create.
 
-use lakefs_experimental::{Error as ApiError, ExperimentalClient};
+use lakefs_experimental::{ErrorKind, ExperimentalClient};
 use lakefs_transport::HttpTransport;
 
-use crate::error::{UploadError, UploadFailure};
+use crate::error::{Error, UploadFailure};
 use crate::guard::AbortOnDrop;
 use crate::session::UploadSession;
 use crate::source::Opened;
@@ -22,7 +22,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         path: &str,
         schedule: PartSchedule,
         parts: u32,
-    ) -> Result<(UploadSession, Vec<http::Uri>), UploadError> {
+    ) -> Result<(UploadSession, Vec<http::Uri>), Error> {
         let created = self
             .client
             .create_presign_multipart_upload()
@@ -36,8 +36,8 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                 // Lost or unreadable after lakeFS may have acted: an upload may exist whose id
                 // never arrived. Say so; nothing can abort it through lakeFS.
                 let unknown = error.is_ambiguous()
-                    || matches!(error, ApiError::Decode { .. } | ApiError::Protocol { .. });
-                UploadError::before_create(if unknown {
+                    || matches!(error.kind(), ErrorKind::Decode | ErrorKind::Protocol);
+                Error::before_create(if unknown {
                     UploadFailure::CreateOutcomeUnknown(error)
                 } else {
                     UploadFailure::Create(error)
@@ -75,9 +75,9 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         &self,
         failure: UploadFailure,
         session: &UploadSession,
-    ) -> UploadError {
+    ) -> Error {
         let abort = self.abort_after_failure(session).await;
-        UploadError::new(failure, Some(session.upload_id.clone()), abort)
+        Error::new(failure, Some(session.upload_id.clone()), abort)
     }
 
     /// Creates the upload for `schedule` and the URLs its parts start with: the presign
@@ -89,7 +89,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         branch: &str,
         path: &str,
         schedule: PartSchedule,
-    ) -> Result<PartUrls<T>, UploadError> {
+    ) -> Result<PartUrls<T>, Error> {
         let window = match schedule.part_count() {
             Some(count) => count.min(self.config.presign_window),
             None => 0,
@@ -132,7 +132,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                 // URLs with session tokens are ~20 MB, past the 16 MiB response cap — an upload
                 // whose id could not be read could never be aborted). Larger parts if needed.
                 let schedule = schedule_within(total, self.config.part_size, longest_url)
-                    .map_err(UploadError::before_create)?;
+                    .map_err(Error::before_create)?;
                 let count = schedule.max_parts();
                 tracing::info!(
                     parts = count,

@@ -1,4 +1,6 @@
-//! The engine's error type.
+//! The engine's error type: one [`Error`] with an [`ErrorKind`] to match on, its context
+//! (the part, the attempts, the upload id, what became of the upload) once, and its causes
+//! through [`source()`](std::error::Error::source).
 
 use std::fmt;
 use std::time::Duration;
@@ -6,7 +8,8 @@ use std::time::Duration;
 use http::StatusCode;
 use lakefs_transport::TransportError;
 
-use crate::PlanError;
+use crate::config::ConfigError;
+use crate::plan::PlanError;
 
 /// Why an upload failed, with what became of the upload on lakeFS.
 ///
@@ -15,29 +18,33 @@ use crate::PlanError;
 /// [`source()`](std::error::Error::source), each printed once by error reports (anyhow, eyre:
 /// `caused by: storage answered 403 Forbidden (AccessDenied: Request has expired)`). Nothing in
 /// it holds a presigned URL's query string or a credential.
+///
+/// Match on [`kind()`](Self::kind); [`reason()`](Self::reason) is the failure's text without
+/// what became of the upload, for callers that report [`abort()`](Self::abort) themselves.
 #[derive(Debug)]
-pub struct UploadError {
-    failure: UploadFailure,
+pub struct Error {
+    /// Boxed: the failure is large, and errors travel in every `Result` of the engine.
+    failure: Box<UploadFailure>,
     upload_id: Option<String>,
     abort: AbortOutcome,
     /// Why an upload with a checkpoint was aborted instead of kept resumable.
     not_kept: Option<&'static str>,
 }
 
-impl fmt::Display for UploadError {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.failure, AbortNote(self))
     }
 }
 
-impl std::error::Error for UploadError {
+impl std::error::Error for Error {
     /// The failure's cause: the failure itself is already this error's text.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         std::error::Error::source(&self.failure)
     }
 }
 
-struct AbortNote<'a>(&'a UploadError);
+struct AbortNote<'a>(&'a Error);
 
 impl fmt::Display for AbortNote<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -63,14 +70,14 @@ impl fmt::Display for AbortNote<'_> {
     }
 }
 
-impl UploadError {
+impl Error {
     pub(crate) fn new(
         failure: UploadFailure,
         upload_id: Option<String>,
         abort: AbortOutcome,
     ) -> Self {
         Self {
-            failure,
+            failure: Box::new(failure),
             upload_id,
             abort,
             not_kept: None,
@@ -87,16 +94,69 @@ impl UploadError {
         Self::new(failure, None, AbortOutcome::NotNeeded)
     }
 
-    /// What went wrong.
+    /// What kind of failure this is.
     #[must_use]
-    pub fn failure(&self) -> &UploadFailure {
+    pub fn kind(&self) -> ErrorKind {
+        self.failure.kind()
+    }
+
+    /// What went wrong, without what became of the upload (`part 7 failed after 5
+    /// attempts`): `Display` is this and the [`abort()`](Self::abort) outcome.
+    pub fn reason(&self) -> impl fmt::Display + '_ {
         &self.failure
+    }
+
+    /// How many PUTs of the failed part were made, when a part failed.
+    #[must_use]
+    pub fn attempts(&self) -> Option<u32> {
+        match &*self.failure {
+            UploadFailure::Part { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status behind the failure: the storage's answer to a part's PUT, or lakeFS's
+    /// answer to an API call.
+    #[must_use]
+    pub fn status(&self) -> Option<StatusCode> {
+        match &*self.failure {
+            UploadFailure::Part {
+                cause: PartFailure::Status { status, .. } | PartFailure::MissingEtag(status),
+                ..
+            } => Some(*status),
+            _ => self
+                .api_error()
+                .and_then(lakefs_experimental::Error::status),
+        }
+    }
+
+    /// The storage's requested delay before another attempt, when a part failed with one.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<Duration> {
+        match &*self.failure {
+            UploadFailure::Part { cause, .. } => cause.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// The lakeFS API call's error, when one caused the failure.
+    #[must_use]
+    pub fn api_error(&self) -> Option<&lakefs_experimental::Error> {
+        match &*self.failure {
+            UploadFailure::Create(error)
+            | UploadFailure::Conflict(error)
+            | UploadFailure::Complete(error)
+            | UploadFailure::CreateOutcomeUnknown(error)
+            | UploadFailure::OutcomeUnknown { source: error, .. }
+            | UploadFailure::PartUrl { source: error, .. } => Some(error),
+            _ => None,
+        }
     }
 
     /// The failed part's number, when a part failed.
     #[must_use]
     pub fn part_number(&self) -> Option<u32> {
-        match &self.failure {
+        match &*self.failure {
             UploadFailure::Part { part_number, .. } | UploadFailure::Source { part_number, .. } => {
                 Some(*part_number)
             }
@@ -148,13 +208,76 @@ impl AbortOutcome {
     }
 }
 
-/// What went wrong in an upload.
-#[derive(Debug, thiserror::Error)]
+/// What kind of failure an [`Error`] is: the value callers match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum UploadFailure {
+pub enum ErrorKind {
+    /// The request cannot be carried out as asked: a configuration value out of range, a
+    /// source too large for 10,000 parts, an invalid option. Nothing was sent.
+    InvalidInput,
+    /// The source could not be opened, measured or read, or its length is not what was
+    /// declared.
+    Source,
+    /// The source is not the one the checkpoint describes, or it changed during the upload.
+    SourceChanged,
+    /// Creating the upload on lakeFS failed ([`Error::api_error`] says how).
+    Create,
+    /// Creating the upload was sent and its answer was lost or unreadable: lakeFS may have
+    /// created an upload whose id never arrived, which nothing can abort through lakeFS. The
+    /// object store's lifecycle rule for incomplete multipart uploads
+    /// (`AbortIncompleteMultipartUpload`) is what removes it.
+    CreateOutcomeUnknown,
+    /// Presigned part URLs could not be had: another number than asked for, a URL that is
+    /// not absolute http(s), `uploadPart` failing, or a part needing a URL this lakeFS
+    /// cannot sign after create (`uploadPart` needs v1.55 or later with an S3 blockstore).
+    PartUrl,
+    /// The storage answered a part's PUT with an error status ([`Error::status`]).
+    PartRefused,
+    /// A part's PUT did not make it across the network.
+    PartTransport,
+    /// A part's PUT had no answer within the part timeout.
+    PartTimeout,
+    /// Nothing moved — no byte of the part sent, no answer — for the stall timeout.
+    PartStalled,
+    /// A part's presigned URL expired and could not be replaced.
+    PartUrlExpired,
+    /// The storage answered a part's PUT with success but without an ETag.
+    PartMissingEtag,
+    /// The storage's ETag for a part is an MD5 that differs from the part's own.
+    PartChecksumMismatch,
+    /// Completing the upload answered 409: a conflict with a commit.
+    Conflict,
+    /// Completing the upload failed: lakeFS answered that it did not complete it.
+    Complete,
+    /// Completing the upload was sent, its answer was lost, and whether lakeFS staged the
+    /// object could not be told. The upload was NOT aborted — an abort could destroy an
+    /// object that is being staged. Look at the object later; abort the upload
+    /// ([`Error::upload_id`]) if it never appears.
+    OutcomeUnknown,
+    /// The upload was cancelled.
+    Cancelled,
+    /// The checkpoint file could not be read or written.
+    Checkpoint,
+    /// The upload no longer exists on lakeFS or its object store.
+    UploadGone,
+    /// The parts to complete with are not exactly the upload's plan (missing, repeated or
+    /// stray part numbers, a part of another size than planned). Nothing was sent.
+    PartsMismatch,
+    /// lakeFS answered complete with an object that is not the parts sent: another size, or
+    /// an ETag that the parts' ETags do not give. The object is staged: overwrite or delete
+    /// it.
+    StagedMismatch,
+}
+
+/// What went wrong in an upload (the engine's own detail behind [`ErrorKind`]).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum UploadFailure {
     /// The source cannot be cut into parts.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The engine's configuration is out of range.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// The source could not be opened or measured.
     #[error("cannot open the source")]
     Open(#[source] std::io::Error),
@@ -289,8 +412,7 @@ pub enum UploadFailure {
 
 /// Why one PUT of a part failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum PartFailure {
+pub(crate) enum PartFailure {
     /// The storage answered an error status. `detail` holds only the `Code` and `Message` of
     /// an S3 error body (never the signature S3 echoes back).
     #[error("storage answered {status}{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
@@ -337,8 +459,7 @@ impl PartFailure {
     /// 5xx, 408, 429, S3's `400 RequestTimeout` (the upload of the body was too slow; AWS SDKs
     /// retry it) and `400 BadDigest` (the bytes were damaged on the way), and an MD5 mismatch.
     /// Other 4xx (a wrong signature, an unknown upload) fail fast.
-    #[must_use]
-    pub fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         match self {
             Self::Status { status, detail, .. } => {
                 status.is_server_error()
@@ -356,8 +477,7 @@ impl PartFailure {
     }
 
     /// The storage's requested delay before the next attempt.
-    #[must_use]
-    pub fn retry_after(&self) -> Option<Duration> {
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Status { retry_after, .. } => *retry_after,
             _ => None,
@@ -366,9 +486,41 @@ impl PartFailure {
 }
 
 impl UploadFailure {
-    /// Whether starting the upload again may succeed (see [`UploadError::is_retryable`]).
-    #[must_use]
-    pub fn is_retryable(&self) -> bool {
+    /// The kind callers match on.
+    pub(crate) fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            Self::Plan(_) | Self::Config(_) | Self::Invalid(_) => K::InvalidInput,
+            Self::Open(_) | Self::Source { .. } | Self::SourceSize(_) => K::Source,
+            Self::SourceChanged(_) => K::SourceChanged,
+            Self::Create(_) => K::Create,
+            Self::CreateOutcomeUnknown(_) => K::CreateOutcomeUnknown,
+            Self::UrlCount { .. }
+            | Self::BadUrl { .. }
+            | Self::PartUrl { .. }
+            | Self::ResignUnsupported { .. } => K::PartUrl,
+            Self::Part { cause, .. } => match cause {
+                PartFailure::Status { .. } => K::PartRefused,
+                PartFailure::Transport(_) => K::PartTransport,
+                PartFailure::Timeout(_) => K::PartTimeout,
+                PartFailure::Stalled(_) => K::PartStalled,
+                PartFailure::UrlExpired { .. } => K::PartUrlExpired,
+                PartFailure::MissingEtag(_) => K::PartMissingEtag,
+                PartFailure::ChecksumMismatch { .. } => K::PartChecksumMismatch,
+            },
+            Self::Conflict(_) => K::Conflict,
+            Self::Complete(_) => K::Complete,
+            Self::OutcomeUnknown { .. } => K::OutcomeUnknown,
+            Self::Cancelled => K::Cancelled,
+            Self::Checkpoint { .. } => K::Checkpoint,
+            Self::UploadGone { .. } => K::UploadGone,
+            Self::PartsMismatch { .. } => K::PartsMismatch,
+            Self::StagedMismatch { .. } => K::StagedMismatch,
+        }
+    }
+
+    /// Whether starting the upload again may succeed (see [`Error::is_retryable`]).
+    pub(crate) fn is_retryable(&self) -> bool {
         match self {
             Self::Part { cause, .. } => cause.is_transient(),
             Self::Create(error) | Self::PartUrl { source: error, .. } => error.is_retryable(),
@@ -377,6 +529,13 @@ impl UploadFailure {
             Self::Source { .. } | Self::Checkpoint { .. } => true,
             _ => false,
         }
+    }
+}
+
+impl From<UploadFailure> for Error {
+    /// A failure before any upload existed on lakeFS.
+    fn from(failure: UploadFailure) -> Self {
+        Self::before_create(failure)
     }
 }
 

@@ -1,6 +1,6 @@
 //! A concurrent, memory-bounded presigned multipart upload engine for lakeFS.
 //!
-//! [`Uploader::upload`] plans the parts ([`PartPlan`]: ≥ 5 MiB each but the last, ≤ 10,000),
+//! [`Uploader::upload`] plans the parts (≥ 5 MiB each but the last, ≤ 10,000),
 //! creates a presigned multipart upload, PUTs the parts straight to the object store with
 //! bounded parallelism, retries transient failures re-sending the same bytes, completes with
 //! the ETags in order — and aborts the upload on any failure or cancellation, so nothing is
@@ -66,13 +66,12 @@ mod urls;
 mod whole;
 
 pub use checkpoint::{Checkpoint, SourceFingerprint};
-pub use config::{
-    ConfigError, PartSlots, UploadConfig, UploadConfigBuilder, DEFAULT_PRESIGN_WINDOW,
-};
-pub use error::{AbortOutcome, PartFailure, UploadError, UploadFailure};
+pub use config::{PartSlots, UploadConfig, UploadConfigBuilder, DEFAULT_PRESIGN_WINDOW};
+pub use error::{AbortOutcome, Error, ErrorKind};
 pub use options::{ObjectOptions, Resume, Upload};
 pub use parts::StoredPart;
-pub use plan::{PartPlan, PlanError, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
+pub(crate) use plan::PartPlan;
+pub use plan::{MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
 pub use progress::ProgressEvent;
 pub(crate) use progress::ProgressSink;
 pub use put::FLOOR_RATE;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use lakefs_experimental::models::ObjectStats;
 use lakefs_transport::HttpTransport;
 
-use crate::error::{UploadError, UploadFailure};
+use crate::error::{Error, UploadFailure};
 use crate::uploader::{BoxFuture, Uploader};
 use crate::UploadSource;
 use crate::{ProgressEvent, ProgressSink};
@@ -113,7 +113,7 @@ impl<'a, T, D> Upload<'a, T, D> {
 
     /// Gives up when `cancel` completes (for example a `CancellationToken::cancelled()` or
     /// `ctrl_c()`): the upload is aborted — or, with a checkpoint, left resumable — and the
-    /// error is [`UploadFailure::Cancelled`].
+    /// error is [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled).
     pub fn cancel_on(mut self, cancel: impl Future<Output = ()> + Send + 'a) -> Self {
         self.cancel = Some(Box::pin(cancel));
         self
@@ -121,7 +121,7 @@ impl<'a, T, D> Upload<'a, T, D> {
 }
 
 impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture for Upload<'a, T, D> {
-    type Output = Result<ObjectStats, UploadError>;
+    type Output = Result<ObjectStats, Error>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
@@ -171,7 +171,7 @@ impl<'a, T, D> Resume<'a, T, D> {
 }
 
 impl<'a, T: HttpTransport + 'static, D: HttpTransport + 'static> IntoFuture for Resume<'a, T, D> {
-    type Output = Result<ObjectStats, UploadError>;
+    type Output = Result<ObjectStats, Error>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {

@@ -6,7 +6,7 @@ use lakefs_transport::HttpTransport;
 
 use crate::checkpoint::CheckpointWriter;
 use crate::create::abort_request;
-use crate::error::{AbortOutcome, UploadError, UploadFailure};
+use crate::error::{AbortOutcome, Error, UploadFailure};
 use crate::guard::AbortOnDrop;
 use crate::session::UploadSession;
 use crate::uploader::Uploader;
@@ -50,7 +50,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         urls: &PartUrls<T>,
         writer: Option<CheckpointWriter>,
         guard: &mut AbortOnDrop<T>,
-    ) -> Result<ObjectStats, UploadError> {
+    ) -> Result<ObjectStats, Error> {
         let session = urls.session();
         let failure = match outcome {
             Ok(stats) => {
@@ -68,38 +68,30 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             // Never abort after an ambiguous complete (the object may be staged), nor after
             // one that staged the wrong object (the upload is consumed; it is staged).
             guard.disarm();
-            return Err(UploadError::new(
-                failure,
-                upload_id,
-                AbortOutcome::NotNeeded,
-            ));
+            return Err(Error::new(failure, upload_id, AbortOutcome::NotNeeded));
         }
         let failure = gone_if_so(failure, session);
         if let UploadFailure::UploadGone { .. } = failure {
             guard.disarm();
-            return Err(UploadError::new(
-                failure,
-                upload_id,
-                AbortOutcome::NotNeeded,
-            ));
+            return Err(Error::new(failure, upload_id, AbortOutcome::NotNeeded));
         }
         let Some(mut writer) = writer else {
             // The abort runs as its own task: dropping this future while it is in flight does
             // not stop it, and the guard must not send a second.
             guard.disarm();
             let abort = self.abort_after_failure(session).await;
-            return Err(UploadError::new(failure, upload_id, abort));
+            return Err(Error::new(failure, upload_id, abort));
         };
         if let Err(why) = self.can_be_resumed(urls).await {
             // Kept, it would stay open for ever: every resume would fail the same way.
             guard.disarm();
             let abort = self.abort_after_failure(session).await;
             writer.remove();
-            return Err(UploadError::new(failure, upload_id, abort).not_kept_because(why));
+            return Err(Error::new(failure, upload_id, abort).not_kept_because(why));
         }
         let _ = writer.flush().await;
         guard.disarm();
-        Err(UploadError::new(
+        Err(Error::new(
             failure,
             upload_id,
             AbortOutcome::Resumable(writer.path().to_owned()),
@@ -129,7 +121,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
 fn gone_if_so(failure: UploadFailure, session: &UploadSession) -> UploadFailure {
     let gone = match &failure {
         UploadFailure::Part {
-            cause: crate::PartFailure::Status { status, detail, .. },
+            cause: crate::error::PartFailure::Status { status, detail, .. },
             ..
         } => {
             status.as_u16() == 404

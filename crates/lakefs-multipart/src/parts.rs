@@ -68,7 +68,7 @@ const LISTED: usize = 8;
 /// with only a declared maximum: `exact` false) the count is what the parts say: numbers 1 to
 /// the highest, every part but the last full, the last not larger than its slot and not empty
 /// unless it is the only one. Returns the parts sorted by number, or an
-/// [`UploadFailure::PartsMismatch`] that names everything wrong.
+/// [`ErrorKind::PartsMismatch`](crate::ErrorKind::PartsMismatch) that names everything wrong.
 pub(crate) fn check_parts(
     schedule: &PartSchedule,
     parts: Vec<StoredPart>,

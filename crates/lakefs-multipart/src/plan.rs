@@ -17,17 +17,10 @@ const MIB: u64 = 1024 * 1024;
 ///
 /// Parts cover the source exactly once, in order; every part but the last is `part_size`
 /// bytes (≥ 5 MiB); there are at most 10,000. An empty source is one empty part, since
-/// completing an upload needs at least one.
-///
-/// ```
-/// use lakefs_multipart::PartPlan;
-///
-/// let plan = PartPlan::new(20 * 1024 * 1024 + 1, 8 * 1024 * 1024).unwrap();
-/// assert_eq!(plan.part_count(), 3);
-/// assert_eq!(plan.range(3), 16 * 1024 * 1024..20 * 1024 * 1024 + 1);
-/// ```
+/// completing an upload needs at least one. For example 20 MiB + 1 byte in parts of 8 MiB is
+/// three parts, the last one 4 MiB + 1 byte (`a_plan_in_three_parts` below).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PartPlan {
+pub(crate) struct PartPlan {
     total_size: u64,
     part_size: u64,
     part_count: u32,
@@ -36,7 +29,7 @@ pub struct PartPlan {
 /// Why a source cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum PlanError {
+pub(crate) enum PlanError {
     /// The source is larger than 10,000 parts of 5 GiB.
     #[error("the source is {size} bytes; a multipart upload holds at most {MAX_OBJECT_SIZE} bytes (10,000 parts of 5 GiB)")]
     TooLarge {
@@ -58,7 +51,7 @@ impl PartPlan {
     /// # Errors
     /// [`PlanError::PartSize`] for a preferred size outside 5 MiB … 5 GiB;
     /// [`PlanError::TooLarge`] when even 5 GiB parts cannot hold the source.
-    pub fn new(total_size: u64, preferred_part_size: u64) -> Result<Self, PlanError> {
+    pub(crate) fn new(total_size: u64, preferred_part_size: u64) -> Result<Self, PlanError> {
         if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&preferred_part_size) {
             return Err(PlanError::PartSize {
                 part_size: preferred_part_size,
@@ -87,34 +80,35 @@ impl PartPlan {
 
     /// The source's size in bytes.
     #[must_use]
-    pub fn total_size(&self) -> u64 {
+    pub(crate) fn total_size(&self) -> u64 {
         self.total_size
     }
 
     /// The size of every part but the last.
     #[must_use]
-    pub fn part_size(&self) -> u64 {
+    pub(crate) fn part_size(&self) -> u64 {
         self.part_size
     }
 
     /// How many parts (at least 1).
     #[must_use]
-    pub fn part_count(&self) -> u32 {
+    pub(crate) fn part_count(&self) -> u32 {
         self.part_count
     }
 
     /// The byte range of part `part_number` (1-based). Empty for the one part of an empty
     /// source; empty as well for a number past the last part.
     #[must_use]
-    pub fn range(&self, part_number: u32) -> Range<u64> {
+    pub(crate) fn range(&self, part_number: u32) -> Range<u64> {
         let index = u64::from(part_number.saturating_sub(1));
         let start = index.saturating_mul(self.part_size).min(self.total_size);
         let end = start.saturating_add(self.part_size).min(self.total_size);
         start..end
     }
 
+    #[cfg(test)]
     /// All parts as (part number, byte range), in order.
-    pub fn parts(&self) -> impl Iterator<Item = (u32, Range<u64>)> + '_ {
+    pub(crate) fn parts(&self) -> impl Iterator<Item = (u32, Range<u64>)> + '_ {
         (1..=self.part_count).map(|n| (n, self.range(n)))
     }
 }
@@ -122,6 +116,13 @@ impl PartPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plan_in_three_parts() {
+        let plan = PartPlan::new(20 * MIB + 1, 8 * MIB).unwrap();
+        assert_eq!(plan.part_count(), 3);
+        assert_eq!(plan.range(3), 16 * MIB..20 * MIB + 1);
+    }
     use proptest::prelude::*;
 
     #[test]

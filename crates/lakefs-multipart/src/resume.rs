@@ -23,7 +23,7 @@ use lakefs_transport::HttpTransport;
 use md5::{Digest, Md5};
 
 use crate::checkpoint::{Checkpoint, CheckpointWriter};
-use crate::error::{AbortOutcome, UploadError, UploadFailure};
+use crate::error::{AbortOutcome, Error, UploadFailure};
 use crate::etag::{hex, is_md5_shaped, multipart_etag};
 use crate::guard::AbortOnDrop;
 use crate::options::ObjectOptions;
@@ -40,11 +40,11 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         path: PathBuf,
         source: crate::UploadSource,
         mut cancel: Option<BoxFuture<'_, ()>>,
-    ) -> Result<ObjectStats, UploadError> {
-        let mut state = Checkpoint::load(&path).map_err(UploadError::before_create)?;
+    ) -> Result<ObjectStats, Error> {
+        let mut state = Checkpoint::read(&path).map_err(Error::before_create)?;
         let session = state.session.clone();
         let fail = |failure| {
-            UploadError::new(
+            Error::new(
                 failure,
                 Some(session.upload_id.clone()),
                 AbortOutcome::Resumable(path.clone()),
@@ -60,7 +60,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
             .map_or(0, |d| d.as_secs())
             .saturating_sub(session.created_at);
         if age > LINK_ADDRESS_LIFETIME.as_secs() {
-            return Err(UploadError::new(
+            return Err(Error::new(
                 UploadFailure::UploadGone {
                     upload_id: session.upload_id.clone(),
                     reason: format!(
@@ -199,10 +199,10 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         state: &Checkpoint,
         reader: PartReader,
         stats: ObjectStats,
-    ) -> Result<ObjectStats, UploadError> {
+    ) -> Result<ObjectStats, Error> {
         let schedule = session.schedule;
         let gone = |reason: String| {
-            UploadError::new(
+            Error::new(
                 UploadFailure::UploadGone {
                     upload_id: session.upload_id.clone(),
                     reason,
@@ -215,7 +215,7 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         let digests = digest_parts(reader, &schedule, 1..=count, self.verify_parallelism())
             .await
             .map_err(|failure| {
-                UploadError::new(
+                Error::new(
                     failure,
                     Some(session.upload_id.clone()),
                     AbortOutcome::Resumable(path.to_owned()),

@@ -1,4 +1,4 @@
-//! Which bytes each part holds: a fixed [`PartPlan`] for sources of known size, or part sizes
+//! Which bytes each part holds: a fixed plan for sources of known size, or part sizes
 //! that grow with the upload for streams of unknown length.
 
 use std::ops::Range;
@@ -12,7 +12,7 @@ pub(crate) const GROWTH_GROUP: u32 = 900;
 
 /// The parts of an upload.
 ///
-/// * `Fixed`: a [`PartPlan`] for a source whose size is known (or bounded) in advance.
+/// * `Fixed`: parts of one size for a source whose size is known (or bounded) in advance.
 /// * `Growing`: for a stream of unknown length. Part `n` holds
 ///   `min(5 GiB, base × 2^((n - 1) / 900))` bytes: a small stream uses parts of the
 ///   configured size, and 10,000 parts still reach past S3's 5 TiB object limit for any base
@@ -21,7 +21,7 @@ pub(crate) const GROWTH_GROUP: u32 = 900;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PartSchedule {
-    /// A source of known size, cut by a [`PartPlan`].
+    /// A source of known size, cut into parts of one size (the last one shorter).
     Fixed {
         /// The source's size in bytes.
         total_size: u64,

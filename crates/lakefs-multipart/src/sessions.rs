@@ -9,7 +9,7 @@ use lakefs_experimental::Error as ApiError;
 use lakefs_transport::HttpTransport;
 
 use crate::create::abort_request;
-use crate::error::{AbortOutcome, UploadError, UploadFailure};
+use crate::error::{AbortOutcome, Error, UploadFailure};
 use crate::options::ObjectOptions;
 use crate::parts::{check_parts, StoredPart};
 use crate::run::Selection;
@@ -24,17 +24,17 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
     /// ([`complete`](Self::complete)). No part URL is signed yet.
     ///
     /// # Errors
-    /// [`UploadFailure::Plan`] for a size no multipart upload can hold;
-    /// [`UploadFailure::Create`] when lakeFS refuses.
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a size no multipart upload can hold;
+    /// [`ErrorKind::Create`](crate::ErrorKind::Create) when lakeFS refuses.
     pub async fn begin(
         &self,
         repository: &str,
         branch: &str,
         path: &str,
         size: u64,
-    ) -> Result<UploadSession, UploadError> {
+    ) -> Result<UploadSession, Error> {
         let plan = PartPlan::new(size, self.config.part_size)
-            .map_err(|e| UploadError::before_create(e.into()))?;
+            .map_err(|e| Error::before_create(e.into()))?;
         let (session, _) = self
             .create(repository, branch, path, plan.into(), 0)
             .await?;
@@ -47,16 +47,16 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
     /// the parts stored so far stay, and the caller decides.
     ///
     /// # Errors
-    /// [`UploadFailure::Invalid`] for a source that cannot be read at an offset or does not
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a source that cannot be read at an offset or does not
     /// have the session's size; otherwise as a part failure of [`upload`](Self::upload).
     pub async fn upload_parts(
         &self,
         session: &UploadSession,
         parts: RangeInclusive<u32>,
         source: UploadSource,
-    ) -> Result<Vec<StoredPart>, UploadError> {
+    ) -> Result<Vec<StoredPart>, Error> {
         let fail = |failure| {
-            UploadError::new(
+            Error::new(
                 failure,
                 Some(session.upload_id.clone()),
                 AbortOutcome::NotNeeded,
@@ -103,18 +103,18 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
     /// source. A complete whose answer is lost is resolved as in [`upload`](Self::upload).
     ///
     /// # Errors
-    /// [`UploadFailure::PartsMismatch`] for parts that do not cover the plan;
-    /// [`UploadFailure::Complete`] or [`UploadFailure::Conflict`] when lakeFS refuses;
-    /// [`UploadFailure::OutcomeUnknown`] when its answer was lost and the object could not be
+    /// [`ErrorKind::PartsMismatch`](crate::ErrorKind::PartsMismatch) for parts that do not cover the plan;
+    /// [`ErrorKind::Complete`](crate::ErrorKind::Complete) or [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) when lakeFS refuses;
+    /// [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown) when its answer was lost and the object could not be
     /// found.
     pub async fn complete(
         &self,
         session: &UploadSession,
         parts: Vec<StoredPart>,
         options: &ObjectOptions,
-    ) -> Result<ObjectStats, UploadError> {
+    ) -> Result<ObjectStats, Error> {
         let fail = |failure| {
-            UploadError::new(
+            Error::new(
                 failure,
                 Some(session.upload_id.clone()),
                 AbortOutcome::NotNeeded,

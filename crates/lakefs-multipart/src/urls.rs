@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::Uri;
-use lakefs_experimental::{Error as ApiError, ExperimentalClient};
+use http::{StatusCode, Uri};
+use lakefs_experimental::{Error as ApiError, ErrorKind, ExperimentalClient};
 use lakefs_transport::HttpTransport;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -310,16 +310,21 @@ impl Drop for Release<'_> {
 /// a proxy in front may answer 404 or 405; a blockstore that cannot presign answers 400
 /// "operation not supported", and 501 would say the same.
 fn cannot_resign(error: &ApiError) -> bool {
-    match error {
-        ApiError::BadRequest { message, .. } => {
-            let message = message.to_ascii_lowercase();
+    says_no_upload_part(error.kind(), error.status(), error.server_message())
+}
+
+/// [`cannot_resign`] from an answer's kind, status and message.
+fn says_no_upload_part(kind: ErrorKind, status: Option<StatusCode>, message: Option<&str>) -> bool {
+    match kind {
+        ErrorKind::BadRequest => {
+            let message = message.unwrap_or_default().to_ascii_lowercase();
             message.contains("no matching operation")
                 || message.contains("not supported")
                 // lakeFS v1.55–v1.79's validator: part numbers above 1,000.
                 || message.contains("partnumber")
         }
-        ApiError::NotFound { .. } | ApiError::NotImplemented { .. } => true,
-        ApiError::ClientError { status, .. } => status.as_u16() == 405,
+        ErrorKind::NotFound | ErrorKind::NotImplemented => true,
+        ErrorKind::ClientError => status == Some(StatusCode::METHOD_NOT_ALLOWED),
         _ => false,
     }
 }
@@ -368,20 +373,33 @@ mod tests {
 
     #[test]
     fn recognises_servers_without_upload_part() {
-        let op = lakefs_experimental::Operation::UploadPart;
-        let bad = |message: &str| ApiError::BadRequest {
-            operation: op,
-            message: message.into(),
+        let bad = |message: &str| {
+            says_no_upload_part(
+                ErrorKind::BadRequest,
+                Some(StatusCode::BAD_REQUEST),
+                Some(message),
+            )
         };
-        assert!(cannot_resign(&bad("no matching operation was found")));
-        assert!(cannot_resign(&bad("operation not supported")));
-        assert!(cannot_resign(&bad(
+        assert!(bad("no matching operation was found"));
+        assert!(bad("operation not supported"));
+        assert!(bad(
             "parameter \"partNumber\" in path has an error: number must be at most 1000"
-        )));
-        assert!(!cannot_resign(&bad("link address expired")));
-        assert!(cannot_resign(&ApiError::NotFound {
-            operation: op,
-            message: "404 page not found".into()
-        }));
+        ));
+        assert!(!bad("link address expired"));
+        assert!(says_no_upload_part(
+            ErrorKind::NotFound,
+            Some(StatusCode::NOT_FOUND),
+            Some("404 page not found")
+        ));
+        assert!(says_no_upload_part(
+            ErrorKind::ClientError,
+            Some(StatusCode::METHOD_NOT_ALLOWED),
+            None
+        ));
+        assert!(!says_no_upload_part(
+            ErrorKind::ServerError,
+            Some(StatusCode::INTERNAL_SERVER_ERROR),
+            None
+        ));
     }
 }

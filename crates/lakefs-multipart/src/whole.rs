@@ -8,7 +8,7 @@ use lakefs_transport::HttpTransport;
 
 use crate::checkpoint::{Checkpoint, CheckpointWriter};
 use crate::create::{abort_request, schedule_for};
-use crate::error::{UploadError, UploadFailure};
+use crate::error::{Error, UploadFailure};
 use crate::guard::AbortOnDrop;
 use crate::options::ObjectOptions;
 use crate::parts::{check_parts_of, StoredPart};
@@ -27,22 +27,22 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
         options: ObjectOptions,
         checkpoint: Option<PathBuf>,
         cancel: Option<BoxFuture<'_, ()>>,
-    ) -> Result<ObjectStats, UploadError> {
+    ) -> Result<ObjectStats, Error> {
         let (repository, branch, path) = target;
-        options.check().map_err(UploadError::before_create)?;
+        options.check().map_err(Error::before_create)?;
         if checkpoint.is_some() && !source.is_positional() {
-            return Err(UploadError::before_create(UploadFailure::Invalid(
+            return Err(Error::before_create(UploadFailure::Invalid(
                 "a checkpoint needs a file or bytes source: a stream cannot be read again".into(),
             )));
         }
-        let opened = source.open().await.map_err(UploadError::before_create)?;
+        let opened = source.open().await.map_err(Error::before_create)?;
         let schedule =
-            schedule_for(&opened, self.config.part_size).map_err(UploadError::before_create)?;
+            schedule_for(&opened, self.config.part_size).map_err(Error::before_create)?;
         let fingerprint = match (&checkpoint, opened.reader.fingerprint()) {
             (Some(_), Some(fingerprint)) => Some(
                 fingerprint
                     .await
-                    .map_err(|e| UploadError::before_create(UploadFailure::Open(e)))?,
+                    .map_err(|e| Error::before_create(UploadFailure::Open(e)))?,
             ),
             _ => None,
         };

@@ -84,7 +84,7 @@ async fn until_crash<F: std::future::Future>(
 fn check(
     emulator: &Emulator,
     file: &Path,
-    outcome: Result<lakefs_experimental::models::ObjectStats, UploadError>,
+    outcome: Result<lakefs_experimental::models::ObjectStats, lakefs_multipart::Error>,
 ) -> Result<bool, TestCaseError> {
     match outcome {
         Ok(stats) => {
@@ -99,10 +99,8 @@ fn check(
             prop_assert!(!text.is_empty());
             prop_assert!(
                 matches!(
-                    error.failure(),
-                    UploadFailure::SourceChanged(_)
-                        | UploadFailure::UploadGone { .. }
-                        | UploadFailure::Checkpoint { .. }
+                    error.kind(),
+                    ErrorKind::SourceChanged | ErrorKind::UploadGone | ErrorKind::Checkpoint
                 ),
                 "an unexpected failure: {}",
                 text

@@ -217,10 +217,7 @@ async fn source_longer_or_shorter_than_declared_fails_and_aborts() {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(error.failure(), UploadFailure::SourceSize(_)),
-        "{error}"
-    );
+    assert!(error.kind() == ErrorKind::Source, "{error}");
     assert!(report(&error).contains("maximum"), "{error}");
     assert!(error.abort().is_aborted());
     let error = uploader
@@ -232,10 +229,7 @@ async fn source_longer_or_shorter_than_declared_fails_and_aborts() {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(error.failure(), UploadFailure::SourceSize(_)),
-        "{error}"
-    );
+    assert!(error.kind() == ErrorKind::Source, "{error}");
     let error = uploader
         .upload(
             REPO,
@@ -258,8 +252,7 @@ async fn source_longer_or_shorter_than_declared_fails_and_aborts() {
         .await
         .unwrap_err();
     assert!(
-        matches!(missing.failure(), UploadFailure::Open(_))
-            && matches!(missing.abort(), AbortOutcome::NotNeeded)
+        missing.kind() == ErrorKind::Source && matches!(missing.abort(), AbortOutcome::NotNeeded)
     );
 }
 
@@ -317,17 +310,9 @@ async fn a_permanent_part_failure_aborts_exactly_once_and_names_the_part() {
         .unwrap_err();
     assert_eq!(error.part_number(), Some(3));
     assert!(
-        matches!(
-            error.failure(),
-            UploadFailure::Part {
-                cause: PartFailure::Status {
-                    status: StatusCode::FORBIDDEN,
-                    ..
-                },
-                attempts: 1,
-                ..
-            }
-        ),
+        error.kind() == ErrorKind::PartRefused
+            && error.status() == Some(StatusCode::FORBIDDEN)
+            && error.attempts() == Some(1),
         "a 403 is not retried: {error:?}"
     );
     let text = format!("{} {error:?}", report(&error));
@@ -453,13 +438,8 @@ async fn url_count_mismatch_fails_and_aborts() {
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            error.failure(),
-            UploadFailure::UrlCount {
-                expected: 3,
-                got: 2
-            }
-        ),
+        error.kind() == ErrorKind::PartUrl
+            && report(&error).contains("asked lakeFS for 3 presigned part URLs and got 2"),
         "{error:?}"
     );
     assert!(error.abort().is_aborted());
@@ -481,16 +461,7 @@ async fn missing_etag_fails_naming_the_part() {
         .await
         .unwrap_err();
     assert_eq!(error.part_number(), Some(2));
-    assert!(
-        matches!(
-            error.failure(),
-            UploadFailure::Part {
-                cause: PartFailure::MissingEtag(_),
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(error.kind() == ErrorKind::PartMissingEtag, "{error:?}");
     assert!(report(&error).contains("without an ETag"), "{error}");
     assert_eq!(aborts(&s.transport), 1);
 }
@@ -514,10 +485,7 @@ async fn conflict_on_complete_is_its_own_error_and_aborts() {
         .upload(REPO, "main", "x", UploadSource::bytes(data(MIB, 1)))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error.failure(), UploadFailure::Conflict(_)),
-        "{error:?}"
-    );
+    assert!(error.kind() == ErrorKind::Conflict, "{error:?}");
     assert!(error.abort().is_aborted());
     assert_eq!(s.emulator.open_uploads(), 0);
 }
@@ -539,10 +507,7 @@ async fn cancellation_aborts_and_leaves_nothing_running() {
         .cancel_on(cancel)
         .await
         .unwrap_err();
-    assert!(
-        matches!(error.failure(), UploadFailure::Cancelled),
-        "{error:?}"
-    );
+    assert!(error.kind() == ErrorKind::Cancelled, "{error:?}");
     assert!(error.abort().is_aborted());
     assert_eq!(parts.in_flight(), 0, "no PUT is left running");
     assert!(parts.calls() < 20);
@@ -699,14 +664,7 @@ async fn md5_check_retries_a_corrupted_part_then_fails_if_it_persists() {
     // The same wrong ETag twice is no damage on the way: it will not change, so it is not
     // sent a third time.
     assert!(
-        matches!(
-            error.failure(),
-            UploadFailure::Part {
-                cause: PartFailure::ChecksumMismatch { .. },
-                attempts: 2,
-                ..
-            }
-        ),
+        error.kind() == ErrorKind::PartChecksumMismatch && error.attempts() == Some(2),
         "{error:?}"
     );
     assert!(error.abort().is_aborted());
@@ -804,18 +762,23 @@ async fn progress_events_add_up() {
 
 #[tokio::test]
 async fn bad_configuration_is_refused_before_any_request() {
-    assert!(matches!(
+    let refused = |built: Result<UploadConfig, lakefs_multipart::Error>, named: &str| {
+        let error = built.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+        assert!(error.to_string().contains(named), "{named}: {error}");
+    };
+    refused(
         UploadConfig::builder().part_size(MIB as u64).build(),
-        Err(ConfigError::PartSize(_))
-    ));
-    assert!(matches!(
+        "part size 1048576 bytes",
+    );
+    refused(
         UploadConfig::builder().concurrency(0).build(),
-        Err(ConfigError::Concurrency(0))
-    ));
-    assert!(matches!(
+        "concurrency 0",
+    );
+    refused(
         UploadConfig::builder().presign_window(0).build(),
-        Err(ConfigError::PresignWindow(0))
-    ));
+        "presign window 0",
+    );
     assert!(UploadConfig::builder()
         .part_size(5 * 1024 * MIB as u64 + 1)
         .build()

@@ -61,7 +61,7 @@ mod progress;
 mod proxy;
 mod redact;
 
-pub use error::{BoxError, TimeoutPhase, TransportError};
+pub use error::{BoxError, TimeoutPhase, TransportError, TransportErrorKind};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use progress::Progress;
@@ -96,14 +96,14 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///
 /// | what happened | report as | [`is_before_send`](TransportError::is_before_send) | [`is_retryable`](TransportError::is_retryable) |
 /// |---|---|---|---|
-/// | DNS failure, connection refused or unreachable, reset during connect or handshake | [`TransportError::Connect`] | yes | yes |
-/// | connect timeout (TCP, proxy, TLS handshake — before any byte of the request) | [`TransportError::Timeout`] with [`TimeoutPhase::Connect`] | yes | yes |
-/// | TLS handshake refused (untrusted certificate, client certificate refused) | [`TransportError::Tls`] | yes | no |
-/// | a proxy answered `CONNECT` with a non-2xx status | [`TransportError::Proxy`] | yes | 429/502/503/504 only |
-/// | the request cannot be sent as given (no host, bad scheme) | [`TransportError::InvalidRequest`] | yes | no |
-/// | reset, closed or broken **after the first byte of the request may have been written** | [`TransportError::Io`] | **no** | yes |
-/// | timeout once the request may have been sent | [`TransportError::Timeout`] with [`TimeoutPhase::Request`] | **no** | yes |
-/// | the response body broke off, or was over a size limit | [`TransportError::Body`], [`TransportError::BodyTooLarge`] | **no** | yes / no |
+/// | DNS failure, connection refused or unreachable, reset during connect or handshake | [`Connect`](TransportErrorKind::Connect) | yes | yes |
+/// | connect timeout (TCP, proxy, TLS handshake — before any byte of the request) | [`Timeout`](TransportErrorKind::Timeout) with [`TimeoutPhase::Connect`] | yes | yes |
+/// | TLS handshake refused (untrusted certificate, client certificate refused) | [`Tls`](TransportErrorKind::Tls) | yes | no |
+/// | a proxy answered `CONNECT` with a non-2xx status | [`Proxy`](TransportErrorKind::Proxy) | yes | 429/502/503/504 only |
+/// | the request cannot be sent as given (no host, bad scheme) | [`InvalidRequest`](TransportErrorKind::InvalidRequest) | yes | no |
+/// | reset, closed or broken **after the first byte of the request may have been written** | [`Io`](TransportErrorKind::Io) | **no** | yes |
+/// | timeout once the request may have been sent | [`Timeout`](TransportErrorKind::Timeout) with [`TimeoutPhase::Request`] | **no** | yes |
+/// | the response body broke off, or was over a size limit | [`Body`](TransportErrorKind::Body), [`BodyTooLarge`](TransportErrorKind::BodyTooLarge) | **no** | yes / no |
 ///
 ///   "Before send" errors let the API client retry even operations that are not safe to
 ///   repeat (creating an upload, merging a pull request): when in doubt, report "may have

@@ -182,10 +182,10 @@ impl Proxy {
                     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
                 let mut value =
                     HeaderValue::try_from(format!("Basic {encoded}")).map_err(|_| {
-                        TransportError::Config {
-                            reason: "the proxy credentials cannot be sent in a header",
-                            source: None,
-                        }
+                        TransportError::config(
+                            "the proxy credentials cannot be sent in a header",
+                            None,
+                        )
                     })?;
                 value.set_sensitive(true);
                 Some(value)
@@ -233,10 +233,7 @@ impl Proxy {
                 );
                 Ok(None)
             }
-            Some(reason) => Err(TransportError::Config {
-                reason,
-                source: None,
-            }),
+            Some(reason) => Err(TransportError::config(reason, None)),
         }
     }
 }
@@ -351,6 +348,7 @@ impl fmt::Debug for ResolvedProxy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TransportErrorKind;
 
     fn resolved(proxy: &Proxy) -> Arc<ResolvedProxy> {
         proxy.resolve().unwrap().unwrap()
@@ -404,10 +402,7 @@ mod tests {
     fn unusable_urls_fail_when_explicit_and_are_skipped_from_env() {
         for bad in ["socks5://proxy:1080", "http://", "http://exa mple:1"] {
             let error = Proxy::all(bad).resolve().unwrap_err();
-            assert!(
-                matches!(error, TransportError::Config { .. }),
-                "{bad}: {error}"
-            );
+            assert!(error.kind() == TransportErrorKind::Config, "{bad}: {error}");
         }
         let from_env = Proxy::from_lookup(|name| {
             (name == "ALL_PROXY").then(|| "socks5://u:pw@proxy:1080".to_owned())

@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use lakefs_multipart::{
-    AbortOutcome, Checkpoint, PartSlots, ProgressEvent, UploadConfig, UploadError, UploadFailure,
-    UploadSource, Uploader,
+    AbortOutcome, Checkpoint, Error as UploadError, ErrorKind, PartSlots, ProgressEvent,
+    UploadConfig, UploadSource, Uploader,
 };
 
 use super::report::{probe_event, Probe, ProbeState, Report, Seconds, Status};
 use super::verify::{self, HashingReader, StreamDigest, Verdict};
-use crate::errors::{one_line, CliError};
+use crate::errors::{one_line, CliError, UploadCause};
 use crate::interrupt::Interrupt;
 use crate::output::Progress;
 use crate::uri::ObjectUri;
@@ -267,10 +267,7 @@ async fn send(
                 .cancel_on(shared.interrupt.wait())
                 .await;
             let stale = result.as_ref().err().is_some_and(|e| {
-                matches!(
-                    e.failure(),
-                    UploadFailure::SourceChanged(_) | UploadFailure::UploadGone { .. }
-                )
+                matches!(e.kind(), ErrorKind::SourceChanged | ErrorKind::UploadGone)
             });
             if job.resume || !stale {
                 return (result, None);
@@ -417,7 +414,7 @@ fn fail(
     mut notes: Vec<String>,
     report: &mut Report,
 ) {
-    let interrupted = matches!(error.failure(), UploadFailure::Cancelled);
+    let interrupted = error.kind() == ErrorKind::Cancelled;
     report.status = if interrupted {
         Status::Interrupted
     } else {
@@ -450,7 +447,8 @@ fn fail(
     let mut cli = if interrupted {
         CliError::interrupted(format!("interrupted: {} -> {}", job.shown, job.dest))
     } else {
-        CliError::failure(format!("cannot upload {} to {}", job.shown, job.dest)).source(error)
+        CliError::failure(format!("cannot upload {} to {}", job.shown, job.dest))
+            .source(UploadCause(error))
     };
     for note in notes {
         cli = cli.note(note);

@@ -22,14 +22,14 @@ request_builder! {
     /// token. Commit them, or discard them with lakeFS's `resetBranch` (not in the
     /// experimental API). While they remain, a merge into the branch (e.g.
     /// [`merge_pull_request`](ExperimentalClient::merge_pull_request)) fails with
-    /// [`Error::BadRequest`] (`uncommitted changes (dirty branch)`).
+    /// [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) (`uncommitted changes (dirty branch)`).
     ///
     /// Resetting to the same ref twice ends in the same state, so it is retried like a read.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
-    /// [`Error::Forbidden`] for a protected branch or a read-only repository;
-    /// [`Error::NotFound`] for an unknown ref; [`Error::BadRequest`] while the branch has
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
+    /// [`ErrorKind::Forbidden`](crate::ErrorKind::Forbidden) for a protected branch or a read-only repository;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown ref; [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) while the branch has
     /// sealed changes, i.e. a commit or merge on it is in flight or was interrupted
     /// (`<branch>: uncommitted changes (dirty branch)`). Ordinary uncommitted objects do not
     /// refuse the reset.

@@ -33,9 +33,9 @@ request_builder! {
     /// succeeded.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty id;
-    /// [`Error::Conflict`] when it is already attached; [`Error::NotFound`] for an unknown
-    /// user; [`Error::NotImplemented`] on servers without external principals (open-source
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty id;
+    /// [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) when it is already attached; [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown
+    /// user; [`ErrorKind::NotImplemented`](crate::ErrorKind::NotImplemented) on servers without external principals (open-source
     /// lakeFS).
     CreateUserExternalPrincipalRequest(CreateUserExternalPrincipalInput)
         => CreateUserExternalPrincipal {
@@ -74,8 +74,8 @@ request_builder! {
     /// succeeded.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty id;
-    /// [`Error::NotFound`] when it is not attached.
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty id;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) when it is not attached.
     DeleteUserExternalPrincipalRequest(DeleteUserExternalPrincipalInput)
         => DeleteUserExternalPrincipal {
         /// The lakeFS user (required).
@@ -104,8 +104,8 @@ request_builder! {
     /// [`ExperimentalClient::get_external_principal`].
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty id;
-    /// [`Error::NotFound`].
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty id;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
     GetExternalPrincipalRequest(GetExternalPrincipalInput) => GetExternalPrincipal {
         /// The external principal's id (required).
         principal_id,
@@ -136,8 +136,8 @@ request_builder! {
     /// [`ExperimentalClient::list_user_external_principals`].
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty user id or an
-    /// `amount` outside -1..=1000; [`Error::NotFound`] for an unknown user.
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty user id or an
+    /// `amount` outside -1..=1000; [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown user.
     ListUserExternalPrincipalsRequest(ListUserExternalPrincipalsInput)
         => ListUserExternalPrincipals {
         /// The lakeFS user (required).
@@ -194,7 +194,7 @@ impl<T: HttpTransport + 'static> ListUserExternalPrincipalsRequest<T> {
     /// Every principal of the user from `after` on, page after page, following
     /// `pagination.next_offset`. Arguments are checked when the stream is first polled.
     ///
-    /// The stream ends with an [`Error::Protocol`] if the server claims more pages but its
+    /// The stream ends with an [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) if the server claims more pages but its
     /// cursor does not advance.
     pub fn into_stream(self) -> impl Stream<Item = Result<ExternalPrincipal, Error>> + Send {
         paginate::stream(self)
@@ -213,11 +213,11 @@ impl<T: HttpTransport + 'static> ListUserExternalPrincipalsRequest<T> {
 /// Checks a page size against the spec's range, -1 to 1000.
 pub(crate) fn check_amount(operation: Operation, amount: Option<i32>) -> Result<(), Error> {
     match amount {
-        Some(amount) if !(-1..=1000).contains(&amount) => Err(Error::InvalidArgument {
+        Some(amount) if !(-1..=1000).contains(&amount) => Err(Error::invalid_argument(
             operation,
-            argument: "amount",
-            reason: format!("{amount} is outside -1..=1000"),
-        }),
+            "amount",
+            format!("{amount} is outside -1..=1000"),
+        )),
         _ => Ok(()),
     }
 }
@@ -241,10 +241,10 @@ request_builder! {
     /// Since v1.18.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending without an identity request;
-    /// [`Error::Unauthorized`] for an identity the authenticator refuses (lakeFS says
-    /// `invalid token format`), [`Error::Forbidden`] for an expired one (`session expired`);
-    /// [`Error::NotFound`] when no user has the principal; [`Error::NotImplemented`] on
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending without an identity request;
+    /// [`ErrorKind::Unauthorized`](crate::ErrorKind::Unauthorized) for an identity the authenticator refuses (lakeFS says
+    /// `invalid token format`), [`ErrorKind::Forbidden`](crate::ErrorKind::Forbidden) for an expired one (`session expired`);
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) when no user has the principal; [`ErrorKind::NotImplemented`](crate::ErrorKind::NotImplemented) on
     /// servers without external principals.
     ExternalPrincipalLoginRequest(ExternalPrincipalLoginInput) => ExternalPrincipalLogin: token {
         /// The identity request the server forwards to its external authenticator, the body's

@@ -22,8 +22,8 @@ request_builder! {
     /// twice ends in the same state, so it is retried like a read.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
-    /// [`Error::NotFound`] for an unknown branch or object; [`Error::Forbidden`] for a
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown branch or object; [`ErrorKind::Forbidden`](crate::ErrorKind::Forbidden) for a
     /// protected branch or a read-only repository.
     UpdateObjectUserMetadataRequest(UpdateObjectUserMetadataInput) => UpdateObjectUserMetadata {
         /// The repository (required).
@@ -98,8 +98,8 @@ request_builder! {
     /// [`ExperimentalClient::stat_object`]. A read, retried like one.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
-    /// [`Error::NotFound`] for an unknown repository, ref or object.
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown repository, ref or object.
     StatObjectRequest(StatObjectInput) => StatObject {
         /// The repository (required).
         repository,

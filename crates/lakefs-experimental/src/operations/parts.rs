@@ -15,11 +15,11 @@ use crate::{Error, ExperimentalClient, Operation};
 fn part_number(operation: Operation, part_number: Option<u32>) -> Result<u32, Error> {
     let number = present(operation, "partNumber", part_number)?;
     if !(1..=MAX_PARTS).contains(&number) {
-        return Err(Error::InvalidArgument {
+        return Err(Error::invalid_argument(
             operation,
-            argument: "partNumber",
-            reason: format!("{number} is outside 1..={MAX_PARTS}"),
-        });
+            "partNumber",
+            format!("{number} is outside 1..={MAX_PARTS}"),
+        ));
     }
     Ok(number)
 }
@@ -66,11 +66,11 @@ request_builder! {
     /// and the address lived 6 h.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument or a part
-    /// number outside 1..=10,000; [`Error::BadRequest`] for an address that does not match
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument or a part
+    /// number outside 1..=10,000; [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) for an address that does not match
     /// the upload or is older than 24 h, for a blockstore that cannot presign (Azure, GCS,
     /// local: `operation not supported` — a 400, not a 501) and, on old servers, for the
-    /// route itself; [`Error::NotFound`] for an unknown repository.
+    /// route itself; [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown repository.
     UploadPartRequest(UploadPartInput) => UploadPart {
         /// The repository (required).
         repository,
@@ -140,12 +140,12 @@ request_builder! {
     /// repeatability: a branch can move between attempts).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument, a part
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument, a part
     /// number outside 1..=10,000, or a range that is not `bytes=first-last`;
-    /// [`Error::NotFound`] for a missing source object or repository; [`Error::BadRequest`]
-    /// for an address that does not match the upload; [`Error::ServerError`] 500 for what S3
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for a missing source object or repository; [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest)
+    /// for an address that does not match the upload; [`ErrorKind::ServerError`](crate::ErrorKind::ServerError) 500 for what S3
     /// refuses (a range past the end, an unknown upload). A success answer without an `ETag`
-    /// header is an [`Error::Protocol`].
+    /// header is an [`ErrorKind::Protocol`](crate::ErrorKind::Protocol).
     UploadPartCopyRequest(UploadPartCopyInput) => UploadPartCopy {
         /// The repository of the upload (required).
         repository,
@@ -211,21 +211,14 @@ impl<T: HttpTransport> UploadPartCopyRequest<T> {
             .and_then(|value| value.to_str().ok())
             .map(|value| value.trim().trim_matches('"').trim())
             .filter(|value| !value.is_empty())
-            .ok_or_else(|| Error::Protocol {
-                operation,
-                reason: "the answer has no ETag header".into(),
-            })?;
+            .ok_or_else(|| Error::protocol(operation, "the answer has no ETag header"))?;
         Ok(etag.to_owned())
     }
 }
 
 /// Checks a copy range against the spec's pattern for one range, `bytes=first-last`.
 fn check_range(operation: Operation, range: &str) -> Result<(), Error> {
-    let invalid = |reason: String| Error::InvalidArgument {
-        operation,
-        argument: "copy_source.range",
-        reason,
-    };
+    let invalid = |reason: String| Error::invalid_argument(operation, "copy_source.range", reason);
     let spec = range
         .strip_prefix("bytes=")
         .ok_or_else(|| invalid(format!("{range:?} does not start with \"bytes=\"")))?;

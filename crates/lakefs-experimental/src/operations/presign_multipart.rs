@@ -39,9 +39,9 @@ request_builder! {
     /// upload.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument, or `parts`
-    /// over 10,000; [`Error::NotImplemented`] when the server's blockstore cannot presign
-    /// multipart uploads (only S3 can); [`Error::NotFound`] for an unknown repository or
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument, or `parts`
+    /// over 10,000; [`ErrorKind::NotImplemented`](crate::ErrorKind::NotImplemented) when the server's blockstore cannot presign
+    /// multipart uploads (only S3 can); [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown repository or
     /// branch.
     CreatePresignMultipartUploadRequest(CreatePresignMultipartUploadInput)
         => CreatePresignMultipartUpload {
@@ -67,11 +67,11 @@ impl<T: HttpTransport> CreatePresignMultipartUploadRequest<T> {
         let branch = required(operation, "branch", self.input.branch)?;
         let path = required(operation, "path", self.input.path)?;
         if let Some(parts) = self.input.parts.filter(|&p| p > MAX_PARTS) {
-            return Err(Error::InvalidArgument {
+            return Err(Error::invalid_argument(
                 operation,
-                argument: "parts",
-                reason: format!("{parts} is more than the {MAX_PARTS} parts allowed"),
-            });
+                "parts",
+                format!("{parts} is more than the {MAX_PARTS} parts allowed"),
+            ));
         }
         let request = pmpu(operation, &repository, &branch)
             .query("path", &path)
@@ -92,10 +92,10 @@ request_builder! {
     /// [`Operation::is_idempotent`]).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument, no parts,
-    /// or parts not in strictly ascending order; [`Error::BadRequest`] for an address that is
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument, no parts,
+    /// or parts not in strictly ascending order; [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) for an address that is
     /// unknown, expired or (on servers before v1.22) already used; S3's own complete errors
-    /// (a wrong ETag, a part under 5 MiB) come back as [`Error::ServerError`] 500.
+    /// (a wrong ETag, a part under 5 MiB) come back as [`ErrorKind::ServerError`](crate::ErrorKind::ServerError) 500.
     CompletePresignMultipartUploadRequest(CompletePresignMultipartUploadInput)
         => CompletePresignMultipartUpload {
         /// The repository (required).
@@ -150,24 +150,24 @@ impl<T: HttpTransport> CompletePresignMultipartUploadRequest<T> {
             required(operation, "physical_address", self.input.physical_address)?;
         let parts = present(operation, "parts", self.input.parts)?;
         if parts.is_empty() {
-            return Err(Error::InvalidArgument {
+            return Err(Error::invalid_argument(
                 operation,
-                argument: "parts",
-                reason: "must list at least one part".into(),
-            });
+                "parts",
+                "must list at least one part",
+            ));
         }
         if let Some(pair) = parts
             .windows(2)
             .find(|pair| pair[0].part_number >= pair[1].part_number)
         {
-            return Err(Error::InvalidArgument {
+            return Err(Error::invalid_argument(
                 operation,
-                argument: "parts",
-                reason: format!(
+                "parts",
+                format!(
                     "must be in strictly ascending part_number order, found {} before {}",
                     pair[0].part_number, pair[1].part_number
                 ),
-            });
+            ));
         }
         let mut body = CompletePresignMultipartUpload::new(physical_address, parts);
         body.user_metadata = self.input.user_metadata;
@@ -188,8 +188,8 @@ request_builder! {
     /// [`ExperimentalClient::abort_presign_multipart_upload`].
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
-    /// [`Error::NotFound`] for an unknown upload; [`Error::BadRequest`] for an address that
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown upload; [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) for an address that
     /// does not match or is older than 24 h.
     AbortPresignMultipartUploadRequest(AbortPresignMultipartUploadInput)
         => AbortPresignMultipartUpload {

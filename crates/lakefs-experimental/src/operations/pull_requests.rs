@@ -65,8 +65,8 @@ request_builder! {
     /// ([`get_pull_request`](ExperimentalClient::get_pull_request) has both). Since v1.35.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty repository or an
-    /// `amount` outside -1..=1000; [`Error::NotFound`] for an unknown repository.
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty repository or an
+    /// `amount` outside -1..=1000; [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown repository.
     ListPullRequestsRequest(ListPullRequestsInput) => ListPullRequests {
         /// The repository (required).
         repository,
@@ -149,8 +149,8 @@ request_builder! {
     /// find out). Since v1.35.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
-    /// [`Error::NotFound`] for an unknown repository or branch; [`Error::BadRequest`] for the
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown repository or branch; [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) for the
     /// same source and destination or an invalid branch name.
     CreatePullRequestRequest(CreatePullRequestInput) => CreatePullRequest {
         /// The repository (required).
@@ -195,8 +195,8 @@ request_builder! {
     /// `getPullRequest`: one pull request. Built by [`ExperimentalClient::get_pull_request`].
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
-    /// [`Error::NotFound`] for an unknown repository or pull request.
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown repository or pull request.
     GetPullRequestRequest(GetPullRequestInput) => GetPullRequest {
         /// The repository (required).
         repository,
@@ -236,8 +236,8 @@ request_builder! {
     /// retried like a read. Since v1.35.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
-    /// [`Error::NotFound`] for an unknown pull request; [`Error::BadRequest`] for an id that
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown pull request; [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) for an id that
     /// is not a valid pull request id.
     UpdatePullRequestRequest(UpdatePullRequestInput) => UpdatePullRequest {
         /// The repository (required).
@@ -287,11 +287,11 @@ request_builder! {
     /// was merged (`status` and `merged_commit_id`). Since v1.36.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty argument;
-    /// [`Error::NotFound`] for an unknown pull request or branch; [`Error::BadRequest`] for a
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown pull request or branch; [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) for a
     /// pull request that is not open, nothing to merge, or uncommitted changes on the
-    /// destination; [`Error::Conflict`] for conflicting changes; [`Error::Forbidden`] for a
-    /// read-only repository; [`Error::ClientError`] 412 when a pre-merge hook fails.
+    /// destination; [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) for conflicting changes; [`ErrorKind::Forbidden`](crate::ErrorKind::Forbidden) for a
+    /// read-only repository; [`ErrorKind::ClientError`](crate::ErrorKind::ClientError) 412 when a pre-merge hook fails.
     MergePullRequestRequest(MergePullRequestInput) => MergePullRequest {
         /// The repository (required).
         repository,

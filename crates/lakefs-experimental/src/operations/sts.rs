@@ -20,9 +20,9 @@ request_builder! {
     /// Not retried after an ambiguous failure: the authorization code is single-use.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before sending for a missing or empty code, state or
-    /// redirect URI; [`Error::Unauthorized`] for a wrong code or state;
-    /// [`Error::NotImplemented`] when the server has no external authentication API.
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty code, state or
+    /// redirect URI; [`ErrorKind::Unauthorized`](crate::ErrorKind::Unauthorized) for a wrong code or state;
+    /// [`ErrorKind::NotImplemented`](crate::ErrorKind::NotImplemented) when the server has no external authentication API.
     StsLoginRequest(StsLoginInput) => StsLogin: token {
         /// The identity provider's authorization code (required).
         code,

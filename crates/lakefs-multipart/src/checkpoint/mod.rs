@@ -53,8 +53,14 @@ impl Checkpoint {
     /// Reads a checkpoint file.
     ///
     /// # Errors
-    /// [`UploadFailure::Checkpoint`] when it cannot be read or is not a checkpoint.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, UploadFailure> {
+    /// [`ErrorKind::Checkpoint`](crate::ErrorKind::Checkpoint) when it cannot be read or is
+    /// not a checkpoint.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, crate::Error> {
+        Ok(Self::read(path)?)
+    }
+
+    /// [`load`](Self::load), with the engine's own failure.
+    pub(crate) fn read(path: impl AsRef<Path>) -> Result<Self, UploadFailure> {
         let path = path.as_ref();
         let failure = |reason: String| UploadFailure::Checkpoint {
             path: path.to_owned(),

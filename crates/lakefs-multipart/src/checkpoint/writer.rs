@@ -195,7 +195,7 @@ impl CheckpointWriter {
     /// Waits until everything recorded is on disk.
     ///
     /// # Errors
-    /// [`UploadFailure::Checkpoint`] when the write in flight or the last write fails.
+    /// [`ErrorKind::Checkpoint`](crate::ErrorKind::Checkpoint) when the write in flight or the last write fails.
     pub(crate) async fn flush(&mut self) -> Result<(), UploadFailure> {
         let failure = |e: std::io::Error| UploadFailure::Checkpoint {
             path: self.path.clone(),

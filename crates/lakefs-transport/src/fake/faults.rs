@@ -34,19 +34,17 @@ impl Fault {
         let uri = RedactedUri::new(uri);
         Err(match self {
             Self::Status(status) => return Ok(response(status, Bytes::new())),
-            Self::ConnectionRefused => TransportError::Connect {
+            Self::ConnectionRefused => TransportError::connect(
                 uri,
-                source: Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
-            },
-            Self::Reset | Self::ResetAfterHandling => TransportError::Io {
+                std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+            ),
+            Self::Reset | Self::ResetAfterHandling => TransportError::io(
                 uri,
-                source: Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
-            },
-            Self::Timeout | Self::Stall => TransportError::Timeout {
-                uri,
-                phase: TimeoutPhase::Request,
-                after: Duration::ZERO,
-            },
+                std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+            ),
+            Self::Timeout | Self::Stall => {
+                TransportError::timeout(uri, TimeoutPhase::Request, Duration::ZERO)
+            }
         })
     }
 }

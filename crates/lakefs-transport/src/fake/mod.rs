@@ -88,7 +88,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl FakeTransport {
-    /// A fake with no routes: every request fails with [`TransportError::InvalidRequest`]
+    /// A fake with no routes: every request fails with [`TransportErrorKind::InvalidRequest`](crate::TransportErrorKind::InvalidRequest)
     /// until a route matches it.
     #[must_use]
     pub fn new() -> Self {
@@ -214,10 +214,10 @@ impl FakeTransport {
         let Some((dispatch, stats)) =
             routing::dispatch(&mut lock(&self.inner.routes), &request, reaches_server)
         else {
-            return Err(TransportError::InvalidRequest {
-                uri: RedactedUri::new(request.uri()),
-                reason: "no route of the FakeTransport matches this method and path",
-            });
+            return Err(TransportError::invalid_request(
+                RedactedUri::new(request.uri()),
+                "no route of the FakeTransport matches this method and path",
+            ));
         };
         let _in_flight = InFlight::enter(stats);
         if fault == Some(Fault::Stall) {

@@ -86,7 +86,7 @@ impl Default for HyperTransportBuilder {
 
 impl HyperTransportBuilder {
     /// Limit for opening a connection: DNS, TCP, the proxy's `CONNECT` and the TLS handshake
-    /// together; `None` waits forever. Its expiry is a [`TransportError::Timeout`] in the
+    /// together; `None` waits forever. Its expiry is a [`TransportErrorKind::Timeout`](crate::TransportErrorKind::Timeout) in the
     /// [`Connect`](crate::TimeoutPhase::Connect) phase: the request was never sent.
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.connect_timeout = timeout.into();
@@ -130,7 +130,7 @@ impl HyperTransportBuilder {
     }
 
     /// The largest response body accepted, in bytes; a larger one is a
-    /// [`TransportError::BodyTooLarge`].
+    /// [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge).
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.max_response_body = bytes;
         self
@@ -230,7 +230,7 @@ impl HyperTransportBuilder {
     /// given or [`proxy_from_env`](Self::proxy_from_env) is off).
     ///
     /// # Errors
-    /// [`TransportError::Config`] when a setting is unusable: a PEM document without a
+    /// [`TransportErrorKind::Config`](crate::TransportErrorKind::Config) when a setting is unusable: a PEM document without a
     /// certificate, a client key that does not match, a server name that is neither a DNS
     /// name nor an IP address, an explicit proxy URL that is not `http://` or `https://`,
     /// `tls_config` combined with root or client certificate options, or no root certificate

@@ -109,23 +109,23 @@ impl HyperTransport {
         let target = request.uri().clone();
         let redacted = || RedactedUri::new(&target);
         if request.uri().host().is_none_or(str::is_empty) {
-            return Err(TransportError::InvalidRequest {
-                uri: redacted(),
-                reason: "the URI has no host",
-            });
+            return Err(TransportError::invalid_request(
+                redacted(),
+                "the URI has no host",
+            ));
         }
         let https = request.uri().scheme() == Some(&Scheme::HTTPS);
         if !https && request.uri().scheme() != Some(&Scheme::HTTP) {
-            return Err(TransportError::InvalidRequest {
-                uri: redacted(),
-                reason: "the scheme is neither http nor https",
-            });
+            return Err(TransportError::invalid_request(
+                redacted(),
+                "the scheme is neither http nor https",
+            ));
         }
         if self.settings.https_only && !https {
-            return Err(TransportError::InvalidRequest {
-                uri: redacted(),
-                reason: "this transport is configured for HTTPS only",
-            });
+            return Err(TransportError::invalid_request(
+                redacted(),
+                "this transport is configured for HTTPS only",
+            ));
         }
         let (mut parts, body) = request.into_parts();
         // A Content-Length on every byte body, and on bodiless PUT/POST (S3 and lakeFS both
@@ -159,15 +159,9 @@ impl HyperTransport {
             let (parts, body) = response.into_parts();
             let collected = Limited::new(body, limit).collect().await.map_err(|e| {
                 if e.is::<LengthLimitError>() {
-                    TransportError::BodyTooLarge {
-                        uri: redacted(),
-                        limit,
-                    }
+                    TransportError::body_too_large(redacted(), limit)
                 } else {
-                    TransportError::Body {
-                        uri: redacted(),
-                        source: e,
-                    }
+                    TransportError::body(redacted(), e)
                 }
             })?;
             Ok(Response::from_parts(parts, collected.to_bytes()))
@@ -176,11 +170,11 @@ impl HyperTransport {
             Some(after) => tokio::time::timeout(after, exchange)
                 .await
                 .unwrap_or_else(|_| {
-                    Err(TransportError::Timeout {
-                        uri: redacted(),
-                        phase: TimeoutPhase::Request,
+                    Err(TransportError::timeout(
+                        redacted(),
+                        TimeoutPhase::Request,
                         after,
-                    })
+                    ))
                 }),
             None => exchange.await,
         }
@@ -199,54 +193,37 @@ fn classify_client_error(uri: &Uri, error: hyper_util::client::legacy::Error) ->
         // client certificate, so a refusal arrives as an alert in place of the response. A
         // handshake alert proves the server never took the request.
         if source_chain(&error).any(is_handshake_alert) {
-            return TransportError::Tls {
-                uri,
-                source: Box::new(error),
-            };
+            return TransportError::tls(uri, error);
         }
         return if error.is_connect() {
-            TransportError::Connect {
-                uri,
-                source: Box::new(error),
-            }
+            TransportError::connect(uri, error)
         } else {
-            TransportError::Io {
-                uri,
-                source: Box::new(error),
-            }
+            TransportError::io(uri, error)
         };
     };
     match connect.kind {
-        ConnectErrorKind::Timeout(after) => TransportError::Timeout {
+        ConnectErrorKind::Timeout(after) => {
+            TransportError::timeout(uri, TimeoutPhase::Connect, after)
+        }
+        ConnectErrorKind::ProxyRefused(status) => TransportError::proxy(
             uri,
-            phase: TimeoutPhase::Connect,
-            after,
-        },
-        ConnectErrorKind::ProxyRefused(status) => TransportError::Proxy {
-            uri,
-            proxy: connect
+            connect
                 .proxy
                 .clone()
                 .unwrap_or_else(|| RedactedUri::new(&Uri::default())),
             status,
-        },
-        ConnectErrorKind::Destination(reason) => TransportError::InvalidRequest { uri, reason },
+        ),
+        ConnectErrorKind::Destination(reason) => TransportError::invalid_request(uri, reason),
         ConnectErrorKind::Tls | ConnectErrorKind::ProxyTls
             if source_chain(&error).any(is_tls_error) =>
         {
-            TransportError::Tls {
-                uri,
-                source: Box::new(error),
-            }
+            TransportError::tls(uri, error)
         }
         // DNS, refused or unreachable, a reset during a handshake: never sent, may pass later.
         ConnectErrorKind::Tcp
         | ConnectErrorKind::Tls
         | ConnectErrorKind::ProxyTls
-        | ConnectErrorKind::ProxyProtocol => TransportError::Connect {
-            uri,
-            source: Box::new(error),
-        },
+        | ConnectErrorKind::ProxyProtocol => TransportError::connect(uri, error),
     }
 }
 

@@ -44,7 +44,7 @@ impl fmt::Debug for TlsOptions {
 }
 
 fn config_error(reason: &'static str, source: Option<crate::BoxError>) -> TransportError {
-    TransportError::Config { reason, source }
+    TransportError::config(reason, source)
 }
 
 impl TlsOptions {
