@@ -18,7 +18,8 @@
 //! Every path segment and query value is percent-encoded; optional parameters are omitted
 //! when unset. Credentials are one of the spec's five schemes ([`Credentials`]). Failures are
 //! typed per status ([`Error`]), and retried by a [`RetryPolicy`] only where a repeat is safe
-//! ([`Operation::is_idempotent`]).
+//! ([`Operation::is_idempotent`]). What the server does for each operation, with the lakeFS
+//! sources and releases it was read from, is in [`server_notes`].
 //!
 //! ```
 //! use bytes::Bytes;
@@ -90,3 +91,7 @@ pub use retry::{parse_retry_after, RetryPolicy};
 
 /// Re-exported so that users need not depend on the models crate directly.
 pub use lakefs_models as models;
+
+/// Server behaviour each operation relies on, with the lakeFS sources it was read from.
+#[doc = include_str!("../docs.md")]
+pub mod server_notes {}

@@ -141,7 +141,7 @@ impl Operation {
     /// | update pull request | yes | it sets the same title, description and status again (only a close's `closed_date` moves) |
     /// | external principal login | yes | the server keeps no state per login; a repeat issues another, equally valid token |
     /// | create presign multipart upload | no | a repeat starts a second upload and orphans the first |
-    /// | complete / abort presign multipart upload | no | servers v1.16–v1.21 delete the single-use address on first use; a repeat answers 400 "bad address token" even though the first call succeeded (digest §5.2) |
+    /// | complete / abort presign multipart upload | no | lakeFS before v1.22 accepts the upload's address only once: a repeat answers 400 although the first call succeeded |
     /// | create / delete external principal | no | a repeat answers 409 / 404 although the first call succeeded |
     /// | sts login | no | the identity provider's authorization code is single-use |
     /// | create pull request | no | the server allows duplicates: a repeat opens a second pull request |
@@ -150,6 +150,8 @@ impl Operation {
     /// Every operation is retried when the failure proves the server did not act: the
     /// connection was never made, or the server refused with 420/429 (too many requests).
     /// A 503 does not prove it (see [`Error::proves_not_applied`](crate::Error::proves_not_applied)).
+    /// The server behaviour behind each row, with its sources, is in
+    /// [`server_notes`](crate::server_notes#retries).
     #[must_use]
     pub const fn is_idempotent(self) -> bool {
         matches!(

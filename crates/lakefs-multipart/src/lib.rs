@@ -6,6 +6,10 @@
 //! the ETags in order — and aborts the upload on any failure or cancellation, so nothing is
 //! left behind.
 //!
+//! What lakeFS does for the operations the engine calls — how long an upload's address lives,
+//! which releases have `uploadPart`, what a repeated complete answers — is described, with
+//! the lakeFS sources, in [`lakefs_experimental::server_notes`].
+//!
 //! ```
 //! use bytes::Bytes;
 //! use lakefs_emulator::{Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};

@@ -1,9 +1,7 @@
 //! `hardResetBranch`.
 //!
-//! Server facts (lakeFS v1.84.0, `pkg/graveler/graveler.go`; digest §5.3): `force` only
-//! bypasses a read-only repository; it overrides neither branch protection (403) nor sealed,
-//! in-flight changes (400); ordinary uncommitted objects neither block the reset nor are
-//! dropped by it.
+//! What the server does for it, with its sources:
+//! [`server_notes`](crate::server_notes#hardresetbranch).
 
 use lakefs_transport::HttpTransport;
 
@@ -17,10 +15,9 @@ request_builder! {
     /// [`ExperimentalClient::hard_reset_branch`].
     ///
     /// Only the branch's commit moves: its uncommitted (staged) objects are kept and are read
-    /// on top of the new commit, because lakeFS's `Graveler.ResetHard`
-    /// (`pkg/graveler/graveler.go`) changes only the branch's commit id and keeps its staging
-    /// token. Commit them, or discard them with lakeFS's `resetBranch` (not in the
-    /// experimental API). While they remain, a merge into the branch (e.g.
+    /// on top of the new commit ([server notes](crate::server_notes#hardresetbranch)).
+    /// Commit them, or discard them with lakeFS's `resetBranch` (not in the experimental
+    /// API). While they remain, a merge into the branch (e.g.
     /// [`merge_pull_request`](ExperimentalClient::merge_pull_request)) fails with
     /// [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) (`uncommitted changes (dirty branch)`).
     ///

@@ -1,9 +1,8 @@
 //! `createUserExternalPrincipal`, `deleteUserExternalPrincipal`, `getExternalPrincipal`,
 //! `listUserExternalPrincipals` and `externalPrincipalLogin`.
 //!
-//! Server facts (lakeFS v1.84.0, `pkg/api/controller.go`; digest §5.5): all answer 501 unless
-//! the server runs an RBAC auth service with external principals; create ignores its body;
-//! get and list return only `id` and `user_id`.
+//! What the server does for them, with its sources:
+//! [`server_notes`](crate::server_notes#external-principals-create-delete-get-list).
 
 use futures_util::Stream;
 use lakefs_models::{
@@ -101,7 +100,8 @@ impl<T: HttpTransport> DeleteUserExternalPrincipalRequest<T> {
 
 request_builder! {
     /// `getExternalPrincipal`: an external principal and the user it belongs to. Built by
-    /// [`ExperimentalClient::get_external_principal`].
+    /// [`ExperimentalClient::get_external_principal`]. lakeFS fills only `id` and `user_id`,
+    /// never `settings`.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty id;
@@ -133,7 +133,8 @@ request_builder! {
     /// `listUserExternalPrincipals`: the external principals attached to a user, a page at a
     /// time with [`send`](Self::send), or all of them with
     /// [`into_stream`](Self::into_stream). Built by
-    /// [`ExperimentalClient::list_user_external_principals`].
+    /// [`ExperimentalClient::list_user_external_principals`]. lakeFS fills only `id` and
+    /// `user_id` of each, never `settings`.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty user id or an
@@ -228,17 +229,11 @@ request_builder! {
     /// and returns a lakeFS token. Sent **without** the client's credentials, as the spec
     /// requires. Built by [`ExperimentalClient::external_principal_login`].
     ///
-    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go`
-    /// `ExternalPrincipalLogin`, `pkg/authentication/service.go`): 501 unless it runs an
-    /// RBAC auth service with external principals and an authentication API; it forwards
-    /// `identityRequest` unchanged to that API (lakeFS's own AWS client sends
-    /// `{"identity_token": base64(JSON)}` describing a presigned `GetCallerIdentity`, valid
-    /// 60 s), looks up the principal it answers and issues a JWT for the principal's user.
-    /// `token_expiration_duration` is in seconds; absent or ≤ 0 means the server's
-    /// `auth.login_duration` (7 days by default), capped at `auth.login_max_duration`
-    /// (14 days). The server keeps no state per login, so a repeat within the identity
-    /// request's validity issues another, equally valid token: it is retried like a read.
-    /// Since v1.18.
+    /// The server forwards the identity request unchanged to its external authentication API
+    /// and keeps no state per login, so a repeat while the identity request is valid issues
+    /// another, equally valid token: it is retried like a read. Needs lakeFS v1.18 or later
+    /// with an RBAC auth service that has external principals; others answer 501
+    /// ([server notes](crate::server_notes#externalprincipallogin)).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending without an identity request;
@@ -250,7 +245,8 @@ request_builder! {
         /// The identity request the server forwards to its external authenticator, the body's
         /// `identityRequest` (required).
         identity_request: serde_json::Map<String, serde_json::Value>,
-        /// The token's requested lifetime in seconds.
+        /// The token's requested lifetime in seconds (unset or ≤ 0: the server's
+        /// `auth.login_duration`; capped at its `auth.login_max_duration`).
         token_expiration_duration / set_token_expiration_duration: i64,
     }
 }

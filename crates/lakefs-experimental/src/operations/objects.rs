@@ -12,14 +12,11 @@ request_builder! {
     /// body's `set`; an empty map clears it). Built by
     /// [`ExperimentalClient::update_object_user_metadata`].
     ///
-    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go`
-    /// `UpdateObjectUserMetadata`, `pkg/catalog/catalog.go` `UpdateEntryUserMetadata`):
-    /// checks `fs:WriteObject`, reads the object from the branch's staging area, then its
-    /// commits, replaces its user metadata wholesale and writes the entry to **staging** (so
-    /// updating a committed object leaves an uncommitted change). It answers 204, although
-    /// the spec declares 201; any 2xx is success here. An unknown repository also answers 204
-    /// and changes nothing (a server bug since v1.39). Since v1.37. Setting the same map
-    /// twice ends in the same state, so it is retried like a read.
+    /// The server writes the new metadata to the branch's staging area, so updating a
+    /// committed object leaves an uncommitted change; for an unknown repository it answers
+    /// success and changes nothing. Setting the same map twice ends in the same state, so it
+    /// is retried like a read. Needs lakeFS v1.37 or later
+    /// ([server notes](crate::server_notes#updateobjectusermetadata)).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;

@@ -54,16 +54,10 @@ request_builder! {
     /// `blockstore.s3.pre_signed_expiry`, 15 minutes by default), or to ask for part URLs as
     /// parts start instead of all at create.
     ///
-    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `UploadPart`, and
-    /// `pkg/catalog/catalog.go` `VerifyLinkAddress`): checks `fs:WriteObject` on the path,
-    /// the repository (404), that `physical_address` is the **full URI create returned**
-    /// (400 otherwise) and that its signature matches (repository, branch, path) and is under
-    /// 24 h old (400); then signs an S3 `UploadPart` URL locally. It checks neither the
-    /// branch nor the upload id (an aborted upload still gets a URL, whose PUT then fails at
-    /// S3 with `NoSuchUpload`). It only signs — nothing changes on the server — so it is
-    /// retried like a read. Since v1.55; older servers answer the unknown route with 400
-    /// `no matching operation was found`; before v1.80 the part number was capped at 1,000
-    /// and the address lived 6 h.
+    /// The server only signs a URL — nothing changes on it, so this is retried like a read —
+    /// and does not check that the upload still exists (the PUT to an aborted one fails).
+    /// Needs lakeFS v1.55 or later, and v1.80 for part numbers above 1,000
+    /// ([server notes](crate::server_notes#uploadpart)).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument or a part
@@ -127,17 +121,11 @@ request_builder! {
     ///
     /// Answers the part's ETag, to list with the part when completing.
     ///
-    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `UploadPartCopy`,
-    /// `pkg/block/s3/adapter.go` `UploadCopyPart`): checks `fs:WriteObject` on the
-    /// destination and `fs:ReadObject` on the source, both repositories (404), the address
-    /// as [`upload_part`](ExperimentalClient::upload_part) does (400), resolves the source at
-    /// any ref (404 `…: not found` for a missing object), then runs S3's `UploadPartCopy`
-    /// and answers 204 with the ETag, unquoted, in a header. Its range parser reads only
-    /// `bytes=START-END` (inclusive): the open forms the spec's pattern also allows
-    /// (`bytes=100-`, `bytes=-100`) fail on the server with a 500, so this client refuses
-    /// them before sending. Repeating it copies the same bytes into the same part again, so
-    /// it is retried like a read (use a commit id as the source ref for strict
-    /// repeatability: a branch can move between attempts).
+    /// The server reads only a closed, inclusive range `bytes=first-last`, so this client
+    /// refuses the open forms the spec also allows. A repeat copies the same bytes into the
+    /// same part, so it is retried like a read (give a commit id as the source ref: a branch
+    /// can move between attempts). Needs lakeFS v1.55 or later
+    /// ([server notes](crate::server_notes#uploadpartcopy)).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument, a part

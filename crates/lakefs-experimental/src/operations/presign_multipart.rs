@@ -1,10 +1,8 @@
 //! `createPresignMultipartUpload`, `completePresignMultipartUpload`,
 //! `abortPresignMultipartUpload`.
 //!
-//! Server facts (lakeFS v1.84.0, `pkg/api/controller.go`; digest §5.2): only the S3 blockstore
-//! with presigning offers these (501 otherwise); the address create returns is signed for
-//! (repository, branch, path) and valid 24 h (6 h before v1.80); complete and abort may be
-//! repeated since v1.22, and consumed a single-use token before.
+//! What the server does for them, with its sources:
+//! [`server_notes`](crate::server_notes#presigned-multipart-upload-create-complete-abort).
 
 use lakefs_models::{
     AbortPresignMultipartUpload, CompletePresignMultipartUpload, ObjectStats, ObjectUserMetadata,
@@ -34,9 +32,10 @@ request_builder! {
     /// presigns `parts` part URLs (none when unset or 0). Built by
     /// [`ExperimentalClient::create_presign_multipart_upload`].
     ///
-    /// The answer's `physical_address` must be sent back verbatim to complete, abort or ask
-    /// for part URLs. Not retried after an ambiguous failure: a repeat would start a second
-    /// upload.
+    /// Only an S3 blockstore with presigning offers this; other servers answer 501. The
+    /// answer's `physical_address` must be sent back verbatim to complete, abort or ask for
+    /// part URLs, within 24 hours (6 hours on lakeFS before v1.80). Not retried after an
+    /// ambiguous failure: a repeat would start a second upload.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument, or `parts`
@@ -89,7 +88,9 @@ request_builder! {
     /// [`ExperimentalClient::complete_presign_multipart_upload`].
     ///
     /// Retried only when the server certainly did not act (see
-    /// [`Operation::is_idempotent`]).
+    /// [`Operation::is_idempotent`]): lakeFS before v1.22 answers a repeat with 400 even when
+    /// the first call succeeded, so after a lost answer look at the object
+    /// ([`stat_object`](ExperimentalClient::stat_object)) instead.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument, no parts,
@@ -185,7 +186,9 @@ impl<T: HttpTransport> CompletePresignMultipartUploadRequest<T> {
 
 request_builder! {
     /// `abortPresignMultipartUpload`: discards the upload and its parts. Built by
-    /// [`ExperimentalClient::abort_presign_multipart_upload`].
+    /// [`ExperimentalClient::abort_presign_multipart_upload`]. lakeFS refuses it once the
+    /// address has expired (24 hours after create); the upload then stays in the object store
+    /// until the bucket's lifecycle rules remove it.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;

@@ -57,12 +57,10 @@ request_builder! {
     /// [`send`](Self::send), or all of them with [`into_stream`](Self::into_stream). Built by
     /// [`ExperimentalClient::list_pull_requests`].
     ///
-    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `ListPullRequests`,
-    /// `pkg/catalog/catalog.go` `ListPullRequest`): newest first (ids are time-ordered
-    /// xids); `prefix` matches the id; `after` is exclusive; `amount` absent or ≤ 0 means
-    /// 100, more than 1000 means 1000; `status=closed` returns closed **and** merged ones.
-    /// List items carry neither `description` nor `merged_commit_id`
-    /// ([`get_pull_request`](ExperimentalClient::get_pull_request) has both). Since v1.35.
+    /// The server lists the newest first, and its items carry neither `description` nor
+    /// `merged_commit_id` ([`get_pull_request`](ExperimentalClient::get_pull_request) has
+    /// both). Needs lakeFS v1.35 or later
+    /// ([server notes](crate::server_notes#listpullrequests)).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty repository or an
@@ -74,9 +72,10 @@ request_builder! {
         prefix / set_prefix,
         /// Start after this id (the previous page's `next_offset`).
         after / set_after,
-        /// Page size, -1 to 1000. Unset: the server's default.
+        /// Page size, -1 to 1000 (the server treats ≤ 0 as 100). Unset: the server's default.
         amount / set_amount: i32,
-        /// Only open, only closed, or all pull requests. Unset: not sent (the server lists all).
+        /// Only open, only closed (merged ones included), or all pull requests. Unset: not
+        /// sent (the server lists all).
         status / set_status: PullRequestFilter,
     }
 }
@@ -140,13 +139,10 @@ request_builder! {
     /// `createPullRequest`: proposes merging `source_branch` into `destination_branch`.
     /// Built by [`ExperimentalClient::create_pull_request`].
     ///
-    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `CreatePullRequest`,
-    /// `pkg/catalog/catalog.go` `CreatePullRequest`): checks `pr:WritePullRequest`, that
-    /// source and destination differ (400 `source and destination branches are the same`)
-    /// and exist as branches (404); the author is the caller's email, else username. It does
-    /// **not** refuse a second pull request for the same pair of branches, so a blind repeat
-    /// opens a duplicate: not retried after an ambiguous failure (list the pull requests to
-    /// find out). Since v1.35.
+    /// The server does **not** refuse a second pull request for the same pair of branches, so
+    /// a blind repeat opens a duplicate: not retried after an ambiguous failure (list the pull
+    /// requests to find out). Needs lakeFS v1.35 or later
+    /// ([server notes](crate::server_notes#createpullrequest)).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
@@ -226,14 +222,12 @@ request_builder! {
     /// `updatePullRequest`: changes a pull request's title, description or status (only
     /// what is set is sent). Built by [`ExperimentalClient::update_pull_request`].
     ///
-    /// What the server does (lakeFS v1.84.0, `pkg/graveler/graveler.go`
-    /// `UpdatePullRequest`): replaces each field that is sent, with no rules on status
-    /// transitions — it reopens closed pull requests, and even accepts `merged`, which marks
-    /// the pull request merged **without merging** (use
-    /// [`merge_pull_request`](ExperimentalClient::merge_pull_request) to merge). Each close
-    /// sets `closed_date` to now. It answers 204, although the spec declares 200. Setting
-    /// the same values again ends in the same state (only `closed_date` moves), so it is
-    /// retried like a read. Since v1.35.
+    /// The server has no rules on status transitions: it reopens closed pull requests, and
+    /// even accepts `merged`, which marks the pull request merged **without merging** (use
+    /// [`merge_pull_request`](ExperimentalClient::merge_pull_request) to merge). Setting the
+    /// same values again ends in the same state (only `closed_date` moves to now), so it is
+    /// retried like a read. Needs lakeFS v1.35 or later
+    /// ([server notes](crate::server_notes#updatepullrequest)).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
@@ -276,15 +270,11 @@ request_builder! {
     /// `mergePullRequest`: merges the pull request's source branch into its destination and
     /// marks it merged. Built by [`ExperimentalClient::merge_pull_request`].
     ///
-    /// What the server does (lakeFS v1.84.0, `pkg/api/controller.go` `MergePullRequest`,
-    /// `pkg/graveler/graveler.go` `Merge`): refuses a pull request that is not open (400
-    /// `bad pull request status`), checks `fs:CreateCommit` on the destination, merges the
-    /// source branch's head commit with the message `Merge '<source>' into '<destination>'`
-    /// and no conflict strategy, then marks the pull request merged with `merged_commit_id`
-    /// and `closed_date`, answering the merge commit as `reference`. Not retried after an
-    /// ambiguous failure: a repeat answers 400 because the first one merged it. After such a
-    /// failure, [`get_pull_request`](ExperimentalClient::get_pull_request) tells whether it
-    /// was merged (`status` and `merged_commit_id`). Since v1.36.
+    /// The server merges the source branch's head commit with no conflict strategy. Not
+    /// retried after an ambiguous failure: a repeat answers 400 because the first one merged
+    /// it; [`get_pull_request`](ExperimentalClient::get_pull_request) then tells whether it
+    /// was merged (`status` and `merged_commit_id`). Needs lakeFS v1.36 or later
+    /// ([server notes](crate::server_notes#mergepullrequest)).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;

@@ -1,7 +1,7 @@
 //! `stsLogin`.
 //!
-//! Server facts (lakeFS v1.84.0; digest §5.4): 501 without an external authentication API;
-//! `ttl_seconds` absent → 3600, otherwise capped at 43200.
+//! What the server does for it, with its sources:
+//! [`server_notes`](crate::server_notes#stslogin).
 
 use lakefs_models::StsAuthRequest;
 use lakefs_transport::HttpTransport;
@@ -17,7 +17,8 @@ request_builder! {
     ///
     /// Use the token with [`Credentials::bearer`](crate::Credentials::bearer), e.g. through
     /// [`ExperimentalClient::with_credentials`], or call [`send_and_use`](Self::send_and_use).
-    /// Not retried after an ambiguous failure: the authorization code is single-use.
+    /// Not retried after an ambiguous failure: the authorization code is single-use. Only a
+    /// lakeFS configured with an external authentication API offers this; others answer 501.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty code, state or
