@@ -70,17 +70,12 @@ impl<T> fmt::Debug for ExperimentalClient<T> {
 }
 
 impl<T: HttpTransport> ExperimentalClient<T> {
-    /// The transport, for requests that are not API calls (the upload engine's part PUTs go
-    /// through it, without the client's credentials).
+    /// The transport (shared, not copied), for requests that are not API calls: the upload
+    /// engine's part PUTs to presigned URLs go through it. It adds no credentials of its own;
+    /// the client's are added per API call and never reach it otherwise.
     #[must_use]
-    pub fn transport(&self) -> &T {
+    pub fn transport(&self) -> &Arc<T> {
         &self.transport
-    }
-
-    /// The transport, shared.
-    #[must_use]
-    pub fn shared_transport(&self) -> Arc<T> {
-        Arc::clone(&self.transport)
     }
 
     /// The retry policy of API calls.

@@ -87,7 +87,7 @@ pub use credentials::{CookieScheme, Credentials, SecretString};
 pub use error::{Error, ErrorKind};
 pub use operation::Operation;
 pub use operations::{PullRequestFilter, MAX_PARTS};
-pub use retry::{parse_retry_after, RetryPolicy};
+pub use retry::RetryPolicy;
 
 /// Re-exported so that users need not depend on the models crate directly.
 pub use lakefs_models as models;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{Method, Request, StatusCode};
-use lakefs_experimental::parse_retry_after;
+use lakefs_experimental::retry::parse_retry_after;
 use lakefs_experimental::retry::{Attempt, Attempts, Outcome};
 use lakefs_transport::{HttpTransport, Progress};
 use md5::{Digest, Md5};

@@ -80,7 +80,7 @@ impl<T: HttpTransport + 'static> Uploader<T> {
     /// An uploader using `client` for the API calls and its transport for the part PUTs.
     #[must_use]
     pub fn new(client: ExperimentalClient<T>, config: UploadConfig) -> Self {
-        let transport = client.shared_transport();
+        let transport = Arc::clone(client.transport());
         Self {
             client,
             transport,
