@@ -15,20 +15,19 @@ pub(crate) async fn principal(ctx: &Context, command: PrincipalCommand) -> Resul
     let what = "talking to lakeFS";
     match command {
         PrincipalCommand::Attach { user, principal } => {
-            ctx.interrupt
-                .guard(what, async {
-                    client
-                        .create_user_external_principal()
-                        .user_id(&user)
-                        .principal_id(&principal)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CliError::failure(format!("cannot attach {principal} to user {user}"))
-                                .source(e)
-                        })
-                })
-                .await?;
+            ctx.call(what, async {
+                client
+                    .create_user_external_principal()
+                    .user_id(&user)
+                    .principal_id(&principal)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        CliError::failure(format!("cannot attach {principal} to user {user}"))
+                            .source(e)
+                    })
+            })
+            .await?;
             if console.json() {
                 console.json_line(&json!({"attached": principal, "user_id": user}));
             } else {
@@ -36,20 +35,19 @@ pub(crate) async fn principal(ctx: &Context, command: PrincipalCommand) -> Resul
             }
         }
         PrincipalCommand::Detach { user, principal } => {
-            ctx.interrupt
-                .guard(what, async {
-                    client
-                        .delete_user_external_principal()
-                        .user_id(&user)
-                        .principal_id(&principal)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CliError::failure(format!("cannot detach {principal} from user {user}"))
-                                .source(e)
-                        })
-                })
-                .await?;
+            ctx.call(what, async {
+                client
+                    .delete_user_external_principal()
+                    .user_id(&user)
+                    .principal_id(&principal)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        CliError::failure(format!("cannot detach {principal} from user {user}"))
+                            .source(e)
+                    })
+            })
+            .await?;
             if console.json() {
                 console.json_line(&json!({"detached": principal, "user_id": user}));
             } else {
@@ -58,8 +56,7 @@ pub(crate) async fn principal(ctx: &Context, command: PrincipalCommand) -> Resul
         }
         PrincipalCommand::Get { principal } => {
             let found = ctx
-                .interrupt
-                .guard(what, async {
+                .call(what, async {
                     client
                         .get_external_principal()
                         .principal_id(&principal)
@@ -79,8 +76,7 @@ pub(crate) async fn principal(ctx: &Context, command: PrincipalCommand) -> Resul
             amount,
         } => {
             let principals: Vec<ExternalPrincipal> = ctx
-                .interrupt
-                .guard(what, async {
+                .call(what, async {
                     client
                         .list_user_external_principals()
                         .user_id(&user)
@@ -125,22 +121,20 @@ pub(crate) async fn branch(ctx: &Context, command: BranchCommand) -> Result<Exit
             reference,
             force,
         } => {
-            ctx.interrupt
-                .guard("resetting the branch", async {
-                    client
-                        .hard_reset_branch()
-                        .repository(&branch.repository)
-                        .branch(&branch.branch)
-                        .reference(&reference)
-                        .set_force(force.then_some(true))
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CliError::failure(format!("cannot reset {branch} to {reference}"))
-                                .source(e)
-                        })
-                })
-                .await?;
+            ctx.call("resetting the branch", async {
+                client
+                    .hard_reset_branch()
+                    .repository(&branch.repository)
+                    .branch(&branch.branch)
+                    .reference(&reference)
+                    .set_force(force.then_some(true))
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        CliError::failure(format!("cannot reset {branch} to {reference}")).source(e)
+                    })
+            })
+            .await?;
             if ctx.console.json() {
                 ctx.console.json_line(&json!({
                     "repository": branch.repository,
@@ -167,8 +161,7 @@ pub(crate) async fn sts(ctx: &Context, command: StsCommand) -> Result<Exit, CliE
         print_token,
     } = command;
     let token = ctx
-        .interrupt
-        .guard("logging in", async {
+        .call("logging in", async {
             client
                 .sts_login()
                 .code(code)

@@ -166,13 +166,12 @@ async fn abort(ctx: &Context, file: &Path) -> Result<Exit, CliError> {
     let client = ctx.client()?;
     let uploader = Uploader::new(client, UploadConfig::default());
     let session = &checkpoint.session;
-    ctx.interrupt
-        .guard("aborting the upload", async {
-            uploader.abort(session).await.map_err(|e| {
-                CliError::failure(format!("cannot abort upload {}", session.upload_id)).source(e)
-            })
+    ctx.call("aborting the upload", async {
+        uploader.abort(session).await.map_err(|e| {
+            CliError::failure(format!("cannot abort upload {}", session.upload_id)).source(e)
         })
-        .await?;
+    })
+    .await?;
     std::fs::remove_file(file).map_err(|e| {
         CliError::failure(format!("aborted, but cannot delete {}", file.display())).source(e)
     })?;

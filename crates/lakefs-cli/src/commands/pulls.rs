@@ -25,8 +25,7 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
                 PrFilter::All => PullRequestFilter::All,
             };
             let pulls: Vec<PullRequest> = ctx
-                .interrupt
-                .guard(what, async {
+                .call(what, async {
                     client
                         .list_pull_requests()
                         .repository(&repository.repository)
@@ -72,8 +71,7 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
             description,
         } => {
             let created = ctx
-                .interrupt
-                .guard(what, async {
+                .call(what, async {
                     client
                         .create_pull_request()
                         .repository(&repository.repository)
@@ -99,8 +97,7 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
         }
         PrCommand::Get { repository, id } => {
             let pull = ctx
-                .interrupt
-                .guard(what, async {
+                .call(what, async {
                     client
                         .get_pull_request()
                         .repository(&repository.repository)
@@ -134,22 +131,21 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
                 PrStatus::Open => PullRequestStatus::Open,
                 PrStatus::Closed => PullRequestStatus::Closed,
             });
-            ctx.interrupt
-                .guard(what, async {
-                    client
-                        .update_pull_request()
-                        .repository(&repository.repository)
-                        .pull_request(&id)
-                        .set_title(title)
-                        .set_description(description)
-                        .set_status(status)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CliError::failure(format!("cannot update pull request {id}")).source(e)
-                        })
-                })
-                .await?;
+            ctx.call(what, async {
+                client
+                    .update_pull_request()
+                    .repository(&repository.repository)
+                    .pull_request(&id)
+                    .set_title(title)
+                    .set_description(description)
+                    .set_status(status)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        CliError::failure(format!("cannot update pull request {id}")).source(e)
+                    })
+            })
+            .await?;
             if console.json() {
                 console.json_line(&json!({"updated": id}));
             } else {
@@ -157,9 +153,7 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
             }
         }
         PrCommand::Merge { repository, id } => {
-            let merged = ctx
-                .interrupt
-                .guard(what, async {
+            let merged = ctx.call(what, async {
                     client
                         .merge_pull_request()
                         .repository(&repository.repository)
