@@ -96,19 +96,6 @@ impl Console {
         self.inner.json
     }
 
-    /// Whether plain result lines are printed (not with `--json`, not with `--quiet`).
-    pub(crate) fn wants_results(&self) -> bool {
-        !self.inner.json && !self.inner.quiet
-    }
-
-    /// A result line on stdout (not with `--json`, not with `--quiet`).
-    pub(crate) fn result(&self, line: &str) {
-        if self.inner.json || self.inner.quiet {
-            return;
-        }
-        self.stdout(line);
-    }
-
     /// A JSON result on stdout, one line.
     pub(crate) fn json_line(&self, value: &serde_json::Value) {
         self.stdout(&value.to_string());
