@@ -91,18 +91,8 @@ impl Console {
         }
     }
 
-    /// Whether results are JSON lines.
-    pub(crate) fn json(&self) -> bool {
-        self.inner.json
-    }
-
-    /// A JSON result on stdout, one line.
-    pub(crate) fn json_line(&self, value: &serde_json::Value) {
-        self.stdout(&value.to_string());
-    }
-
     /// A line on stdout.
-    pub(crate) fn stdout(&self, line: &str) {
+    fn stdout(&self, line: &str) {
         self.around_bar(|| {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{line}");
