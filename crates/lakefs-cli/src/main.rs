@@ -20,6 +20,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::commands::{api, checkpoint, emulator, pulls};
 use crate::context::Context;
 use crate::errors::{CliError, Exit};
 use crate::interrupt::Interrupt;
@@ -82,16 +83,12 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<Exit, CliError>
     let ctx = &*ctx;
     match command {
         Command::Upload(args) => upload::run(ctx, args).await,
-        Command::Checkpoint(command) => {
-            Ok(shown(ctx, &commands::checkpoint::run(ctx, command).await?))
-        }
-        Command::Principal(command) => {
-            Ok(shown(ctx, &commands::api::principal(ctx, command).await?))
-        }
-        Command::Branch(command) => Ok(shown(ctx, &commands::api::branch(ctx, command).await?)),
-        Command::Sts(command) => Ok(shown(ctx, &commands::api::sts(ctx, command).await?)),
-        Command::Pr(command) => Ok(shown(ctx, &commands::pulls::run(ctx, command).await?)),
-        Command::Emulator(args) => commands::emulator::run(ctx, args).await,
+        Command::Checkpoint(command) => Ok(shown(ctx, &checkpoint::run(ctx, command).await?)),
+        Command::Principal(command) => Ok(shown(ctx, &api::principal(ctx, command).await?)),
+        Command::Branch(command) => Ok(shown(ctx, &api::branch(ctx, command).await?)),
+        Command::Sts(command) => Ok(shown(ctx, &api::sts(ctx, command).await?)),
+        Command::Pr(command) => Ok(shown(ctx, &pulls::run(ctx, command).await?)),
+        Command::Emulator(args) => emulator::run(ctx, args).await,
         Command::Bench(args) => bench::run(ctx, args).await,
         Command::Config => Ok(shown(ctx, &commands::config::run(ctx)?)),
     }

@@ -80,14 +80,8 @@ impl Console {
     /// Prints a result on stdout: its JSON lines with `--json`, else its text (but not a
     /// confirmation with `--quiet`).
     pub(crate) fn show(&self, result: &impl Render) {
-        if self.inner.json {
-            for value in result.json() {
-                self.stdout(&value.to_string());
-            }
-        } else if !(self.inner.quiet && result.is_confirmation()) {
-            for line in result.text() {
-                self.stdout(&line);
-            }
+        for line in stdout_lines(result, self.inner.json, self.inner.quiet) {
+            self.stdout(&line);
         }
     }
 
@@ -153,6 +147,17 @@ impl Console {
         };
         progress.update_message();
         progress
+    }
+}
+
+/// The lines [`Console::show`] prints for `result` with `--json` and `--quiet` as given.
+fn stdout_lines(result: &impl Render, json: bool, quiet: bool) -> Vec<String> {
+    if json {
+        result.json().iter().map(ToString::to_string).collect()
+    } else if quiet && result.is_confirmation() {
+        Vec::new()
+    } else {
+        result.text()
     }
 }
 
@@ -255,5 +260,58 @@ impl Progress {
             .bar
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{stdout_lines, Render};
+
+    /// A result whose text is data or a confirmation.
+    struct Fake {
+        confirmation: bool,
+    }
+
+    impl Render for Fake {
+        fn text(&self) -> Vec<String> {
+            vec!["one".into(), "two\nthree".into()]
+        }
+
+        fn json(&self) -> Vec<serde_json::Value> {
+            vec![json!({"b": 1, "a": [true]}), json!({"c": null})]
+        }
+
+        fn is_confirmation(&self) -> bool {
+            self.confirmation
+        }
+    }
+
+    #[test]
+    fn json_is_one_compact_object_a_line_even_when_quiet() {
+        for confirmation in [false, true] {
+            for quiet in [false, true] {
+                assert_eq!(
+                    stdout_lines(&Fake { confirmation }, true, quiet),
+                    [r#"{"a":[true],"b":1}"#, r#"{"c":null}"#]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn quiet_hides_confirmations_not_data() {
+        let data = Fake {
+            confirmation: false,
+        };
+        let confirmation = Fake { confirmation: true };
+        assert_eq!(stdout_lines(&data, false, false), ["one", "two\nthree"]);
+        assert_eq!(stdout_lines(&data, false, true), ["one", "two\nthree"]);
+        assert_eq!(
+            stdout_lines(&confirmation, false, false),
+            ["one", "two\nthree"]
+        );
+        assert!(stdout_lines(&confirmation, false, true).is_empty());
     }
 }

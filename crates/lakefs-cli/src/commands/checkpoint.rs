@@ -55,6 +55,7 @@ pub(crate) async fn run(
     }
 }
 
+/// The checkpoint `file`.
 fn load(file: &Path) -> Result<Checkpoint, CliError> {
     Checkpoint::load(file).map_err(|e| {
         CliError::failure(format!("cannot read the checkpoint {}", file.display())).source(e)
@@ -213,6 +214,7 @@ fn list(ctx: &Context, state_dir: Option<&Path>) -> Result<CheckpointOutcome, Cl
     Ok(CheckpointOutcome::Listed(saved))
 }
 
+/// Aborts the upload the checkpoint `file` records, then deletes it.
 async fn abort(ctx: &Context, file: &Path) -> Result<CheckpointOutcome, CliError> {
     if Journal::is_journal(file) {
         return Err(CliError::usage(format!(
