@@ -1,6 +1,8 @@
 //! What a command runs with: the console, Ctrl-C, the settings and — with `--emulator` — the
 //! emulator inside this process.
 
+use std::future::Future;
+
 use lakefs_emulator::{serve, Emulator, RunningEmulator};
 use lakefs_experimental::ExperimentalClient;
 
@@ -13,14 +15,20 @@ use crate::output::Console;
 /// The API client every command uses.
 pub(crate) type Client = ExperimentalClient<lakefs_transport::HyperTransport>;
 
+/// What every command is handed.
 pub(crate) struct Context {
+    /// Where results, messages and progress are printed.
     pub(crate) console: Console,
+    /// Whether the user pressed Ctrl-C, and a way to wait for it.
     pub(crate) interrupt: Interrupt,
+    /// The options every command takes.
     pub(crate) global: GlobalArgs,
+    /// The emulator `--emulator` started in this process.
     emulator: Option<RunningEmulator>,
 }
 
 impl Context {
+    /// A context without the emulator (see [`Self::start_emulator_if_asked`]).
     pub(crate) fn new(global: GlobalArgs, console: Console, interrupt: Interrupt) -> Self {
         Self {
             console,
@@ -28,6 +36,17 @@ impl Context {
             global,
             emulator: None,
         }
+    }
+
+    /// Runs `call` (a request to lakeFS, whose error says what failed) unless the user
+    /// interrupts first: then `call` is dropped — a request in flight is abandoned — and the
+    /// error says what was interrupted (`interrupted while {doing}`, exit code 130).
+    pub(crate) async fn call<T>(
+        &self,
+        doing: &str,
+        call: impl Future<Output = Result<T, CliError>>,
+    ) -> Result<T, CliError> {
+        self.interrupt.guard(doing, call).await
     }
 
     /// Starts the embedded emulator if `--emulator` asks for it.

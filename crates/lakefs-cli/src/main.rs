@@ -20,11 +20,13 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::commands::{api, checkpoint, emulator, pulls};
 use crate::context::Context;
 use crate::errors::{CliError, Exit};
 use crate::interrupt::Interrupt;
-use crate::output::Console;
+use crate::output::{Console, Render};
 
+/// Parses the command line and runs the command on a tokio runtime.
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
     ExitCode::from(exit.code())
 }
 
+/// Runs the command with Ctrl-C handled, and prints its error if it fails.
 async fn run(cli: Cli) -> Exit {
     let console = Console::new(cli.global.json, cli.global.quiet);
     let interrupt = Interrupt::install(console.clone());
@@ -71,6 +74,8 @@ async fn run(cli: Cli) -> Exit {
     }
 }
 
+/// Runs the command. Those that answer once return their result, shown here; the others
+/// show their results as they go.
 async fn dispatch(ctx: &mut Context, command: Command) -> Result<Exit, CliError> {
     if !matches!(command, Command::Emulator(_)) {
         ctx.start_emulator_if_asked().await?;
@@ -78,13 +83,19 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<Exit, CliError>
     let ctx = &*ctx;
     match command {
         Command::Upload(args) => upload::run(ctx, args).await,
-        Command::Checkpoint(command) => commands::checkpoint::run(ctx, command).await,
-        Command::Principal(command) => commands::api::principal(ctx, command).await,
-        Command::Branch(command) => commands::api::branch(ctx, command).await,
-        Command::Sts(command) => commands::api::sts(ctx, command).await,
-        Command::Pr(command) => commands::pulls::run(ctx, command).await,
-        Command::Emulator(args) => commands::emulator::run(ctx, args).await,
+        Command::Checkpoint(command) => Ok(shown(ctx, &checkpoint::run(ctx, command).await?)),
+        Command::Principal(command) => Ok(shown(ctx, &api::principal(ctx, command).await?)),
+        Command::Branch(command) => Ok(shown(ctx, &api::branch(ctx, command).await?)),
+        Command::Sts(command) => Ok(shown(ctx, &api::sts(ctx, command).await?)),
+        Command::Pr(command) => Ok(shown(ctx, &pulls::run(ctx, command).await?)),
+        Command::Emulator(args) => emulator::run(ctx, args).await,
         Command::Bench(args) => bench::run(ctx, args).await,
-        Command::Config => commands::config::run(ctx),
+        Command::Config => Ok(shown(ctx, &commands::config::run(ctx)?)),
     }
+}
+
+/// Shows a command's result: the command succeeded.
+fn shown(ctx: &Context, result: &impl Render) -> Exit {
+    ctx.console.show(result);
+    Exit::Ok
 }

@@ -1,6 +1,12 @@
 //! Where things are printed: results on stdout (plain lines, or one JSON object per line),
 //! messages and progress on stderr — a progress bar only when stderr is a terminal, an
 //! occasional plain line otherwise.
+//!
+//! A command's result is a value that can [`Render`] itself both ways; [`Console::show`] is the
+//! one place that picks the text or the JSON, as `--json` and `--quiet` ask. The commands that
+//! answer once return their result to `main`, which shows it; those that print as they go
+//! (uploads, benchmarks, the emulator) show each result when it is ready. No command asks
+//! which mode is on.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +19,21 @@ use crate::units::human_size;
 
 /// How often a plain progress line is printed when stderr is not a terminal.
 const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// A command's result, as a person reads it and as a program reads it.
+pub(crate) trait Render {
+    /// The lines for a person (none: nothing to print).
+    fn text(&self) -> Vec<String>;
+
+    /// The values for a program, one JSON object per line (none: nothing to print).
+    fn json(&self) -> Vec<serde_json::Value>;
+
+    /// Whether the text only confirms what was done (`attached …`, `uploaded …`): `--quiet`
+    /// hides it. The data a command was asked for (a listing, a token) always shows.
+    fn is_confirmation(&self) -> bool {
+        false
+    }
+}
 
 /// The terminal: stdout for results, stderr for the rest. Cheap to clone.
 #[derive(Clone)]
@@ -28,6 +49,7 @@ struct Inner {
 }
 
 impl Console {
+    /// A console for `--json` and `--quiet` as given.
     pub(crate) fn new(json: bool, quiet: bool) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -37,11 +59,6 @@ impl Console {
                 bar: Mutex::new(None),
             }),
         }
-    }
-
-    /// Whether results are JSON lines.
-    pub(crate) fn json(&self) -> bool {
-        self.inner.json
     }
 
     fn bar(&self) -> Option<ProgressBar> {
@@ -60,31 +77,21 @@ impl Console {
         }
     }
 
-    /// Whether plain result lines are printed (not with `--json`, not with `--quiet`).
-    pub(crate) fn wants_results(&self) -> bool {
-        !self.inner.json && !self.inner.quiet
-    }
-
-    /// A result line on stdout (not with `--json`, not with `--quiet`).
-    pub(crate) fn result(&self, line: &str) {
-        if self.inner.json || self.inner.quiet {
-            return;
+    /// Prints a result on stdout: its JSON lines with `--json`, else its text (but not a
+    /// confirmation with `--quiet`).
+    pub(crate) fn show(&self, result: &impl Render) {
+        for line in stdout_lines(result, self.inner.json, self.inner.quiet) {
+            self.stdout(&line);
         }
-        self.stdout(line);
     }
 
-    /// A line on stdout, whatever the mode (the data a command was asked for).
-    pub(crate) fn stdout(&self, line: &str) {
+    /// A line on stdout.
+    fn stdout(&self, line: &str) {
         self.around_bar(|| {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{line}");
             let _ = out.flush();
         });
-    }
-
-    /// A JSON result on stdout, one line.
-    pub(crate) fn json_line(&self, value: &serde_json::Value) {
-        self.stdout(&value.to_string());
     }
 
     /// A message on stderr (not with `--quiet`).
@@ -140,6 +147,17 @@ impl Console {
         };
         progress.update_message();
         progress
+    }
+}
+
+/// The lines [`Console::show`] prints for `result` with `--json` and `--quiet` as given.
+fn stdout_lines(result: &impl Render, json: bool, quiet: bool) -> Vec<String> {
+    if json {
+        result.json().iter().map(ToString::to_string).collect()
+    } else if quiet && result.is_confirmation() {
+        Vec::new()
+    } else {
+        result.text()
     }
 }
 
@@ -242,5 +260,58 @@ impl Progress {
             .bar
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{stdout_lines, Render};
+
+    /// A result whose text is data or a confirmation.
+    struct Fake {
+        confirmation: bool,
+    }
+
+    impl Render for Fake {
+        fn text(&self) -> Vec<String> {
+            vec!["one".into(), "two\nthree".into()]
+        }
+
+        fn json(&self) -> Vec<serde_json::Value> {
+            vec![json!({"b": 1, "a": [true]}), json!({"c": null})]
+        }
+
+        fn is_confirmation(&self) -> bool {
+            self.confirmation
+        }
+    }
+
+    #[test]
+    fn json_is_one_compact_object_a_line_even_when_quiet() {
+        for confirmation in [false, true] {
+            for quiet in [false, true] {
+                assert_eq!(
+                    stdout_lines(&Fake { confirmation }, true, quiet),
+                    [r#"{"a":[true],"b":1}"#, r#"{"c":null}"#]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn quiet_hides_confirmations_not_data() {
+        let data = Fake {
+            confirmation: false,
+        };
+        let confirmation = Fake { confirmation: true };
+        assert_eq!(stdout_lines(&data, false, false), ["one", "two\nthree"]);
+        assert_eq!(stdout_lines(&data, false, true), ["one", "two\nthree"]);
+        assert_eq!(
+            stdout_lines(&confirmation, false, false),
+            ["one", "two\nthree"]
+        );
+        assert!(stdout_lines(&confirmation, false, true).is_empty());
     }
 }

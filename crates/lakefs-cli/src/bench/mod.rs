@@ -16,9 +16,11 @@ use self::stats::{median, min_max};
 use crate::cli::{BenchArgs, BenchCommand, SweepArgs};
 use crate::context::{start_emulator, Client, Context};
 use crate::errors::{CliError, Exit};
+use crate::output::Render;
 use crate::units::{human_size, megabytes_per_second};
 use crate::uri::ObjectUri;
 
+/// `bench …`.
 pub(crate) async fn run(ctx: &Context, args: BenchArgs) -> Result<Exit, CliError> {
     match args.small_files {
         Some(BenchCommand::SmallFiles(small)) => small_files::run(ctx, small).await,
@@ -158,64 +160,25 @@ async fn sweep(ctx: &Context, args: SweepArgs) -> Result<Exit, CliError> {
 /// The table (stdout), the CSV and the chart.
 fn report(ctx: &Context, args: &SweepArgs, runs: &[Run]) -> Result<(), CliError> {
     let console = &ctx.console;
-    let mut table = vec![
-        "| part size | concurrency | MB/s (median) | MB/s (min–max) | CPU s (median) | CPU s per GB |".to_owned(),
-        "|---:|---:|---:|---:|---:|---:|".to_owned(),
-    ];
+    let mut cells = Vec::new();
     let mut series = Vec::new();
     for &part_size in &args.part_sizes {
         let mut points = Vec::new();
         for (index, &concurrency) in args.concurrency.iter().enumerate() {
-            let cell: Vec<&Run> = runs
-                .iter()
-                .filter(|r| r.part_size == part_size && r.concurrency == concurrency)
-                .collect();
-            if cell.is_empty() {
-                continue;
+            if let Some(cell) = Cell::of(runs, part_size, concurrency, args.size) {
+                points.push((index, cell.rate));
+                cells.push(cell);
             }
-            let rates: Vec<f64> = cell
-                .iter()
-                .map(|r| megabytes_per_second(args.size, r.seconds))
-                .collect();
-            let cpu: Vec<f64> = cell.iter().filter_map(|r| r.cpu_seconds).collect();
-            let rate = median(&rates);
-            let (low, high) = min_max(&rates);
-            let cpu_text = if cpu.is_empty() {
-                ("n/a".to_owned(), "n/a".to_owned())
-            } else {
-                let c = median(&cpu);
-                (
-                    format!("{c:.2}"),
-                    format!("{:.2}", c / (args.size as f64 / 1e9)),
-                )
-            };
-            if console.json() {
-                console.json_line(&serde_json::json!({
-                    "part_size": part_size,
-                    "concurrency": concurrency,
-                    "runs": cell.len(),
-                    "mb_per_s": rate,
-                    "mb_per_s_min": low,
-                    "mb_per_s_max": high,
-                    "cpu_seconds": (!cpu.is_empty()).then(|| median(&cpu)),
-                }));
-            }
-            table.push(format!(
-                "| {} | {concurrency} | {rate:.0} | {low:.0}–{high:.0} | {} | {} |",
-                human_size(part_size),
-                cpu_text.0,
-                cpu_text.1
-            ));
-            points.push((index, rate));
         }
         series.push(chart::Series {
             label: format!("{} parts", human_size(part_size)),
             points,
         });
     }
-    if !console.json() {
-        console.stdout(&table.join("\n"));
-    }
+    console.show(&SweepTable {
+        size: args.size,
+        cells,
+    });
     if let Some(path) = &args.csv {
         let mut csv =
             String::from("part_size_bytes,concurrency,run,bytes,seconds,mb_per_s,cpu_seconds\n");
@@ -249,6 +212,99 @@ fn report(ctx: &Context, args: &SweepArgs, runs: &[Run]) -> Result<(), CliError>
         console.info(&format!("wrote {}", path.display()));
     }
     Ok(())
+}
+
+/// The runs of one part size × concurrency, summed up.
+struct Cell {
+    part_size: u64,
+    concurrency: u16,
+    runs: usize,
+    /// MB/s: the median, the lowest and the highest.
+    rate: f64,
+    low: f64,
+    high: f64,
+    /// The median CPU seconds of this process, where measured.
+    cpu_seconds: Option<f64>,
+}
+
+impl Cell {
+    /// The runs of `part_size` × `concurrency` that uploaded `size` bytes each; `None` without
+    /// any.
+    fn of(runs: &[Run], part_size: u64, concurrency: u16, size: u64) -> Option<Self> {
+        let cell: Vec<&Run> = runs
+            .iter()
+            .filter(|r| r.part_size == part_size && r.concurrency == concurrency)
+            .collect();
+        if cell.is_empty() {
+            return None;
+        }
+        let rates: Vec<f64> = cell
+            .iter()
+            .map(|r| megabytes_per_second(size, r.seconds))
+            .collect();
+        let cpu: Vec<f64> = cell.iter().filter_map(|r| r.cpu_seconds).collect();
+        let (low, high) = min_max(&rates);
+        Some(Self {
+            part_size,
+            concurrency,
+            runs: cell.len(),
+            rate: median(&rates),
+            low,
+            high,
+            cpu_seconds: (!cpu.is_empty()).then(|| median(&cpu)),
+        })
+    }
+}
+
+/// The sweep's results: a Markdown table, or a JSON line per cell.
+struct SweepTable {
+    /// Bytes uploaded per run.
+    size: u64,
+    cells: Vec<Cell>,
+}
+
+impl Render for SweepTable {
+    fn text(&self) -> Vec<String> {
+        let mut table = vec![
+            "| part size | concurrency | MB/s (median) | MB/s (min–max) | CPU s (median) | CPU s per GB |".to_owned(),
+            "|---:|---:|---:|---:|---:|---:|".to_owned(),
+        ];
+        for cell in &self.cells {
+            let (cpu, per_gigabyte) = match cell.cpu_seconds {
+                Some(c) => (
+                    format!("{c:.2}"),
+                    format!("{:.2}", c / (self.size as f64 / 1e9)),
+                ),
+                None => ("n/a".to_owned(), "n/a".to_owned()),
+            };
+            table.push(format!(
+                "| {} | {} | {:.0} | {:.0}–{:.0} | {cpu} | {per_gigabyte} |",
+                human_size(cell.part_size),
+                cell.concurrency,
+                cell.rate,
+                cell.low,
+                cell.high,
+            ));
+        }
+        table
+    }
+
+    fn json(&self) -> Vec<serde_json::Value> {
+        self.cells
+            .iter()
+            .map(|cell| {
+                serde_json::json!({
+                    "part_size": cell.part_size,
+                    "concurrency": cell.concurrency,
+                    "runs": cell.runs,
+                    "mb_per_s": cell.rate,
+                    "mb_per_s_min": cell.low,
+                    "mb_per_s_max": cell.high,
+                    "cpu_seconds": cell.cpu_seconds,
+                })
+            })
+            .collect()
+    }
 }
 
 /// `len` bytes of a fast pseudo-random sequence (xorshift), incompressible enough.

@@ -19,11 +19,12 @@ use crate::cli::SmallFilesArgs;
 use crate::config::Settings;
 use crate::context::{start_emulator, Context};
 use crate::errors::{CliError, Exit};
+use crate::output::Render;
 use crate::units::human_size;
 use crate::uri::ObjectUri;
 
+/// `bench small-files`.
 pub(crate) async fn run(ctx: &Context, args: SmallFilesArgs) -> Result<Exit, CliError> {
-    let console = &ctx.console;
     let dir = std::env::temp_dir().join(format!("lakefs-rs-small-files-{}", std::process::id()));
     let files = make_files(&dir, args.files, args.file_size).map_err(|e| {
         CliError::failure(format!("cannot write the files under {}", dir.display())).source(e)
@@ -31,44 +32,7 @@ pub(crate) async fn run(ctx: &Context, args: SmallFilesArgs) -> Result<Exit, Cli
     let result = measure(ctx, &args, &dir, &files).await;
     let _ = std::fs::remove_dir_all(&dir);
     let rows = result?;
-    let mut table = vec![
-        format!(
-            "{} files of {}, emulator over HTTP on loopback; median of {} interleaved run(s)",
-            args.files,
-            human_size(args.file_size),
-            args.runs
-        ),
-        "| concurrency | upload --recursive files/s | bare loop files/s (process) | ratio | bare loop files/s (in-process) | CPU s upload / bare |".into(),
-        "|---:|---:|---:|---:|---:|---:|".into(),
-    ];
-    for row in &rows {
-        let cpu = match (row.cli_cpu, row.bare_cpu) {
-            (Some(cli), Some(bare)) => format!("{cli:.2} / {bare:.2}"),
-            _ => "n/a".into(),
-        };
-        table.push(format!(
-            "| {} | {:.0} | {:.0} | {:.2} | {:.0} | {cpu} |",
-            row.concurrency,
-            row.cli,
-            row.bare,
-            row.cli / row.bare.max(1e-9),
-            row.bare_in_process,
-        ));
-        if console.json() {
-            console.json_line(&serde_json::json!({
-                "concurrency": row.concurrency,
-                "cli_files_per_s": row.cli,
-                "bare_files_per_s": row.bare,
-                "ratio": row.cli / row.bare.max(1e-9),
-                "bare_in_process_files_per_s": row.bare_in_process,
-                "cli_cpu_seconds": row.cli_cpu,
-                "bare_cpu_seconds": row.bare_cpu,
-            }));
-        }
-    }
-    if !console.json() {
-        console.stdout(&table.join("\n"));
-    }
+    ctx.console.show(&SmallFilesTable { args: &args, rows });
     Ok(if ctx.interrupt.is_set() {
         Exit::Interrupted
     } else {
@@ -76,6 +40,61 @@ pub(crate) async fn run(ctx: &Context, args: SmallFilesArgs) -> Result<Exit, Cli
     })
 }
 
+/// The results: a Markdown table, or a JSON line per concurrency.
+struct SmallFilesTable<'a> {
+    args: &'a SmallFilesArgs,
+    rows: Vec<Row>,
+}
+
+impl Render for SmallFilesTable<'_> {
+    fn text(&self) -> Vec<String> {
+        let args = self.args;
+        let mut table = vec![
+            format!(
+                "{} files of {}, emulator over HTTP on loopback; median of {} interleaved run(s)",
+                args.files,
+                human_size(args.file_size),
+                args.runs
+            ),
+            "| concurrency | upload --recursive files/s | bare loop files/s (process) | ratio | bare loop files/s (in-process) | CPU s upload / bare |".into(),
+            "|---:|---:|---:|---:|---:|---:|".into(),
+        ];
+        for row in &self.rows {
+            let cpu = match (row.cli_cpu, row.bare_cpu) {
+                (Some(cli), Some(bare)) => format!("{cli:.2} / {bare:.2}"),
+                _ => "n/a".into(),
+            };
+            table.push(format!(
+                "| {} | {:.0} | {:.0} | {:.2} | {:.0} | {cpu} |",
+                row.concurrency,
+                row.cli,
+                row.bare,
+                row.ratio(),
+                row.bare_in_process,
+            ));
+        }
+        table
+    }
+
+    fn json(&self) -> Vec<serde_json::Value> {
+        self.rows
+            .iter()
+            .map(|row| {
+                serde_json::json!({
+                    "concurrency": row.concurrency,
+                    "cli_files_per_s": row.cli,
+                    "bare_files_per_s": row.bare,
+                    "ratio": row.ratio(),
+                    "bare_in_process_files_per_s": row.bare_in_process,
+                    "cli_cpu_seconds": row.cli_cpu,
+                    "bare_cpu_seconds": row.bare_cpu,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The medians of one concurrency's runs: files/s and CPU seconds.
 struct Row {
     concurrency: u16,
     cli: f64,
@@ -83,6 +102,13 @@ struct Row {
     bare_in_process: f64,
     cli_cpu: Option<f64>,
     bare_cpu: Option<f64>,
+}
+
+impl Row {
+    /// `upload --recursive`'s files/s over the bare loop's (both as processes).
+    fn ratio(&self) -> f64 {
+        self.cli / self.bare.max(1e-9)
+    }
 }
 
 /// Per concurrency: files/s and CPU seconds of each run.

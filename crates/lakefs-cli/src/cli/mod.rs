@@ -1,13 +1,14 @@
-//! The command line: the top-level command, its options, `upload`, and the help texts
-//! (clap derive); the other commands' arguments are in `commands`.
+//! The command line as clap parses it: the top-level command, its options, `upload`'s
+//! arguments and the help texts; the other commands' arguments are in `args`. What each
+//! command does is in `crate::commands`, `crate::upload` and `crate::bench`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-mod commands;
+mod args;
 
-pub(crate) use self::commands::*;
+pub(crate) use self::args::*;
 use crate::units::parse_size;
 use crate::uri::ObjectUri;
 

@@ -1,65 +1,70 @@
 //! External principals, branch hard reset and STS login.
 
 use futures_util::TryStreamExt;
-use lakefs_experimental::models::ExternalPrincipal;
-use serde_json::json;
+use lakefs_experimental::models::{AuthenticationToken, ExternalPrincipal};
+use serde_json::{json, Value};
 
 use crate::cli::{BranchCommand, PrincipalCommand, StsCommand};
 use crate::context::Context;
-use crate::errors::{CliError, Exit};
+use crate::errors::CliError;
+use crate::output::Render;
+use crate::uri::BranchUri;
+
+/// What the principal commands are interrupted while doing.
+const TALKING: &str = "talking to lakeFS";
+
+/// What `principal …` did or found.
+pub(crate) enum PrincipalOutcome {
+    /// `attach`: the principal is now the user's.
+    Attached { principal: String, user: String },
+    /// `detach`: the principal is no longer the user's.
+    Detached { principal: String, user: String },
+    /// `get` (one) or `list` (all of a user's).
+    Found(Vec<ExternalPrincipal>),
+}
 
 /// `principal …`.
-pub(crate) async fn principal(ctx: &Context, command: PrincipalCommand) -> Result<Exit, CliError> {
+pub(crate) async fn principal(
+    ctx: &Context,
+    command: PrincipalCommand,
+) -> Result<PrincipalOutcome, CliError> {
     let client = ctx.client()?;
-    let console = &ctx.console;
-    let what = "talking to lakeFS";
-    match command {
+    Ok(match command {
         PrincipalCommand::Attach { user, principal } => {
-            ctx.interrupt
-                .guard(what, async {
-                    client
-                        .create_user_external_principal()
-                        .user_id(&user)
-                        .principal_id(&principal)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CliError::failure(format!("cannot attach {principal} to user {user}"))
-                                .source(e)
-                        })
-                })
-                .await?;
-            if console.json() {
-                console.json_line(&json!({"attached": principal, "user_id": user}));
-            } else {
-                console.result(&format!("attached {principal} to user {user}"));
-            }
+            ctx.call(TALKING, async {
+                client
+                    .create_user_external_principal()
+                    .user_id(&user)
+                    .principal_id(&principal)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        CliError::failure(format!("cannot attach {principal} to user {user}"))
+                            .source(e)
+                    })
+            })
+            .await?;
+            PrincipalOutcome::Attached { principal, user }
         }
         PrincipalCommand::Detach { user, principal } => {
-            ctx.interrupt
-                .guard(what, async {
-                    client
-                        .delete_user_external_principal()
-                        .user_id(&user)
-                        .principal_id(&principal)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CliError::failure(format!("cannot detach {principal} from user {user}"))
-                                .source(e)
-                        })
-                })
-                .await?;
-            if console.json() {
-                console.json_line(&json!({"detached": principal, "user_id": user}));
-            } else {
-                console.result(&format!("detached {principal} from user {user}"));
-            }
+            ctx.call(TALKING, async {
+                client
+                    .delete_user_external_principal()
+                    .user_id(&user)
+                    .principal_id(&principal)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        CliError::failure(format!("cannot detach {principal} from user {user}"))
+                            .source(e)
+                    })
+            })
+            .await?;
+            PrincipalOutcome::Detached { principal, user }
         }
         PrincipalCommand::Get { principal } => {
             let found = ctx
-                .interrupt
-                .guard(what, async {
+                .call(TALKING, async {
                     client
                         .get_external_principal()
                         .principal_id(&principal)
@@ -71,7 +76,7 @@ pub(crate) async fn principal(ctx: &Context, command: PrincipalCommand) -> Resul
                         })
                 })
                 .await?;
-            print_principal(ctx, &found);
+            PrincipalOutcome::Found(vec![found])
         }
         PrincipalCommand::List {
             user,
@@ -79,8 +84,7 @@ pub(crate) async fn principal(ctx: &Context, command: PrincipalCommand) -> Resul
             amount,
         } => {
             let principals: Vec<ExternalPrincipal> = ctx
-                .interrupt
-                .guard(what, async {
+                .call(TALKING, async {
                     client
                         .list_user_external_principals()
                         .user_id(&user)
@@ -95,69 +99,108 @@ pub(crate) async fn principal(ctx: &Context, command: PrincipalCommand) -> Resul
                         })
                 })
                 .await?;
-            for found in &principals {
-                print_principal(ctx, found);
-            }
             if principals.is_empty() {
-                console.info(&format!("user {user} has no external principal"));
+                ctx.console
+                    .info(&format!("user {user} has no external principal"));
             }
+            PrincipalOutcome::Found(principals)
         }
-    }
-    Ok(Exit::Ok)
+    })
 }
 
-fn print_principal(ctx: &Context, principal: &ExternalPrincipal) {
-    if ctx.console.json() {
-        ctx.console
-            .json_line(&json!({"id": principal.id, "user_id": principal.user_id}));
-    } else {
-        ctx.console
-            .stdout(&format!("{}\tuser {}", principal.id, principal.user_id));
+impl Render for PrincipalOutcome {
+    fn text(&self) -> Vec<String> {
+        match self {
+            Self::Attached { principal, user } => {
+                vec![format!("attached {principal} to user {user}")]
+            }
+            Self::Detached { principal, user } => {
+                vec![format!("detached {principal} from user {user}")]
+            }
+            Self::Found(principals) => principals
+                .iter()
+                .map(|p| format!("{}\tuser {}", p.id, p.user_id))
+                .collect(),
+        }
     }
+
+    fn json(&self) -> Vec<Value> {
+        match self {
+            Self::Attached { principal, user } => {
+                vec![json!({"attached": principal, "user_id": user})]
+            }
+            Self::Detached { principal, user } => {
+                vec![json!({"detached": principal, "user_id": user})]
+            }
+            Self::Found(principals) => principals
+                .iter()
+                .map(|p| json!({"id": p.id, "user_id": p.user_id}))
+                .collect(),
+        }
+    }
+
+    fn is_confirmation(&self) -> bool {
+        !matches!(self, Self::Found(_))
+    }
+}
+
+/// What `branch hard-reset` did.
+pub(crate) struct BranchReset {
+    branch: BranchUri,
+    reference: String,
 }
 
 /// `branch …`.
-pub(crate) async fn branch(ctx: &Context, command: BranchCommand) -> Result<Exit, CliError> {
+pub(crate) async fn branch(ctx: &Context, command: BranchCommand) -> Result<BranchReset, CliError> {
     let client = ctx.client()?;
-    match command {
-        BranchCommand::HardReset {
-            branch,
-            reference,
-            force,
-        } => {
-            ctx.interrupt
-                .guard("resetting the branch", async {
-                    client
-                        .hard_reset_branch()
-                        .repository(&branch.repository)
-                        .branch(&branch.branch)
-                        .reference(&reference)
-                        .set_force(force.then_some(true))
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CliError::failure(format!("cannot reset {branch} to {reference}"))
-                                .source(e)
-                        })
-                })
-                .await?;
-            if ctx.console.json() {
-                ctx.console.json_line(&json!({
-                    "repository": branch.repository,
-                    "branch": branch.branch,
-                    "reset_to": reference,
-                }));
-            } else {
-                ctx.console
-                    .result(&format!("reset {branch} to {reference}"));
-            }
-        }
-    }
-    Ok(Exit::Ok)
+    let BranchCommand::HardReset {
+        branch,
+        reference,
+        force,
+    } = command;
+    ctx.call("resetting the branch", async {
+        client
+            .hard_reset_branch()
+            .repository(&branch.repository)
+            .branch(&branch.branch)
+            .reference(&reference)
+            .set_force(force.then_some(true))
+            .send()
+            .await
+            .map_err(|e| {
+                CliError::failure(format!("cannot reset {branch} to {reference}")).source(e)
+            })
+    })
+    .await?;
+    Ok(BranchReset { branch, reference })
 }
 
-/// `sts login`: the token is printed only when asked for, and only on stdout.
-pub(crate) async fn sts(ctx: &Context, command: StsCommand) -> Result<Exit, CliError> {
+impl Render for BranchReset {
+    fn text(&self) -> Vec<String> {
+        vec![format!("reset {} to {}", self.branch, self.reference)]
+    }
+
+    fn json(&self) -> Vec<Value> {
+        vec![json!({
+            "repository": self.branch.repository,
+            "branch": self.branch.branch,
+            "reset_to": self.reference,
+        })]
+    }
+
+    fn is_confirmation(&self) -> bool {
+        true
+    }
+}
+
+/// What `sts login` got: a token, which is a secret — shown only when asked for.
+pub(crate) struct StsLogin {
+    token: AuthenticationToken,
+    print_token: bool,
+}
+
+/// `sts login`.
+pub(crate) async fn sts(ctx: &Context, command: StsCommand) -> Result<StsLogin, CliError> {
     let client = ctx.client()?;
     let StsCommand::Login {
         code,
@@ -167,8 +210,7 @@ pub(crate) async fn sts(ctx: &Context, command: StsCommand) -> Result<Exit, CliE
         print_token,
     } = command;
     let token = ctx
-        .interrupt
-        .guard("logging in", async {
+        .call("logging in", async {
             client
                 .sts_login()
                 .code(code)
@@ -180,23 +222,35 @@ pub(crate) async fn sts(ctx: &Context, command: StsCommand) -> Result<Exit, CliE
                 .map_err(|e| CliError::failure("STS login failed").source(e))
         })
         .await?;
-    let console = &ctx.console;
-    if console.json() {
-        let mut value = json!({"logged_in": true, "token_expiration": token.token_expiration});
-        if print_token {
-            value["token"] = json!(token.token);
+    Ok(StsLogin { token, print_token })
+}
+
+impl Render for StsLogin {
+    fn text(&self) -> Vec<String> {
+        if self.print_token {
+            return vec![self.token.token.clone()];
         }
-        console.json_line(&value);
-    } else if print_token {
-        console.stdout(&token.token);
-    } else {
-        let expiry = token
+        let expiry = self
+            .token
             .token_expiration
             .map(|t| format!(" (expires at Unix time {t})"))
             .unwrap_or_default();
-        console.result(&format!(
+        vec![format!(
             "logged in: lakeFS issued a token{expiry}; add --print-token to print it"
-        ));
+        )]
     }
-    Ok(Exit::Ok)
+
+    fn json(&self) -> Vec<Value> {
+        let mut value = json!({"logged_in": true, "token_expiration": self.token.token_expiration});
+        if self.print_token {
+            value["token"] = json!(self.token.token);
+        }
+        vec![value]
+    }
+
+    /// The token itself is what `--print-token` asks for; the line that a token was issued
+    /// only confirms the login.
+    fn is_confirmation(&self) -> bool {
+        !self.print_token
+    }
 }

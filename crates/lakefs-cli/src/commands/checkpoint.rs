@@ -3,102 +3,198 @@
 use std::path::{Path, PathBuf};
 
 use lakefs_multipart::{Checkpoint, UploadConfig, Uploader};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::cli::CheckpointCommand;
 use crate::context::Context;
-use crate::errors::{CliError, Exit};
+use crate::errors::CliError;
+use crate::output::Render;
 use crate::units::human_size;
+use crate::upload::shell_quote;
 use crate::upload::state::{self, Journal};
 
-pub(crate) async fn run(ctx: &Context, command: CheckpointCommand) -> Result<Exit, CliError> {
+/// What `checkpoint …` found or did.
+pub(crate) enum CheckpointOutcome {
+    /// `show`: what a checkpoint or a journal records.
+    Shown(Saved),
+    /// `list`: the checkpoints and journals in the state directory.
+    Listed(Vec<Saved>),
+    /// `abort`: the upload is aborted on lakeFS and its checkpoint deleted.
+    Aborted {
+        upload_id: String,
+        destination: String,
+        file: PathBuf,
+    },
+}
+
+/// A file in the state directory.
+pub(crate) enum Saved {
+    /// An object's checkpoint.
+    Checkpoint {
+        file: PathBuf,
+        checkpoint: Box<Checkpoint>,
+    },
+    /// A directory upload's journal.
+    Journal {
+        file: PathBuf,
+        source: PathBuf,
+        destination: String,
+        files_done: usize,
+    },
+}
+
+/// `checkpoint …`.
+pub(crate) async fn run(
+    ctx: &Context,
+    command: CheckpointCommand,
+) -> Result<CheckpointOutcome, CliError> {
     match command {
-        CheckpointCommand::Show { file } => show(ctx, &file),
+        CheckpointCommand::Show { file } => Saved::read(&file).map(CheckpointOutcome::Shown),
         CheckpointCommand::List { state_dir } => list(ctx, state_dir.as_deref()),
         CheckpointCommand::Abort { file } => abort(ctx, &file).await,
     }
 }
 
+/// The checkpoint `file`.
 fn load(file: &Path) -> Result<Checkpoint, CliError> {
     Checkpoint::load(file).map_err(|e| {
         CliError::failure(format!("cannot read the checkpoint {}", file.display())).source(e)
     })
 }
 
-/// The facts of a checkpoint, as JSON.
-fn facts(file: &Path, checkpoint: &Checkpoint) -> serde_json::Value {
+/// The object a checkpoint uploads to.
+fn destination(checkpoint: &Checkpoint) -> String {
     let session = &checkpoint.session;
-    let schedule = session.schedule;
-    let done: u64 = checkpoint
+    format!(
+        "lakefs://{}/{}/{}",
+        session.repository, session.branch, session.path
+    )
+}
+
+impl Saved {
+    /// The journal or checkpoint `file`.
+    fn read(file: &Path) -> Result<Self, CliError> {
+        if Journal::is_journal(file) {
+            let journal = Journal::open(file)?;
+            Ok(Self::Journal {
+                file: file.to_owned(),
+                source: journal.header.source,
+                destination: journal.header.destination,
+                files_done: journal.done.len(),
+            })
+        } else {
+            Ok(Self::Checkpoint {
+                file: file.to_owned(),
+                checkpoint: Box::new(load(file)?),
+            })
+        }
+    }
+
+    /// One line, for `list`.
+    fn line(&self) -> String {
+        match self {
+            Self::Journal {
+                file,
+                source,
+                destination,
+                files_done,
+            } => format!(
+                "{}\tdirectory {} -> {destination}, {files_done} files done",
+                file.display(),
+                source.display(),
+            ),
+            Self::Checkpoint { file, checkpoint } => format!(
+                "{}\t{}, {} of {} parts",
+                file.display(),
+                destination(checkpoint),
+                checkpoint.parts.len(),
+                checkpoint.session.schedule.part_count().unwrap_or(0),
+            ),
+        }
+    }
+
+    /// Everything, for `show`.
+    fn details(&self) -> String {
+        match self {
+            Self::Journal {
+                file,
+                source,
+                destination,
+                files_done,
+            } => format!(
+                "directory upload journal {}\n  {} -> {destination}\n  {files_done} files uploaded so far\n  resume: lakefs-rs upload --resume {} {}",
+                file.display(),
+                source.display(),
+                shell_quote(&file.display().to_string()),
+                shell_quote(&source.display().to_string()),
+            ),
+            Self::Checkpoint { file, checkpoint } => {
+                let schedule = checkpoint.session.schedule;
+                format!(
+                    "checkpoint {}\n  destination  {}\n  upload id    {}\n  parts        {} of {} stored ({} of {})\n  part size    {}\n  created      Unix time {} (lakeFS keeps an upload resumable for 24 h)\n  content type {}",
+                    file.display(),
+                    destination(checkpoint),
+                    checkpoint.session.upload_id,
+                    checkpoint.parts.len(),
+                    schedule.part_count().unwrap_or(0),
+                    human_size(bytes_done(checkpoint)),
+                    human_size(schedule.total_size().unwrap_or(0)),
+                    human_size(schedule.nominal_part_size()),
+                    checkpoint.session.created_at,
+                    checkpoint.content_type.as_deref().unwrap_or("(default)"),
+                )
+            }
+        }
+    }
+
+    /// The facts, for `show` and `list` with `--json`.
+    fn json(&self) -> Value {
+        match self {
+            Self::Journal {
+                file,
+                source,
+                destination,
+                files_done,
+            } => json!({
+                "journal": file.display().to_string(),
+                "source": source.display().to_string(),
+                "destination": destination,
+                "files_done": files_done,
+            }),
+            Self::Checkpoint { file, checkpoint } => {
+                let session = &checkpoint.session;
+                let schedule = session.schedule;
+                json!({
+                    "checkpoint": file.display().to_string(),
+                    "destination": destination(checkpoint),
+                    "upload_id": session.upload_id,
+                    "created_at": session.created_at,
+                    "size": schedule.total_size(),
+                    "parts_total": schedule.part_count(),
+                    "parts_done": checkpoint.parts.len(),
+                    "bytes_done": bytes_done(checkpoint),
+                    "part_size": schedule.nominal_part_size(),
+                    "content_type": checkpoint.content_type,
+                    "metadata": checkpoint.user_metadata,
+                    "source_size": checkpoint.source.size,
+                })
+            }
+        }
+    }
+}
+
+/// The bytes of the parts a checkpoint records as stored.
+fn bytes_done(checkpoint: &Checkpoint) -> u64 {
+    let schedule = checkpoint.session.schedule;
+    checkpoint
         .parts
         .keys()
         .map(|part| schedule.part_size(*part))
-        .sum();
-    json!({
-        "checkpoint": file.display().to_string(),
-        "destination": format!("lakefs://{}/{}/{}", session.repository, session.branch, session.path),
-        "upload_id": session.upload_id,
-        "created_at": session.created_at,
-        "size": schedule.total_size(),
-        "parts_total": schedule.part_count(),
-        "parts_done": checkpoint.parts.len(),
-        "bytes_done": done,
-        "part_size": schedule.nominal_part_size(),
-        "content_type": checkpoint.content_type,
-        "metadata": checkpoint.user_metadata,
-        "source_size": checkpoint.source.size,
-    })
+        .sum()
 }
 
-fn show(ctx: &Context, file: &Path) -> Result<Exit, CliError> {
-    if Journal::is_journal(file) {
-        let journal = Journal::open(file)?;
-        let header = &journal.header;
-        if ctx.console.json() {
-            ctx.console.json_line(&json!({
-                "journal": file.display().to_string(),
-                "source": header.source.display().to_string(),
-                "destination": header.destination,
-                "files_done": journal.done.len(),
-            }));
-        } else {
-            ctx.console.stdout(&format!(
-                "directory upload journal {}\n  {} -> {}\n  {} files uploaded so far\n  resume: lakefs-rs upload --resume {} {}",
-                file.display(),
-                header.source.display(),
-                header.destination,
-                journal.done.len(),
-                crate::upload::shell_quote(&file.display().to_string()),
-                crate::upload::shell_quote(&header.source.display().to_string()),
-            ));
-        }
-        return Ok(Exit::Ok);
-    }
-    let checkpoint = load(file)?;
-    let facts = facts(file, &checkpoint);
-    if ctx.console.json() {
-        ctx.console.json_line(&facts);
-        return Ok(Exit::Ok);
-    }
-    let total = checkpoint.session.schedule.total_size().unwrap_or(0);
-    let done = facts["bytes_done"].as_u64().unwrap_or(0);
-    ctx.console.stdout(&format!(
-        "checkpoint {}\n  destination  {}\n  upload id    {}\n  parts        {} of {} stored ({} of {})\n  part size    {}\n  created      Unix time {} (lakeFS keeps an upload resumable for 24 h)\n  content type {}",
-        file.display(),
-        facts["destination"].as_str().unwrap_or("?"),
-        checkpoint.session.upload_id,
-        checkpoint.parts.len(),
-        checkpoint.session.schedule.part_count().unwrap_or(0),
-        human_size(done),
-        human_size(total),
-        human_size(checkpoint.session.schedule.nominal_part_size()),
-        checkpoint.session.created_at,
-        checkpoint.content_type.as_deref().unwrap_or("(default)"),
-    ));
-    Ok(Exit::Ok)
-}
-
-fn list(ctx: &Context, state_dir: Option<&Path>) -> Result<Exit, CliError> {
+/// The checkpoints and journals in the state directory (unreadable files left out).
+fn list(ctx: &Context, state_dir: Option<&Path>) -> Result<CheckpointOutcome, CliError> {
     let uploads = state::state_dir(state_dir)?.join("uploads");
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&uploads) {
         Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect(),
@@ -110,52 +206,16 @@ fn list(ctx: &Context, state_dir: Option<&Path>) -> Result<Exit, CliError> {
         }
     };
     files.sort();
-    let mut count = 0;
-    for file in files {
-        if Journal::is_journal(&file) {
-            if let Ok(journal) = Journal::open(&file) {
-                count += 1;
-                if ctx.console.json() {
-                    ctx.console.json_line(&json!({
-                        "journal": file.display().to_string(),
-                        "source": journal.header.source.display().to_string(),
-                        "destination": journal.header.destination,
-                        "files_done": journal.done.len(),
-                    }));
-                } else {
-                    ctx.console.stdout(&format!(
-                        "{}\tdirectory {} -> {}, {} files done",
-                        file.display(),
-                        journal.header.source.display(),
-                        journal.header.destination,
-                        journal.done.len()
-                    ));
-                }
-            }
-        } else if let Ok(checkpoint) = Checkpoint::load(&file) {
-            count += 1;
-            let facts = facts(&file, &checkpoint);
-            if ctx.console.json() {
-                ctx.console.json_line(&facts);
-            } else {
-                ctx.console.stdout(&format!(
-                    "{}\t{}, {} of {} parts",
-                    file.display(),
-                    facts["destination"].as_str().unwrap_or("?"),
-                    checkpoint.parts.len(),
-                    checkpoint.session.schedule.part_count().unwrap_or(0),
-                ));
-            }
-        }
-    }
-    if count == 0 {
+    let saved: Vec<Saved> = files.iter().filter_map(|f| Saved::read(f).ok()).collect();
+    if saved.is_empty() {
         ctx.console
             .info(&format!("no checkpoint in {}", uploads.display()));
     }
-    Ok(Exit::Ok)
+    Ok(CheckpointOutcome::Listed(saved))
 }
 
-async fn abort(ctx: &Context, file: &Path) -> Result<Exit, CliError> {
+/// Aborts the upload the checkpoint `file` records, then deletes it.
+async fn abort(ctx: &Context, file: &Path) -> Result<CheckpointOutcome, CliError> {
     if Journal::is_journal(file) {
         return Err(CliError::usage(format!(
             "{} is a directory upload's journal: abort its files' checkpoints (`lakefs-rs checkpoint list`), or delete it to start over",
@@ -166,23 +226,48 @@ async fn abort(ctx: &Context, file: &Path) -> Result<Exit, CliError> {
     let client = ctx.client()?;
     let uploader = Uploader::new(client, UploadConfig::default());
     let session = &checkpoint.session;
-    ctx.interrupt
-        .guard("aborting the upload", async {
-            uploader.abort(session).await.map_err(|e| {
-                CliError::failure(format!("cannot abort upload {}", session.upload_id)).source(e)
-            })
+    ctx.call("aborting the upload", async {
+        uploader.abort(session).await.map_err(|e| {
+            CliError::failure(format!("cannot abort upload {}", session.upload_id)).source(e)
         })
-        .await?;
+    })
+    .await?;
     std::fs::remove_file(file).map_err(|e| {
         CliError::failure(format!("aborted, but cannot delete {}", file.display())).source(e)
     })?;
-    ctx.console.result(&format!(
-        "aborted upload {} of lakefs://{}/{}/{} and deleted {}",
-        session.upload_id,
-        session.repository,
-        session.branch,
-        session.path,
-        file.display()
-    ));
-    Ok(Exit::Ok)
+    Ok(CheckpointOutcome::Aborted {
+        upload_id: session.upload_id.clone(),
+        destination: destination(&checkpoint),
+        file: file.to_owned(),
+    })
+}
+
+impl Render for CheckpointOutcome {
+    fn text(&self) -> Vec<String> {
+        match self {
+            Self::Shown(saved) => vec![saved.details()],
+            Self::Listed(saved) => saved.iter().map(Saved::line).collect(),
+            Self::Aborted {
+                upload_id,
+                destination,
+                file,
+            } => vec![format!(
+                "aborted upload {upload_id} of {destination} and deleted {}",
+                file.display()
+            )],
+        }
+    }
+
+    /// `abort` has no JSON line: its exit code says it all.
+    fn json(&self) -> Vec<Value> {
+        match self {
+            Self::Shown(saved) => vec![saved.json()],
+            Self::Listed(saved) => saved.iter().map(Saved::json).collect(),
+            Self::Aborted { .. } => Vec::new(),
+        }
+    }
+
+    fn is_confirmation(&self) -> bool {
+        matches!(self, Self::Aborted { .. })
+    }
 }

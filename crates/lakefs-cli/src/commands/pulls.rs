@@ -3,17 +3,34 @@
 use futures_util::TryStreamExt;
 use lakefs_experimental::models::{PullRequest, PullRequestStatus};
 use lakefs_experimental::PullRequestFilter;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::cli::{PrCommand, PrFilter, PrStatus};
 use crate::context::Context;
-use crate::errors::{CliError, Exit};
+use crate::errors::CliError;
+use crate::output::Render;
 
-pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliError> {
+/// What the pull request commands are interrupted while doing.
+const TALKING: &str = "talking to lakeFS";
+
+/// What `pr …` did or found.
+pub(crate) enum PullRequestOutcome {
+    /// `list`: a repository's pull requests, newest first.
+    Listed(Vec<PullRequest>),
+    /// `create`: the new pull request's id.
+    Created { id: String },
+    /// `get`: one pull request, in full.
+    Shown(Box<PullRequest>),
+    /// `update`: the pull request changed.
+    Updated { id: String },
+    /// `merge`: the pull request merged, as the commit `reference`.
+    Merged { id: String, reference: String },
+}
+
+/// `pr …`.
+pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<PullRequestOutcome, CliError> {
     let client = ctx.client()?;
-    let console = &ctx.console;
-    let what = "talking to lakeFS";
-    match command {
+    Ok(match command {
         PrCommand::List {
             repository,
             status,
@@ -25,8 +42,7 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
                 PrFilter::All => PullRequestFilter::All,
             };
             let pulls: Vec<PullRequest> = ctx
-                .interrupt
-                .guard(what, async {
+                .call(TALKING, async {
                     client
                         .list_pull_requests()
                         .repository(&repository.repository)
@@ -43,26 +59,13 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
                         })
                 })
                 .await?;
-            for pull in &pulls {
-                if console.json() {
-                    console.json_line(&to_json(pull));
-                } else {
-                    console.stdout(&format!(
-                        "{}\t{}\t{} -> {}\t{}",
-                        pull.id,
-                        pull.status,
-                        pull.source_branch,
-                        pull.destination_branch,
-                        pull.title
-                    ));
-                }
-            }
             if pulls.is_empty() {
-                console.info(&format!(
+                ctx.console.info(&format!(
                     "{repository} has no pull request ({})",
                     filter.as_str()
                 ));
             }
+            PullRequestOutcome::Listed(pulls)
         }
         PrCommand::Create {
             repository,
@@ -72,8 +75,7 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
             description,
         } => {
             let created = ctx
-                .interrupt
-                .guard(what, async {
+                .call(TALKING, async {
                     client
                         .create_pull_request()
                         .repository(&repository.repository)
@@ -91,16 +93,11 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
                         })
                 })
                 .await?;
-            if console.json() {
-                console.json_line(&json!({"id": created.id}));
-            } else {
-                console.stdout(&created.id);
-            }
+            PullRequestOutcome::Created { id: created.id }
         }
         PrCommand::Get { repository, id } => {
             let pull = ctx
-                .interrupt
-                .guard(what, async {
+                .call(TALKING, async {
                     client
                         .get_pull_request()
                         .repository(&repository.repository)
@@ -112,11 +109,7 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
                         })
                 })
                 .await?;
-            if console.json() {
-                console.json_line(&to_json(&pull));
-            } else {
-                print_details(ctx, &pull);
-            }
+            PullRequestOutcome::Shown(Box::new(pull))
         }
         PrCommand::Update {
             repository,
@@ -134,32 +127,26 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
                 PrStatus::Open => PullRequestStatus::Open,
                 PrStatus::Closed => PullRequestStatus::Closed,
             });
-            ctx.interrupt
-                .guard(what, async {
-                    client
-                        .update_pull_request()
-                        .repository(&repository.repository)
-                        .pull_request(&id)
-                        .set_title(title)
-                        .set_description(description)
-                        .set_status(status)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CliError::failure(format!("cannot update pull request {id}")).source(e)
-                        })
-                })
-                .await?;
-            if console.json() {
-                console.json_line(&json!({"updated": id}));
-            } else {
-                console.result(&format!("updated pull request {id}"));
-            }
+            ctx.call(TALKING, async {
+                client
+                    .update_pull_request()
+                    .repository(&repository.repository)
+                    .pull_request(&id)
+                    .set_title(title)
+                    .set_description(description)
+                    .set_status(status)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        CliError::failure(format!("cannot update pull request {id}")).source(e)
+                    })
+            })
+            .await?;
+            PullRequestOutcome::Updated { id }
         }
         PrCommand::Merge { repository, id } => {
             let merged = ctx
-                .interrupt
-                .guard(what, async {
+                .call(TALKING, async {
                     client
                         .merge_pull_request()
                         .repository(&repository.repository)
@@ -175,24 +162,61 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<Exit, CliEr
                         })
                 })
                 .await?;
-            if console.json() {
-                console.json_line(&json!({"merged": id, "reference": merged.reference}));
-            } else {
-                console.result(&format!(
-                    "merged pull request {id}: commit {}",
-                    merged.reference
-                ));
+            PullRequestOutcome::Merged {
+                id,
+                reference: merged.reference,
+            }
+        }
+    })
+}
+
+impl Render for PullRequestOutcome {
+    fn text(&self) -> Vec<String> {
+        match self {
+            Self::Listed(pulls) => pulls
+                .iter()
+                .map(|pull| {
+                    format!(
+                        "{}\t{}\t{} -> {}\t{}",
+                        pull.id,
+                        pull.status,
+                        pull.source_branch,
+                        pull.destination_branch,
+                        pull.title
+                    )
+                })
+                .collect(),
+            Self::Created { id } => vec![id.clone()],
+            Self::Shown(pull) => details(pull),
+            Self::Updated { id } => vec![format!("updated pull request {id}")],
+            Self::Merged { id, reference } => {
+                vec![format!("merged pull request {id}: commit {reference}")]
             }
         }
     }
-    Ok(Exit::Ok)
+
+    fn json(&self) -> Vec<Value> {
+        match self {
+            Self::Listed(pulls) => pulls.iter().map(to_json).collect(),
+            Self::Created { id } => vec![json!({"id": id})],
+            Self::Shown(pull) => vec![to_json(pull)],
+            Self::Updated { id } => vec![json!({"updated": id})],
+            Self::Merged { id, reference } => vec![json!({"merged": id, "reference": reference})],
+        }
+    }
+
+    fn is_confirmation(&self) -> bool {
+        matches!(self, Self::Updated { .. } | Self::Merged { .. })
+    }
 }
 
-fn to_json(pull: &PullRequest) -> serde_json::Value {
+/// A pull request as lakeFS describes it.
+fn to_json(pull: &PullRequest) -> Value {
     serde_json::to_value(pull).unwrap_or_else(|_| json!({"id": pull.id}))
 }
 
-fn print_details(ctx: &Context, pull: &PullRequest) {
+/// A pull request, one field a line.
+fn details(pull: &PullRequest) -> Vec<String> {
     let mut lines = vec![
         format!("id:          {}", pull.id),
         format!("title:       {}", pull.title),
@@ -213,5 +237,5 @@ fn print_details(ctx: &Context, pull: &PullRequest) {
     if !pull.description.is_empty() {
         lines.push(format!("description: {}", pull.description));
     }
-    ctx.console.stdout(&lines.join("\n"));
+    lines
 }

@@ -12,7 +12,7 @@ use super::report::{Report, Status};
 use super::state::{checkpoint_path, Journal};
 use super::walk::{Entry, Walk};
 use crate::errors::Exit;
-use crate::output::Console;
+use crate::output::{Console, Render};
 use crate::units::{human_size, megabytes_per_second};
 use crate::uri::ObjectUri;
 
@@ -106,16 +106,11 @@ pub(crate) async fn run(
             continue;
         };
         shared.progress.file_done();
-        if console.json() {
-            console.json_line(&report.to_json());
-        }
+        console.show(&report);
         match report.status {
             Status::Uploaded => {
                 uploaded += 1;
                 bytes += report.bytes;
-                if console.wants_results() {
-                    console.result(&report.line());
-                }
                 if let Some((journal, _)) = upload.journal.as_mut() {
                     if let Err(error) = journal.record(&entry.relative, entry.stamp) {
                         console.warn(&format!(
@@ -213,17 +208,33 @@ fn failure_text(report: &Report) -> String {
     }
 }
 
+/// A file the walk could not read: a failed result, and the error.
 fn report_walk_error(console: &Console, path: &Path, text: &str) {
-    if console.json() {
-        console.json_line(&json!({
-            "source": path.display().to_string(),
-            "destination": null,
-            "status": "failed",
-            "error": format!("cannot read {}: {text}", path.display()),
-        }));
-    }
+    console.show(&Unreadable { path, text });
     console.warn(&format!(
         "error: cannot read {}\ncaused by: {text}",
         path.display()
     ));
+}
+
+/// A file the walk could not read: a failed result in JSON; in text, the error on stderr
+/// says it all.
+struct Unreadable<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Render for Unreadable<'_> {
+    fn text(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn json(&self) -> Vec<serde_json::Value> {
+        vec![json!({
+            "source": self.path.display().to_string(),
+            "destination": null,
+            "status": "failed",
+            "error": format!("cannot read {}: {}", self.path.display(), self.text),
+        })]
+    }
 }

@@ -92,14 +92,9 @@ async fn one(ctx: &Context, shared: &Shared, job: Job) -> Exit {
     let report = object::upload(shared, job).await;
     shared.progress.file_done();
     shared.progress.finish();
-    if ctx.console.json() {
-        ctx.console.json_line(&report.to_json());
-    }
+    ctx.console.show(&report);
     match report.status {
-        Status::Uploaded => {
-            ctx.console.result(&report.line());
-            Exit::Ok
-        }
+        Status::Uploaded => Exit::Ok,
         Status::Failed | Status::Interrupted => {
             if let Some(error) = &report.error {
                 ctx.console.warn(&error.lines().join("\n"));

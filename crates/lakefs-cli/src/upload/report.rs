@@ -1,6 +1,6 @@
 //! What became of one object — bytes, parts, retries, URL refreshes, the seconds spent
 //! creating, sending parts and completing — counted from the engine's progress events, and
-//! shown as a line or as JSON.
+//! rendered as a line or as JSON.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use lakefs_multipart::ProgressEvent;
 use serde_json::json;
 
 use crate::errors::CliError;
-use crate::output::Progress;
+use crate::output::{Progress, Render};
 use crate::units::human_size;
 use crate::uri::ObjectUri;
 
@@ -112,10 +112,37 @@ pub(crate) struct Report {
     pub(crate) error: Option<CliError>,
 }
 
-impl Report {
-    /// The JSON result line.
-    pub(crate) fn to_json(&self) -> serde_json::Value {
-        json!({
+/// A line of text for an uploaded object (a failure is told on stderr); a JSON line whatever
+/// became of it.
+impl Render for Report {
+    fn text(&self) -> Vec<String> {
+        if self.status != Status::Uploaded {
+            return Vec::new();
+        }
+        let parts = if self.parts == 1 { "part" } else { "parts" };
+        let mut extra = String::new();
+        if self.resumed {
+            extra.push_str(", resumed");
+        }
+        if let Some(verified) = self.verified {
+            extra.push_str(if verified == "match" {
+                ", verified"
+            } else {
+                ", size verified"
+            });
+        }
+        vec![format!(
+            "uploaded {} -> {} ({}, {} {parts}, {:.2} s{extra})",
+            self.shown,
+            self.dest,
+            human_size(self.bytes),
+            self.parts,
+            self.seconds.total
+        )]
+    }
+
+    fn json(&self) -> Vec<serde_json::Value> {
+        vec![json!({
             "source": self.shown,
             "destination": self.dest.to_string(),
             "status": self.status.as_str(),
@@ -144,31 +171,11 @@ impl Report {
                 }
                 text
             }),
-        })
+        })]
     }
 
-    /// The plain result line of an uploaded object.
-    pub(crate) fn line(&self) -> String {
-        let parts = if self.parts == 1 { "part" } else { "parts" };
-        let mut extra = String::new();
-        if self.resumed {
-            extra.push_str(", resumed");
-        }
-        if let Some(verified) = self.verified {
-            extra.push_str(if verified == "match" {
-                ", verified"
-            } else {
-                ", size verified"
-            });
-        }
-        format!(
-            "uploaded {} -> {} ({}, {} {parts}, {:.2} s{extra})",
-            self.shown,
-            self.dest,
-            human_size(self.bytes),
-            self.parts,
-            self.seconds.total
-        )
+    fn is_confirmation(&self) -> bool {
+        true
     }
 }
 

@@ -1,4 +1,4 @@
-//! The arguments of the commands other than `upload`.
+//! The arguments of the commands other than `upload` (clap derive).
 
 use std::path::PathBuf;
 
