@@ -6,11 +6,9 @@ use std::time::Duration;
 use lakefs_experimental::RetryPolicy;
 use tokio::sync::Semaphore;
 
-use crate::plan::{MAX_PART_SIZE, MIN_PART_SIZE};
+use crate::error::{ConfigError, UploadFailure};
+use crate::plan::{MAX_CONCURRENCY, MAX_PART_SIZE, MIN_PART_SIZE};
 use crate::{ProgressEvent, ProgressSink};
-
-/// The most parts in flight one upload allows.
-pub(crate) const MAX_CONCURRENCY: usize = 256;
 
 /// How many part URLs create is asked for by default.
 pub const DEFAULT_PRESIGN_WINDOW: u32 = 100;
@@ -134,24 +132,6 @@ impl UploadConfig {
     }
 }
 
-/// Why an [`UploadConfig`] cannot be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub(crate) enum ConfigError {
-    /// The part size is outside 5 MiB … 5 GiB.
-    #[error("part size {0} bytes is outside S3's limits of 5 MiB ({MIN_PART_SIZE}) to 5 GiB ({MAX_PART_SIZE})")]
-    PartSize(u64),
-    /// The concurrency is 0 or above 256.
-    #[error("concurrency {0} must be between 1 and {MAX_CONCURRENCY}")]
-    Concurrency(usize),
-    /// The part or stall timeout is zero.
-    #[error("the part and stall timeouts must be longer than zero")]
-    ZeroTimeout,
-    /// The presign window is 0 or above 10,000.
-    #[error("presign window {0} must be between 1 and 10000 part URLs")]
-    PresignWindow(u32),
-}
-
 /// Builds an [`UploadConfig`]; [`build`](Self::build) checks every value.
 #[derive(Debug, Clone)]
 #[must_use]
@@ -242,7 +222,7 @@ impl UploadConfigBuilder {
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming the first value
     /// out of range.
     pub fn build(self) -> Result<UploadConfig, crate::Error> {
-        Ok(self.check().map_err(crate::error::UploadFailure::from)?)
+        Ok(self.check().map_err(UploadFailure::from)?)
     }
 
     fn check(self) -> Result<UploadConfig, ConfigError> {

@@ -1,273 +1,13 @@
-//! The engine's error type: one [`Error`] with an [`ErrorKind`] to match on, its context
-//! (the part, the attempts, the upload id, what became of the upload) once, and its causes
-//! through [`source()`](std::error::Error::source).
+//! The engine's own detail behind an [`ErrorKind`]: what went wrong in an upload
+//! ([`UploadFailure`]) and in one PUT of a part ([`PartFailure`]).
 
-use std::fmt;
 use std::time::Duration;
 
 use http::StatusCode;
 use lakefs_transport::TransportError;
 
-use crate::config::ConfigError;
-use crate::plan::PlanError;
-
-/// Why an upload failed, with what became of the upload on lakeFS.
-///
-/// `Display` is the failure's own text and what became of the upload, like `part 7 failed
-/// after 1 attempt; upload abc aborted`; the failure's causes follow through
-/// [`source()`](std::error::Error::source), each printed once by error reports (anyhow, eyre:
-/// `caused by: storage answered 403 Forbidden (AccessDenied: Request has expired)`). Nothing in
-/// it holds a presigned URL's query string or a credential.
-///
-/// Match on [`kind()`](Self::kind); [`reason()`](Self::reason) is the failure's text without
-/// what became of the upload, for callers that report [`abort()`](Self::abort) themselves.
-#[derive(Debug)]
-pub struct Error {
-    /// Boxed: the failure is large, and errors travel in every `Result` of the engine.
-    failure: Box<UploadFailure>,
-    upload_id: Option<String>,
-    abort: AbortOutcome,
-    /// Why an upload with a checkpoint was aborted instead of kept resumable.
-    not_kept: Option<&'static str>,
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.failure, AbortNote(self))
-    }
-}
-
-impl std::error::Error for Error {
-    /// The failure's cause: the failure itself is already this error's text.
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(&self.failure)
-    }
-}
-
-struct AbortNote<'a>(&'a Error);
-
-impl fmt::Display for AbortNote<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = self.0.upload_id.as_deref().unwrap_or("?");
-        match &self.0.abort {
-            AbortOutcome::NotNeeded => Ok(()),
-            AbortOutcome::Aborted => match self.0.not_kept {
-                Some(why) => write!(f, "; upload {id} aborted, not kept resumable: {why}"),
-                None => write!(f, "; upload {id} aborted"),
-            },
-            AbortOutcome::Failed(error) if self.0.not_kept.is_some() => write!(
-                f,
-                "; upload {id} could not be kept resumable ({}) and aborting it failed too: {error}",
-                self.0.not_kept.unwrap_or_default()
-            ),
-            AbortOutcome::Failed(error) => write!(f, "; aborting upload {id} failed too: {error}"),
-            AbortOutcome::Resumable(path) => write!(
-                f,
-                "; upload {id} was kept: resume it from the checkpoint {}",
-                path.display()
-            ),
-        }
-    }
-}
-
-impl Error {
-    pub(crate) fn new(
-        failure: UploadFailure,
-        upload_id: Option<String>,
-        abort: AbortOutcome,
-    ) -> Self {
-        Self {
-            failure: Box::new(failure),
-            upload_id,
-            abort,
-            not_kept: None,
-        }
-    }
-
-    /// The same error, saying why the upload was aborted although a checkpoint was kept.
-    pub(crate) fn not_kept_because(mut self, why: &'static str) -> Self {
-        self.not_kept = Some(why);
-        self
-    }
-
-    pub(crate) fn before_create(failure: UploadFailure) -> Self {
-        Self::new(failure, None, AbortOutcome::NotNeeded)
-    }
-
-    /// What kind of failure this is.
-    #[must_use]
-    pub fn kind(&self) -> ErrorKind {
-        self.failure.kind()
-    }
-
-    /// What went wrong, without what became of the upload (`part 7 failed after 5
-    /// attempts`): `Display` is this and the [`abort()`](Self::abort) outcome.
-    pub fn reason(&self) -> impl fmt::Display + '_ {
-        &self.failure
-    }
-
-    /// How many PUTs of the failed part were made, when a part failed.
-    #[must_use]
-    pub fn attempts(&self) -> Option<u32> {
-        match &*self.failure {
-            UploadFailure::Part { attempts, .. } => Some(*attempts),
-            _ => None,
-        }
-    }
-
-    /// The HTTP status behind the failure: the storage's answer to a part's PUT, or lakeFS's
-    /// answer to an API call.
-    #[must_use]
-    pub fn status(&self) -> Option<StatusCode> {
-        match &*self.failure {
-            UploadFailure::Part {
-                cause: PartFailure::Status { status, .. } | PartFailure::MissingEtag(status),
-                ..
-            } => Some(*status),
-            _ => self
-                .api_error()
-                .and_then(lakefs_experimental::Error::status),
-        }
-    }
-
-    /// The storage's requested delay before another attempt, when a part failed with one.
-    #[must_use]
-    pub fn retry_after(&self) -> Option<Duration> {
-        match &*self.failure {
-            UploadFailure::Part { cause, .. } => cause.retry_after(),
-            _ => None,
-        }
-    }
-
-    /// The lakeFS API call's error, when one caused the failure.
-    #[must_use]
-    pub fn api_error(&self) -> Option<&lakefs_experimental::Error> {
-        match &*self.failure {
-            UploadFailure::Create(error)
-            | UploadFailure::Conflict(error)
-            | UploadFailure::Complete(error)
-            | UploadFailure::CreateOutcomeUnknown(error)
-            | UploadFailure::OutcomeUnknown { source: error, .. }
-            | UploadFailure::PartUrl { source: error, .. } => Some(error),
-            _ => None,
-        }
-    }
-
-    /// The failed part's number, when a part failed.
-    #[must_use]
-    pub fn part_number(&self) -> Option<u32> {
-        match &*self.failure {
-            UploadFailure::Part { part_number, .. } | UploadFailure::Source { part_number, .. } => {
-                Some(*part_number)
-            }
-            _ => None,
-        }
-    }
-
-    /// What became of the upload on lakeFS.
-    #[must_use]
-    pub fn abort(&self) -> &AbortOutcome {
-        &self.abort
-    }
-
-    /// The lakeFS upload id, when the upload had been created.
-    #[must_use]
-    pub fn upload_id(&self) -> Option<&str> {
-        self.upload_id.as_deref()
-    }
-
-    /// Whether starting the upload again may succeed: a network failure, a timeout, a server
-    /// error or throttling. Not for invalid input, a refused request, a changed source, a
-    /// conflict, a cancellation — nor for an upload whose outcome is unknown: find out first.
-    #[must_use]
-    pub fn is_retryable(&self) -> bool {
-        self.failure.is_retryable()
-    }
-}
-
-/// Whether the upload was aborted after a failure.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum AbortOutcome {
-    /// Nothing to abort: the failure came before the upload was created.
-    NotNeeded,
-    /// lakeFS confirmed the abort; no parts are left behind.
-    Aborted,
-    /// The abort failed too: parts may linger until a bucket lifecycle rule removes them.
-    Failed(lakefs_experimental::Error),
-    /// Not aborted, on purpose: a checkpoint (at this path) records the upload, which
-    /// [`Uploader::resume`](crate::Uploader::resume) continues.
-    Resumable(std::path::PathBuf),
-}
-
-impl AbortOutcome {
-    /// Whether lakeFS confirmed the abort.
-    #[must_use]
-    pub fn is_aborted(&self) -> bool {
-        matches!(self, Self::Aborted)
-    }
-}
-
-/// What kind of failure an [`Error`] is: the value callers match on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The request cannot be carried out as asked: a configuration value out of range, a
-    /// source too large for 10,000 parts, an invalid option. Nothing was sent.
-    InvalidInput,
-    /// The source could not be opened, measured or read, or its length is not what was
-    /// declared.
-    Source,
-    /// The source is not the one the checkpoint describes, or it changed during the upload.
-    SourceChanged,
-    /// Creating the upload on lakeFS failed ([`Error::api_error`] says how).
-    Create,
-    /// Creating the upload was sent and its answer was lost or unreadable: lakeFS may have
-    /// created an upload whose id never arrived, which nothing can abort through lakeFS. The
-    /// object store's lifecycle rule for incomplete multipart uploads
-    /// (`AbortIncompleteMultipartUpload`) is what removes it.
-    CreateOutcomeUnknown,
-    /// Presigned part URLs could not be had: another number than asked for, a URL that is
-    /// not absolute http(s), `uploadPart` failing, or a part needing a URL this lakeFS
-    /// cannot sign after create (`uploadPart` needs v1.55 or later with an S3 blockstore).
-    PartUrl,
-    /// The storage answered a part's PUT with an error status ([`Error::status`]).
-    PartRefused,
-    /// A part's PUT did not make it across the network.
-    PartTransport,
-    /// A part's PUT had no answer within the part timeout.
-    PartTimeout,
-    /// Nothing moved — no byte of the part sent, no answer — for the stall timeout.
-    PartStalled,
-    /// A part's presigned URL expired and could not be replaced.
-    PartUrlExpired,
-    /// The storage answered a part's PUT with success but without an ETag.
-    PartMissingEtag,
-    /// The storage's ETag for a part is an MD5 that differs from the part's own.
-    PartChecksumMismatch,
-    /// Completing the upload answered 409: a conflict with a commit.
-    Conflict,
-    /// Completing the upload failed: lakeFS answered that it did not complete it.
-    Complete,
-    /// Completing the upload was sent, its answer was lost, and whether lakeFS staged the
-    /// object could not be told. The upload was NOT aborted — an abort could destroy an
-    /// object that is being staged. Look at the object later; abort the upload
-    /// ([`Error::upload_id`]) if it never appears.
-    OutcomeUnknown,
-    /// The upload was cancelled.
-    Cancelled,
-    /// The checkpoint file could not be read or written.
-    Checkpoint,
-    /// The upload no longer exists on lakeFS or its object store.
-    UploadGone,
-    /// The parts to complete with are not exactly the upload's plan (missing, repeated or
-    /// stray part numbers, a part of another size than planned). Nothing was sent.
-    PartsMismatch,
-    /// lakeFS answered complete with an object that is not the parts sent: another size, or
-    /// an ETag that the parts' ETags do not give. The object is staged: overwrite or delete
-    /// it.
-    StagedMismatch,
-}
+use super::ErrorKind;
+use crate::plan::{PlanError, MAX_CONCURRENCY, MAX_PART_SIZE, MIN_PART_SIZE};
 
 /// What went wrong in an upload (the engine's own detail behind [`ErrorKind`]).
 #[derive(Debug, thiserror::Error)]
@@ -532,13 +272,6 @@ impl UploadFailure {
     }
 }
 
-impl From<UploadFailure> for Error {
-    /// A failure before any upload existed on lakeFS.
-    fn from(failure: UploadFailure) -> Self {
-        Self::before_create(failure)
-    }
-}
-
 /// `Code: Message` from an S3 XML error body, if it has them. Nothing else of the body is
 /// kept: S3 echoes the request's signature in `SignatureDoesNotMatch` answers.
 pub(crate) fn s3_error_detail(body: &[u8]) -> Option<String> {
@@ -556,6 +289,24 @@ pub(crate) fn s3_error_detail(body: &[u8]) -> Option<String> {
         (Some(code), None) => Some(code),
         _ => None,
     }
+}
+
+/// Why an [`UploadConfig`](crate::UploadConfig) cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum ConfigError {
+    /// The part size is outside 5 MiB … 5 GiB.
+    #[error("part size {0} bytes is outside S3's limits of 5 MiB ({MIN_PART_SIZE}) to 5 GiB ({MAX_PART_SIZE})")]
+    PartSize(u64),
+    /// The concurrency is 0 or above 256.
+    #[error("concurrency {0} must be between 1 and {MAX_CONCURRENCY}")]
+    Concurrency(usize),
+    /// The part or stall timeout is zero.
+    #[error("the part and stall timeouts must be longer than zero")]
+    ZeroTimeout,
+    /// The presign window is 0 or above 10,000.
+    #[error("presign window {0} must be between 1 and 10000 part URLs")]
+    PresignWindow(u32),
 }
 
 #[cfg(test)]
