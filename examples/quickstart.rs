@@ -22,6 +22,7 @@
 
 mod common;
 
+use lakefs::experimental::ExperimentalApi;
 use std::time::Instant;
 
 use common::{megabytes_per_second, progress_bar, sts_flags, Args, Error, Generated, Target};

@@ -19,6 +19,7 @@
 //! server does not support (501 on open-source lakeFS for external principals and logins, or
 //! on blockstores without presigned multipart) are reported, and the tour goes on.
 
+use lakefs::experimental::ExperimentalApi;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 

@@ -6,6 +6,7 @@
 //! it the test says so and passes, unless `LAKEFS_REQUIRE_S3=1` (set by CI) makes that a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use lakefs::experimental::ExperimentalApi;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -4,6 +4,7 @@
 //! and paired-ratio statistics.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+use lakefs::experimental::ExperimentalApi;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;

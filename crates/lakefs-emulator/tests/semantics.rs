@@ -5,6 +5,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use lakefs_emulator::*;
 use lakefs_experimental::models::UploadPart;
+use lakefs_experimental::ExperimentalApi;
 use lakefs_experimental::{
     CookieScheme, Credentials, Error, ErrorKind, ExperimentalClient, RetryPolicy,
 };

@@ -1,19 +1,20 @@
 //! The 18 lakeFS `ExperimentalApi` operations (lakeFS v1.84.0), generic over the HTTP
 //! transport.
 //!
-//! Each operation is a method of [`ExperimentalClient`] that returns a request builder: every
+//! Each operation is a method of [`ExperimentalApi`], an extension of the lakeFS
+//! [`Client`](ExperimentalClient) of `lakefs-client`, that returns a request builder: every
 //! argument is named at the call site, a missing required one is an
 //! [`ErrorKind::InvalidArgument`] naming it before anything is sent, and `timeout` /
 //! `retry_policy` override the client's settings for one call.
 //!
-//! | topic | methods of [`ExperimentalClient`] |
+//! | topic | methods of [`ExperimentalApi`] |
 //! |---|---|
-//! | presigned multipart upload | [`create_presign_multipart_upload`](ExperimentalClient::create_presign_multipart_upload), [`complete_presign_multipart_upload`](ExperimentalClient::complete_presign_multipart_upload), [`abort_presign_multipart_upload`](ExperimentalClient::abort_presign_multipart_upload), [`upload_part`](ExperimentalClient::upload_part), [`upload_part_copy`](ExperimentalClient::upload_part_copy) |
-//! | objects | [`update_object_user_metadata`](ExperimentalClient::update_object_user_metadata) |
-//! | external principals | [`create_user_external_principal`](ExperimentalClient::create_user_external_principal), [`delete_user_external_principal`](ExperimentalClient::delete_user_external_principal), [`get_external_principal`](ExperimentalClient::get_external_principal), [`list_user_external_principals`](ExperimentalClient::list_user_external_principals) (a page, or every item as a `Stream`), [`external_principal_login`](ExperimentalClient::external_principal_login) (sent without credentials) |
-//! | branches | [`hard_reset_branch`](ExperimentalClient::hard_reset_branch) |
-//! | STS | [`sts_login`](ExperimentalClient::sts_login) (sent without credentials) |
-//! | pull requests | [`list_pull_requests`](ExperimentalClient::list_pull_requests) (a page, or a `Stream`), [`create_pull_request`](ExperimentalClient::create_pull_request), [`get_pull_request`](ExperimentalClient::get_pull_request), [`update_pull_request`](ExperimentalClient::update_pull_request), [`merge_pull_request`](ExperimentalClient::merge_pull_request) |
+//! | presigned multipart upload | [`create_presign_multipart_upload`](ExperimentalApi::create_presign_multipart_upload), [`complete_presign_multipart_upload`](ExperimentalApi::complete_presign_multipart_upload), [`abort_presign_multipart_upload`](ExperimentalApi::abort_presign_multipart_upload), [`upload_part`](ExperimentalApi::upload_part), [`upload_part_copy`](ExperimentalApi::upload_part_copy) |
+//! | objects | [`update_object_user_metadata`](ExperimentalApi::update_object_user_metadata) |
+//! | external principals | [`create_user_external_principal`](ExperimentalApi::create_user_external_principal), [`delete_user_external_principal`](ExperimentalApi::delete_user_external_principal), [`get_external_principal`](ExperimentalApi::get_external_principal), [`list_user_external_principals`](ExperimentalApi::list_user_external_principals) (a page, or every item as a `Stream`), [`external_principal_login`](ExperimentalApi::external_principal_login) (sent without credentials) |
+//! | branches | [`hard_reset_branch`](ExperimentalApi::hard_reset_branch) |
+//! | STS | [`sts_login`](ExperimentalApi::sts_login) (sent without credentials) |
+//! | pull requests | [`list_pull_requests`](ExperimentalApi::list_pull_requests) (a page, or a `Stream`), [`create_pull_request`](ExperimentalApi::create_pull_request), [`get_pull_request`](ExperimentalApi::get_pull_request), [`update_pull_request`](ExperimentalApi::update_pull_request), [`merge_pull_request`](ExperimentalApi::merge_pull_request) |
 //!
 //! Every path segment and query value is percent-encoded; optional parameters are omitted
 //! when unset. Credentials are one of the spec's five schemes ([`Credentials`]). Failures are
@@ -24,7 +25,7 @@
 //! ```
 //! use bytes::Bytes;
 //! use lakefs_emulator::{Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
-//! use lakefs_experimental::{Credentials, ExperimentalClient};
+//! use lakefs_experimental::{Credentials, ExperimentalApi, ExperimentalClient};
 //! use lakefs_transport::{fake::FakeTransport, HttpTransport};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
@@ -69,28 +70,18 @@
 
 #![forbid(unsafe_code)]
 
-mod builder;
-mod call;
-mod client;
-mod credentials;
-mod endpoint;
-mod error;
-mod operation;
+mod api;
 pub mod operations;
-mod paginate;
-mod request;
-pub mod retry;
 
-pub use builder::{ClientBuilder, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY};
-pub use client::ExperimentalClient;
-pub use credentials::{CookieScheme, Credentials, SecretString};
-pub use error::{Error, ErrorKind};
-pub use operation::Operation;
+pub use api::ExperimentalApi;
+/// The lakeFS client of `lakefs-client`, under the name this crate's users know: the
+/// operations are the methods of [`ExperimentalApi`].
+pub use lakefs_client::Client as ExperimentalClient;
+pub use lakefs_client::{
+    models, retry, ClientBuilder, CookieScheme, Credentials, Error, ErrorKind, Operation,
+    RetryPolicy, SecretString, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY,
+};
 pub use operations::{PullRequestFilter, MAX_PARTS};
-pub use retry::RetryPolicy;
-
-/// Re-exported so that users need not depend on the models crate directly.
-pub use lakefs_models as models;
 
 /// Server behaviour each operation relies on, with the lakeFS sources it was read from.
 #[doc = include_str!("../docs.md")]

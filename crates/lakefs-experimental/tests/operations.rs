@@ -5,6 +5,7 @@
 
 mod common;
 
+use lakefs_experimental::ExperimentalApi;
 use std::time::Duration;
 
 use common::*;

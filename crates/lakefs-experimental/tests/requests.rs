@@ -8,6 +8,7 @@ use common::*;
 use futures_util::TryStreamExt;
 use http::{Method, StatusCode};
 use lakefs_experimental::models::*;
+use lakefs_experimental::ExperimentalApi;
 use lakefs_experimental::{
     CookieScheme, Credentials, Error, ErrorKind, Operation, PullRequestFilter,
 };

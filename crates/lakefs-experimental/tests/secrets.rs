@@ -5,6 +5,7 @@ mod common;
 
 use http::StatusCode;
 use lakefs_experimental::models::StsAuthRequest;
+use lakefs_experimental::ExperimentalApi;
 use lakefs_experimental::{CookieScheme, Credentials, ErrorKind, ExperimentalClient};
 use lakefs_transport::fake::{self, FakeTransport};
 

@@ -3,8 +3,8 @@
 //! ranges and enums, body properties (through `allOf` and nested objects) with their types
 //! and required fields, and the security scheme.
 //!
-//! The spec is read from `../shared/lakefs-openapi/swagger.yml` beside the repository, or from
-//! the path in `LAKEFS_OPENAPI_SPEC`.
+//! The spec is `spec/lakefs-v1.84.0.yml` of this repository (an unchanged copy of lakeFS's
+//! `api/swagger.yml` at v1.84.0), or the file `LAKEFS_OPENAPI_SPEC` names.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -20,13 +20,12 @@ fn spec() -> Value {
     let path = std::env::var_os("LAKEFS_OPENAPI_SPEC")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/lakefs-openapi/swagger.yml")
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/lakefs-v1.84.0.yml")
         });
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "cannot read the lakeFS OpenAPI spec at {} ({e}); put the shared/ folder beside the \
-             repository or set LAKEFS_OPENAPI_SPEC to the path of swagger.yml",
+            "cannot read the lakeFS OpenAPI spec at {} ({e}); it is spec/lakefs-v1.84.0.yml of \
+             this repository, or set LAKEFS_OPENAPI_SPEC to the path of a swagger.yml",
             path.display()
         )
     });

@@ -8,6 +8,7 @@
 #![cfg(feature = "hyper")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use lakefs_experimental::ExperimentalApi;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,6 @@
 //! Completing an upload, and finding out what happened when complete's answer was lost.
 
+use lakefs_experimental::ExperimentalApi;
 use std::time::Duration;
 
 use lakefs_experimental::models::{ObjectStats, UploadPart};

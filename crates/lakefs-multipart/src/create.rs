@@ -1,6 +1,7 @@
 //! Creating an upload on lakeFS: create with the presign window, the `uploadPart` probe, and
 //! the fallback for a lakeFS that can only hand out every URL at create.
 
+use lakefs_experimental::ExperimentalApi;
 use lakefs_experimental::{ErrorKind, ExperimentalClient};
 use lakefs_transport::HttpTransport;
 

@@ -1,6 +1,7 @@
 //! Presigned part URLs: the window that create hands out, the rest fetched with `uploadPart`
 //! as parts start, and fresh ones when a URL is about to expire.
 
+use lakefs_experimental::ExperimentalApi;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};

@@ -3,6 +3,7 @@
 //! process of its own (`bench bare-loop`, hidden), to compare like with like with
 //! `upload --recursive`, which is a process too.
 
+use lakefs_experimental::ExperimentalApi;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;

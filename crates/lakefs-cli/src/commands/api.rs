@@ -2,6 +2,7 @@
 
 use futures_util::TryStreamExt;
 use lakefs_experimental::models::{AuthenticationToken, ExternalPrincipal};
+use lakefs_experimental::ExperimentalApi;
 use serde_json::{json, Value};
 
 use crate::cli::{BranchCommand, PrincipalCommand, StsCommand};

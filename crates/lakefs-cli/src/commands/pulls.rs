@@ -2,6 +2,7 @@
 
 use futures_util::TryStreamExt;
 use lakefs_experimental::models::{PullRequest, PullRequestStatus};
+use lakefs_experimental::ExperimentalApi;
 use lakefs_experimental::PullRequestFilter;
 use serde_json::{json, Value};
 

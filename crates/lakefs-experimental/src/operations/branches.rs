@@ -5,20 +5,20 @@
 
 use lakefs_transport::HttpTransport;
 
-use crate::call::{request_builder, required};
-use crate::request::ApiRequest;
-use crate::{Error, ExperimentalClient, Operation};
+use lakefs_client::raw::{self, request_builder, required, ApiRequest};
+
+use crate::{Error, Operation};
 
 request_builder! {
     /// `hardResetBranch`: points `branch` at `reference` (any ref expression, e.g. a commit
     /// id or `main~1`), dropping the commits the branch had since. Built by
-    /// [`ExperimentalClient::hard_reset_branch`].
+    /// [`ExperimentalApi::hard_reset_branch`](crate::ExperimentalApi::hard_reset_branch).
     ///
     /// Only the branch's commit moves: its uncommitted (staged) objects are kept and are read
     /// on top of the new commit ([server notes](crate::server_notes#hardresetbranch)).
     /// Commit them, or discard them with lakeFS's `resetBranch` (not in the experimental
     /// API). While they remain, a merge into the branch (e.g.
-    /// [`merge_pull_request`](ExperimentalClient::merge_pull_request)) fails with
+    /// [`merge_pull_request`](crate::ExperimentalApi::merge_pull_request)) fails with
     /// [`ErrorKind::BadRequest`](crate::ErrorKind::BadRequest) (`uncommitted changes (dirty branch)`).
     ///
     /// Resetting to the same ref twice ends in the same state, so it is retried like a read.
@@ -59,25 +59,8 @@ impl<T: HttpTransport> HardResetBranchRequest<T> {
             .literal("hard_reset")
             .query("ref", &reference)
             .query_opt("force", self.input.force);
-        self.client.execute(request, &self.options).await.map(drop)
-    }
-}
-
-impl<T: HttpTransport> ExperimentalClient<T> {
-    /// `hardResetBranch`: points a branch at another ref.
-    ///
-    /// ```no_run
-    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
-    /// client
-    ///     .hard_reset_branch()
-    ///     .repository("my-repo")
-    ///     .branch("feature/x")
-    ///     .reference("main~1")
-    ///     .send()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn hard_reset_branch(&self) -> HardResetBranchRequest<T> {
-        HardResetBranchRequest::new(self.clone())
+        raw::send(&self.client, request, &self.options)
+            .await
+            .map(drop)
     }
 }

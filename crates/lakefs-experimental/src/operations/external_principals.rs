@@ -11,10 +11,11 @@ use lakefs_models::{
 };
 use lakefs_transport::HttpTransport;
 
-use crate::call::{present, request_builder, required, LoginInput};
-use crate::paginate::{self, Listing};
-use crate::request::{decode, ApiRequest};
-use crate::{Error, ExperimentalClient, Operation};
+use lakefs_client::raw::{
+    self, decode, present, request_builder, required, ApiRequest, Listing, LoginInput,
+};
+
+use crate::{Error, Operation};
 
 fn principals(operation: Operation, user_id: &str) -> ApiRequest {
     ApiRequest::new(operation, &["auth", "users"])
@@ -26,7 +27,7 @@ fn principals(operation: Operation, user_id: &str) -> ApiRequest {
 request_builder! {
     /// `createUserExternalPrincipal`: attaches an external principal (for example an
     /// assumed-role ARN) to a lakeFS user. Built by
-    /// [`ExperimentalClient::create_user_external_principal`].
+    /// [`ExperimentalApi::create_user_external_principal`](crate::ExperimentalApi::create_user_external_principal).
     ///
     /// Not retried after an ambiguous failure: a repeat answers 409 although the first call
     /// succeeded.
@@ -61,13 +62,15 @@ impl<T: HttpTransport> CreateUserExternalPrincipalRequest<T> {
         if let Some(settings) = self.input.settings {
             request = request.json(&ExternalPrincipalCreation::new(Some(settings)))?;
         }
-        self.client.execute(request, &self.options).await.map(drop)
+        raw::send(&self.client, request, &self.options)
+            .await
+            .map(drop)
     }
 }
 
 request_builder! {
     /// `deleteUserExternalPrincipal`: detaches an external principal from a user. Built by
-    /// [`ExperimentalClient::delete_user_external_principal`].
+    /// [`ExperimentalApi::delete_user_external_principal`](crate::ExperimentalApi::delete_user_external_principal).
     ///
     /// Not retried after an ambiguous failure: a repeat answers 404 although the first call
     /// succeeded.
@@ -94,13 +97,15 @@ impl<T: HttpTransport> DeleteUserExternalPrincipalRequest<T> {
         let user_id = required(operation, "userId", self.input.user_id)?;
         let principal_id = required(operation, "principalId", self.input.principal_id)?;
         let request = principals(operation, &user_id).query("principalId", &principal_id);
-        self.client.execute(request, &self.options).await.map(drop)
+        raw::send(&self.client, request, &self.options)
+            .await
+            .map(drop)
     }
 }
 
 request_builder! {
     /// `getExternalPrincipal`: an external principal and the user it belongs to. Built by
-    /// [`ExperimentalClient::get_external_principal`]. lakeFS fills only `id` and `user_id`,
+    /// [`ExperimentalApi::get_external_principal`](crate::ExperimentalApi::get_external_principal). lakeFS fills only `id` and `user_id`,
     /// never `settings`.
     ///
     /// # Errors
@@ -124,7 +129,7 @@ impl<T: HttpTransport> GetExternalPrincipalRequest<T> {
             .query("principalId", &principal_id);
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
     }
 }
@@ -133,7 +138,7 @@ request_builder! {
     /// `listUserExternalPrincipals`: the external principals attached to a user, a page at a
     /// time with [`send`](Self::send), or all of them with
     /// [`into_stream`](Self::into_stream). Built by
-    /// [`ExperimentalClient::list_user_external_principals`]. lakeFS fills only `id` and
+    /// [`ExperimentalApi::list_user_external_principals`](crate::ExperimentalApi::list_user_external_principals). lakeFS fills only `id` and
     /// `user_id` of each, never `settings`.
     ///
     /// # Errors
@@ -168,7 +173,7 @@ impl<T: HttpTransport> ListUserExternalPrincipalsRequest<T> {
             .query_opt("amount", self.input.amount);
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
     }
 }
@@ -198,7 +203,7 @@ impl<T: HttpTransport + 'static> ListUserExternalPrincipalsRequest<T> {
     /// The stream ends with an [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) if the server claims more pages but its
     /// cursor does not advance.
     pub fn into_stream(self) -> impl Stream<Item = Result<ExternalPrincipal, Error>> + Send {
-        paginate::stream(self)
+        raw::stream(self)
     }
 
     /// Every principal of the user, collected into a `Vec` (see
@@ -207,14 +212,14 @@ impl<T: HttpTransport + 'static> ListUserExternalPrincipalsRequest<T> {
     /// # Errors
     /// The first error of the listing.
     pub async fn collect_all(self) -> Result<Vec<ExternalPrincipal>, Error> {
-        paginate::collect(self).await
+        raw::collect(self).await
     }
 }
 
 /// Checks a page size against the spec's range, -1 to 1000.
 pub(crate) fn check_amount(operation: Operation, amount: Option<i32>) -> Result<(), Error> {
     match amount {
-        Some(amount) if !(-1..=1000).contains(&amount) => Err(Error::invalid_argument(
+        Some(amount) if !(-1..=1000).contains(&amount) => Err(raw::invalid_argument(
             operation,
             "amount",
             format!("{amount} is outside -1..=1000"),
@@ -227,7 +232,7 @@ request_builder! {
     /// `externalPrincipalLogin`: logs in with an external identity (for AWS IAM, a presigned
     /// `sts:GetCallerIdentity` request) attached to a lakeFS user as an external principal,
     /// and returns a lakeFS token. Sent **without** the client's credentials, as the spec
-    /// requires. Built by [`ExperimentalClient::external_principal_login`].
+    /// requires. Built by [`ExperimentalApi::external_principal_login`](crate::ExperimentalApi::external_principal_login).
     ///
     /// The server forwards the identity request unchanged to its external authentication API
     /// and keeps no state per login, so a repeat while the identity request is valid issues
@@ -258,55 +263,5 @@ impl LoginInput for ExternalPrincipalLoginInput {
         let mut body = ExternalLoginInformation::new(identity_request);
         body.token_expiration_duration = self.token_expiration_duration;
         ApiRequest::new(operation, &["auth", "external", "principal", "login"]).json(&body)
-    }
-}
-
-impl<T: HttpTransport> ExperimentalClient<T> {
-    /// `createUserExternalPrincipal`: attaches an external principal to a user.
-    ///
-    /// ```no_run
-    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
-    /// client
-    ///     .create_user_external_principal()
-    ///     .user_id("alice")
-    ///     .principal_id("arn:aws:sts::123456789012:assumed-role/data-eng")
-    ///     .send()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn create_user_external_principal(&self) -> CreateUserExternalPrincipalRequest<T> {
-        CreateUserExternalPrincipalRequest::new(self.clone())
-    }
-
-    /// `deleteUserExternalPrincipal`: detaches an external principal from a user.
-    pub fn delete_user_external_principal(&self) -> DeleteUserExternalPrincipalRequest<T> {
-        DeleteUserExternalPrincipalRequest::new(self.clone())
-    }
-
-    /// `getExternalPrincipal`: an external principal and its user.
-    pub fn get_external_principal(&self) -> GetExternalPrincipalRequest<T> {
-        GetExternalPrincipalRequest::new(self.clone())
-    }
-
-    /// `listUserExternalPrincipals`: a user's external principals, a page or a stream.
-    ///
-    /// ```no_run
-    /// use futures_util::TryStreamExt;
-    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
-    /// let all: Vec<_> = client
-    ///     .list_user_external_principals()
-    ///     .user_id("alice")
-    ///     .into_stream()
-    ///     .try_collect()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn list_user_external_principals(&self) -> ListUserExternalPrincipalsRequest<T> {
-        ListUserExternalPrincipalsRequest::new(self.clone())
-    }
-
-    /// `externalPrincipalLogin`: a lakeFS token for an external identity.
-    pub fn external_principal_login(&self) -> ExternalPrincipalLoginRequest<T> {
-        ExternalPrincipalLoginRequest::new(self.clone())
     }
 }

@@ -3,14 +3,14 @@
 use lakefs_models::{ObjectStats, ObjectUserMetadata, UpdateObjectUserMetadata};
 use lakefs_transport::HttpTransport;
 
-use crate::call::{present, request_builder, required};
-use crate::request::{decode, ApiRequest};
-use crate::{Error, ExperimentalClient, Operation};
+use lakefs_client::raw::{self, decode, present, request_builder, required, ApiRequest};
+
+use crate::{Error, Operation};
 
 request_builder! {
     /// `updateObjectUserMetadata`: replaces all user metadata of an object on a branch (the
     /// body's `set`; an empty map clears it). Built by
-    /// [`ExperimentalClient::update_object_user_metadata`].
+    /// [`ExperimentalApi::update_object_user_metadata`](crate::ExperimentalApi::update_object_user_metadata).
     ///
     /// The server writes the new metadata to the branch's staging area, so updating a
     /// committed object leaves an uncommitted change; for an unknown repository it answers
@@ -66,33 +66,15 @@ impl<T: HttpTransport> UpdateObjectUserMetadataRequest<T> {
             .literal("user_metadata")
             .query("path", &path)
             .json(&UpdateObjectUserMetadata::new(set))?;
-        self.client.execute(request, &self.options).await.map(drop)
-    }
-}
-
-impl<T: HttpTransport> ExperimentalClient<T> {
-    /// `updateObjectUserMetadata`: replaces an object's user metadata.
-    ///
-    /// ```no_run
-    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
-    /// client
-    ///     .update_object_user_metadata()
-    ///     .repository("my-repo")
-    ///     .branch("main")
-    ///     .path("data/big.parquet")
-    ///     .entry("owner", "data-eng")
-    ///     .send()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn update_object_user_metadata(&self) -> UpdateObjectUserMetadataRequest<T> {
-        UpdateObjectUserMetadataRequest::new(self.clone())
+        raw::send(&self.client, request, &self.options)
+            .await
+            .map(drop)
     }
 }
 
 request_builder! {
     /// `statObject` (not an experimental operation): an object's metadata at a ref. Built by
-    /// [`ExperimentalClient::stat_object`]. A read, retried like one.
+    /// [`ExperimentalApi::stat_object`](crate::ExperimentalApi::stat_object). A read, retried like one.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
@@ -129,14 +111,7 @@ impl<T: HttpTransport> StatObjectRequest<T> {
             .query_opt("user_metadata", self.input.user_metadata);
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
-    }
-}
-
-impl<T: HttpTransport> ExperimentalClient<T> {
-    /// `statObject`: an object's metadata at a ref.
-    pub fn stat_object(&self) -> StatObjectRequest<T> {
-        StatObjectRequest::new(self.clone())
     }
 }

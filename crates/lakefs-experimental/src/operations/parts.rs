@@ -7,15 +7,15 @@ use lakefs_models::{
 use lakefs_transport::HttpTransport;
 
 use super::presign_multipart::{pmpu, MAX_PARTS};
-use crate::call::{present, request_builder, required};
-use crate::request::{decode, ApiRequest};
-use crate::{Error, ExperimentalClient, Operation};
+use lakefs_client::raw::{self, decode, present, request_builder, required, ApiRequest};
+
+use crate::{Error, Operation};
 
 /// Checks a part number against the spec's range, 1 to 10,000.
 fn part_number(operation: Operation, part_number: Option<u32>) -> Result<u32, Error> {
     let number = present(operation, "partNumber", part_number)?;
     if !(1..=MAX_PARTS).contains(&number) {
-        return Err(Error::invalid_argument(
+        return Err(raw::invalid_argument(
             operation,
             "partNumber",
             format!("{number} is outside 1..={MAX_PARTS}"),
@@ -48,7 +48,7 @@ fn part_request(
 
 request_builder! {
     /// `uploadPart`: a freshly signed presigned URL for one part of an upload that
-    /// `createPresignMultipartUpload` started. Built by [`ExperimentalClient::upload_part`].
+    /// `createPresignMultipartUpload` started. Built by [`ExperimentalApi::upload_part`](crate::ExperimentalApi::upload_part).
     ///
     /// Use it to replace a part URL that is about to expire (lakeFS signs URLs for
     /// `blockstore.s3.pre_signed_expiry`, 15 minutes by default), or to ask for part URLs as
@@ -109,7 +109,7 @@ impl<T: HttpTransport> UploadPartRequest<T> {
         let request = request.json(&UploadPartFrom::new(physical_address))?;
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
     }
 }
@@ -117,7 +117,7 @@ impl<T: HttpTransport> UploadPartRequest<T> {
 request_builder! {
     /// `uploadPartCopy`: fills one part of an upload with bytes of an object already in
     /// lakeFS, copied inside the object store (nothing passes through the client). Built by
-    /// [`ExperimentalClient::upload_part_copy`].
+    /// [`ExperimentalApi::upload_part_copy`](crate::ExperimentalApi::upload_part_copy).
     ///
     /// Answers the part's ETag, to list with the part when completing.
     ///
@@ -192,21 +192,21 @@ impl<T: HttpTransport> UploadPartCopyRequest<T> {
         let request = request
             .literal("copy")
             .json(&UploadPartCopyFrom::new(physical_address, source))?;
-        let response = self.client.execute(request, &self.options).await?;
+        let response = raw::send(&self.client, request, &self.options).await?;
         let etag = response
             .headers()
             .get(http::header::ETAG)
             .and_then(|value| value.to_str().ok())
             .map(|value| value.trim().trim_matches('"').trim())
             .filter(|value| !value.is_empty())
-            .ok_or_else(|| Error::protocol(operation, "the answer has no ETag header"))?;
+            .ok_or_else(|| raw::protocol(operation, "the answer has no ETag header"))?;
         Ok(etag.to_owned())
     }
 }
 
 /// Checks a copy range against the spec's pattern for one range, `bytes=first-last`.
 fn check_range(operation: Operation, range: &str) -> Result<(), Error> {
-    let invalid = |reason: String| Error::invalid_argument(operation, "copy_source.range", reason);
+    let invalid = |reason: String| raw::invalid_argument(operation, "copy_source.range", reason);
     let spec = range
         .strip_prefix("bytes=")
         .ok_or_else(|| invalid(format!("{range:?} does not start with \"bytes=\"")))?;
@@ -225,34 +225,6 @@ fn check_range(operation: Operation, range: &str) -> Result<(), Error> {
         )));
     }
     Ok(())
-}
-
-impl<T: HttpTransport> ExperimentalClient<T> {
-    /// `uploadPart`: a fresh presigned URL for one part.
-    ///
-    /// ```no_run
-    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
-    /// let url = client
-    ///     .upload_part()
-    ///     .repository("my-repo")
-    ///     .branch("main")
-    ///     .upload_id("the-upload-id")
-    ///     .part_number(7)
-    ///     .path("data/big.parquet")
-    ///     .physical_address("s3://bucket/ns/data/g1/o1,sig")
-    ///     .send()
-    ///     .await?
-    ///     .presigned_url;
-    /// # Ok(()) }
-    /// ```
-    pub fn upload_part(&self) -> UploadPartRequest<T> {
-        UploadPartRequest::new(self.clone())
-    }
-
-    /// `uploadPartCopy`: a part copied from an object already in lakeFS.
-    pub fn upload_part_copy(&self) -> UploadPartCopyRequest<T> {
-        UploadPartCopyRequest::new(self.clone())
-    }
 }
 
 #[cfg(test)]

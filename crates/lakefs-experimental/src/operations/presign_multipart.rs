@@ -10,9 +10,9 @@ use lakefs_models::{
 };
 use lakefs_transport::HttpTransport;
 
-use crate::call::{present, request_builder, required};
-use crate::request::{decode, ApiRequest};
-use crate::{Error, ExperimentalClient, Operation};
+use lakefs_client::raw::{self, decode, present, request_builder, required, ApiRequest};
+
+use crate::{Error, Operation};
 
 /// The most parts one upload may have (S3's limit, enforced by lakeFS for `parts`).
 pub const MAX_PARTS: u32 = 10_000;
@@ -30,7 +30,7 @@ pub(crate) fn pmpu(operation: Operation, repository: &str, branch: &str) -> ApiR
 request_builder! {
     /// `createPresignMultipartUpload`: starts a multipart upload of `path` on `branch` and
     /// presigns `parts` part URLs (none when unset or 0). Built by
-    /// [`ExperimentalClient::create_presign_multipart_upload`].
+    /// [`ExperimentalApi::create_presign_multipart_upload`](crate::ExperimentalApi::create_presign_multipart_upload).
     ///
     /// Only an S3 blockstore with presigning offers this; other servers answer 501. The
     /// answer's `physical_address` must be sent back verbatim to complete, abort or ask for
@@ -66,7 +66,7 @@ impl<T: HttpTransport> CreatePresignMultipartUploadRequest<T> {
         let branch = required(operation, "branch", self.input.branch)?;
         let path = required(operation, "path", self.input.path)?;
         if let Some(parts) = self.input.parts.filter(|&p| p > MAX_PARTS) {
-            return Err(Error::invalid_argument(
+            return Err(raw::invalid_argument(
                 operation,
                 "parts",
                 format!("{parts} is more than the {MAX_PARTS} parts allowed"),
@@ -77,7 +77,7 @@ impl<T: HttpTransport> CreatePresignMultipartUploadRequest<T> {
             .query_opt("parts", self.input.parts);
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
     }
 }
@@ -85,12 +85,12 @@ impl<T: HttpTransport> CreatePresignMultipartUploadRequest<T> {
 request_builder! {
     /// `completePresignMultipartUpload`: assembles the uploaded parts into the object and
     /// stages it on the branch. Built by
-    /// [`ExperimentalClient::complete_presign_multipart_upload`].
+    /// [`ExperimentalApi::complete_presign_multipart_upload`](crate::ExperimentalApi::complete_presign_multipart_upload).
     ///
     /// Retried only when the server certainly did not act (see
     /// [`Operation::is_idempotent`]): lakeFS before v1.22 answers a repeat with 400 even when
     /// the first call succeeded, so after a lost answer look at the object
-    /// ([`stat_object`](ExperimentalClient::stat_object)) instead.
+    /// ([`stat_object`](crate::ExperimentalApi::stat_object)) instead.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument, no parts,
@@ -151,7 +151,7 @@ impl<T: HttpTransport> CompletePresignMultipartUploadRequest<T> {
             required(operation, "physical_address", self.input.physical_address)?;
         let parts = present(operation, "parts", self.input.parts)?;
         if parts.is_empty() {
-            return Err(Error::invalid_argument(
+            return Err(raw::invalid_argument(
                 operation,
                 "parts",
                 "must list at least one part",
@@ -161,7 +161,7 @@ impl<T: HttpTransport> CompletePresignMultipartUploadRequest<T> {
             .windows(2)
             .find(|pair| pair[0].part_number >= pair[1].part_number)
         {
-            return Err(Error::invalid_argument(
+            return Err(raw::invalid_argument(
                 operation,
                 "parts",
                 format!(
@@ -179,14 +179,14 @@ impl<T: HttpTransport> CompletePresignMultipartUploadRequest<T> {
             .json(&body)?;
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
     }
 }
 
 request_builder! {
     /// `abortPresignMultipartUpload`: discards the upload and its parts. Built by
-    /// [`ExperimentalClient::abort_presign_multipart_upload`]. lakeFS refuses it once the
+    /// [`ExperimentalApi::abort_presign_multipart_upload`](crate::ExperimentalApi::abort_presign_multipart_upload). lakeFS refuses it once the
     /// address has expired (24 hours after create); the upload then stays in the object store
     /// until the bucket's lifecycle rules remove it.
     ///
@@ -234,36 +234,8 @@ impl<T: HttpTransport> AbortPresignMultipartUploadRequest<T> {
             .segment(&upload_id)
             .query("path", &path)
             .json(&AbortPresignMultipartUpload::new(physical_address))?;
-        self.client.execute(request, &self.options).await.map(drop)
-    }
-}
-
-impl<T: HttpTransport> ExperimentalClient<T> {
-    /// `createPresignMultipartUpload`: starts a multipart upload and presigns part URLs.
-    ///
-    /// ```no_run
-    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
-    /// let upload = client
-    ///     .create_presign_multipart_upload()
-    ///     .repository("my-repo")
-    ///     .branch("main")
-    ///     .path("data/big.parquet")
-    ///     .parts(3)
-    ///     .send()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn create_presign_multipart_upload(&self) -> CreatePresignMultipartUploadRequest<T> {
-        CreatePresignMultipartUploadRequest::new(self.clone())
-    }
-
-    /// `completePresignMultipartUpload`: assembles the parts into the object.
-    pub fn complete_presign_multipart_upload(&self) -> CompletePresignMultipartUploadRequest<T> {
-        CompletePresignMultipartUploadRequest::new(self.clone())
-    }
-
-    /// `abortPresignMultipartUpload`: discards the upload and its parts.
-    pub fn abort_presign_multipart_upload(&self) -> AbortPresignMultipartUploadRequest<T> {
-        AbortPresignMultipartUploadRequest::new(self.clone())
+        raw::send(&self.client, request, &self.options)
+            .await
+            .map(drop)
     }
 }

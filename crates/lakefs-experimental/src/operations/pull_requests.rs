@@ -11,10 +11,9 @@ use lakefs_models::{
 use lakefs_transport::HttpTransport;
 
 use super::external_principals::check_amount;
-use crate::call::{request_builder, required};
-use crate::paginate::{self, Listing};
-use crate::request::{decode, ApiRequest};
-use crate::{Error, ExperimentalClient, Operation};
+use lakefs_client::raw::{self, decode, request_builder, required, ApiRequest, Listing};
+
+use crate::{Error, Operation};
 
 /// Which pull requests `listPullRequests` returns (its `status` query parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -55,10 +54,10 @@ fn pulls(operation: Operation, repository: &str) -> ApiRequest {
 request_builder! {
     /// `listPullRequests`: a repository's pull requests, a page at a time with
     /// [`send`](Self::send), or all of them with [`into_stream`](Self::into_stream). Built by
-    /// [`ExperimentalClient::list_pull_requests`].
+    /// [`ExperimentalApi::list_pull_requests`](crate::ExperimentalApi::list_pull_requests).
     ///
     /// The server lists the newest first, and its items carry neither `description` nor
-    /// `merged_commit_id` ([`get_pull_request`](ExperimentalClient::get_pull_request) has
+    /// `merged_commit_id` ([`get_pull_request`](crate::ExperimentalApi::get_pull_request) has
     /// both). Needs lakeFS v1.35 or later
     /// ([server notes](crate::server_notes#listpullrequests)).
     ///
@@ -96,7 +95,7 @@ impl<T: HttpTransport> ListPullRequestsRequest<T> {
             .query_opt("status", self.input.status);
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
     }
 }
@@ -123,7 +122,7 @@ impl<T: HttpTransport + 'static> ListPullRequestsRequest<T> {
     /// Every pull request from `after` on, page after page, following
     /// `pagination.next_offset`. Arguments are checked when the stream is first polled.
     pub fn into_stream(self) -> impl Stream<Item = Result<PullRequest, Error>> + Send {
-        paginate::stream(self)
+        raw::stream(self)
     }
 
     /// Every pull request, collected into a `Vec` (see [`into_stream`](Self::into_stream)).
@@ -131,13 +130,13 @@ impl<T: HttpTransport + 'static> ListPullRequestsRequest<T> {
     /// # Errors
     /// The first error of the listing.
     pub async fn collect_all(self) -> Result<Vec<PullRequest>, Error> {
-        paginate::collect(self).await
+        raw::collect(self).await
     }
 }
 
 request_builder! {
     /// `createPullRequest`: proposes merging `source_branch` into `destination_branch`.
-    /// Built by [`ExperimentalClient::create_pull_request`].
+    /// Built by [`ExperimentalApi::create_pull_request`](crate::ExperimentalApi::create_pull_request).
     ///
     /// The server does **not** refuse a second pull request for the same pair of branches, so
     /// a blind repeat opens a duplicate: not retried after an ambiguous failure (list the pull
@@ -182,13 +181,13 @@ impl<T: HttpTransport> CreatePullRequestRequest<T> {
         let request = pulls(operation, &repository).json(&body)?;
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
     }
 }
 
 request_builder! {
-    /// `getPullRequest`: one pull request. Built by [`ExperimentalClient::get_pull_request`].
+    /// `getPullRequest`: one pull request. Built by [`ExperimentalApi::get_pull_request`](crate::ExperimentalApi::get_pull_request).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
@@ -213,18 +212,18 @@ impl<T: HttpTransport> GetPullRequestRequest<T> {
         let request = pulls(operation, &repository).segment(&id);
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
     }
 }
 
 request_builder! {
     /// `updatePullRequest`: changes a pull request's title, description or status (only
-    /// what is set is sent). Built by [`ExperimentalClient::update_pull_request`].
+    /// what is set is sent). Built by [`ExperimentalApi::update_pull_request`](crate::ExperimentalApi::update_pull_request).
     ///
     /// The server has no rules on status transitions: it reopens closed pull requests, and
     /// even accepts `merged`, which marks the pull request merged **without merging** (use
-    /// [`merge_pull_request`](ExperimentalClient::merge_pull_request) to merge). Setting the
+    /// [`merge_pull_request`](crate::ExperimentalApi::merge_pull_request) to merge). Setting the
     /// same values again ends in the same state (only `closed_date` moves to now), so it is
     /// retried like a read. Needs lakeFS v1.35 or later
     /// ([server notes](crate::server_notes#updatepullrequest)).
@@ -262,17 +261,19 @@ impl<T: HttpTransport> UpdatePullRequestRequest<T> {
         body.description = self.input.description;
         body.status = self.input.status;
         let request = pulls(operation, &repository).segment(&id).json(&body)?;
-        self.client.execute(request, &self.options).await.map(drop)
+        raw::send(&self.client, request, &self.options)
+            .await
+            .map(drop)
     }
 }
 
 request_builder! {
     /// `mergePullRequest`: merges the pull request's source branch into its destination and
-    /// marks it merged. Built by [`ExperimentalClient::merge_pull_request`].
+    /// marks it merged. Built by [`ExperimentalApi::merge_pull_request`](crate::ExperimentalApi::merge_pull_request).
     ///
     /// The server merges the source branch's head commit with no conflict strategy. Not
     /// retried after an ambiguous failure: a repeat answers 400 because the first one merged
-    /// it; [`get_pull_request`](ExperimentalClient::get_pull_request) then tells whether it
+    /// it; [`get_pull_request`](crate::ExperimentalApi::get_pull_request) then tells whether it
     /// was merged (`status` and `merged_commit_id`). Needs lakeFS v1.36 or later
     /// ([server notes](crate::server_notes#mergepullrequest)).
     ///
@@ -302,53 +303,7 @@ impl<T: HttpTransport> MergePullRequestRequest<T> {
         let request = pulls(operation, &repository).segment(&id).literal("merge");
         decode(
             operation,
-            &self.client.execute(request, &self.options).await?,
+            &raw::send(&self.client, request, &self.options).await?,
         )
-    }
-}
-
-impl<T: HttpTransport> ExperimentalClient<T> {
-    /// `listPullRequests`: a repository's pull requests, a page or a stream.
-    pub fn list_pull_requests(&self) -> ListPullRequestsRequest<T> {
-        ListPullRequestsRequest::new(self.clone())
-    }
-
-    /// `createPullRequest`: opens a pull request.
-    ///
-    /// ```no_run
-    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
-    /// let created = client
-    ///     .create_pull_request()
-    ///     .repository("my-repo")
-    ///     .title("Add October's data")
-    ///     .source_branch("ingest-2026-10")
-    ///     .destination_branch("main")
-    ///     .send()
-    ///     .await?;
-    /// let merged = client
-    ///     .merge_pull_request()
-    ///     .repository("my-repo")
-    ///     .pull_request(&created.id)
-    ///     .send()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn create_pull_request(&self) -> CreatePullRequestRequest<T> {
-        CreatePullRequestRequest::new(self.clone())
-    }
-
-    /// `getPullRequest`: one pull request.
-    pub fn get_pull_request(&self) -> GetPullRequestRequest<T> {
-        GetPullRequestRequest::new(self.clone())
-    }
-
-    /// `updatePullRequest`: changes a pull request's title, description or status.
-    pub fn update_pull_request(&self) -> UpdatePullRequestRequest<T> {
-        UpdatePullRequestRequest::new(self.clone())
-    }
-
-    /// `mergePullRequest`: merges a pull request.
-    pub fn merge_pull_request(&self) -> MergePullRequestRequest<T> {
-        MergePullRequestRequest::new(self.clone())
     }
 }

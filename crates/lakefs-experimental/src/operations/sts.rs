@@ -4,19 +4,18 @@
 //! [`server_notes`](crate::server_notes#stslogin).
 
 use lakefs_models::StsAuthRequest;
-use lakefs_transport::HttpTransport;
 
-use crate::call::{request_builder, required, LoginInput};
-use crate::request::ApiRequest;
-use crate::{Error, ExperimentalClient, Operation};
+use lakefs_client::raw::{request_builder, required, ApiRequest, LoginInput};
+
+use crate::{Error, Operation};
 
 request_builder! {
     /// `stsLogin`: exchanges an identity provider's authorization code for a lakeFS JWT.
     /// Sent **without** the client's credentials, as the spec requires. Built by
-    /// [`ExperimentalClient::sts_login`].
+    /// [`ExperimentalApi::sts_login`](crate::ExperimentalApi::sts_login).
     ///
     /// Use the token with [`Credentials::bearer`](crate::Credentials::bearer), e.g. through
-    /// [`ExperimentalClient::with_credentials`], or call [`send_and_use`](Self::send_and_use).
+    /// [`ExperimentalApi::with_credentials`](crate::ExperimentalApi::with_credentials), or call [`send_and_use`](Self::send_and_use).
     /// Not retried after an ambiguous failure: the authorization code is single-use. Only a
     /// lakeFS configured with an external authentication API offers this; others answer 501.
     ///
@@ -45,25 +44,5 @@ impl LoginInput for StsLoginInput {
         let mut body = StsAuthRequest::new(code, state, redirect_uri);
         body.ttl_seconds = self.ttl_seconds;
         ApiRequest::new(operation, &["sts", "login"]).json(&body)
-    }
-}
-
-impl<T: HttpTransport> ExperimentalClient<T> {
-    /// `stsLogin`: an identity provider's authorization code for a lakeFS token.
-    ///
-    /// ```no_run
-    /// # async fn run(client: lakefs_experimental::ExperimentalClient<lakefs_transport::fake::FakeTransport>) -> Result<(), lakefs_experimental::Error> {
-    /// let logged_in = client
-    ///     .sts_login()
-    ///     .code("code-from-the-idp")
-    ///     .state("state-from-the-idp")
-    ///     .redirect_uri("https://app.example/callback")
-    ///     .ttl_seconds(900)
-    ///     .send_and_use()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn sts_login(&self) -> StsLoginRequest<T> {
-        StsLoginRequest::new(self.clone())
     }
 }

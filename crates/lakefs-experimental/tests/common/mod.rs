@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use http::StatusCode;
 use lakefs_experimental::models::*;
+use lakefs_experimental::ExperimentalApi;
 use lakefs_experimental::{
     Credentials, Error, ExperimentalClient, Operation, PullRequestFilter, RetryPolicy,
 };

@@ -24,7 +24,7 @@ pub(crate) fn encode(component: &str) -> String {
 
 /// One request to the API, before the endpoint and credentials are added.
 #[derive(Debug)]
-pub(crate) struct ApiRequest {
+pub struct ApiRequest {
     pub(crate) operation: Operation,
     /// The path below the base path, each segment already encoded, starting with `/`.
     pub(crate) path: String,
@@ -36,7 +36,7 @@ pub(crate) struct ApiRequest {
 
 impl ApiRequest {
     /// A request for `operation` whose path starts with these literal segments.
-    pub(crate) fn new(operation: Operation, segments: &[&str]) -> Self {
+    pub fn new(operation: Operation, segments: &[&str]) -> Self {
         let mut path = String::new();
         for segment in segments {
             path.push('/');
@@ -51,27 +51,27 @@ impl ApiRequest {
     }
 
     /// Appends a path segment that comes from the caller, encoded.
-    pub(crate) fn segment(mut self, value: &str) -> Self {
+    pub fn segment(mut self, value: &str) -> Self {
         self.path.push('/');
         self.path.push_str(&encode(value));
         self
     }
 
     /// Appends a literal path segment.
-    pub(crate) fn literal(mut self, value: &'static str) -> Self {
+    pub fn literal(mut self, value: &'static str) -> Self {
         self.path.push('/');
         self.path.push_str(value);
         self
     }
 
     /// Adds a query parameter.
-    pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Self {
+    pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
         self.query.push((name, value.to_string()));
         self
     }
 
     /// Adds a query parameter when it is set.
-    pub(crate) fn query_opt(self, name: &'static str, value: Option<impl ToString>) -> Self {
+    pub fn query_opt(self, name: &'static str, value: Option<impl ToString>) -> Self {
         match value {
             Some(value) => self.query(name, value),
             None => self,
@@ -79,7 +79,7 @@ impl ApiRequest {
     }
 
     /// Sets the JSON body.
-    pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self, Error> {
+    pub fn json(mut self, body: &impl Serialize) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body).map_err(|e| {
             Error::invalid_argument(
                 self.operation,
@@ -109,7 +109,7 @@ const MESSAGE_CHARS: usize = 1000;
 
 /// What an answer's body was, without its content: `(empty body)`, or `(a 512-byte
 /// text/html body that is not lakeFS's error JSON)`.
-pub(crate) fn describe_body(response: &Response<Bytes>) -> String {
+pub fn describe_body(response: &Response<Bytes>) -> String {
     let body = response.body();
     if body.iter().all(u8::is_ascii_whitespace) {
         return "(empty body)".into();
@@ -185,7 +185,7 @@ pub(crate) fn error_from_response(operation: Operation, response: &Response<Byte
 }
 
 /// Decodes a success answer's JSON body.
-pub(crate) fn decode<T: DeserializeOwned>(
+pub fn decode<T: DeserializeOwned>(
     operation: Operation,
     response: &Response<Bytes>,
 ) -> Result<T, Error> {

@@ -88,7 +88,7 @@ impl CookieScheme {
 /// `Debug` never shows a secret.
 ///
 /// ```
-/// use lakefs_experimental::Credentials;
+/// use lakefs_client::Credentials;
 ///
 /// let credentials = Credentials::basic("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG");
 /// assert!(!format!("{credentials:?}").contains("wJalr"));

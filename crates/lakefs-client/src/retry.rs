@@ -21,7 +21,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use lakefs_experimental::RetryPolicy;
+/// use lakefs_client::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default()
 ///     .max_attempts(6)
@@ -279,8 +279,8 @@ pub trait Attempts {
 ///
 /// ```
 /// use std::time::Duration;
-/// use lakefs_experimental::retry::{self, Attempt, Attempts, Outcome};
-/// use lakefs_experimental::RetryPolicy;
+/// use lakefs_client::retry::{self, Attempt, Attempts, Outcome};
+/// use lakefs_client::RetryPolicy;
 ///
 /// struct Flaky(u32);
 /// impl Attempts for Flaky {

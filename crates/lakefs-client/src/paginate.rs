@@ -25,7 +25,7 @@ struct Pager<F, I> {
 /// last page, or with an [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) when the server claims more pages but its cursor
 /// does not move forward (a server bug that would otherwise loop forever). It stops at the
 /// first error.
-pub(crate) fn items<I, F, Fut>(
+pub fn items<I, F, Fut>(
     operation: Operation,
     first_after: Option<String>,
     fetch: F,
@@ -78,7 +78,7 @@ where
 }
 
 /// A list request that can be walked page by page.
-pub(crate) trait Listing: Clone + Send + 'static {
+pub trait Listing: Clone + Send + 'static {
     /// What the pages hold.
     type Item: Send + 'static;
     /// The list operation.
@@ -92,7 +92,7 @@ pub(crate) trait Listing: Clone + Send + 'static {
 }
 
 /// Every item of `listing`, page after page (see [`items`]).
-pub(crate) fn stream<L: Listing>(listing: L) -> impl Stream<Item = Result<L::Item, Error>> + Send {
+pub fn stream<L: Listing>(listing: L) -> impl Stream<Item = Result<L::Item, Error>> + Send {
     let first = listing.after();
     items(L::OPERATION, first, move |after| {
         listing.clone().starting_after(after).page()
@@ -100,6 +100,6 @@ pub(crate) fn stream<L: Listing>(listing: L) -> impl Stream<Item = Result<L::Ite
 }
 
 /// Every item of `listing`, collected.
-pub(crate) async fn collect<L: Listing>(listing: L) -> Result<Vec<L::Item>, Error> {
+pub async fn collect<L: Listing>(listing: L) -> Result<Vec<L::Item>, Error> {
     stream(listing).try_collect().await
 }

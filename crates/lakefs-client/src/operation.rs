@@ -151,7 +151,7 @@ impl Operation {
     /// connection was never made, or the server refused with 420/429 (too many requests).
     /// A 503 does not prove it (see [`Error::proves_not_applied`](crate::Error::proves_not_applied)).
     /// The server behaviour behind each row, with its sources, is in
-    /// [`server_notes`](crate::server_notes#retries).
+    /// `lakefs_experimental::server_notes` (section "Retries").
     #[must_use]
     pub const fn is_idempotent(self) -> bool {
         matches!(

@@ -1,4 +1,4 @@
-//! [`ExperimentalClient`]: the handle every request builder starts from, and the call loop that
+//! [`Client`]: the handle every request builder starts from, and the call loop that
 //! sends a request through the retry loop (`Call`).
 
 use std::fmt;
@@ -21,22 +21,22 @@ use crate::{Credentials, Error, RetryPolicy};
 /// that returns a request builder: name the arguments, then `send()` it.
 ///
 /// ```
-/// use lakefs_experimental::{Credentials, ExperimentalClient};
+/// use lakefs_client::{Credentials, Client};
 /// use lakefs_transport::fake::FakeTransport;
 ///
-/// let client = ExperimentalClient::builder()
+/// let client = Client::builder()
 ///     .endpoint("http://localhost:8000")
 ///     .credentials(Credentials::basic("AKIAEXAMPLE", "secret"))
 ///     .build_with_transport(FakeTransport::new())?;
 /// assert_eq!(client.base_url(), "http://localhost:8000/api/v1");
-/// # Ok::<(), lakefs_experimental::Error>(())
+/// # Ok::<(), lakefs_client::Error>(())
 /// ```
-pub struct ExperimentalClient<T> {
+pub struct Client<T> {
     pub(crate) transport: Arc<T>,
     pub(crate) config: Arc<Config>,
 }
 
-impl<T> Clone for ExperimentalClient<T> {
+impl<T> Clone for Client<T> {
     fn clone(&self) -> Self {
         Self {
             transport: Arc::clone(&self.transport),
@@ -58,9 +58,9 @@ pub(crate) struct Config {
     pub(crate) timeout: Option<Duration>,
 }
 
-impl<T> fmt::Debug for ExperimentalClient<T> {
+impl<T> fmt::Debug for Client<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExperimentalClient")
+        f.debug_struct("Client")
             .field("base_url", &self.base_url())
             .field("credentials", &self.config.credentials)
             .field("retry", &self.config.retry)
@@ -69,7 +69,7 @@ impl<T> fmt::Debug for ExperimentalClient<T> {
     }
 }
 
-impl<T: HttpTransport> ExperimentalClient<T> {
+impl<T: HttpTransport> Client<T> {
     /// The transport (shared, not copied), for requests that are not API calls: the upload
     /// engine's part PUTs to presigned URLs go through it. It adds no credentials of its own;
     /// the client's are added per API call and never reach it otherwise.
@@ -150,7 +150,7 @@ impl<T: HttpTransport> ExperimentalClient<T> {
     }
 }
 
-impl<T> ExperimentalClient<T> {
+impl<T> Client<T> {
     /// The API's base URL, e.g. `http://localhost:8000/api/v1`.
     #[must_use]
     pub fn base_url(&self) -> String {
@@ -191,7 +191,7 @@ impl<T> ExperimentalClient<T> {
 /// One API call's attempts, for the retry loop: a failure is retried when it may be mended and
 /// repeating the operation is safe (it is idempotent, or the failure proves lakeFS did not act).
 struct Call<'a, T> {
-    client: &'a ExperimentalClient<T>,
+    client: &'a Client<T>,
     request: &'a ApiRequest,
     uri: &'a Uri,
     timeout: Option<Duration>,

@@ -4,7 +4,7 @@
 //! - [`required`] and [`present`]: the checks of required arguments, made before sending.
 //! - [`LoginInput`] and [`login`]: the one implementation of the token operations
 //!   (`stsLogin`, `externalPrincipalLogin`), which answer a lakeFS token.
-//! - [`request_builder!`]: the macro that writes a builder whole — its input struct, the
+//! - [`request_builder!`](crate::request_builder!): the macro that writes a builder whole — its input struct, the
 //!   builder holding the client, the overrides and that input, one setter (and optionally a
 //!   `set_` setter) per argument, and for token operations `send` and `send_and_use`. What
 //!   is left to write by hand is each operation's `send` (or, for a token operation, its
@@ -16,19 +16,20 @@ use lakefs_models::AuthenticationToken;
 use lakefs_transport::HttpTransport;
 
 use crate::request::{decode, ApiRequest};
-use crate::{Error, ExperimentalClient, Operation, RetryPolicy};
+use crate::{Client, Error, Operation, RetryPolicy};
 
 /// Per-call overrides of the client's settings. Unset ones fall back to the client's.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CallOptions {
+pub struct CallOptions {
     /// `Some(None)`: no limit for this call; `None`: the client's limit.
-    pub(crate) timeout: Option<Option<Duration>>,
-    pub(crate) retry: Option<RetryPolicy>,
+    pub timeout: Option<Option<Duration>>,
+    /// `None`: the client's policy.
+    pub retry: Option<RetryPolicy>,
 }
 
 /// The value of a required argument, or [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) naming it when it is unset
 /// or empty. Checked before anything is sent.
-pub(crate) fn required(
+pub fn required(
     operation: Operation,
     argument: &'static str,
     value: Option<String>,
@@ -49,7 +50,7 @@ pub(crate) fn required(
 }
 
 /// A required argument that is not a string: present, or an [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument).
-pub(crate) fn present<V>(
+pub fn present<V>(
     operation: Operation,
     argument: &'static str,
     value: Option<V>,
@@ -58,8 +59,8 @@ pub(crate) fn present<V>(
 }
 
 /// The input of a token operation (declared `Name(Input) => Operation: token` in
-/// [`request_builder!`]): the request it makes, after checking its arguments.
-pub(crate) trait LoginInput {
+/// [`request_builder!`](crate::request_builder!)): the request it makes, after checking its arguments.
+pub trait LoginInput {
     /// The login request, or [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) for a missing argument.
     fn request(self) -> Result<ApiRequest, Error>;
 }
@@ -67,11 +68,11 @@ pub(crate) trait LoginInput {
 /// Sends the login request of `input` (a token operation sends no credentials) and returns
 /// the client with the token the server answered. The body of the generated `send` and
 /// `send_and_use` of every token operation.
-pub(crate) async fn login<T: HttpTransport>(
-    client: ExperimentalClient<T>,
+pub async fn login<T: HttpTransport>(
+    client: Client<T>,
     options: &CallOptions,
     input: impl LoginInput,
-) -> Result<(ExperimentalClient<T>, AuthenticationToken), Error> {
+) -> Result<(Client<T>, AuthenticationToken), Error> {
     let request = input.request()?;
     let operation = request.operation;
     let token = decode(operation, &client.execute(request, options).await?)?;
@@ -110,6 +111,7 @@ pub(crate) async fn login<T: HttpTransport>(
 /// `send` reads the arguments from `self.input`. Declared `=> OperationVariant: token`, the
 /// operation answers a lakeFS token: `NameInput` must implement [`LoginInput`], and `send`
 /// (the token) and `send_and_use` (a client using it) are generated too.
+#[macro_export]
 macro_rules! request_builder {
     // The type of a field: a string unless one is given.
     (@type) => { String };
@@ -123,7 +125,7 @@ macro_rules! request_builder {
             self
         }
 
-        $($crate::call::request_builder!(@set $field $set value: String);)?
+        $($crate::request_builder!(@set $field $set value: String);)?
     };
 
     // The setters of a field of another type.
@@ -134,7 +136,7 @@ macro_rules! request_builder {
             self
         }
 
-        $($crate::call::request_builder!(@set $field $set $field: $ty);)?
+        $($crate::request_builder!(@set $field $set $field: $ty);)?
     };
 
     // The `set_` setter of a field, taking the `Option` itself.
@@ -159,7 +161,7 @@ macro_rules! request_builder {
             pub async fn send(
                 self,
             ) -> ::std::result::Result<$crate::models::AuthenticationToken, $crate::Error> {
-                $crate::call::login(self.client, &self.options, self.input)
+                $crate::raw::login(self.client, &self.options, self.input)
                     .await
                     .map(|(_, token)| token)
             }
@@ -170,9 +172,9 @@ macro_rules! request_builder {
             /// As [`send`](Self::send).
             pub async fn send_and_use(
                 self,
-            ) -> ::std::result::Result<$crate::ExperimentalClient<T>, $crate::Error> {
+            ) -> ::std::result::Result<$crate::Client<T>, $crate::Error> {
                 let (client, token) =
-                    $crate::call::login(self.client, &self.options, self.input).await?;
+                    $crate::raw::login(self.client, &self.options, self.input).await?;
                 Ok(client.with_credentials($crate::Credentials::bearer(token.token)))
             }
         }
@@ -188,7 +190,7 @@ macro_rules! request_builder {
         /// until its setter is called.
         #[derive(Clone, Default)]
         struct $input {
-            $($field: Option<$crate::call::request_builder!(@type $($ty)?)>,)*
+            $($field: Option<$crate::request_builder!(@type $($ty)?)>,)*
         }
 
         $(#[$struct_doc])*
@@ -201,8 +203,8 @@ macro_rules! request_builder {
         /// send copies of it.
         #[must_use = "a request does nothing until it is sent"]
         pub struct $name<T> {
-            client: $crate::ExperimentalClient<T>,
-            options: $crate::call::CallOptions,
+            client: $crate::Client<T>,
+            options: $crate::raw::CallOptions,
             input: $input,
         }
 
@@ -225,10 +227,10 @@ macro_rules! request_builder {
         }
 
         impl<T> $name<T> {
-            pub(crate) fn new(client: $crate::ExperimentalClient<T>) -> Self {
+            pub(crate) fn new(client: $crate::Client<T>) -> Self {
                 Self {
                     client,
-                    options: $crate::call::CallOptions::default(),
+                    options: $crate::raw::CallOptions::default(),
                     input: $input::default(),
                 }
             }
@@ -248,14 +250,12 @@ macro_rules! request_builder {
             }
 
             $(
-                $crate::call::request_builder!(
+                $crate::request_builder!(
                     @setters [$(#[$field_doc])*] $field [$($set)?] [$($ty)?]
                 );
             )*
         }
 
-        $($crate::call::request_builder!(@$kind $name);)?
+        $($crate::request_builder!(@$kind $name);)?
     };
 }
-
-pub(crate) use request_builder;

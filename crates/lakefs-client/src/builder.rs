@@ -8,7 +8,7 @@ use std::time::Duration;
 use http::header::HeaderValue;
 use lakefs_transport::HttpTransport;
 
-use crate::client::{Config, ExperimentalClient};
+use crate::client::{Client, Config};
 use crate::endpoint::{parse_endpoint, redact_endpoint};
 use crate::{Credentials, Error, RetryPolicy};
 
@@ -19,7 +19,7 @@ pub const ENV_ACCESS_KEY_ID: &str = "LAKECTL_CREDENTIALS_ACCESS_KEY_ID";
 /// The lakeFS CLI's environment variable for the secret access key.
 pub const ENV_SECRET_ACCESS_KEY: &str = "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY";
 
-impl ExperimentalClient<()> {
+impl Client<()> {
     /// Starts configuring a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -36,7 +36,7 @@ impl ExperimentalClient<()> {
     }
 }
 
-/// Configures an [`ExperimentalClient`].
+/// Configures an [`Client`].
 ///
 /// Defaults: no credentials, user agent `lakefs-rs/<version>`, [`RetryPolicy::default`],
 /// a 60 s timeout per attempt, and for the default transport a 10 s connect timeout (TCP,
@@ -49,11 +49,11 @@ impl ExperimentalClient<()> {
 /// made with [`build_with_transport`](Self::build_with_transport) ignores them.
 ///
 /// ```no_run
-/// use lakefs_experimental::{Credentials, ExperimentalClient};
+/// use lakefs_client::{Credentials, Client};
 /// use lakefs_transport::Proxy;
 ///
 /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let client = ExperimentalClient::builder()
+/// let client = Client::builder()
 ///     .endpoint("https://lakefs.corp.example")
 ///     .credentials(Credentials::basic("AKIA...", "secret"))
 ///     .proxy(Proxy::all("http://proxy.corp.example:3128").no_proxy(".corp.example"))
@@ -277,8 +277,8 @@ impl ClientBuilder {
     /// client's per-attempt [`timeout`](Self::timeout)).
     ///
     /// ```
-    /// # use lakefs_experimental::ExperimentalClient;
-    /// let builder = ExperimentalClient::builder()
+    /// # use lakefs_client::Client;
+    /// let builder = Client::builder()
     ///     .endpoint("https://lakefs.example")
     ///     .configure_transport(|transport| transport.https_only(true));
     /// ```
@@ -298,9 +298,9 @@ impl ClientBuilder {
     /// for presigned part PUTs, with changes of its own:
     ///
     /// ```no_run
-    /// # use lakefs_experimental::ExperimentalClient;
+    /// # use lakefs_client::Client;
     /// # use lakefs_transport::Proxy;
-    /// let builder = ExperimentalClient::from_env()?.http2(true);
+    /// let builder = Client::from_env()?.http2(true);
     /// let data_plane = builder
     ///     .transport_builder()
     ///     .http2(false) // the object store: HTTP/1.1, one connection per part in flight
@@ -328,7 +328,7 @@ impl ClientBuilder {
     /// [`ErrorKind::TransportConfig`](crate::ErrorKind::TransportConfig) if the transport cannot be built (a PEM document without a
     /// certificate, a key that does not match its certificate, an unusable proxy URL…).
     #[cfg(feature = "hyper")]
-    pub fn build(self) -> Result<ExperimentalClient<lakefs_transport::HyperTransport>, Error> {
+    pub fn build(self) -> Result<Client<lakefs_transport::HyperTransport>, Error> {
         let transport = self
             .transport_builder()
             .request_timeout(None)
@@ -344,10 +344,7 @@ impl ClientBuilder {
     /// endpoint that is not an `http`/`https` URL with a host (or that carries a query string
     /// or a `user:password@`), [`ErrorKind::InvalidCredentials`](crate::ErrorKind::InvalidCredentials) for credentials that cannot be
     /// put in a header.
-    pub fn build_with_transport<T: HttpTransport>(
-        self,
-        transport: T,
-    ) -> Result<ExperimentalClient<T>, Error> {
+    pub fn build_with_transport<T: HttpTransport>(self, transport: T) -> Result<Client<T>, Error> {
         let endpoint = self.endpoint.ok_or_else(|| {
             Error::missing_config("the lakeFS endpoint (ClientBuilder::endpoint)")
         })?;
@@ -359,7 +356,7 @@ impl ClientBuilder {
             .unwrap_or_else(|| format!("lakefs-rs/{}", env!("CARGO_PKG_VERSION")));
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::missing_config("a user agent made of visible ASCII characters"))?;
-        Ok(ExperimentalClient {
+        Ok(Client {
             transport: Arc::new(transport),
             config: Arc::new(Config {
                 scheme,
