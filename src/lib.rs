@@ -41,6 +41,7 @@
 
 #![forbid(unsafe_code)]
 
+pub use lakefs_api as api;
 pub use lakefs_client as client;
 pub use lakefs_experimental as experimental;
 pub use lakefs_models as models;

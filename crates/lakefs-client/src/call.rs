@@ -49,6 +49,18 @@ pub fn required(
     }
 }
 
+/// An `amount` (page size) within the spec's -1..=1000, or [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument).
+pub fn check_amount(operation: Operation, amount: Option<i32>) -> Result<(), Error> {
+    match amount {
+        Some(amount) if !(-1..=1000).contains(&amount) => Err(Error::invalid_argument(
+            operation,
+            "amount",
+            format!("{amount} is outside -1..=1000"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A required argument that is not a string: present, or an [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument).
 pub fn present<V>(
     operation: Operation,
@@ -153,7 +165,7 @@ macro_rules! request_builder {
 
     // `send` and `send_and_use` of a token operation, whose input is a `LoginInput`.
     (@token $name:ident) => {
-        impl<T: ::lakefs_transport::HttpTransport> $name<T> {
+        impl<T: $crate::raw::HttpTransport> $name<T> {
             /// Sends the request.
             ///
             /// # Errors
@@ -257,5 +269,63 @@ macro_rules! request_builder {
         }
 
         $($crate::request_builder!(@$kind $name);)?
+    };
+}
+
+/// Makes a list request builder walkable page by page: implements
+/// [`Listing`](crate::raw::Listing) for it (its `send` returns a page with `results` and
+/// `pagination`, and it has an `after` argument) and adds `into_stream` (every item, following
+/// `pagination.next_offset`) and `collect_all`.
+///
+/// ```text
+/// listing!(ListBranchesRequest => Ref, ListBranches, "branch");
+/// ```
+#[macro_export]
+macro_rules! listing {
+    ($name:ident => $item:ty, $operation:ident, $what:literal) => {
+        impl<T: $crate::raw::HttpTransport + 'static> $crate::raw::Listing for $name<T> {
+            type Item = $item;
+            const OPERATION: $crate::Operation = $crate::Operation::$operation;
+
+            fn after(&self) -> ::std::option::Option<::std::string::String> {
+                self.input.after.clone()
+            }
+
+            fn starting_after(self, after: ::std::option::Option<::std::string::String>) -> Self {
+                self.set_after(after)
+            }
+
+            async fn page(
+                self,
+            ) -> ::std::result::Result<
+                (::std::vec::Vec<$item>, $crate::models::Pagination),
+                $crate::Error,
+            > {
+                let list = self.send().await?;
+                Ok((list.results, list.pagination))
+            }
+        }
+
+        impl<T: $crate::raw::HttpTransport + 'static> $name<T> {
+            #[doc = concat!("Every ", $what, " from `after` on, page after page, following \
+                `pagination.next_offset`. Arguments are checked when the stream is first polled.")]
+            pub fn into_stream(
+                self,
+            ) -> impl $crate::raw::Stream<Item = ::std::result::Result<$item, $crate::Error>> + Send
+            {
+                $crate::raw::stream(self)
+            }
+
+            #[doc = concat!("Every ", $what, ", collected into a `Vec` (see \
+                [`into_stream`](Self::into_stream)).")]
+            ///
+            /// # Errors
+            /// The first error of the listing.
+            pub async fn collect_all(
+                self,
+            ) -> ::std::result::Result<::std::vec::Vec<$item>, $crate::Error> {
+                $crate::raw::collect(self).await
+            }
+        }
     };
 }

@@ -78,12 +78,19 @@ impl<T: HttpTransport> Client<T> {
         &self.transport
     }
 
+    /// The limit for one attempt of an API call (`None`: no limit).
+    #[must_use]
+    pub fn request_timeout(&self) -> Option<Duration> {
+        self.config.timeout
+    }
+
     /// The retry policy of API calls.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.config.retry
     }
 
-    /// Sends `request`, retrying what may be retried, and returns the 2xx answer.
+    /// Sends `request`, retrying what may be retried, and returns the answer (2xx, or a status
+    /// the request takes as one).
     pub(crate) async fn execute(
         &self,
         request: ApiRequest,
@@ -124,6 +131,11 @@ impl<T: HttpTransport> Client<T> {
                     "could not be assembled into an HTTP request",
                 )
             })?;
+        for (name, value) in &request.headers {
+            http_request
+                .headers_mut()
+                .append(name.clone(), value.clone());
+        }
         if operation.is_authenticated() {
             self.config.credentials.apply(http_request.headers_mut())?;
         }
@@ -212,7 +224,9 @@ impl<T: HttpTransport> crate::retry::Attempts for Call<'_, T> {
             .attempt(self.request, self.uri, self.timeout)
             .await
         {
-            Ok(response) if response.status().is_success() => return Outcome::Done(Ok(response)),
+            Ok(response) if self.request.is_answer(response.status()) => {
+                return Outcome::Done(Ok(response))
+            }
             Ok(response) => {
                 // An answer, even an error, is progress: the server is there.
                 attempt.progressed();

@@ -1,11 +1,12 @@
-//! The 18 operations, by name, with what makes each safe or unsafe to repeat.
+//! The operations, by name, with what makes each safe or unsafe to repeat.
 
 use std::fmt;
 
 use http::Method;
 
-/// One of the 18 `ExperimentalApi` operations of lakeFS v1.84.0. Errors carry it so that a
-/// failure says which call failed; retries consult [`Operation::is_idempotent`].
+/// A lakeFS v1.84.0 operation this SDK implements: the 18 the spec tags `experimental`
+/// ([`Operation::EXPERIMENTAL`]) and the 18 stable ones ([`Operation::STABLE`]). Errors carry it
+/// so that a failure says which call failed; retries consult [`Operation::is_idempotent`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Operation {
@@ -47,15 +48,48 @@ pub enum Operation {
     UpdatePullRequest,
     /// `mergePullRequest`: PUT `/repositories/{repository}/pulls/{pull_request}/merge`.
     MergePullRequest,
-    /// `statObject`: GET `/repositories/{repository}/refs/{ref}/objects/stat`. Not an
-    /// experimental operation (so not in [`Operation::ALL`]): the upload engine uses it to
-    /// find out whether a complete whose answer was lost staged the object.
+    /// `statObject`: GET `/repositories/{repository}/refs/{ref}/objects/stat`.
     StatObject,
+    /// `listObjects`: GET `/repositories/{repository}/refs/{ref}/objects/ls`.
+    ListObjects,
+    /// `getObject`: GET `/repositories/{repository}/refs/{ref}/objects`.
+    GetObject,
+    /// `headObject`: HEAD `/repositories/{repository}/refs/{ref}/objects`.
+    HeadObject,
+    /// `deleteObject`: DELETE `/repositories/{repository}/branches/{branch}/objects`.
+    DeleteObject,
+    /// `deleteObjects`: POST `/repositories/{repository}/branches/{branch}/objects/delete`.
+    DeleteObjects,
+    /// `copyObject`: POST `/repositories/{repository}/branches/{branch}/objects/copy`.
+    CopyObject,
+    /// `commit`: POST `/repositories/{repository}/branches/{branch}/commits`.
+    Commit,
+    /// `getCommit`: GET `/repositories/{repository}/commits/{commitId}`.
+    GetCommit,
+    /// `logCommits`: GET `/repositories/{repository}/refs/{ref}/commits`.
+    LogCommits,
+    /// `createBranch`: POST `/repositories/{repository}/branches`.
+    CreateBranch,
+    /// `listBranches`: GET `/repositories/{repository}/branches`.
+    ListBranches,
+    /// `getBranch`: GET `/repositories/{repository}/branches/{branch}`.
+    GetBranch,
+    /// `deleteBranch`: DELETE `/repositories/{repository}/branches/{branch}`.
+    DeleteBranch,
+    /// `diffBranch`: GET `/repositories/{repository}/branches/{branch}/diff`.
+    DiffBranch,
+    /// `resetBranch`: PUT `/repositories/{repository}/branches/{branch}`.
+    ResetBranch,
+    /// `getRepository`: GET `/repositories/{repository}`.
+    GetRepository,
+    /// `listRepositories`: GET `/repositories`.
+    ListRepositories,
 }
 
 impl Operation {
-    /// All 18: the nine the SDK began with (multipart, principals, STS, hard reset) first.
-    pub const ALL: [Self; 18] = [
+    /// The 18 the spec tags `experimental`: the nine the SDK began with (multipart,
+    /// principals, STS, hard reset) first.
+    pub const EXPERIMENTAL: [Self; 18] = [
         Self::CreatePresignMultipartUpload,
         Self::CompletePresignMultipartUpload,
         Self::AbortPresignMultipartUpload,
@@ -74,6 +108,29 @@ impl Operation {
         Self::GetPullRequest,
         Self::UpdatePullRequest,
         Self::MergePullRequest,
+    ];
+
+    /// The 18 stable operations of the objects, commits, branches, refs and repositories
+    /// tags that a data workflow needs.
+    pub const STABLE: [Self; 18] = [
+        Self::StatObject,
+        Self::ListObjects,
+        Self::GetObject,
+        Self::HeadObject,
+        Self::DeleteObject,
+        Self::DeleteObjects,
+        Self::CopyObject,
+        Self::Commit,
+        Self::GetCommit,
+        Self::LogCommits,
+        Self::CreateBranch,
+        Self::ListBranches,
+        Self::GetBranch,
+        Self::DeleteBranch,
+        Self::DiffBranch,
+        Self::ResetBranch,
+        Self::GetRepository,
+        Self::ListRepositories,
     ];
 
     /// The spec's `operationId`.
@@ -99,6 +156,23 @@ impl Operation {
             Self::UpdatePullRequest => "updatePullRequest",
             Self::MergePullRequest => "mergePullRequest",
             Self::StatObject => "statObject",
+            Self::ListObjects => "listObjects",
+            Self::GetObject => "getObject",
+            Self::HeadObject => "headObject",
+            Self::DeleteObject => "deleteObject",
+            Self::DeleteObjects => "deleteObjects",
+            Self::CopyObject => "copyObject",
+            Self::Commit => "commit",
+            Self::GetCommit => "getCommit",
+            Self::LogCommits => "logCommits",
+            Self::CreateBranch => "createBranch",
+            Self::ListBranches => "listBranches",
+            Self::GetBranch => "getBranch",
+            Self::DeleteBranch => "deleteBranch",
+            Self::DiffBranch => "diffBranch",
+            Self::ResetBranch => "resetBranch",
+            Self::GetRepository => "getRepository",
+            Self::ListRepositories => "listRepositories",
         }
     }
 
@@ -110,19 +184,37 @@ impl Operation {
             | Self::CreateUserExternalPrincipal
             | Self::ExternalPrincipalLogin
             | Self::StsLogin
-            | Self::CreatePullRequest => Method::POST,
+            | Self::CreatePullRequest
+            | Self::DeleteObjects
+            | Self::CopyObject
+            | Self::Commit
+            | Self::CreateBranch => Method::POST,
             Self::CompletePresignMultipartUpload
             | Self::UploadPart
             | Self::UploadPartCopy
             | Self::HardResetBranch
             | Self::UpdateObjectUserMetadata
-            | Self::MergePullRequest => Method::PUT,
-            Self::AbortPresignMultipartUpload | Self::DeleteUserExternalPrincipal => Method::DELETE,
+            | Self::MergePullRequest
+            | Self::ResetBranch => Method::PUT,
+            Self::AbortPresignMultipartUpload
+            | Self::DeleteUserExternalPrincipal
+            | Self::DeleteObject
+            | Self::DeleteBranch => Method::DELETE,
+            Self::HeadObject => Method::HEAD,
             Self::GetExternalPrincipal
             | Self::ListUserExternalPrincipals
             | Self::ListPullRequests
             | Self::GetPullRequest
-            | Self::StatObject => Method::GET,
+            | Self::StatObject
+            | Self::ListObjects
+            | Self::GetObject
+            | Self::GetCommit
+            | Self::LogCommits
+            | Self::ListBranches
+            | Self::GetBranch
+            | Self::DiffBranch
+            | Self::GetRepository
+            | Self::ListRepositories => Method::GET,
             Self::UpdatePullRequest => Method::PATCH,
         }
     }
@@ -133,7 +225,11 @@ impl Operation {
     ///
     /// | operation | idempotent | why |
     /// |---|---|---|
-    /// | get / list external principals, list / get pull requests, stat object | yes | reads |
+    /// | get / list external principals, list / get pull requests; stat, list, get, head object; get commit, log commits; get, list, diff branch; get, list repositories | yes | reads |
+    /// | delete object | yes | deleting a path that is not there answers 204 like the first delete |
+    /// | delete objects | yes | the same: paths already gone are not errors |
+    /// | copy object | yes | a repeat writes the same bytes and metadata to the same path again (a new physical address) |
+    /// | reset branch | yes | discarding the same uncommitted changes twice ends in the same state (nothing to reset is 204) |
     /// | upload part | yes | it only signs a URL; each call returns a fresh one and changes nothing on the server |
     /// | upload part copy | yes | S3's UploadPartCopy replaces the part with the same bytes and the same ETag |
     /// | hard reset branch | yes | resetting to the same ref twice ends in the same state |
@@ -146,6 +242,9 @@ impl Operation {
     /// | sts login | no | the identity provider's authorization code is single-use |
     /// | create pull request | no | the server allows duplicates: a repeat opens a second pull request |
     /// | merge pull request | no | a repeat answers 400 `bad pull request status` because the first merged it |
+    /// | commit | no | a repeat answers 400 `commit: no changes`, or commits what others staged meanwhile as a second commit |
+    /// | create branch | no | a repeat answers 409 although the first created it |
+    /// | delete branch | no | a repeat answers 404 although the first deleted it |
     ///
     /// Every operation is retried when the failure proves the server did not act: the
     /// connection was never made, or the server refused with 420/429 (too many requests).
@@ -167,6 +266,20 @@ impl Operation {
                 | Self::UpdatePullRequest
                 | Self::ExternalPrincipalLogin
                 | Self::StatObject
+                | Self::ListObjects
+                | Self::GetObject
+                | Self::HeadObject
+                | Self::DeleteObject
+                | Self::DeleteObjects
+                | Self::CopyObject
+                | Self::GetCommit
+                | Self::LogCommits
+                | Self::ListBranches
+                | Self::GetBranch
+                | Self::DiffBranch
+                | Self::ResetBranch
+                | Self::GetRepository
+                | Self::ListRepositories
         )
     }
 

@@ -7,14 +7,16 @@
 //! Calling lakeFS needs none of it; `lakefs-experimental` and `lakefs-api` are written with
 //! it, and a new operation is written the same way (see `docs/architecture.md`).
 
-use lakefs_transport::HttpTransport;
-
 use crate::{Client, Error, Operation};
 
-pub use crate::call::{login, present, required, CallOptions, LoginInput};
+pub use crate::call::{check_amount, login, present, required, CallOptions, LoginInput};
 pub use crate::paginate::{collect, items, stream, Listing};
 pub use crate::request::{decode, describe_body, ApiRequest};
-pub use crate::request_builder;
+pub use crate::{listing, request_builder};
+/// Re-exported for the macros' expansions.
+pub use futures_util::Stream;
+/// Re-exported for the macros' expansions.
+pub use lakefs_transport::HttpTransport;
 
 /// Sends `request` with the client's credentials, under its retry policy and timeout (or the
 /// call's overrides in `options`): the answer of any status, or the failure to get one.
@@ -39,6 +41,25 @@ pub fn invalid_argument(
     reason: impl Into<String>,
 ) -> Error {
     Error::invalid_argument(operation, argument, reason)
+}
+
+/// An error answer of `operation` (lakeFS's, or an object store's to a presigned request),
+/// typed by its status, with the server's message and never its body.
+#[must_use]
+pub fn error_from_response(operation: Operation, response: &http::Response<bytes::Bytes>) -> Error {
+    crate::request::error_from_response(operation, response)
+}
+
+/// A failure of the transport during `operation`.
+#[must_use]
+pub fn transport_error(operation: Operation, source: lakefs_transport::TransportError) -> Error {
+    Error::transport(operation, source)
+}
+
+/// No answer to `operation` within `after`.
+#[must_use]
+pub fn timeout(operation: Operation, after: std::time::Duration) -> Error {
+    Error::timeout(operation, after)
 }
 
 /// A success answer of `operation` that breaks the API's contract (a header the spec

@@ -1,6 +1,7 @@
 //! Building one API request, and turning an answer into a value or an [`Error`].
 
 use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue};
 use http::{Response, StatusCode};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
@@ -32,6 +33,11 @@ pub struct ApiRequest {
     pub(crate) query: Vec<(&'static str, String)>,
     /// The JSON body, if the operation has one.
     pub(crate) body: Option<Bytes>,
+    /// Headers of the operation beyond the client's own (`Range`, `If-None-Match`).
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    /// Statuses other than 2xx that are answers of the operation, not failures (a
+    /// `getObject`'s 302 redirect to the store, its 304 Not Modified).
+    pub(crate) answers: Vec<StatusCode>,
 }
 
 impl ApiRequest {
@@ -47,7 +53,50 @@ impl ApiRequest {
             path,
             query: Vec::new(),
             body: None,
+            headers: Vec::new(),
+            answers: Vec::new(),
         }
+    }
+
+    /// The operation this request is for.
+    #[must_use]
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// Adds a header (one the operation declares, like `Range`); `value` must be a valid
+    /// header value.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) naming `argument` when
+    /// `value` cannot be sent in a header.
+    pub fn header(
+        mut self,
+        name: HeaderName,
+        argument: &'static str,
+        value: &str,
+    ) -> Result<Self, Error> {
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::invalid_argument(
+                self.operation,
+                argument,
+                "contains characters not allowed in an HTTP header",
+            )
+        })?;
+        self.headers.push((name, value));
+        Ok(self)
+    }
+
+    /// Takes `status` as an answer of the operation rather than a failure.
+    #[must_use]
+    pub fn answering(mut self, status: StatusCode) -> Self {
+        self.answers.push(status);
+        self
+    }
+
+    /// Whether `status` is an answer (2xx, or one taken with [`answering`](Self::answering)).
+    pub(crate) fn is_answer(&self, status: StatusCode) -> bool {
+        status.is_success() || self.answers.contains(&status)
     }
 
     /// Appends a path segment that comes from the caller, encoded.

@@ -10,7 +10,7 @@ use crate::operations::{
     CreateUserExternalPrincipalRequest, DeleteUserExternalPrincipalRequest,
     ExternalPrincipalLoginRequest, GetExternalPrincipalRequest, GetPullRequestRequest,
     HardResetBranchRequest, ListPullRequestsRequest, ListUserExternalPrincipalsRequest,
-    MergePullRequestRequest, StatObjectRequest, StsLoginRequest, UpdateObjectUserMetadataRequest,
+    MergePullRequestRequest, StsLoginRequest, UpdateObjectUserMetadataRequest,
     UpdatePullRequestRequest, UploadPartCopyRequest, UploadPartRequest,
 };
 
@@ -91,9 +91,6 @@ pub trait ExperimentalApi<T> {
     /// # Ok(()) }
     /// ```
     fn update_object_user_metadata(&self) -> UpdateObjectUserMetadataRequest<T>;
-
-    /// `statObject`: an object's metadata at a ref.
-    fn stat_object(&self) -> StatObjectRequest<T>;
 
     /// `uploadPart`: a fresh presigned URL for one part.
     ///
@@ -221,10 +218,6 @@ impl<T: HttpTransport> ExperimentalApi<T> for Client<T> {
 
     fn update_object_user_metadata(&self) -> UpdateObjectUserMetadataRequest<T> {
         UpdateObjectUserMetadataRequest::new(self.clone())
-    }
-
-    fn stat_object(&self) -> StatObjectRequest<T> {
-        StatObjectRequest::new(self.clone())
     }
 
     fn upload_part(&self) -> UploadPartRequest<T> {

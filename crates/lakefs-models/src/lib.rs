@@ -1,4 +1,6 @@
-//! Serde types for the schemas reached by the 18 lakeFS `ExperimentalApi` operations.
+//! Serde types for the schemas reached by the lakeFS operations this SDK implements: the 18
+//! `ExperimentalApi` operations and the stable ones a data workflow needs (objects, commits,
+//! branches and refs, repositories).
 //!
 //! One Rust type per schema of the official OpenAPI spec (`api/swagger.yml`, lakeFS v1.84.0),
 //! with the JSON names exactly as the spec spells them:
@@ -35,14 +37,24 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod branch;
+mod commit;
 mod error;
 mod multipart;
 mod object;
+mod object_list;
 mod principal;
 mod pull_request;
 mod redact;
+mod repository;
+mod string_enum;
 
 pub use auth::{AuthenticationToken, ExternalLoginInformation, StsAuthRequest};
+pub use branch::{
+    BranchCreation, Diff, DiffList, DiffObjectStat, DiffType, Ref, RefList, ResetCreation,
+    ResetType,
+};
+pub use commit::{Commit, CommitCreation, CommitList};
 pub use error::Error;
 pub use multipart::{
     AbortPresignMultipartUpload, CompletePresignMultipartUpload, CopyPartSource,
@@ -50,6 +62,9 @@ pub use multipart::{
     UploadTo,
 };
 pub use object::{ObjectStats, ObjectUserMetadata, PathType, UpdateObjectUserMetadata};
+pub use object_list::{
+    ObjectCopyCreation, ObjectError, ObjectErrorList, ObjectStatsList, PathList,
+};
 pub use principal::{
     ExternalPrincipal, ExternalPrincipalCreation, ExternalPrincipalList, ExternalPrincipalSettings,
     Pagination,
@@ -59,3 +74,4 @@ pub use pull_request::{
     PullRequestStatus, PullRequestsList,
 };
 pub use redact::redact_url;
+pub use repository::{Repository, RepositoryList};

@@ -2,63 +2,20 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::redact::RedactedUrl;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::string_enum::string_enum;
 
 /// User metadata of an object (schema `ObjectUserMetadata`): string keys and string values.
 pub type ObjectUserMetadata = BTreeMap<String, String>;
 
-/// Whether an entry is an object or a common prefix (the `path_type` enum).
-///
-/// Values the spec does not list are kept in [`PathType::Other`] rather than failing, so a
-/// newer server cannot break decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PathType {
-    /// `"object"`: a stored object.
-    Object,
-    /// `"common_prefix"`: a prefix shared by several objects.
-    CommonPrefix,
-    /// A value this version does not know, kept verbatim.
-    Other(String),
-}
-
-impl PathType {
-    /// The JSON spelling of this value.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Object => "object",
-            Self::CommonPrefix => "common_prefix",
-            Self::Other(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PathType {
-    fn from(value: &str) -> Self {
-        match value {
-            "object" => Self::Object,
-            "common_prefix" => Self::CommonPrefix,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for PathType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for PathType {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for PathType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
+string_enum! {
+    /// Whether an entry is an object or a common prefix (the `path_type` enum).
+    pub enum PathType {
+        /// `"object"`: a stored object.
+        Object = "object",
+        /// `"common_prefix"`: a prefix shared by several objects.
+        CommonPrefix = "common_prefix",
     }
 }
 

@@ -1,67 +1,19 @@
 //! Pull requests: `PullRequest`, its list, creation, update and merge bodies.
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::principal::Pagination;
+use crate::string_enum::string_enum;
 
-/// The state of a pull request (the `status` enum of `PullRequestBasic`).
-///
-/// Values the spec does not list are kept in [`PullRequestStatus::Other`] rather than failing,
-/// so a newer server cannot break decoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PullRequestStatus {
-    /// `"open"`: waiting to be merged or closed.
-    Open,
-    /// `"closed"`: closed without merging; it can be reopened.
-    Closed,
-    /// `"merged"`: its source branch was merged into its destination (final).
-    Merged,
-    /// A value this version does not know, kept verbatim.
-    Other(String),
-}
-
-impl PullRequestStatus {
-    /// The JSON spelling of this value.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Open => "open",
-            Self::Closed => "closed",
-            Self::Merged => "merged",
-            Self::Other(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PullRequestStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "open" => Self::Open,
-            "closed" => Self::Closed,
-            "merged" => Self::Merged,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for PullRequestStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for PullRequestStatus {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for PullRequestStatus {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
+string_enum! {
+    /// The status of a pull request (the `status` enum).
+    pub enum PullRequestStatus {
+        /// `"open"`: waiting to be merged or closed.
+        Open = "open",
+        /// `"closed"`: closed without merging; it can be reopened.
+        Closed = "closed",
+        /// `"merged"`: its source branch was merged into its destination (final).
+        Merged = "merged",
     }
 }
 

@@ -1,5 +1,6 @@
 //! Completing an upload, and finding out what happened when complete's answer was lost.
 
+use lakefs_api::ObjectsApi;
 use lakefs_experimental::ExperimentalApi;
 use std::time::Duration;
 

@@ -4,15 +4,14 @@
 //! What the server does for them, with its sources:
 //! [`server_notes`](crate::server_notes#external-principals-create-delete-get-list).
 
-use futures_util::Stream;
 use lakefs_models::{
     ExternalLoginInformation, ExternalPrincipal, ExternalPrincipalCreation, ExternalPrincipalList,
-    ExternalPrincipalSettings, Pagination,
+    ExternalPrincipalSettings,
 };
 use lakefs_transport::HttpTransport;
 
 use lakefs_client::raw::{
-    self, decode, present, request_builder, required, ApiRequest, Listing, LoginInput,
+    self, check_amount, decode, listing, present, request_builder, required, ApiRequest, LoginInput,
 };
 
 use crate::{Error, Operation};
@@ -178,55 +177,7 @@ impl<T: HttpTransport> ListUserExternalPrincipalsRequest<T> {
     }
 }
 
-impl<T: HttpTransport + 'static> Listing for ListUserExternalPrincipalsRequest<T> {
-    type Item = ExternalPrincipal;
-    const OPERATION: Operation = Operation::ListUserExternalPrincipals;
-
-    fn after(&self) -> Option<String> {
-        self.input.after.clone()
-    }
-
-    fn starting_after(self, after: Option<String>) -> Self {
-        self.set_after(after)
-    }
-
-    async fn page(self) -> Result<(Vec<ExternalPrincipal>, Pagination), Error> {
-        let list = self.send().await?;
-        Ok((list.results, list.pagination))
-    }
-}
-
-impl<T: HttpTransport + 'static> ListUserExternalPrincipalsRequest<T> {
-    /// Every principal of the user from `after` on, page after page, following
-    /// `pagination.next_offset`. Arguments are checked when the stream is first polled.
-    ///
-    /// The stream ends with an [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) if the server claims more pages but its
-    /// cursor does not advance.
-    pub fn into_stream(self) -> impl Stream<Item = Result<ExternalPrincipal, Error>> + Send {
-        raw::stream(self)
-    }
-
-    /// Every principal of the user, collected into a `Vec` (see
-    /// [`into_stream`](Self::into_stream)).
-    ///
-    /// # Errors
-    /// The first error of the listing.
-    pub async fn collect_all(self) -> Result<Vec<ExternalPrincipal>, Error> {
-        raw::collect(self).await
-    }
-}
-
-/// Checks a page size against the spec's range, -1 to 1000.
-pub(crate) fn check_amount(operation: Operation, amount: Option<i32>) -> Result<(), Error> {
-    match amount {
-        Some(amount) if !(-1..=1000).contains(&amount) => Err(raw::invalid_argument(
-            operation,
-            "amount",
-            format!("{amount} is outside -1..=1000"),
-        )),
-        _ => Ok(()),
-    }
-}
+listing!(ListUserExternalPrincipalsRequest => ExternalPrincipal, ListUserExternalPrincipals, "external principal");
 
 request_builder! {
     /// `externalPrincipalLogin`: logs in with an external identity (for AWS IAM, a presigned

@@ -14,7 +14,7 @@ pub use external_principals::{
     CreateUserExternalPrincipalRequest, DeleteUserExternalPrincipalRequest,
     ExternalPrincipalLoginRequest, GetExternalPrincipalRequest, ListUserExternalPrincipalsRequest,
 };
-pub use objects::{StatObjectRequest, UpdateObjectUserMetadataRequest};
+pub use objects::UpdateObjectUserMetadataRequest;
 pub use parts::{UploadPartCopyRequest, UploadPartRequest};
 pub use presign_multipart::{
     AbortPresignMultipartUploadRequest, CompletePresignMultipartUploadRequest,

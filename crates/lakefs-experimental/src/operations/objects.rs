@@ -1,9 +1,9 @@
 //! `updateObjectUserMetadata`, and `statObject` (not experimental) to read an object's stats.
 
-use lakefs_models::{ObjectStats, ObjectUserMetadata, UpdateObjectUserMetadata};
+use lakefs_models::{ObjectUserMetadata, UpdateObjectUserMetadata};
 use lakefs_transport::HttpTransport;
 
-use lakefs_client::raw::{self, decode, present, request_builder, required, ApiRequest};
+use lakefs_client::raw::{self, present, request_builder, required, ApiRequest};
 
 use crate::{Error, Operation};
 
@@ -69,49 +69,5 @@ impl<T: HttpTransport> UpdateObjectUserMetadataRequest<T> {
         raw::send(&self.client, request, &self.options)
             .await
             .map(drop)
-    }
-}
-
-request_builder! {
-    /// `statObject` (not an experimental operation): an object's metadata at a ref. Built by
-    /// [`ExperimentalApi::stat_object`](crate::ExperimentalApi::stat_object). A read, retried like one.
-    ///
-    /// # Errors
-    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument;
-    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown repository, ref or object.
-    StatObjectRequest(StatObjectInput) => StatObject {
-        /// The repository (required).
-        repository,
-        /// The ref: a branch, tag or commit id, the spec's `ref` (required).
-        reference,
-        /// The object's path (required).
-        path,
-        /// Whether the answer carries the object's user metadata (the server's default: yes).
-        user_metadata: bool,
-    }
-}
-
-impl<T: HttpTransport> StatObjectRequest<T> {
-    /// Sends the request.
-    ///
-    /// # Errors
-    /// See the type's documentation.
-    pub async fn send(self) -> Result<ObjectStats, Error> {
-        let operation = Operation::StatObject;
-        let repository = required(operation, "repository", self.input.repository)?;
-        let reference = required(operation, "ref", self.input.reference)?;
-        let path = required(operation, "path", self.input.path)?;
-        let request = ApiRequest::new(operation, &["repositories"])
-            .segment(&repository)
-            .literal("refs")
-            .segment(&reference)
-            .literal("objects")
-            .literal("stat")
-            .query("path", &path)
-            .query_opt("user_metadata", self.input.user_metadata);
-        decode(
-            operation,
-            &raw::send(&self.client, request, &self.options).await?,
-        )
     }
 }

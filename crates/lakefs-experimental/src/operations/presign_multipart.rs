@@ -90,7 +90,7 @@ request_builder! {
     /// Retried only when the server certainly did not act (see
     /// [`Operation::is_idempotent`]): lakeFS before v1.22 answers a repeat with 400 even when
     /// the first call succeeded, so after a lost answer look at the object
-    /// ([`stat_object`](crate::ExperimentalApi::stat_object)) instead.
+    /// (`statObject`, `lakefs_api::ObjectsApi::stat_object`) instead.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before sending for a missing or empty argument, no parts,

@@ -3,15 +3,15 @@
 
 use std::fmt;
 
-use futures_util::Stream;
 use lakefs_models::{
-    MergeResult, Pagination, PullRequest, PullRequestBasic, PullRequestCreation,
-    PullRequestCreationResponse, PullRequestStatus, PullRequestsList,
+    MergeResult, PullRequest, PullRequestBasic, PullRequestCreation, PullRequestCreationResponse,
+    PullRequestStatus, PullRequestsList,
 };
 use lakefs_transport::HttpTransport;
 
-use super::external_principals::check_amount;
-use lakefs_client::raw::{self, decode, request_builder, required, ApiRequest, Listing};
+use lakefs_client::raw::{
+    self, check_amount, decode, listing, request_builder, required, ApiRequest,
+};
 
 use crate::{Error, Operation};
 
@@ -100,39 +100,7 @@ impl<T: HttpTransport> ListPullRequestsRequest<T> {
     }
 }
 
-impl<T: HttpTransport + 'static> Listing for ListPullRequestsRequest<T> {
-    type Item = PullRequest;
-    const OPERATION: Operation = Operation::ListPullRequests;
-
-    fn after(&self) -> Option<String> {
-        self.input.after.clone()
-    }
-
-    fn starting_after(self, after: Option<String>) -> Self {
-        self.set_after(after)
-    }
-
-    async fn page(self) -> Result<(Vec<PullRequest>, Pagination), Error> {
-        let list = self.send().await?;
-        Ok((list.results, list.pagination))
-    }
-}
-
-impl<T: HttpTransport + 'static> ListPullRequestsRequest<T> {
-    /// Every pull request from `after` on, page after page, following
-    /// `pagination.next_offset`. Arguments are checked when the stream is first polled.
-    pub fn into_stream(self) -> impl Stream<Item = Result<PullRequest, Error>> + Send {
-        raw::stream(self)
-    }
-
-    /// Every pull request, collected into a `Vec` (see [`into_stream`](Self::into_stream)).
-    ///
-    /// # Errors
-    /// The first error of the listing.
-    pub async fn collect_all(self) -> Result<Vec<PullRequest>, Error> {
-        raw::collect(self).await
-    }
-}
+listing!(ListPullRequestsRequest => PullRequest, ListPullRequests, "pull request");
 
 request_builder! {
     /// `createPullRequest`: proposes merging `source_branch` into `destination_branch`.
