@@ -13,7 +13,7 @@ use lakefs_client::Operation;
 use lakefs_transport::fake::RecordedRequest;
 use serde_json::Value;
 
-pub fn spec() -> Value {
+pub(crate) fn spec() -> Value {
     let path = std::env::var_os("LAKEFS_OPENAPI_SPEC")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -30,7 +30,7 @@ pub fn spec() -> Value {
 }
 
 /// Follows a `$ref` like `#/components/parameters/PaginationPrefix`.
-pub fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
     match node.get("$ref").and_then(Value::as_str) {
         Some(reference) => {
             let pointer = reference.trim_start_matches('#');
@@ -45,7 +45,7 @@ pub fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
 }
 
 /// The (path template, method, operation object) of `operation_id`.
-pub fn find<'a>(spec: &'a Value, operation_id: &str) -> (String, String, &'a Value) {
+pub(crate) fn find<'a>(spec: &'a Value, operation_id: &str) -> (String, String, &'a Value) {
     let (path, method, op, _) = find_with_item(spec, operation_id);
     (path, method, op)
 }
@@ -335,7 +335,11 @@ fn check_security(spec: &Value, op: &Value, request: &RecordedRequest) -> Result
     }
 }
 
-pub fn check(spec: &Value, operation: Operation, request: &RecordedRequest) -> Result<(), String> {
+pub(crate) fn check(
+    spec: &Value,
+    operation: Operation,
+    request: &RecordedRequest,
+) -> Result<(), String> {
     let (template, method, op, item) = find_with_item(spec, operation.id());
     let tags: Vec<&str> = op["tags"]
         .as_array()

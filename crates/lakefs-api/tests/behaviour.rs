@@ -176,6 +176,7 @@ async fn bad_arguments_are_refused_before_any_request() {
     let transport = FakeTransport::new();
     let client = client(&transport);
     let too_many: Vec<String> = (0..1001).map(|i| format!("p{i}")).collect();
+    let (start, end) = (5, 1);
     let cases = [
         (
             client
@@ -205,7 +206,7 @@ async fn bad_arguments_are_refused_before_any_request() {
                 .repository("r")
                 .reference("main")
                 .path("k")
-                .range(5..=1)
+                .range(start..=end)
                 .send()
                 .await
                 .unwrap_err(),
