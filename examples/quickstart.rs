@@ -10,20 +10,25 @@
 //!
 //! ```sh
 //! cargo run --release --example quickstart -- --endpoint http://localhost:8000 \
-//!     --access-key-id AKIA... --secret-access-key ... --repo my-repo --branch my-branch \
-//!     --user alice --principal arn:aws:sts::123:assumed-role/etl [--reset-ref my-branch~1] \
+//!     --access-key-id AKIA... --secret-access-key ... --repo my-repo --branch main \
+//!     --user alice --principal arn:aws:sts::123:assumed-role/etl [--work-branch name] \
 //!     [--sts-code C --sts-state S --sts-redirect-uri U] [--size-mib 256]
 //! ```
 //!
-//! Steps: attach and list external principals; upload a generated object (256 MiB by
-//! default) through the multipart engine with a progress bar, then print MB/s and the
-//! ObjectStats; hard-reset the branch; log in with STS. Steps a real server does not support
-//! (501) are reported, and the quickstart goes on.
+//! Steps — a data workflow from upload to merge: attach and list external principals; create
+//! a work branch from `--branch` (default `main`); upload a generated object (256 MiB by
+//! default) to it through the multipart engine with a progress bar, and print MB/s; check the
+//! branch's uncommitted changes; commit them; open a pull request into `--branch` and merge
+//! it; read the object back from `--branch`; hard-reset the work branch to it and delete the
+//! work branch; log in with STS. Steps a real server does not support (501) are reported, and
+//! the quickstart goes on.
 
 mod common;
 
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use lakefs::api::{BranchesApi, CommitsApi, ObjectsApi};
 use lakefs::experimental::ExperimentalApi;
-use std::time::Instant;
 
 use common::{megabytes_per_second, progress_bar, sts_flags, Args, Error, Generated, Target};
 use lakefs::multipart::{UploadConfig, UploadSource, Uploader};
@@ -44,9 +49,12 @@ async fn main() -> Result<(), Error> {
     let principal = args.take("principal").or_else(|| {
         offline.then(|| "arn:aws:sts::123456789012:assumed-role/etl/quickstart".into())
     });
-    let reset_ref = args
-        .take("reset-ref")
-        .or_else(|| offline.then(|| format!("{branch}~1")));
+    let work = args.take("work-branch").unwrap_or_else(|| {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        format!("quickstart-{now}")
+    });
     let sts = sts_flags(&mut args)?.or_else(|| {
         offline.then(|| {
             (
@@ -97,10 +105,18 @@ async fn main() -> Result<(), Error> {
         _ => println!("\n1. External principals: skipped (give --user and --principal)"),
     }
 
-    // 2. A large upload through the multipart engine.
+    // 2. A work branch, and a large upload to it through the multipart engine.
     let size = size_mib * 1024 * 1024;
     let path = format!("quickstart/generated-{size_mib}MiB.bin");
-    println!("\n2. Uploading {size_mib} MiB to lakefs://{repo}/{branch}/{path}");
+    println!("\n2. Uploading {size_mib} MiB to lakefs://{repo}/{work}/{path}");
+    let head = client
+        .create_branch()
+        .repository(&repo)
+        .name(&work)
+        .source(&branch)
+        .send()
+        .await?;
+    println!("   created branch {work} from {branch} at {}", short(&head));
     let (bar, on_progress) = progress_bar();
     let config = UploadConfig::builder()
         .part_size(8 * 1024 * 1024)
@@ -112,7 +128,7 @@ async fn main() -> Result<(), Error> {
     let result = uploader
         .upload(
             &repo,
-            &branch,
+            &work,
             &path,
             UploadSource::reader(Generated::new(size, 42), size),
         )
@@ -121,43 +137,94 @@ async fn main() -> Result<(), Error> {
         .await;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
-    match result {
-        Ok(stats) => {
-            println!(
-                "   {:.1} MB/s ({size} bytes in {:.2} s)",
-                megabytes_per_second(size, elapsed),
-                elapsed.as_secs_f64()
-            );
-            println!("   {stats:#?}");
-        }
-        Err(e) => println!("   upload failed: {e}"),
-    }
+    let stats = result?;
+    println!(
+        "   {:.1} MB/s ({size} bytes in {:.2} s), checksum {}",
+        megabytes_per_second(size, elapsed),
+        elapsed.as_secs_f64(),
+        stats.checksum
+    );
 
-    // 3. Hard reset.
-    match &reset_ref {
-        Some(reference) => {
-            println!("\n3. Hard reset of {repo}/{branch} to {reference}");
-            match client
-                .hard_reset_branch()
-                .repository(&repo)
-                .branch(&branch)
-                .reference(reference)
-                .send()
-                .await
-            {
-                Ok(()) => println!("   done"),
-                Err(e) => println!("   failed: {e}"),
-            }
-        }
-        None => println!(
-            "\n3. Hard reset: skipped (give --reset-ref; it drops the branch's later commits; uncommitted objects stay)"
-        ),
+    // 3. Check what is uncommitted, and commit it.
+    println!("\n3. Committing lakefs://{repo}/{work}");
+    let changes = client
+        .diff_branch()
+        .repository(&repo)
+        .branch(&work)
+        .collect_all()
+        .await?;
+    for change in &changes {
+        println!("   {} {}", change.diff_type, change.path);
     }
+    let commit = client
+        .commit()
+        .repository(&repo)
+        .branch(&work)
+        .message(format!("Add {path}"))
+        .meta("written-by", "lakefs-rs quickstart")
+        .send()
+        .await?;
+    println!("   commit {}: {}", short(&commit.id), commit.message);
+
+    // 4. A pull request into the branch, merged.
+    println!("\n4. Merging {work} into {branch} through a pull request");
+    let created = client
+        .create_pull_request()
+        .repository(&repo)
+        .title(format!("Add {path}"))
+        .source_branch(&work)
+        .destination_branch(&branch)
+        .send()
+        .await?;
+    let merged = client
+        .merge_pull_request()
+        .repository(&repo)
+        .pull_request(&created.id)
+        .send()
+        .await?;
+    println!(
+        "   pull request {} merged as {}",
+        created.id,
+        short(&merged.reference)
+    );
+    let landed = client
+        .stat_object()
+        .repository(&repo)
+        .reference(&branch)
+        .path(&path)
+        .send()
+        .await?;
+    println!(
+        "   lakefs://{repo}/{branch}/{path}: {} bytes, checksum {}",
+        landed.size_bytes.unwrap_or_default(),
+        landed.checksum
+    );
+
+    // 5. The work branch is done: reset it to the merged branch, then delete it.
+    println!("\n5. Hard reset of {work} to {branch}, then deleting {work}");
+    match client
+        .hard_reset_branch()
+        .repository(&repo)
+        .branch(&work)
+        .reference(&branch)
+        .send()
+        .await
+    {
+        Ok(()) => println!("   reset"),
+        Err(e) => println!("   hard reset failed: {e}"),
+    }
+    client
+        .delete_branch()
+        .repository(&repo)
+        .branch(&work)
+        .send()
+        .await?;
+    println!("   deleted {work}");
 
     // 4. STS login.
     match sts {
         Some((code, state, redirect_uri)) => {
-            println!("\n4. STS login");
+            println!("\n6. STS login");
             match client
                 .sts_login()
                 .code(code)
@@ -168,14 +235,17 @@ async fn main() -> Result<(), Error> {
                 .await
             {
                 Ok(token) => println!(
-                    "   got a token (expires at {:?}): {token:?}",
-                    token.token_expiration
+                    "   got a token{}",
+                    token
+                        .token_expiration
+                        .map(|at| format!(" expiring at Unix time {at}"))
+                        .unwrap_or_default()
                 ),
                 Err(e) => println!("   failed: {e}"),
             }
         }
         None => println!(
-            "\n4. STS login: skipped (give --sts-code, --sts-state and --sts-redirect-uri)"
+            "\n6. STS login: skipped (give --sts-code, --sts-state and --sts-redirect-uri)"
         ),
     }
 
@@ -183,4 +253,9 @@ async fn main() -> Result<(), Error> {
         emulator.shutdown().await;
     }
     Ok(())
+}
+
+/// The first 12 characters of a commit id, as lakectl shows them.
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }

@@ -1,5 +1,6 @@
-//! Runs all 18 ExperimentalApi operations, one topic of the API after another, and says at the
-//! end how many succeeded.
+//! Runs all 36 operations of the SDK — the 18 of the `ExperimentalApi` and the 18 stable ones a
+//! data workflow needs — one topic of the API after another, and says at the end how many
+//! succeeded.
 //!
 //! With no endpoint it runs offline, against the lakeFS emulator inside the process (over the
 //! in-memory fake transport: no socket at all). With an endpoint — flags or the lakectl environment
@@ -34,7 +35,9 @@ use lakefs_emulator::{
     DEFAULT_SECRET_ACCESS_KEY, DEFAULT_STS_CODE, DEFAULT_STS_STATE,
 };
 
+#[path = "../common/mod.rs"]
 mod common;
+mod stable;
 
 use common::parts::{put_first_part, put_part};
 
@@ -127,7 +130,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tour.run(&client).await?;
             // The emulator serves every operation: anything less is a bug (CI runs this).
             if !tour.complete() {
-                return Err("offline, every one of the 18 operations must succeed".into());
+                return Err("offline, every one of the 36 operations must succeed".into());
             }
             Ok(())
         }
@@ -143,6 +146,7 @@ impl Tour {
         self.pull_requests(client).await?;
         self.presigned_multipart_upload(client).await?;
         self.parts_and_metadata(client).await?;
+        self.stable_operations(client).await?;
         self.external_principals(client).await?;
         self.hard_reset_branch(client).await?;
         self.sts_login(client).await?;
@@ -150,16 +154,16 @@ impl Tour {
         let failed = self.failed.lock().map(|f| *f).unwrap_or(0);
         println!(
             "{succeeded} of the {} operations succeeded; {failed} calls failed",
-            Operation::EXPERIMENTAL.len()
+            Operation::EXPERIMENTAL.len() + Operation::STABLE.len()
         );
         Ok(())
     }
 
-    /// Whether every one of the 18 operations succeeded at least once and no call failed.
+    /// Whether every one of the 36 operations succeeded at least once and no call failed.
     fn complete(&self) -> bool {
         let failed = self.failed.lock().map(|f| *f).unwrap_or(1);
         let succeeded = self.succeeded.lock().map(|s| s.len()).unwrap_or(0);
-        failed == 0 && succeeded == Operation::EXPERIMENTAL.len()
+        failed == 0 && succeeded == Operation::EXPERIMENTAL.len() + Operation::STABLE.len()
     }
 
     /// Prints the outcome of one operation and counts it.
