@@ -9,9 +9,20 @@
 
 use std::path::PathBuf;
 
-use lakefs_client::Operation;
+use lakefs_client::{CookieScheme, Credentials, Operation};
 use lakefs_transport::fake::RecordedRequest;
 use serde_json::Value;
+
+/// One set of credentials of each of the spec's five security schemes.
+pub(crate) fn every_scheme() -> [Credentials; 5] {
+    [
+        Credentials::basic("AKIAEXAMPLE", "secret"),
+        Credentials::bearer("eyJ.a.b"),
+        Credentials::cookie(CookieScheme::Internal, "c"),
+        Credentials::cookie(CookieScheme::Oidc, "c"),
+        Credentials::cookie(CookieScheme::Saml, "c"),
+    ]
+}
 
 pub(crate) fn spec() -> Value {
     let path = std::env::var_os("LAKEFS_OPENAPI_SPEC")

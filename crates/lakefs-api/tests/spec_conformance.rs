@@ -7,11 +7,11 @@
 mod checker;
 
 use bytes::Bytes;
-use checker::{check, find, spec};
+use checker::{check, every_scheme, find, spec};
 use http::StatusCode;
 use lakefs_api::models::ResetType;
 use lakefs_api::{BranchesApi, CommitsApi, ObjectsApi, Operation, RefsApi, RepositoriesApi};
-use lakefs_client::{Client, CookieScheme, Credentials};
+use lakefs_client::Client;
 use lakefs_transport::fake::{self, FakeTransport, RecordedRequest, ResponseExt};
 
 const OBJECT: &str = r#"{"path":"a/b.csv","path_type":"object","physical_address":"s3://b/x","checksum":"abc","mtime":1,"size_bytes":3}"#;
@@ -252,13 +252,7 @@ fn only_request(transport: &FakeTransport) -> RecordedRequest {
 #[tokio::test]
 async fn every_stable_operation_sends_what_the_spec_declares() {
     let spec = spec();
-    let credentials = [
-        Credentials::basic("AKIAEXAMPLE", "secret"),
-        Credentials::bearer("eyJ.a.b"),
-        Credentials::cookie(CookieScheme::Internal, "c"),
-        Credentials::cookie(CookieScheme::Oidc, "c"),
-        Credentials::cookie(CookieScheme::Saml, "c"),
-    ];
+    let credentials = every_scheme();
     for operation in Operation::STABLE {
         for credentials in &credentials {
             let transport = FakeTransport::new();

@@ -11,22 +11,16 @@
 mod checker;
 mod common;
 
-use checker::{check, find, spec};
+use checker::{check, every_scheme, find, spec};
 use common::*;
-use lakefs_experimental::{CookieScheme, Credentials, Operation};
+use lakefs_experimental::Operation;
 use lakefs_transport::fake::{FakeTransport, RecordedRequest};
 use serde_json::Value;
 
 #[tokio::test]
 async fn every_operation_sends_what_the_spec_declares() {
     let spec = spec();
-    let credentials = [
-        Credentials::basic("AKIAEXAMPLE", "secret"),
-        Credentials::bearer("eyJ.a.b"),
-        Credentials::cookie(CookieScheme::Internal, "c"),
-        Credentials::cookie(CookieScheme::Oidc, "c"),
-        Credentials::cookie(CookieScheme::Saml, "c"),
-    ];
+    let credentials = every_scheme();
     for operation in Operation::EXPERIMENTAL {
         for credentials in &credentials {
             let transport = FakeTransport::new();
