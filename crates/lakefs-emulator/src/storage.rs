@@ -93,9 +93,9 @@ fn signature_mismatch() -> Response<Bytes> {
 /// `GET /_storage/objects/{key}?X-Amz-Date=…&X-Amz-Expires=…&X-Amz-Signature=…`, a presigned
 /// GET URL from statObject, listObjects or getObject: checks the signature (which covers the
 /// key, date and lifetime), then the expiry (`403 AccessDenied` "Request has expired"), then
-/// the object (`404 NoSuchKey`). 200 with the bytes, the quoted ETag, `Content-Type`,
-/// `Content-Length` and `Last-Modified`; one `Range` as S3 serves it (206 with
-/// `Content-Range`, an unsatisfiable one `416 InvalidRange`).
+/// the object (`404 NoSuchKey`, also once no branch or commit holds it). 200 with the bytes,
+/// the quoted ETag, `Content-Type`, `Content-Length` and `Last-Modified`; one `Range` as S3
+/// serves it (206 with `Content-Range`, an unsatisfiable one `416 InvalidRange`).
 ///
 /// An AWS `Authorization` header with the presigned query is refused as S3 does; any other
 /// one (a lakeFS `Basic` or `Bearer` header) is ignored: HTTP clients keep it when they follow
@@ -126,8 +126,7 @@ fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) 
         return expired;
     }
     let Some(entry) = state
-        .stored
-        .get(&key)
+        .stored_object(&key)
         .filter(|e| !e.parts.is_empty() || e.s3_key.is_none())
     else {
         return s3_error(
