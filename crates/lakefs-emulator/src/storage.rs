@@ -9,6 +9,7 @@ use crate::clock;
 use crate::emulator::Emulator;
 use crate::signing::OBJECTS_PREFIX;
 
+/// S3's XML error document.
 fn s3_error(status: StatusCode, code: &str, message: &str) -> Response<Bytes> {
     s3_error_with(status, code, message, "")
 }
@@ -82,6 +83,7 @@ impl Presigned {
     }
 }
 
+/// S3's answer to a presigned URL whose signature does not match.
 fn signature_mismatch() -> Response<Bytes> {
     s3_error(
         StatusCode::FORBIDDEN,
@@ -194,6 +196,7 @@ fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) 
     response
 }
 
+/// Sets a header (a value that is no valid header is left out).
 fn insert(response: &mut Response<Bytes>, name: header::HeaderName, value: &str) {
     if let Ok(value) = header::HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);

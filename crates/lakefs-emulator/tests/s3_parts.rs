@@ -1,4 +1,5 @@
-//! `uploadPart` and `uploadPartCopy` with parts on a real S3-compatible server (feature `s3`):
+//! `uploadPart` and `uploadPartCopy` with parts on a real S3-compatible server (feature `s3`),
+//! and reads of the objects completed there (getObject, presigned GET URLs):
 //! s3s-fs, which verifies SigV4 signatures (presigned URLs included), started on 127.0.0.1.
 //!
 //! The server binary is found through `S3S_FS_BIN` or on `PATH`. Without it the test says
