@@ -105,13 +105,25 @@ pub(crate) enum Command {
     /// Upload a file, a directory (--recursive) or standard input (-)
     #[command(after_help = UPLOAD_AFTER_HELP)]
     Upload(UploadArgs),
+    /// List objects and common prefixes at a ref, one level or --recursive (as lakectl fs ls)
+    Ls(LsArgs),
+    /// Show an object's stats: size, checksum, content type, time, metadata, address
+    Stat(StatArgs),
+    /// Delete an object, or --recursive everything below a path, from a branch
+    Rm(RmArgs),
+    /// Commit a branch's uncommitted changes
+    Commit(CommitArgs),
+    /// Show a branch's uncommitted changes
+    Diff(DiffArgs),
+    /// Show the commits of a ref, newest first
+    Log(LogArgs),
     /// Inspect, list or abort upload checkpoints
     #[command(subcommand)]
     Checkpoint(CheckpointCommand),
     /// External principals of lakeFS users (attach, detach, get, list)
     #[command(subcommand, visible_alias = "principals")]
     Principal(PrincipalCommand),
-    /// Branches: hard reset
+    /// Branches: create, list, delete, reset (discard uncommitted changes), hard reset
     #[command(subcommand)]
     Branch(BranchCommand),
     /// STS: log in with an identity provider's authorization code
