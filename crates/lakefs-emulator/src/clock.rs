@@ -73,6 +73,83 @@ pub(crate) fn amz_date(secs: i64) -> String {
     format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
 }
 
+/// HTTP's date format (RFC 7231 IMF-fixdate, as Go's `Mon, 02 Jan 2006 15:04:05 GMT`), e.g.
+/// `Mon, 23 Nov 2026 12:00:00 GMT`: `Last-Modified`.
+pub(crate) fn http_date(secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s) = civil(secs);
+    let weekday = DAYS[usize::try_from(secs.div_euclid(86_400).rem_euclid(7)).unwrap_or(0)];
+    let month = MONTHS[usize::try_from(mo.saturating_sub(1)).unwrap_or(0).min(11)];
+    format!("{weekday}, {d:02} {month} {y:04} {h:02}:{mi:02}:{s:02} GMT")
+}
+
+/// Parses an RFC 3339 date-time (`2026-11-23T12:00:00Z`, fractions and `±hh:mm` offsets
+/// allowed) into Unix seconds, rounded up: a time `t` is before it exactly when `t` is less
+/// than the result.
+pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 20
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+    {
+        return None;
+    }
+    if bytes[13] != b':' || bytes[16] != b':' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut fraction = false;
+    if let Some(after_dot) = rest.strip_prefix('.') {
+        let digits = after_dot.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        fraction = after_dot[..digits].bytes().any(|b| b != b'0');
+        rest = &after_dot[digits..];
+    }
+    let offset = match rest.as_bytes() {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let digits = [*h1, *h2, *m1, *m2];
+            if !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let value = |a: u8, b: u8| i64::from(a - b'0') * 10 + i64::from(b - b'0');
+            let minutes = value(digits[0], digits[1]) * 60 + value(digits[2], digits[3]);
+            if *sign == b'+' {
+                minutes * 60
+            } else {
+                -minutes * 60
+            }
+        }
+        _ => return None,
+    };
+    let secs = days_from_civil(i64::from(year), month, day) * 86_400
+        + i64::from(hour * 3600 + minute * 60 + second)
+        - offset;
+    Some(secs + i64::from(fraction))
+}
+
 /// Parses SigV4's `X-Amz-Date` format.
 pub(crate) fn parse_amz_date(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
@@ -117,6 +194,20 @@ mod tests {
             assert_eq!(parse_amz_date(&amz_date(t)), Some(t), "{t}");
         }
         assert_eq!(parse_amz_date("20261323T080000Z"), None);
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(1_795_435_200), "Mon, 23 Nov 2026 12:00:00 GMT");
+        assert_eq!(parse_rfc3339("2026-11-23T12:00:00Z"), Some(1_795_435_200));
+        assert_eq!(
+            parse_rfc3339("2026-11-23T14:00:00+02:00"),
+            Some(1_795_435_200)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-23T12:00:00.000Z"),
+            Some(1_795_435_200)
+        );
+        assert_eq!(parse_rfc3339("2026-11-23T12:00:00.5Z"), Some(1_795_435_201));
+        assert_eq!(parse_rfc3339("2026-11-23"), None);
+        assert_eq!(parse_rfc3339("2026-11-23T12:00:00"), None);
         assert_eq!(parse_amz_date("2026-11-23T08:00"), None);
     }
 }

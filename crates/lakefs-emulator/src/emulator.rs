@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::model::State;
 
-/// An in-memory lakeFS answering the 18 `experimental` operations with the real server's
-/// semantics (lakeFS v1.84.0), plus the object store its presigned part URLs point at.
+/// An in-memory lakeFS answering the 18 `experimental` operations and the stable object,
+/// commit, ref, branch and repository operations with the real server's semantics (lakeFS
+/// v1.84.0), plus the object store its presigned URLs point at.
 ///
 /// Cheap to clone: clones share the state. Use it in-process as a
 /// [`FakeTransport`](https://docs.rs/lakefs-transport) handler through

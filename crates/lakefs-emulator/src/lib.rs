@@ -1,7 +1,8 @@
 //! An in-memory emulator of the lakeFS `ExperimentalApi` — all 18 operations the
-//! `experimental` tag holds in lakeFS v1.84.0 — with the real server's semantics (as
-//! `shared/lakefs-openapi/experimental.md` §5 and lakeFS's source describe them), and the
-//! object store its presigned part URLs point at.
+//! `experimental` tag holds in lakeFS v1.84.0 — and of the stable operations a data workflow
+//! needs, with the real server's semantics (as `shared/lakefs-openapi/experimental.md` §5,
+//! `docs/server-semantics-stable-operations.md` and lakeFS's source describe them), and the
+//! object store its presigned URLs point at.
 //!
 //! * Repositories (optionally read-only) and branches (optionally protected or dirty) with a
 //!   commit history whose commits hold their objects; hard reset to any ref expression
@@ -16,6 +17,14 @@
 //!   "Request has expired"). `uploadPartCopy` copies a byte range of an object at any ref
 //!   into a part.
 //! * `updateObjectUserMetadata` replaces an object's user metadata on a branch.
+//! * Objects: `statObject`, `listObjects` (prefix, delimiter, pagination), `getObject` (one
+//!   byte range, `If-None-Match`, `presign=true` redirects to a presigned GET URL that expires
+//!   like part URLs do), `headObject`, `deleteObject`, `deleteObjects`, `copyObject`.
+//! * Commits and refs: `commit` (64-hex ids, `commit: no changes` on a clean branch),
+//!   `getCommit` and `logCommits` on any ref expression (`main`, an id or its prefix, `main~1`,
+//!   `main^2`, `main@`).
+//! * Branches and repositories: `createBranch`, `listBranches`, `getBranch`, `deleteBranch`,
+//!   `diffBranch` (uncommitted changes), `resetBranch`, `getRepository`, `listRepositories`.
 //! * Pull requests: create, get, list (status filter, pagination), update, merge — a real
 //!   three-way merge into the destination, with lakeFS's 400/403/409 refusals.
 //! * Users and their external principals: attach, detach, get, list with pagination;
@@ -45,10 +54,12 @@
 //! # Inside the crate
 //!
 //! Modules import only downward, so no import runs in a circle:
-//! * leaves, importing nothing of the crate: `checksum`, `clock`, `operation`, `s3`, `xid`;
+//! * leaves, importing nothing of the crate: `checksum`, `clock`, `operation`, `range`, `s3`,
+//!   `xid`;
 //! * `model` (the data) uses leaves only; `emulator` (the public handle) and `signing` (address
 //!   and part-URL signatures, and the part URLs' path) use `model` and leaves;
-//! * `setup` and `storage` (the part store) use those; `api/` (routing, handlers) uses all of
+//! * `refs` (ref expressions, and what a ref holds) uses `model`;
+//! * `setup` and `storage` (the part and object store) use those; `api/` (routing, handlers) uses all of
 //!   them, and nothing imports `api` (`server` calls it through `Emulator`'s methods).
 
 #![forbid(unsafe_code)]
@@ -59,6 +70,8 @@ mod clock;
 mod emulator;
 mod model;
 mod operation;
+mod range;
+mod refs;
 #[cfg(feature = "s3")]
 mod s3;
 mod server;

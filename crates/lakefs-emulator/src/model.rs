@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use lakefs_models::{ObjectStats, PullRequest};
 
+use crate::checksum::md5_hex;
 use crate::clock;
 use crate::operation::EmulatedOperation;
 use crate::xid::XidSource;
@@ -45,6 +46,11 @@ pub(crate) struct State {
     /// identity (an `identity_token`, or the `access_key_id` inside one) → principal id
     pub(crate) external_identities: HashMap<String, String>,
     pub(crate) uploads: HashMap<String, Upload>,
+    /// The object store: every object ever written (uploaded, put or copied) by its key,
+    /// `<repository>/<address relative to the namespace>`, as presigned GET URLs name it.
+    /// Objects stay when they are deleted from a branch, as they do on S3 until lakeFS's
+    /// garbage collection runs.
+    pub(crate) stored: HashMap<String, ObjectEntry>,
     pub(crate) presign_multipart: Support,
     /// The bucket in physical addresses: `emulator-bucket`, or the S3 storage's bucket.
     pub(crate) bucket: String,
@@ -65,17 +71,56 @@ pub(crate) struct State {
 #[derive(Debug, Default)]
 pub(crate) struct Repository {
     pub(crate) read_only: bool,
+    /// The branch the repository was created with; it cannot be deleted.
+    pub(crate) default_branch: String,
+    /// When the repository was created, Unix seconds.
+    pub(crate) creation_date: i64,
     pub(crate) commits: HashMap<String, Commit>,
     pub(crate) branches: HashMap<String, Branch>,
     /// Pull requests by id (ids sort newest first, as lakeFS's do).
     pub(crate) pulls: BTreeMap<String, PullRequest>,
 }
 
-/// A commit: its parents (a merge has two, destination first) and its whole content.
+/// A commit: its parents (a merge has two, destination first), its whole content, and what
+/// lakeFS records with it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Commit {
     pub(crate) parents: Vec<String>,
     pub(crate) tree: BTreeMap<String, ObjectEntry>,
+    /// The committer's email or user name (`""` for a repository's initial commit).
+    pub(crate) committer: String,
+    pub(crate) message: String,
+    /// Unix seconds: the commit's `date`, or when it was made.
+    pub(crate) creation_date: i64,
+    pub(crate) metadata: BTreeMap<String, String>,
+    /// 1 for a repository's first commit, then one more than the highest parent's.
+    pub(crate) generation: i64,
+}
+
+impl Commit {
+    /// The id of the commit's content (its metarange), 64 hex digits; `""` for an empty
+    /// tree, as lakeFS's initial commit has. Equal trees have equal ids.
+    pub(crate) fn meta_range_id(&self) -> String {
+        if self.tree.is_empty() {
+            return String::new();
+        }
+        let mut listing = Vec::new();
+        for (path, entry) in &self.tree {
+            for field in [
+                path.as_bytes(),
+                entry.stats.physical_address.as_bytes(),
+                entry.stats.checksum.as_bytes(),
+            ] {
+                listing.extend_from_slice(field);
+                listing.push(0);
+            }
+        }
+        format!(
+            "{}{}",
+            md5_hex(&[b"metarange|a|", &listing]),
+            md5_hex(&[b"metarange|b|", &listing])
+        )
+    }
 }
 
 #[derive(Debug, Default)]
@@ -83,8 +128,27 @@ pub(crate) struct Branch {
     pub(crate) head: String,
     pub(crate) protected: bool,
     pub(crate) dirty: bool,
-    /// Uncommitted objects by path (they hide the committed ones).
-    pub(crate) staged: BTreeMap<String, ObjectEntry>,
+    /// Left out of branch listings unless asked for (`createBranch`'s `hidden`).
+    pub(crate) hidden: bool,
+    /// Uncommitted changes by path: a new version of an object, or `None`, a tombstone that
+    /// hides the committed object (they hide the committed ones).
+    pub(crate) staged: BTreeMap<String, Option<ObjectEntry>>,
+}
+
+impl Branch {
+    /// `tree` with this branch's uncommitted changes applied.
+    pub(crate) fn apply_staged(
+        &self,
+        mut tree: BTreeMap<String, ObjectEntry>,
+    ) -> BTreeMap<String, ObjectEntry> {
+        for (path, change) in &self.staged {
+            match change {
+                Some(entry) => tree.insert(path.clone(), entry.clone()),
+                None => tree.remove(path),
+            };
+        }
+        tree
+    }
 }
 
 /// An object: its bytes (as the parts it was uploaded in) and its stats.
@@ -142,6 +206,7 @@ impl State {
             sts_logins: HashMap::new(),
             external_identities: HashMap::new(),
             uploads: HashMap::new(),
+            stored: HashMap::new(),
             presign_multipart: Support::Enabled,
             bucket: "emulator-bucket".into(),
             #[cfg(feature = "s3")]
@@ -166,6 +231,31 @@ impl State {
         format!("{prefix}{:08x}{:08x}", self.next_id, fastrand::u32(..))
     }
 
+    /// A commit id: 64 hex digits, as lakeFS's SHA-256 content addresses are (derived here
+    /// from a counter and the emulator's secret, so every commit gets a new one).
+    pub(crate) fn new_commit_id(&mut self) -> String {
+        self.next_id += 1;
+        let counter = self.next_id.to_be_bytes();
+        let secret = self.secret.as_bytes();
+        format!(
+            "{}{}",
+            md5_hex(&[b"commit|a|", secret, &counter]),
+            md5_hex(&[b"commit|b|", secret, &counter])
+        )
+    }
+
+    /// The storage namespace of a repository, `s3://<bucket>/<repository>`: relative object
+    /// addresses are joined to it.
+    pub(crate) fn namespace(&self, repository: &str) -> String {
+        format!("s3://{}/{repository}", self.bucket)
+    }
+
+    /// Records a newly written object in the object store, under `<repository>/<address>`.
+    pub(crate) fn store(&mut self, repository: &str, entry: &ObjectEntry) {
+        let key = format!("{repository}/{}", entry.stats.physical_address);
+        self.stored.insert(key, entry.clone());
+    }
+
     /// An xid for the current time (link addresses: their age is read back from it).
     pub(crate) fn new_xid(&mut self) -> String {
         let now = self.now();
@@ -187,45 +277,38 @@ impl State {
 }
 
 impl Repository {
-    /// The object at `path` as `branch` sees it: staged first, then its head commit.
-    pub(crate) fn branch_object(&self, branch: &str, path: &str) -> Option<&ObjectEntry> {
-        let branch = self.branches.get(branch)?;
-        branch
-            .staged
-            .get(path)
-            .or_else(|| self.commits.get(&branch.head)?.tree.get(path))
+    /// The commit `branch`'s uncommitted changes would make: its head's tree with them
+    /// applied, the head as parent, generation one more than the head's. `None` if the branch
+    /// is unknown.
+    pub(crate) fn commit_staged(
+        &self,
+        branch: &str,
+        committer: &str,
+        message: &str,
+        creation_date: i64,
+        metadata: BTreeMap<String, String>,
+    ) -> Option<Commit> {
+        let target = self.branches.get(branch)?;
+        let parent = self.commits.get(&target.head);
+        Some(Commit {
+            parents: vec![target.head.clone()],
+            tree: target.apply_staged(parent.map(|c| c.tree.clone()).unwrap_or_default()),
+            committer: committer.to_owned(),
+            message: message.to_owned(),
+            creation_date,
+            metadata,
+            generation: parent.map_or(0, |c| c.generation) + 1,
+        })
     }
 
-    /// Resolves a ref expression: a branch name or commit id, each `~N` (or `~`) going N
-    /// first parents back. Returns the commit id and, for a bare branch name, the branch.
-    pub(crate) fn resolve(&self, reference: &str) -> Option<(String, Option<&Branch>)> {
-        let mut pieces = reference.split('~');
-        let base = pieces.next()?;
-        let branch = self.branches.get(base);
-        let mut commit = match branch {
-            Some(branch) => branch.head.clone(),
-            None if self.commits.contains_key(base) => base.to_owned(),
-            None => return None,
-        };
-        let mut moved = false;
-        for step in pieces {
-            let n: usize = if step.is_empty() {
-                1
-            } else {
-                step.parse().ok()?
-            };
-            for _ in 0..n {
-                commit = self.commits.get(&commit)?.parents.first()?.clone();
-            }
-            moved = true;
+    /// Adds a commit made on `branch`, which then points at it with no uncommitted changes
+    /// (lakeFS seals the staging token into the commit and drops the sealed tokens).
+    pub(crate) fn add_commit(&mut self, branch: &str, id: String, commit: Commit) {
+        if let Some(target) = self.branches.get_mut(branch) {
+            target.head = id.clone();
+            target.staged.clear();
+            target.dirty = false;
         }
-        Some((commit, branch.filter(|_| !moved)))
-    }
-
-    /// The object at `path` in a ref expression: a bare branch name reads its staging too.
-    pub(crate) fn object_at(&self, reference: &str, path: &str) -> Option<Option<&ObjectEntry>> {
-        let (commit, branch) = self.resolve(reference)?;
-        let staged = branch.and_then(|b| b.staged.get(path));
-        Some(staged.or_else(|| self.commits.get(&commit)?.tree.get(path)))
+        self.commits.insert(id, commit);
     }
 }

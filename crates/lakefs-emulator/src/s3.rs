@@ -193,6 +193,16 @@ impl S3Storage {
             .to_string()
     }
 
+    /// A presigned `GetObject` URL of `key`, signed at `now` (Unix seconds, the emulator's
+    /// clock) and valid for `expiry`: what lakeFS hands out for `presign=true` reads.
+    pub(crate) fn presign_get(&self, key: &str, expiry: Duration, now: i64) -> String {
+        let time = jiff::Timestamp::from_second(now).unwrap_or_else(|_| jiff::Timestamp::now());
+        self.bucket
+            .get_object(Some(&self.credentials), key)
+            .sign_with_time(expiry, &time)
+            .to_string()
+    }
+
     /// Uploads `body` as a part (the emulator's own `UploadPart`); returns S3's ETag.
     pub(crate) async fn upload_part(
         &self,

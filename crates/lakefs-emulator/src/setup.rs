@@ -1,6 +1,7 @@
 //! The default setup (its names and [`Emulator::new`]) and the public methods that set the
 //! emulator up and look inside it.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -108,12 +109,24 @@ impl Emulator {
         self.lock().s3.clone()
     }
 
-    /// Adds a repository with one branch and an initial, empty commit.
+    /// Adds a repository with one branch and an initial, empty commit (as lakeFS's:
+    /// message `Repository created`, no committer, generation 1).
     pub fn add_repository(&self, repository: &str, default_branch: &str) {
         let mut state = self.lock();
-        let initial = state.new_id("c");
-        let mut repo = Repository::default();
-        repo.commits.insert(initial.clone(), Commit::default());
+        let initial = state.new_commit_id();
+        let now = state.now();
+        let mut repo = Repository {
+            default_branch: default_branch.to_owned(),
+            creation_date: now,
+            ..Repository::default()
+        };
+        let commit = Commit {
+            message: "Repository created".into(),
+            creation_date: now,
+            generation: 1,
+            ..Commit::default()
+        };
+        repo.commits.insert(initial.clone(), commit);
         repo.branches.insert(
             default_branch.to_owned(),
             Branch {
@@ -158,6 +171,11 @@ impl Emulator {
         let mut stats = ObjectStats::new(path, address, md5_hex(&[&content]), state.now());
         stats.size_bytes = Some(i64::try_from(content.len()).unwrap_or(i64::MAX));
         stats.content_type = Some("application/octet-stream".into());
+        let entry = ObjectEntry {
+            parts: vec![content],
+            stats,
+            s3_key: None,
+        };
         let Some(target) = state
             .repositories
             .get_mut(repository)
@@ -165,36 +183,21 @@ impl Emulator {
         else {
             return false;
         };
-        let entry = ObjectEntry {
-            parts: vec![content],
-            stats,
-            s3_key: None,
-        };
-        target.staged.insert(path.to_owned(), entry);
+        target.staged.insert(path.to_owned(), Some(entry.clone()));
+        state.store(repository, &entry);
         true
     }
 
-    /// Commits what is staged on `branch` (its objects join the head commit's) and returns
-    /// the new commit's id (`None` if the branch is unknown).
-    pub fn commit(&self, repository: &str, branch: &str, _message: &str) -> Option<String> {
+    /// Commits what is staged on `branch` (its objects join the head commit's; its deletions
+    /// leave it), even when nothing is, and returns the new commit's id (`None` if the branch
+    /// is unknown). The commit is `admin`'s, with `message` and no metadata.
+    pub fn commit(&self, repository: &str, branch: &str, message: &str) -> Option<String> {
         let mut state = self.lock();
-        let id = state.new_id("c");
+        let id = state.new_commit_id();
+        let now = state.now();
         let repo = state.repositories.get_mut(repository)?;
-        let target = repo.branches.get_mut(branch)?;
-        let mut tree = repo
-            .commits
-            .get(&target.head)
-            .map(|c| c.tree.clone())
-            .unwrap_or_default();
-        tree.append(&mut target.staged);
-        let parent = std::mem::replace(&mut target.head, id.clone());
-        repo.commits.insert(
-            id.clone(),
-            Commit {
-                parents: vec![parent],
-                tree,
-            },
-        );
+        let record = repo.commit_staged(branch, "admin", message, now, BTreeMap::new())?;
+        repo.add_commit(branch, id.clone(), record);
         Some(id)
     }
 
@@ -331,10 +334,10 @@ impl Emulator {
         }
     }
 
-    /// How long part URLs handed out from now on stay valid (lakeFS's
-    /// `blockstore.s3.pre_signed_expiry`; default 15 minutes). Whole seconds count; the
-    /// emulator's store refuses a part URL used later with S3's `403 AccessDenied`
-    /// "Request has expired".
+    /// How long presigned URLs handed out from now on stay valid — part URLs, and the GET URLs
+    /// of `presign=true` reads (lakeFS's `blockstore.s3.pre_signed_expiry`, which covers both;
+    /// default 15 minutes). Whole seconds count; the emulator's store refuses a URL used later
+    /// with S3's `403 AccessDenied` "Request has expired".
     pub fn set_part_url_expiry(&self, expiry: Duration) {
         self.lock().part_url_expiry = expiry;
     }
@@ -345,8 +348,9 @@ impl Emulator {
         self.lock().part_url_expiry
     }
 
-    /// Moves the emulator's clock forward by `by`, without sleeping: part URLs, link addresses
-    /// (24 h) and login tokens expire accordingly, and the dates the emulator reports move too.
+    /// Moves the emulator's clock forward by `by`, without sleeping: part URLs, presigned GET
+    /// URLs, link addresses (24 h) and login tokens expire accordingly, and the dates the
+    /// emulator reports (object `mtime`, commit `creation_date`) move too.
     /// An S3 server behind the emulator (feature `s3`) keeps its own clock.
     pub fn advance_clock(&self, by: Duration) {
         let mut state = self.lock();

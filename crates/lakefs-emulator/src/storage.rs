@@ -1,5 +1,5 @@
-//! The object store behind the presigned part URLs: answers like S3's `UploadPart`, including
-//! S3's refusal of an expired presigned URL.
+//! The object store behind the presigned URLs: answers part PUTs like S3's `UploadPart` and
+//! object GETs like S3's `GetObject`, including S3's refusal of an expired presigned URL.
 
 use bytes::Bytes;
 use http::{header, Request, Response, StatusCode};
@@ -7,6 +7,7 @@ use http::{header, Request, Response, StatusCode};
 use crate::checksum::md5_hex;
 use crate::clock;
 use crate::emulator::Emulator;
+use crate::signing::OBJECTS_PREFIX;
 
 fn s3_error(status: StatusCode, code: &str, message: &str) -> Response<Bytes> {
     s3_error_with(status, code, message, "")
@@ -24,6 +25,180 @@ fn s3_error_with(status: StatusCode, code: &str, message: &str, extra: &str) -> 
         header::HeaderValue::from_static("application/xml"),
     );
     response
+}
+
+/// A request to the store: a part PUT, or an object GET (`objects/…`).
+pub(crate) fn serve(emulator: &Emulator, request: &Request<Bytes>, rest: &str) -> Response<Bytes> {
+    match rest.strip_prefix(OBJECTS_PREFIX) {
+        Some(key) if request.method() == http::Method::GET => get_object(emulator, request, key),
+        _ => put_part(emulator, request, rest),
+    }
+}
+
+/// The presigned query parameters of a storage request.
+struct Presigned {
+    date: String,
+    expires: String,
+    signature: String,
+}
+
+impl Presigned {
+    fn parse(request: &Request<Bytes>) -> Self {
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+        let param = |name: &str| {
+            query
+                .iter()
+                .find_map(|(k, v)| (k == name).then(|| v.clone()))
+                .unwrap_or_default()
+        };
+        Self {
+            date: param("X-Amz-Date"),
+            expires: param("X-Amz-Expires"),
+            signature: param("X-Amz-Signature"),
+        }
+    }
+
+    /// S3's `403 AccessDenied` "Request has expired" once the URL's lifetime has passed on
+    /// the emulator's clock (date and lifetime are covered by the signature, checked first).
+    fn expired(&self, now: i64) -> Option<Response<Bytes>> {
+        let signed_at = clock::parse_amz_date(&self.date).unwrap_or(0);
+        let lifetime: i64 = self.expires.parse().unwrap_or(0);
+        if now <= signed_at.saturating_add(lifetime) {
+            return None;
+        }
+        Some(s3_error_with(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Request has expired",
+            &format!(
+                "<X-Amz-Expires>{lifetime}</X-Amz-Expires><Expires>{}</Expires><ServerTime>{}</ServerTime>",
+                clock::rfc3339(signed_at.saturating_add(lifetime)),
+                clock::rfc3339(now)
+            ),
+        ))
+    }
+}
+
+fn signature_mismatch() -> Response<Bytes> {
+    s3_error(
+        StatusCode::FORBIDDEN,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided.",
+    )
+}
+
+/// `GET /_storage/objects/{key}?X-Amz-Date=…&X-Amz-Expires=…&X-Amz-Signature=…`, a presigned
+/// GET URL from statObject, listObjects or getObject: checks the signature (which covers the
+/// key, date and lifetime), then the expiry (`403 AccessDenied` "Request has expired"), then
+/// the object (`404 NoSuchKey`). 200 with the bytes, the quoted ETag, `Content-Type`,
+/// `Content-Length` and `Last-Modified`; one `Range` as S3 serves it (206 with
+/// `Content-Range`, an unsatisfiable one `416 InvalidRange`).
+///
+/// An AWS `Authorization` header with the presigned query is refused as S3 does; any other
+/// one (a lakeFS `Basic` or `Bearer` header) is ignored: HTTP clients keep it when they follow
+/// getObject's redirect to the same host, which the emulator's store is and S3 is not.
+fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) -> Response<Bytes> {
+    let aws_authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS"));
+    if aws_authorization {
+        return s3_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter should be specified",
+        );
+    }
+    let key = percent_encoding::percent_decode_str(encoded_key)
+        .decode_utf8_lossy()
+        .into_owned();
+    let presigned = Presigned::parse(request);
+    let state = emulator.lock();
+    let expected = state.object_signature(&key, &presigned.date, &presigned.expires);
+    if presigned.signature != expected {
+        return signature_mismatch();
+    }
+    if let Some(expired) = presigned.expired(state.now()) {
+        return expired;
+    }
+    let Some(entry) = state
+        .stored
+        .get(&key)
+        .filter(|e| !e.parts.is_empty() || e.s3_key.is_none())
+    else {
+        return s3_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The specified key does not exist.",
+        );
+    };
+    let bytes = entry.bytes();
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let mut response = Response::new(Bytes::new());
+    let range = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok());
+    let body = match range.map(|r| crate::range::parse_range(r, size)) {
+        None | Some(Err(crate::range::RangeError::Bad)) => bytes,
+        Some(Err(crate::range::RangeError::Unsatisfiable)) => {
+            return s3_error(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "InvalidRange",
+                "The requested range is not satisfiable",
+            )
+        }
+        Some(Ok((start, end))) => {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            insert(
+                &mut response,
+                header::CONTENT_RANGE,
+                &format!("bytes {start}-{end}/{size}"),
+            );
+            let start = usize::try_from(start).unwrap_or(0).min(bytes.len());
+            let end = usize::try_from(end + 1)
+                .unwrap_or(0)
+                .clamp(start, bytes.len());
+            bytes.slice(start..end)
+        }
+    };
+    let stats = &entry.stats;
+    insert(
+        &mut response,
+        header::ETAG,
+        &format!("\"{}\"", stats.checksum.trim_matches('"')),
+    );
+    insert(
+        &mut response,
+        header::LAST_MODIFIED,
+        &clock::http_date(stats.mtime),
+    );
+    insert(
+        &mut response,
+        header::CONTENT_TYPE,
+        stats
+            .content_type
+            .as_deref()
+            .unwrap_or("application/octet-stream"),
+    );
+    insert(
+        &mut response,
+        header::CONTENT_LENGTH,
+        &body.len().to_string(),
+    );
+    insert(&mut response, header::ACCEPT_RANGES, "bytes");
+    *response.body_mut() = body;
+    response
+}
+
+fn insert(response: &mut Response<Bytes>, name: header::HeaderName, value: &str) {
+    if let Ok(value) = header::HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
 }
 
 /// `PUT /_storage/{upload_id}/{part}?X-Amz-Date=…&X-Amz-Expires=…&X-Amz-Signature=…`: checks
@@ -64,48 +239,15 @@ pub(crate) fn put_part(
             "Part number must be an integer between 1 and 10000",
         );
     };
-    let query: Vec<(String, String)> =
-        form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let param = |name: &str| {
-        query
-            .iter()
-            .find_map(|(k, v)| (k == name).then_some(v.as_str()))
-    };
-    let (date, expires) = (
-        param("X-Amz-Date").unwrap_or(""),
-        param("X-Amz-Expires").unwrap_or(""),
-    );
+    let presigned = Presigned::parse(request);
     let mut state = emulator.lock();
-    if param("X-Amz-Signature")
-        != Some(
-            state
-                .part_signature(upload_id, part_number, date, expires)
-                .as_str(),
-        )
-    {
-        return s3_error(
-            StatusCode::FORBIDDEN,
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided.",
-        );
+    let expected =
+        state.part_signature(upload_id, part_number, &presigned.date, &presigned.expires);
+    if presigned.signature != expected {
+        return signature_mismatch();
     }
-    // Both are covered by the signature just checked, so they parse.
-    let signed_at = clock::parse_amz_date(date).unwrap_or(0);
-    let lifetime: i64 = expires.parse().unwrap_or(0);
-    let now = state.now();
-    if now > signed_at.saturating_add(lifetime) {
-        return s3_error_with(
-            StatusCode::FORBIDDEN,
-            "AccessDenied",
-            "Request has expired",
-            &format!(
-                "<X-Amz-Expires>{lifetime}</X-Amz-Expires><Expires>{}</Expires><ServerTime>{}</ServerTime>",
-                clock::rfc3339(signed_at.saturating_add(lifetime)),
-                clock::rfc3339(now)
-            ),
-        );
+    if let Some(expired) = presigned.expired(state.now()) {
+        return expired;
     }
     let Some(upload) = state.uploads.get_mut(upload_id) else {
         return s3_error(

@@ -1,5 +1,7 @@
 //! The official lakeFS Python SDK (`lakefs-sdk` 1.88.0), unchanged, against the
-//! `lakefs-emulator` binary: `tests/python/official_sdk.py` exercises all 18 operations.
+//! `lakefs-emulator` binary: `tests/python/official_sdk.py` exercises all 18 experimental
+//! operations, then `tests/python/stable_operations.py` the 18 stable object, commit, ref,
+//! branch and repository operations, asserting on what lakeFS answers.
 //! Where the SDK cannot read real lakeFS, it must fail on the emulator too: `list_pull_requests`
 //! raises its decode error for a non-empty list, whose items lack `description` as lakeFS's do
 //! (treeverse/lakeFS#9760), and the script reads that list through the SDK's raw variant.
@@ -78,7 +80,7 @@ fn start_emulator() -> (Running, String) {
 }
 
 #[test]
-fn the_official_python_sdk_runs_all_18_operations_against_the_binary() {
+fn the_official_python_sdk_runs_the_experimental_and_stable_operations_against_the_binary() {
     if !python_sdk_available() {
         return;
     }
@@ -102,6 +104,10 @@ fn the_official_python_sdk_runs_all_18_operations_against_the_binary() {
     );
     assert!(
         stdout.contains("all 18 operations"),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("and 18 stable operations"),
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     println!("{stdout}");

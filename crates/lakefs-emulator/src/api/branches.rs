@@ -5,6 +5,7 @@ use http::StatusCode;
 
 use super::{empty, fail, Answer, Failure, Query};
 use crate::emulator::Emulator;
+use crate::refs::RefError;
 
 impl Emulator {
     /// Order as graveler: unknown repository or branch → 404; protected branch → 403;
@@ -58,12 +59,18 @@ impl Emulator {
                 format!("{branch}: uncommitted changes (dirty branch)"),
             ));
         }
-        let (commit, _) = repo.resolve(reference).ok_or_else(|| {
-            fail(
-                StatusCode::NOT_FOUND,
-                format!("ref '{reference}' not found"),
-            )
-        })?;
+        let commit = repo
+            .resolve_commit(reference)
+            .map_err(|error| match error {
+                RefError::NotFound => fail(
+                    StatusCode::NOT_FOUND,
+                    format!("ref '{reference}' not found"),
+                ),
+                RefError::Invalid => fail(
+                    StatusCode::BAD_REQUEST,
+                    "ref: invalid value: validation error",
+                ),
+            })?;
         if let Some(target) = repo.branches.get_mut(branch) {
             // Only the commit id changes (`branch.CommitID = commitRecord.CommitID`); the
             // staging area stays (`staged`, `dirty`).

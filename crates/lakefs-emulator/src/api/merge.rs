@@ -36,7 +36,10 @@ fn same(a: Option<&ObjectEntry>, b: Option<&ObjectEntry>) -> bool {
 }
 
 /// Merges the head commit of `source` into `destination` with a new commit (two parents:
-/// destination, source; lakeFS always makes one) and returns its id. As graveler: read-only
+/// destination, source; lakeFS always makes one) and returns its id. The commit is
+/// `committer`'s, with lakeFS's default message `Merge '<source>' into '<destination>'` and
+/// metadata `.lakefs.merge.strategy: default` (`pkg/catalog/catalog.go:2071-2073`,
+/// `pkg/graveler/graveler.go:3185-3200`); its generation is one more than the higher parent's. As graveler: read-only
 /// repository → 403; unknown branch → 404; destination with uncommitted changes → 400
 /// `uncommitted changes (dirty branch)`; nothing new on the source since the merge base → 400
 /// `no changes`; a path changed differently on both sides → 409 `conflict found` (strategy
@@ -47,8 +50,10 @@ pub(super) fn merge_branches(
     repository: &str,
     source: &str,
     destination: &str,
+    committer: &str,
 ) -> Result<String, Failure> {
-    let id = state.new_id("c");
+    let id = state.new_commit_id();
+    let now = state.now();
     let repo = state
         .repositories
         .get_mut(repository)
@@ -116,15 +121,16 @@ pub(super) fn merge_branches(
             None => merged.remove(path),
         };
     }
-    repo.commits.insert(
-        id.clone(),
-        Commit {
-            parents: vec![destination_head, source_head],
-            tree: merged,
-        },
-    );
-    if let Some(target) = repo.branches.get_mut(destination) {
-        target.head = id.clone();
-    }
+    let generation = |commit: &String| repo.commits.get(commit).map_or(0, |c| c.generation);
+    let commit = Commit {
+        generation: generation(&destination_head).max(generation(&source_head)) + 1,
+        parents: vec![destination_head, source_head],
+        tree: merged,
+        committer: committer.to_owned(),
+        message: format!("Merge '{source}' into '{destination}'"),
+        creation_date: now,
+        metadata: BTreeMap::from([(".lakefs.merge.strategy".into(), "default".into())]),
+    };
+    repo.add_commit(destination, id.clone(), commit);
     Ok(id)
 }

@@ -2,17 +2,27 @@
 //! bodies, authentication. The operations live in one module per topic.
 
 mod auth;
+mod branch_ops;
 mod branches;
+mod commits;
+mod diff;
+mod listing;
 mod login;
 mod merge;
 mod multipart;
 #[cfg(feature = "s3")]
 mod multipart_s3;
+mod names;
+mod object_io;
+mod object_writes;
 mod objects;
 mod parts;
 mod principals;
 mod pulls;
+mod refs;
+mod repositories;
 mod route;
+mod stable;
 mod sts;
 
 use bytes::Bytes;
@@ -55,6 +65,15 @@ fn json(status: StatusCode, body: &impl Serialize) -> Answer {
     response
 }
 
+/// A HEAD answer carries no body (its headers, `Content-Length` included, stay), as HTTP
+/// servers send it; in-process callers see the same.
+fn without_body_for_head(request: &Request<Bytes>, mut response: Answer) -> Answer {
+    if request.method() == http::Method::HEAD {
+        *response.body_mut() = Bytes::new();
+    }
+    response
+}
+
 fn empty(status: StatusCode) -> Answer {
     let mut response = Response::new(Bytes::new());
     *response.status_mut() = status;
@@ -86,6 +105,27 @@ impl Query {
             .find_map(|(k, v)| (k == name).then_some(v.as_str()))
     }
 
+    /// Every value of a repeated parameter (`objects=a&objects=b`), in order.
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// A required parameter without `allowEmptyValue`: missing or empty (`?path=`) is the
+    /// spec validator's 400.
+    fn required_non_empty(&self, name: &str) -> Result<&str, Failure> {
+        match self.required(name)? {
+            "" => Err(fail(
+                StatusCode::BAD_REQUEST,
+                format!("parameter \"{name}\" in query has an error: empty value is not allowed"),
+            )),
+            value => Ok(value),
+        }
+    }
+
     /// A required parameter, as the server's spec validator demands it.
     fn required(&self, name: &str) -> Result<&str, Failure> {
         self.get(name).ok_or_else(|| {
@@ -111,11 +151,13 @@ impl Query {
             .transpose()
     }
 
+    /// A boolean as the validator reads it (Go's `strconv.ParseBool`): `1`, `t`, `T`, `TRUE`,
+    /// `true`, `True` and their false forms — the Python SDK sends `True`.
     fn boolean(&self, name: &str) -> Result<Option<bool>, Failure> {
         self.get(name)
             .map(|v| match v {
-                "true" => Ok(true),
-                "false" => Ok(false),
+                "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+                "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
                 other => Err(fail(
                     StatusCode::BAD_REQUEST,
                     format!("parameter \"{name}\" in query has an error: value {other}: an invalid boolean"),
@@ -163,8 +205,10 @@ impl Emulator {
     /// URLs it handed out) would. Never panics; every error is the spec's `Error` JSON (or S3's
     /// XML for storage requests) with the real server's status code.
     pub fn handle(&self, request: &Request<Bytes>) -> Response<Bytes> {
-        self.answer(request, &Route::parse(request))
-            .unwrap_or_else(Failure::into_response)
+        let response = self
+            .answer(request, &Route::parse(request))
+            .unwrap_or_else(Failure::into_response);
+        without_body_for_head(request, response)
     }
 
     /// As [`handle`](Self::handle), and also for an emulator that stores parts on a real S3
@@ -182,8 +226,20 @@ impl Emulator {
                 return answer.unwrap_or_else(Failure::into_response);
             }
         }
-        self.answer(request, &route)
-            .unwrap_or_else(Failure::into_response)
+        #[cfg(feature = "s3")]
+        if let (Some(s3), Route::Stable(stable::Stable::GetObject(repo, reference))) =
+            (self.s3_storage(), &route)
+        {
+            let answer = match self.admit(request, &route) {
+                Ok(_) => self.get_object_from_s3(&s3, repo, reference, request).await,
+                Err(failure) => Err(failure),
+            };
+            return answer.unwrap_or_else(Failure::into_response);
+        }
+        let response = self
+            .answer(request, &route)
+            .unwrap_or_else(Failure::into_response);
+        without_body_for_head(request, response)
     }
 
     /// What lakeFS does before any handler runs (`pkg/api/serve.go:72-82`): the spec validator
@@ -213,7 +269,7 @@ impl Emulator {
 
     fn answer(&self, request: &Request<Bytes>, route: &Route) -> Result<Answer, Failure> {
         if let Route::Storage(rest) = route {
-            return Ok(crate::storage::put_part(self, request, rest));
+            return Ok(crate::storage::serve(self, request, rest));
         }
         let user = self.admit(request, route)?;
         if route.needs_s3() && self.stores_on_s3() {
@@ -258,6 +314,7 @@ impl Emulator {
             Route::GetPull { repo, id } => self.get_pull_request(repo, id),
             Route::UpdatePull { repo, id } => self.update_pull_request(repo, id, request),
             Route::MergePull { repo, id } => self.merge_pull_request(repo, id, &user),
+            Route::Stable(operation) => self.answer_stable(operation, q, request, &user),
             Route::NotFound => Err(fail(StatusCode::NOT_FOUND, "not found")),
             Route::Unknown | Route::Storage(_) => {
                 Err(fail(StatusCode::INTERNAL_SERVER_ERROR, "unreachable"))

@@ -291,17 +291,18 @@ impl Emulator {
         // needs at least one part): then it lives at its key in the bucket.
         let s3_key = parts.is_empty().then(|| format!("{repository}/{relative}"));
         state.uploads.remove(upload_id);
+        let staged = ObjectEntry {
+            parts,
+            stats: stats.clone(),
+            s3_key,
+        };
+        state.store(repository, &staged);
         if let Some(target) = state
             .repositories
             .get_mut(repository)
             .and_then(|r| r.branches.get_mut(branch))
         {
-            let staged = ObjectEntry {
-                parts,
-                stats: stats.clone(),
-                s3_key,
-            };
-            target.staged.insert(path.to_owned(), staged);
+            target.staged.insert(path.to_owned(), Some(staged));
         }
         json(StatusCode::OK, &stats)
     }

@@ -280,7 +280,7 @@ impl Emulator {
         &self,
         repository: &str,
         id: &str,
-        _committer: &str,
+        committer: &str,
     ) -> Result<Answer, Failure> {
         check_id(id)?;
         let mut state = self.lock();
@@ -291,7 +291,7 @@ impl Emulator {
             return Err(fail(StatusCode::BAD_REQUEST, "bad pull request status"));
         }
         let (source, destination) = (pull.source_branch.clone(), pull.destination_branch.clone());
-        let commit = merge_branches(&mut state, repository, &source, &destination)?;
+        let commit = merge_branches(&mut state, repository, &source, &destination, committer)?;
         if let Some(pull) = repo_mut(&mut state, repository)?.pulls.get_mut(id) {
             pull.status = PullRequestStatus::Merged;
             pull.merged_commit_id = Some(commit.clone());

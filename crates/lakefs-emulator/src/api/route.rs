@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use http::{Method, Request};
 
+use super::stable::Stable;
 use crate::operation::EmulatedOperation;
 use crate::signing::STORAGE_PREFIX;
 
@@ -83,7 +84,10 @@ pub(crate) enum Route {
         repo: String,
         id: String,
     },
-    /// A part PUT to the emulator's own store: the path below the storage prefix.
+    /// A stable (not `experimental`) operation.
+    Stable(Stable),
+    /// A request to the emulator's own store (a part PUT, an object GET by presigned URL):
+    /// the path below the storage prefix, as sent.
     Storage(String),
     /// Outside `/api/v1`.
     NotFound,
@@ -111,6 +115,9 @@ impl Route {
             })
             .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        if let Some(stable) = Stable::parse(request.method(), &segments) {
+            return Self::Stable(stable);
+        }
         let o = |s: &&str| (*s).to_owned();
         match (request.method(), segments.as_slice()) {
             (&Method::POST, ["sts", "login"]) => Self::StsLogin,
@@ -222,9 +229,11 @@ impl Route {
             Self::GetPull { .. } => EmulatedOperation::GetPullRequest,
             Self::UpdatePull { .. } => EmulatedOperation::UpdatePullRequest,
             Self::MergePull { .. } => EmulatedOperation::MergePullRequest,
-            Self::StatObject { .. } | Self::Storage(_) | Self::NotFound | Self::Unknown => {
-                return None
-            }
+            Self::StatObject { .. }
+            | Self::Stable(_)
+            | Self::Storage(_)
+            | Self::NotFound
+            | Self::Unknown => return None,
         })
     }
 

@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+pub mod objects;
+
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -75,9 +77,23 @@ impl Api {
 
     /// `method` on `/api/v1` + `path` (which may carry a query), with an optional JSON body.
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Response<Bytes> {
+        self.send(method, path, &[], body).await
+    }
+
+    /// As `call`, with extra request headers.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Response<Bytes> {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("http://lakefs.emulator/api/v1{path}"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(auth) = &self.auth {
             request = request.header("authorization", auth.as_str());
         }
@@ -107,6 +123,16 @@ impl Api {
 
     pub async fn patch(&self, path: &str, body: Value) -> Response<Bytes> {
         self.call(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response<Bytes> {
+        self.call(Method::DELETE, path, None).await
+    }
+
+    /// A GET of a presigned URL (the emulator's store), with no lakeFS credentials.
+    pub async fn get_url(&self, url: &str) -> Response<Bytes> {
+        let request = Request::get(url).body(Bytes::new()).unwrap();
+        self.emulator.handle_async(&request).await
     }
 
     /// A PUT of `bytes` to a presigned part URL, with no lakeFS credentials.
@@ -239,6 +265,14 @@ pub fn expect_failure(response: &Response<Bytes>, status: StatusCode, text: &str
         message.contains(text),
         "{message:?} should contain {text:?}"
     );
+}
+
+/// A response header, if present.
+pub fn header(response: &Response<Bytes>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
 }
 
 /// The `ETag` header.

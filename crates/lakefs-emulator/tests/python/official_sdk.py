@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Drives a running lakeFS emulator with the official lakeFS Python SDK (`lakefs-sdk`, 1.88.0),
 unchanged, through every one of the 18 operations of its `ExperimentalApi`, including the
-presigned part PUTs (with `urllib`) to the URLs from createPresignMultipartUpload and uploadPart.
+presigned part PUTs (with `urllib`) to the URLs from createPresignMultipartUpload and uploadPart,
+then (stable_operations.py) through the 18 stable object, commit, ref, branch and repository
+operations a data workflow needs.
 
 usage: official_sdk.py <url> <access-key-id> <secret-access-key>
 
@@ -23,6 +25,7 @@ import urllib.error
 import urllib.request
 
 import lakefs_sdk
+import stable_operations
 from lakefs_sdk import (
     AbortPresignMultipartUpload,
     ApiClient,
@@ -330,15 +333,18 @@ def main():
         pull_requests(admin)
         multipart(admin)
         hard_reset(admin, objects_api(url, key, secret))
+        stable = stable_operations.run(url, key, secret)
     except Exception as error:  # noqa: BLE001
         print(f"FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         print(f"operations completed before the failure: {sorted(done)}", file=sys.stderr)
+        print(f"stable operations completed: {sorted(stable_operations.done)}", file=sys.stderr)
         return 1
     missing = 18 - len(done)
     if missing:
         print(f"FAILED: {missing} operations not exercised; done: {sorted(done)}", file=sys.stderr)
         return 1
     print(f"OK: lakefs-sdk {lakefs_sdk.__version__}, all {len(done)} operations: {', '.join(sorted(done))}")
+    print(f"OK: and {len(stable)} stable operations: {', '.join(stable)}")
     return 0
 
 
