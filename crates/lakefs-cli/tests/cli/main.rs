@@ -15,5 +15,7 @@ mod commands;
 mod config;
 mod errors;
 mod help;
+mod history;
 mod interrupt;
+mod objects;
 mod upload;
