@@ -1,5 +1,5 @@
 //! `lakefs-rs`: a command-line tool for lakeFS — uploads of files, directories and standard
-//! input that are fast, memory-bounded, interruptible and resumable;
+//! input that are fast, memory-bounded, interruptible and resumable (skipping unchanged files);
 //! `ls`, `stat`, `rm`, `commit`, `diff`, `log` and `branch` as lakectl has them; the rest of
 //! the experimental API, an embedded emulator, and benchmarks. `lakefs-rs --help` has it all.
 
@@ -10,6 +10,7 @@ mod config;
 mod confirm;
 mod context;
 mod errors;
+mod glob;
 mod interrupt;
 mod output;
 mod units;

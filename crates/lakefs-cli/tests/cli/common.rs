@@ -203,6 +203,20 @@ impl Server {
         self.gates.requests.lock().unwrap().clear();
     }
 
+    /// How many part PUTs (to the storage) and upload creations were answered.
+    pub fn parts_and_creates(&self) -> (usize, usize) {
+        let requests = self.requests();
+        let parts = requests
+            .iter()
+            .filter(|r| r.starts_with("PUT /_storage/"))
+            .count();
+        let creates = requests
+            .iter()
+            .filter(|r| r.starts_with("POST ") && r.ends_with("/staging/pmpu"))
+            .count();
+        (parts, creates)
+    }
+
     /// The requests that change something on lakeFS (not a GET or HEAD).
     pub fn writes(&self) -> Vec<String> {
         self.requests()

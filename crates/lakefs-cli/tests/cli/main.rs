@@ -18,4 +18,5 @@ mod help;
 mod history;
 mod interrupt;
 mod objects;
+mod sync;
 mod upload;
