@@ -20,3 +20,4 @@ mod interrupt;
 mod objects;
 mod sync;
 mod upload;
+mod workflow;
