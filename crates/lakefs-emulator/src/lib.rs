@@ -56,11 +56,12 @@
 //! Modules import only downward, so no import runs in a circle:
 //! * leaves, importing nothing of the crate: `checksum`, `clock`, `operation`, `range`, `s3`,
 //!   `xid`;
-//! * `model` (the data) uses leaves only; `emulator` (the public handle) and `signing` (address
-//!   and part-URL signatures, and the part URLs' path) use `model` and leaves;
-//! * `refs` (ref expressions, and what a ref holds) uses `model`;
-//! * `setup` and `storage` (the part and object store) use those; `api/` (routing, handlers) uses all of
-//!   them, and nothing imports `api` (`server` calls it through `Emulator`'s methods).
+//! * `model` (the data) uses leaves only; `emulator` (the public handle), `refs` (ref
+//!   expressions, and what a ref holds) and `signing` (address, part-URL and object-URL
+//!   signatures, and the store's paths) use `model` and leaves;
+//! * `setup` and `storage` (the part and object store) use those; `api/` (routing, handlers)
+//!   uses all of them, and nothing imports `api` (`server` calls it through `Emulator`'s
+//!   methods).
 
 #![forbid(unsafe_code)]
 

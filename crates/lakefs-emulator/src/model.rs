@@ -46,11 +46,6 @@ pub(crate) struct State {
     /// identity (an `identity_token`, or the `access_key_id` inside one) → principal id
     pub(crate) external_identities: HashMap<String, String>,
     pub(crate) uploads: HashMap<String, Upload>,
-    /// The object store: every object ever written (uploaded, put or copied) by its key,
-    /// `<repository>/<address relative to the namespace>`, as presigned GET URLs name it.
-    /// Objects stay when they are deleted from a branch, as they do on S3 until lakeFS's
-    /// garbage collection runs.
-    pub(crate) stored: HashMap<String, ObjectEntry>,
     pub(crate) presign_multipart: Support,
     /// The bucket in physical addresses: `emulator-bucket`, or the S3 storage's bucket.
     pub(crate) bucket: String,
@@ -206,7 +201,6 @@ impl State {
             sts_logins: HashMap::new(),
             external_identities: HashMap::new(),
             uploads: HashMap::new(),
-            stored: HashMap::new(),
             presign_multipart: Support::Enabled,
             bucket: "emulator-bucket".into(),
             #[cfg(feature = "s3")]
@@ -250,10 +244,21 @@ impl State {
         format!("s3://{}/{repository}", self.bucket)
     }
 
-    /// Records a newly written object in the object store, under `<repository>/<address>`.
-    pub(crate) fn store(&mut self, repository: &str, entry: &ObjectEntry) {
-        let key = format!("{repository}/{}", entry.stats.physical_address);
-        self.stored.insert(key, entry.clone());
+    /// The object a storage key (`<repository>/<address relative to the namespace>`, as
+    /// presigned GET URLs name it) holds: looked up among what the repository's branches and
+    /// commits hold. An object no branch or commit holds any more is gone (on S3 it would stay
+    /// until lakeFS's garbage collection; the emulator keeps no bytes nobody can reach).
+    pub(crate) fn stored_object(&self, key: &str) -> Option<&ObjectEntry> {
+        let (repository, address) = key.split_once('/')?;
+        let repo = self.repositories.get(repository)?;
+        let staged = repo
+            .branches
+            .values()
+            .flat_map(|b| b.staged.values().flatten());
+        let committed = repo.commits.values().flat_map(|c| c.tree.values());
+        staged
+            .chain(committed)
+            .find(|entry| entry.stats.physical_address == address)
     }
 
     /// An xid for the current time (link addresses: their age is read back from it).

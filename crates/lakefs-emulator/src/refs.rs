@@ -42,6 +42,7 @@ enum Modifier {
     Dollar,
 }
 
+/// The characters that start a modifier.
 const MODIFIERS: [char; 4] = ['~', '^', '@', '$'];
 
 /// Splits a ref into its base and modifiers (`ParseRef`).
@@ -75,6 +76,7 @@ fn parse(reference: &str) -> Result<(&str, Vec<Modifier>), RefError> {
     Ok((base, modifiers))
 }
 
+/// Whether `text` could be a commit id or its prefix: 1 to 64 hex digits.
 fn is_hex(text: &str) -> bool {
     (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }

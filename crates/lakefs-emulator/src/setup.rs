@@ -184,7 +184,6 @@ impl Emulator {
             return false;
         };
         target.staged.insert(path.to_owned(), Some(entry.clone()));
-        state.store(repository, &entry);
         true
     }
 

@@ -9,6 +9,7 @@ use crate::clock;
 use crate::emulator::Emulator;
 use crate::signing::OBJECTS_PREFIX;
 
+/// S3's XML error document.
 fn s3_error(status: StatusCode, code: &str, message: &str) -> Response<Bytes> {
     s3_error_with(status, code, message, "")
 }
@@ -82,6 +83,7 @@ impl Presigned {
     }
 }
 
+/// S3's answer to a presigned URL whose signature does not match.
 fn signature_mismatch() -> Response<Bytes> {
     s3_error(
         StatusCode::FORBIDDEN,
@@ -93,9 +95,9 @@ fn signature_mismatch() -> Response<Bytes> {
 /// `GET /_storage/objects/{key}?X-Amz-Date=…&X-Amz-Expires=…&X-Amz-Signature=…`, a presigned
 /// GET URL from statObject, listObjects or getObject: checks the signature (which covers the
 /// key, date and lifetime), then the expiry (`403 AccessDenied` "Request has expired"), then
-/// the object (`404 NoSuchKey`). 200 with the bytes, the quoted ETag, `Content-Type`,
-/// `Content-Length` and `Last-Modified`; one `Range` as S3 serves it (206 with
-/// `Content-Range`, an unsatisfiable one `416 InvalidRange`).
+/// the object (`404 NoSuchKey`, also once no branch or commit holds it). 200 with the bytes,
+/// the quoted ETag, `Content-Type`, `Content-Length` and `Last-Modified`; one `Range` as S3
+/// serves it (206 with `Content-Range`, an unsatisfiable one `416 InvalidRange`).
 ///
 /// An AWS `Authorization` header with the presigned query is refused as S3 does; any other
 /// one (a lakeFS `Basic` or `Bearer` header) is ignored: HTTP clients keep it when they follow
@@ -126,8 +128,7 @@ fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) 
         return expired;
     }
     let Some(entry) = state
-        .stored
-        .get(&key)
+        .stored_object(&key)
         .filter(|e| !e.parts.is_empty() || e.s3_key.is_none())
     else {
         return s3_error(
@@ -195,6 +196,7 @@ fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) 
     response
 }
 
+/// Sets a header (a value that is no valid header is left out).
 fn insert(response: &mut Response<Bytes>, name: header::HeaderName, value: &str) {
     if let Ok(value) = header::HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);

@@ -1,4 +1,5 @@
-//! `uploadPart` and `uploadPartCopy` with parts on a real S3-compatible server (feature `s3`):
+//! `uploadPart` and `uploadPartCopy` with parts on a real S3-compatible server (feature `s3`),
+//! and reads of the objects completed there (getObject, presigned GET URLs):
 //! s3s-fs, which verifies SigV4 signatures (presigned URLs included), started on 127.0.0.1.
 //!
 //! The server binary is found through `S3S_FS_BIN` or on `PATH`. Without it the test says
@@ -226,4 +227,80 @@ async fn upload_part_and_upload_part_copy_on_s3() {
         .unwrap(),
     );
     expect_failure(&sync, StatusCode::NOT_IMPLEMENTED, "handle_async");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_on_s3_are_read_from_there_and_presigned_for_it() {
+    let Some(server) = start_s3() else { return };
+    let storage = S3Storage::new(&server.endpoint, BUCKET, "us-east-1", S3_KEY, S3_SECRET).unwrap();
+    storage.create_bucket().await.unwrap();
+    let emulator = Emulator::new();
+    emulator.set_s3_storage(storage);
+    emulator.set_part_url_expiry(Duration::from_secs(300));
+    let api = Api::new(emulator);
+    let transport = HyperTransport::builder().build().unwrap();
+    let path = "s3/read.bin";
+    let upload = api.create(path, 1).await;
+    let content = generated(4096, 9);
+    let etag1 = put_to_s3(
+        &transport,
+        &upload.presigned_urls.clone().unwrap()[0],
+        content.clone(),
+    )
+    .await;
+    stats(&api.complete(&upload, path, &[(1, etag1)]).await);
+
+    // getObject reads the bytes from S3, whole or a range.
+    let object = format!("/repositories/{REPO}/refs/{MAIN}/objects?path={}", q(path));
+    let whole = api.get(&object).await;
+    expect(&whole, StatusCode::OK);
+    assert_eq!(whole.body(), &content);
+    let part = api
+        .send(
+            http::Method::GET,
+            &object,
+            &[("range", "bytes=10-19")],
+            None,
+        )
+        .await;
+    expect(&part, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.body(), &content.slice(10..20));
+
+    // presign=true: S3's own presigned GET URL, with the emulator's lifetime.
+    let redirect = api.get(&format!("{object}&presign=true")).await;
+    expect(&redirect, StatusCode::FOUND);
+    let location = header(&redirect, "location").unwrap();
+    assert!(location.starts_with(&server.endpoint), "{location}");
+    assert_eq!(
+        url_param(&location, "X-Amz-Expires").as_deref(),
+        Some("300")
+    );
+    let fetched = transport
+        .send(http::Request::get(&location).body(Bytes::new()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(fetched.status(), StatusCode::OK);
+    assert_eq!(fetched.body(), &content);
+    let stat: lakefs_models::ObjectStats = decode(
+        &api.get(&format!(
+            "/repositories/{REPO}/refs/{MAIN}/objects/stat?path={}&presign=true",
+            q(path)
+        ))
+        .await,
+    );
+    assert!(stat.physical_address.starts_with(&server.endpoint));
+    assert!(stat.physical_address_expiry.is_some());
+    // Objects the emulator holds in memory keep URLs of its own store.
+    let own = api
+        .get(&format!(
+            "/repositories/{REPO}/refs/{MAIN}/objects/stat?path={}&presign=true",
+            q(DEFAULT_OBJECT_PATH)
+        ))
+        .await;
+    let own: lakefs_models::ObjectStats = decode(&own);
+    assert!(
+        own.physical_address.contains("/_storage/objects/"),
+        "{}",
+        own.physical_address
+    );
 }

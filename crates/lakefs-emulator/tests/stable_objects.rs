@@ -82,6 +82,27 @@ async fn stat_object_always_answers_metadata_and_presigns_on_request() {
     expect(&read, StatusCode::OK);
     assert_eq!(read.body(), CSV);
     assert_eq!(etag(&read), format!("\"{}\"", md5_hex(CSV.as_bytes())));
+    let ranged = http::Request::get(&url).header("range", "bytes=3-6");
+    let part = api
+        .emulator
+        .handle_async(&ranged.body(bytes::Bytes::new()).unwrap())
+        .await;
+    expect(&part, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.body(), "name");
+    assert_eq!(
+        header(&part, "content-range").as_deref(),
+        Some("bytes 3-6/31")
+    );
+    // The store keeps no bytes nobody can reach: c.csv was only staged.
+    let deleted = api
+        .delete(&format!(
+            "/repositories/{R}/branches/main/objects?path=c.csv"
+        ))
+        .await;
+    expect(&deleted, StatusCode::NO_CONTENT);
+    let gone = api.get_url(&url).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert_eq!(s3_error(&gone).0, "NoSuchKey");
 
     // Errors: the repository, the ref, the object; `path` must be present and not empty.
     let missing = stat("path=nope".into()).await;

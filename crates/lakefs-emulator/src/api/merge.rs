@@ -39,12 +39,12 @@ fn same(a: Option<&ObjectEntry>, b: Option<&ObjectEntry>) -> bool {
 /// destination, source; lakeFS always makes one) and returns its id. The commit is
 /// `committer`'s, with lakeFS's default message `Merge '<source>' into '<destination>'` and
 /// metadata `.lakefs.merge.strategy: default` (`pkg/catalog/catalog.go:2071-2073`,
-/// `pkg/graveler/graveler.go:3185-3200`); its generation is one more than the higher parent's. As graveler: read-only
-/// repository → 403; unknown branch → 404; destination with uncommitted changes → 400
-/// `uncommitted changes (dirty branch)`; nothing new on the source since the merge base → 400
-/// `no changes`; a path changed differently on both sides → 409 `conflict found` (strategy
-/// none: nothing is resolved). Branch protection does not block merges, and the source's
-/// uncommitted changes are not merged.
+/// `pkg/graveler/graveler.go:3185-3200`); its generation is one more than the higher
+/// parent's. As graveler: read-only repository → 403; unknown branch → 404; destination with
+/// uncommitted changes → 400 `uncommitted changes (dirty branch)`; nothing new on the source
+/// since the merge base → 400 `no changes`; a path changed differently on both sides → 409
+/// `conflict found` (strategy none: nothing is resolved). Branch protection does not block
+/// merges, and the source's uncommitted changes are not merged.
 pub(super) fn merge_branches(
     state: &mut State,
     repository: &str,

@@ -296,7 +296,6 @@ impl Emulator {
             stats: stats.clone(),
             s3_key,
         };
-        state.store(repository, &staged);
         if let Some(target) = state
             .repositories
             .get_mut(repository)

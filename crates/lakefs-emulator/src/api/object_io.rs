@@ -89,6 +89,7 @@ fn etag(entry: &ObjectEntry) -> String {
     }
 }
 
+/// The object's content type; `application/octet-stream` when none was stored.
 fn content_type(entry: &ObjectEntry) -> String {
     entry
         .stats
@@ -98,6 +99,7 @@ fn content_type(entry: &ObjectEntry) -> String {
         .unwrap_or_else(|| "application/octet-stream".into())
 }
 
+/// Sets a header (a value that is no valid header is left out).
 fn set(response: &mut Answer, name: header::HeaderName, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);
@@ -123,6 +125,7 @@ fn object_headers(entry: &ObjectEntry) -> Answer {
     response
 }
 
+/// The object's size in bytes.
 fn size_of(entry: &ObjectEntry) -> i64 {
     entry.stats.size_bytes.unwrap_or(0)
 }

@@ -240,7 +240,6 @@ impl Emulator {
         if let Some(target) = repo.branches.get_mut(branch) {
             target.staged.insert(dest_path.clone(), Some(entry.clone()));
         }
-        state.store(repository, &entry);
         let stats = object_stats(
             &state,
             repository,

@@ -7,7 +7,7 @@ use http::StatusCode;
 
 use super::commits::CommitJson;
 use super::listing::page;
-use super::names::{check_ref, repository};
+use super::names::{check_ref, check_repository, repository};
 use super::{fail, json, Answer, Failure, Query};
 use crate::clock;
 use crate::emulator::Emulator;
@@ -91,14 +91,15 @@ fn walk<'a>(
 }
 
 impl Emulator {
-    /// `logCommits`: validator (400: `amount`, booleans), repository (400 name, 404), the ref
-    /// (400 with whitespace; 404 `ref: not found`; 400 `ref: ref: invalid value: validation
-    /// error` when malformed or a staging area), `stop_at` (404 `stop_at: not found`),
-    /// `after` (404 `from ref: not found`; the log is skipped up to and including it, and a
-    /// commit not in this history leaves nothing). Then the history newest first ([`walk`]);
-    /// with `objects` / `prefixes` (empty strings dropped) only commits with one parent that
-    /// change one of them — merge commits and the first commit never; stop after `amount`
-    /// (`limit=true`: then `has_more` is false) or at the `stop_at` commit, which is included.
+    /// `logCommits`: validator (400: `amount`, booleans), names (400: repository, a ref with
+    /// whitespace), repository (404), the ref (404 `ref: not found`; 400 `ref: ref: invalid
+    /// value: validation error` when malformed or a staging area), `stop_at` (404 `stop_at:
+    /// not found`), `after` (404 `from ref: not found`; the log is skipped up to and including
+    /// it, and a commit not in this history leaves nothing). Then the history newest first
+    /// ([`walk`]); with `objects` / `prefixes` (empty strings dropped) only commits with one
+    /// parent that change one of them — merge commits and the first commit never; stop after
+    /// `amount` (`limit=true`: then `has_more` is false) or at the `stop_at` commit, which is
+    /// included.
     pub(super) fn log_commits(
         &self,
         repository_name: &str,
@@ -132,9 +133,11 @@ impl Emulator {
                 .filter(|p| !p.is_empty())
                 .map(PathFilter::Prefix),
         );
+        // The catalog checks the names before it looks the repository up.
+        check_repository(repository_name)?;
+        check_ref("ref", reference)?;
         let state = self.lock();
         let repo = repository(&state, repository_name)?;
-        check_ref("ref", reference)?;
         let commit_of = |what: &str, reference: &str| {
             repo.resolve_commit(reference).map_err(|error| match error {
                 RefError::NotFound => fail(StatusCode::NOT_FOUND, format!("{what}: not found")),

@@ -22,6 +22,7 @@ struct RepositoryJson<'a> {
     read_only: bool,
 }
 
+/// The answer for repository `id`.
 fn repository_json<'a>(state: &State, id: &'a str, repo: &'a Repository) -> RepositoryJson<'a> {
     RepositoryJson {
         id,
