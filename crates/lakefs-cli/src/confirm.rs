@@ -48,6 +48,7 @@ fn is_yes(answer: &str) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+/// `text` with its first letter upper-case (the question starts a sentence).
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {

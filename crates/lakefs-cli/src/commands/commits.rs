@@ -63,6 +63,7 @@ pub(crate) async fn commit_branch(
     })
 }
 
+/// A failed commit, with a note for a clean branch or a lost answer.
 fn commit_error(branch: &BranchUri, error: lakefs_api::Error) -> CliError {
     let no_changes = error.kind() == ErrorKind::BadRequest
         && error
@@ -84,7 +85,9 @@ fn commit_error(branch: &BranchUri, error: lakefs_api::Error) -> CliError {
 
 /// A commit made on a branch.
 pub(crate) struct Committed {
+    /// The branch committed.
     branch: BranchUri,
+    /// The commit, as lakeFS answered it.
     commit: Commit,
 }
 
@@ -143,6 +146,7 @@ pub(crate) async fn log(ctx: &Context, args: LogArgs) -> Result<Exit, CliError> 
 
 /// Commits of `log`, as lakectl shows them.
 struct Log {
+    /// Newest first.
     commits: Vec<Commit>,
 }
 

@@ -37,6 +37,7 @@ pub(crate) async fn run(ctx: &Context, args: DiffArgs) -> Result<Exit, CliError>
 
 /// A page of changes.
 struct Changes {
+    /// In path order.
     changes: Vec<Diff>,
 }
 

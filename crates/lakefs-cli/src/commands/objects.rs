@@ -84,6 +84,7 @@ pub(crate) async fn ls(ctx: &Context, args: LsArgs) -> Result<Exit, CliError> {
 
 /// A page of `ls`.
 struct Listing {
+    /// Objects and common prefixes, in path order.
     entries: Vec<ObjectStats>,
     /// How many bytes of each path not to show (the prefix up to its last `/`).
     trim: usize,
@@ -167,6 +168,7 @@ fn not_found_note(error: CliError, cause: &lakefs_api::Error, uri: &PathUri) -> 
 
 /// What `stat` found.
 pub(crate) struct ObjectStat {
+    /// As lakeFS answered them.
     stats: ObjectStats,
 }
 

@@ -206,9 +206,13 @@ async fn below(ctx: &Context, client: &Client, uri: &ObjectUri) -> Result<Vec<St
 
 /// What `rm` deleted, and what lakeFS refused.
 struct Removed {
+    /// What was named: the object, or the path deleted below.
     uri: ObjectUri,
+    /// Whether it was `--recursive`.
     recursive: bool,
+    /// The paths deleted.
     deleted: Vec<String>,
+    /// lakeFS's answer for each path it did not delete.
     failed: Vec<ObjectError>,
 }
 

@@ -51,6 +51,7 @@ fn shown_path(root_shown: &str, relative: &str) -> String {
 
 /// How a directory upload ended.
 pub(crate) struct Finished {
+    /// The exit code the upload earns.
     pub(crate) exit: Exit,
     /// How many files were uploaded now.
     pub(crate) uploaded: usize,

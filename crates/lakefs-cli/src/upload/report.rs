@@ -196,10 +196,13 @@ pub(crate) enum Plan {
 
 /// A file that is not uploaded now: skipped as unchanged, or planned by `--dry-run`.
 pub(crate) struct Planned {
+    /// The file as the user named it (below the directory given).
     pub(crate) shown: String,
+    /// Its object.
     pub(crate) dest: ObjectUri,
     /// Its size (unknown for standard input).
     pub(crate) bytes: Option<u64>,
+    /// What becomes of it.
     pub(crate) plan: Plan,
 }
 

@@ -63,10 +63,12 @@ enum Checksum {
     Other,
 }
 
+/// Whether `text` is 32 hex digits.
 fn is_md5_hex(text: &str) -> bool {
     text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// How lakeFS made `checksum` (quotes and case do not matter).
 fn checksum_kind(checksum: &str) -> Checksum {
     let checksum = checksum.trim().trim_matches('"').to_ascii_lowercase();
     if is_md5_hex(&checksum) {
