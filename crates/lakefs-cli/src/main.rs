@@ -1,13 +1,16 @@
 //! `lakefs-rs`: a command-line tool for lakeFS — uploads of files, directories and standard
-//! input that are fast, memory-bounded, interruptible and resumable, the rest of the
-//! experimental API, an embedded emulator, and benchmarks. `lakefs-rs --help` has it all.
+//! input that are fast, memory-bounded, interruptible and resumable (skipping unchanged files);
+//! `ls`, `stat`, `rm`, `commit`, `diff`, `log` and `branch` as lakectl has them; the rest of
+//! the experimental API, an embedded emulator, and benchmarks. `lakefs-rs --help` has it all.
 
 mod bench;
 mod cli;
 mod commands;
 mod config;
+mod confirm;
 mod context;
 mod errors;
+mod glob;
 mod interrupt;
 mod output;
 mod units;
@@ -20,7 +23,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::commands::{api, checkpoint, emulator, pulls};
+use crate::commands::{api, branches, checkpoint, commits, diff, emulator, objects, pulls, remove};
 use crate::context::Context;
 use crate::errors::{CliError, Exit};
 use crate::interrupt::Interrupt;
@@ -75,7 +78,7 @@ async fn run(cli: Cli) -> Exit {
 }
 
 /// Runs the command. Those that answer once return their result, shown here; the others
-/// show their results as they go.
+/// (uploads, listings, deletions) show their results as they go.
 async fn dispatch(ctx: &mut Context, command: Command) -> Result<Exit, CliError> {
     if !matches!(command, Command::Emulator(_)) {
         ctx.start_emulator_if_asked().await?;
@@ -83,9 +86,15 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<Exit, CliError>
     let ctx = &*ctx;
     match command {
         Command::Upload(args) => upload::run(ctx, args).await,
+        Command::Ls(args) => objects::ls(ctx, args).await,
+        Command::Stat(args) => Ok(shown(ctx, &objects::stat(ctx, args).await?)),
+        Command::Rm(args) => remove::run(ctx, args).await,
+        Command::Commit(args) => Ok(shown(ctx, &commits::commit(ctx, args).await?)),
+        Command::Diff(args) => diff::run(ctx, args).await,
+        Command::Log(args) => commits::log(ctx, args).await,
         Command::Checkpoint(command) => Ok(shown(ctx, &checkpoint::run(ctx, command).await?)),
         Command::Principal(command) => Ok(shown(ctx, &api::principal(ctx, command).await?)),
-        Command::Branch(command) => Ok(shown(ctx, &api::branch(ctx, command).await?)),
+        Command::Branch(command) => Ok(shown(ctx, &branches::run(ctx, command).await?)),
         Command::Sts(command) => Ok(shown(ctx, &api::sts(ctx, command).await?)),
         Command::Pr(command) => Ok(shown(ctx, &pulls::run(ctx, command).await?)),
         Command::Emulator(args) => emulator::run(ctx, args).await,

@@ -106,6 +106,15 @@ impl Console {
         self.around_bar(|| eprintln!("{line}"));
     }
 
+    /// A question on stderr, the answer to be typed on the same line (even with `--quiet`).
+    pub(crate) fn prompt(&self, question: &str) {
+        self.around_bar(|| {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "{question} ");
+            let _ = err.flush();
+        });
+    }
+
     /// Progress over `total_bytes` (unknown for a stream) in `files` files.
     pub(crate) fn progress(&self, total_bytes: Option<u64>, files: u64) -> Progress {
         let bar = (self.inner.terminal && !self.inner.quiet).then(|| {

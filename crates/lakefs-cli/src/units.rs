@@ -1,4 +1,4 @@
-//! Sizes on the command line (`8MiB`, `16M`, `5242880`) and in output.
+//! Sizes on the command line (`8MiB`, `16M`, `5242880`) and in output; times in output.
 
 /// Parses a byte count with an optional binary suffix: K, KB, KiB (1024), M, MB, MiB, G, GB,
 /// GiB, case-insensitive.
@@ -42,6 +42,39 @@ pub(crate) fn human_size(bytes: u64) -> String {
     }
 }
 
+/// A Unix time (seconds) as `2026-05-03 14:07:09 UTC`.
+pub(crate) fn utc_time(unix_seconds: i64) -> String {
+    let days = unix_seconds.div_euclid(86_400);
+    let of_day = unix_seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// Megabytes (10^6 bytes) per second.
 pub(crate) fn megabytes_per_second(bytes: u64, seconds: f64) -> f64 {
     if seconds <= 0.0 {
@@ -66,5 +99,14 @@ mod tests {
         assert_eq!(human_size(64 << 10), "64 KiB");
         assert_eq!(human_size(1536 << 10), "1.5 MiB");
         assert_eq!(human_size(12), "12 B");
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(utc_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc_time(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc_time(1_777_817_229), "2026-05-03 14:07:09 UTC");
+        assert_eq!(utc_time(4_107_542_399), "2100-02-28 23:59:59 UTC");
+        assert_eq!(utc_time(-1), "1969-12-31 23:59:59 UTC");
     }
 }

@@ -1,4 +1,6 @@
-//! `lakefs://` URIs: a repository, a branch, or an object path (or prefix) on a branch.
+//! `lakefs://` URIs, as lakectl writes them: a repository, a branch, a ref (branch, tag,
+//! commit id or expression such as `main~1`), or an object path (or prefix) on a branch or a
+//! ref.
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,6 +16,33 @@ pub(crate) struct RepoUri {
 pub(crate) struct BranchUri {
     pub(crate) repository: String,
     pub(crate) branch: String,
+}
+
+/// `lakefs://REPOSITORY/REF`: a branch, a tag, a commit id or a ref expression (`main~1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefUri {
+    pub(crate) repository: String,
+    pub(crate) reference: String,
+}
+
+/// `lakefs://REPOSITORY/REF/PATH`, read at any ref; the path may be empty or end in `/` (a
+/// prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PathUri {
+    pub(crate) repository: String,
+    pub(crate) reference: String,
+    pub(crate) path: String,
+}
+
+impl PathUri {
+    /// The same repository, ref and another path.
+    pub(crate) fn with_path(&self, path: &str) -> Self {
+        Self {
+            repository: self.repository.clone(),
+            reference: self.reference.clone(),
+            path: path.to_owned(),
+        }
+    }
 }
 
 /// `lakefs://REPOSITORY/BRANCH/PATH`; the path may be empty or end in `/` (a prefix).
@@ -36,6 +65,16 @@ impl ObjectUri {
     /// Whether the path names a prefix (empty, or ending in `/`) rather than an object.
     pub(crate) fn is_prefix(&self) -> bool {
         self.path.is_empty() || self.path.ends_with('/')
+    }
+
+    /// The prefix below which [`Self::join`] puts objects: the path with one `/` at its end
+    /// (empty for the whole branch).
+    pub(crate) fn as_directory(&self) -> String {
+        if self.path.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.path.trim_end_matches('/'))
+        }
     }
 
     /// The object `name` under this prefix (`prefix/name`, one `/` between them).
@@ -62,6 +101,22 @@ impl fmt::Display for ObjectUri {
 impl fmt::Display for BranchUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "lakefs://{}/{}", self.repository, self.branch)
+    }
+}
+
+impl fmt::Display for RefUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "lakefs://{}/{}", self.repository, self.reference)
+    }
+}
+
+impl fmt::Display for PathUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "lakefs://{}/{}/{}",
+            self.repository, self.reference, self.path
+        )
     }
 }
 
@@ -95,14 +150,50 @@ fn check_repository(repository: &str, shape: &str) -> Result<(), String> {
     }
 }
 
+/// lakeFS branch names: ASCII letters, digits, `_` and `-`, not starting with `-`.
 fn check_branch(branch: &str, shape: &str) -> Result<(), String> {
     if branch.is_empty() {
         return Err(format!("the branch is missing: expected {shape}"));
     }
-    if branch.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{branch:?} is not a branch name: expected {shape}"));
+    let valid = branch
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && !branch.starts_with('-');
+    if !valid {
+        return Err(format!(
+            "{branch:?} is not a branch name (letters, digits, _ and -, not starting with -): expected {shape}"
+        ));
     }
     Ok(())
+}
+
+/// lakeFS refs: anything without whitespace (a branch, a tag, a commit id, `main~1`).
+fn check_ref(reference: &str, shape: &str) -> Result<(), String> {
+    if reference.is_empty() {
+        return Err(format!("the ref is missing: expected {shape}"));
+    }
+    if reference
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!("{reference:?} is not a ref: expected {shape}"));
+    }
+    Ok(())
+}
+
+/// Splits `REPOSITORY/NAME/PATH` (after the scheme): the path may be absent or empty, but
+/// has no empty segment.
+fn split_path<'a>(text: &'a str, shape: &str) -> Result<(&'a str, &'a str, &'a str), String> {
+    let rest = strip_scheme(text, shape)?;
+    let (repository, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
+    check_repository(repository, shape)?;
+    if path.starts_with('/') || path.contains("//") {
+        return Err(format!(
+            "the path {path:?} has an empty segment: expected {shape}"
+        ));
+    }
+    Ok((repository, name, path))
 }
 
 impl FromStr for RepoUri {
@@ -142,21 +233,48 @@ impl FromStr for BranchUri {
     }
 }
 
+impl FromStr for RefUri {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        const SHAPE: &str = "lakefs://REPOSITORY/REF";
+        let rest = strip_scheme(text, SHAPE)?;
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let (repository, reference) = rest.split_once('/').unwrap_or((rest, ""));
+        check_repository(repository, SHAPE)?;
+        if reference.contains('/') {
+            return Err(format!("expected a ref, not a path: {SHAPE}"));
+        }
+        check_ref(reference, SHAPE)?;
+        Ok(Self {
+            repository: repository.to_owned(),
+            reference: reference.to_owned(),
+        })
+    }
+}
+
+impl FromStr for PathUri {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        const SHAPE: &str = "lakefs://REPOSITORY/REF/PATH";
+        let (repository, reference, path) = split_path(text, SHAPE)?;
+        check_ref(reference, SHAPE)?;
+        Ok(Self {
+            repository: repository.to_owned(),
+            reference: reference.to_owned(),
+            path: path.to_owned(),
+        })
+    }
+}
+
 impl FromStr for ObjectUri {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
         const SHAPE: &str = "lakefs://REPOSITORY/BRANCH/PATH";
-        let rest = strip_scheme(text, SHAPE)?;
-        let (repository, rest) = rest.split_once('/').unwrap_or((rest, ""));
-        let (branch, path) = rest.split_once('/').unwrap_or((rest, ""));
-        check_repository(repository, SHAPE)?;
+        let (repository, branch, path) = split_path(text, SHAPE)?;
         check_branch(branch, SHAPE)?;
-        if path.starts_with('/') || path.contains("//") {
-            return Err(format!(
-                "the path {path:?} has an empty segment: expected {SHAPE}"
-            ));
-        }
         Ok(Self::new(repository, branch, path))
     }
 }
@@ -199,5 +317,33 @@ mod tests {
         assert_eq!(branch.branch, "feature-1");
         assert!("lakefs://my-repo".parse::<BranchUri>().is_err());
         assert!("lakefs://my-repo/a/b".parse::<BranchUri>().is_err());
+        for bad in [
+            "lakefs://my-repo/-x",
+            "lakefs://my-repo/a.b",
+            "lakefs://my-repo/a~1",
+        ] {
+            let error = bad.parse::<BranchUri>().unwrap_err();
+            assert!(error.contains("not a branch name"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn ref_and_path_uris_take_any_ref() {
+        let log: RefUri = "lakefs://my-repo/main~1".parse().unwrap();
+        assert_eq!(log.reference, "main~1");
+        assert_eq!(log.to_string(), "lakefs://my-repo/main~1");
+        assert!("lakefs://my-repo".parse::<RefUri>().is_err());
+        assert!("lakefs://my-repo/main/x".parse::<RefUri>().is_err());
+        let ls: PathUri = "lakefs://my-repo/v1.0/data/".parse().unwrap();
+        assert_eq!((ls.reference.as_str(), ls.path.as_str()), ("v1.0", "data/"));
+        assert_eq!(ls.with_path("x").to_string(), "lakefs://my-repo/v1.0/x");
+        let root: PathUri = "lakefs://my-repo/main".parse().unwrap();
+        assert_eq!(root.path, "");
+        assert!("lakefs://my-repo//x".parse::<PathUri>().is_err());
+        assert!("lakefs://my-repo/main/a//b".parse::<PathUri>().is_err());
+        let prefix: ObjectUri = "lakefs://my-repo/main/logs".parse().unwrap();
+        assert_eq!(prefix.as_directory(), "logs/");
+        let root: ObjectUri = "lakefs://my-repo/main/".parse().unwrap();
+        assert_eq!(root.as_directory(), "");
     }
 }

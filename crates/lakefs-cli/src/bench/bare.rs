@@ -20,7 +20,7 @@ use crate::uri::ObjectUri;
 /// `bench bare-loop DIR DEST -c N`.
 pub(crate) async fn child(ctx: &Context, args: BareLoopArgs) -> Result<Exit, CliError> {
     let client = ctx.client()?;
-    let walk = crate::upload::walk::walk(&args.dir);
+    let walk = crate::upload::walk::walk(&args.dir, &crate::glob::Filter::default());
     let files: Vec<(PathBuf, String)> = walk
         .files
         .into_iter()

@@ -167,7 +167,13 @@ async fn measure(
                 .arg("--recursive")
                 .arg(dir)
                 .arg(prefix.to_string())
-                .args(["--concurrency", &concurrency.to_string(), "--quiet"]);
+                // The same files every run: uploaded every time, not skipped as unchanged.
+                .args([
+                    "--concurrency",
+                    &concurrency.to_string(),
+                    "--quiet",
+                    "--no-skip",
+                ]);
             let (seconds, cpu) = child(&mut upload, running.url()).await?;
             say(run, concurrency, "upload --recursive", seconds);
             cell.cli.push(count / seconds);

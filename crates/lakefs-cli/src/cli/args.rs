@@ -4,8 +4,78 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::parse_key_value;
 use crate::units::parse_size;
-use crate::uri::{BranchUri, ObjectUri, RepoUri};
+use crate::uri::{BranchUri, ObjectUri, PathUri, RefUri, RepoUri};
+
+#[derive(Debug, Args)]
+pub(crate) struct LsArgs {
+    /// lakefs://REPOSITORY/REF/[PREFIX]: a branch (uncommitted changes included), tag or
+    /// commit, and the prefix to list (none: the root)
+    #[arg(value_name = "PATH_URI")]
+    pub(crate) uri: PathUri,
+    /// Every object below the prefix, with full paths, instead of one level
+    #[arg(short, long)]
+    pub(crate) recursive: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatArgs {
+    /// lakefs://REPOSITORY/REF/PATH: the object, at a branch, tag or commit
+    #[arg(value_name = "PATH_URI")]
+    pub(crate) uri: PathUri,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RmArgs {
+    /// lakefs://REPOSITORY/BRANCH/PATH; with --recursive, PATH is a directory: the object PATH
+    /// and everything below PATH/ (never PATH-other), or the whole branch when empty
+    #[arg(value_name = "PATH_URI")]
+    pub(crate) uri: ObjectUri,
+    /// Delete every object below the path, 1,000 per request
+    #[arg(short, long)]
+    pub(crate) recursive: bool,
+    /// Delete more than one object without asking (needed when standard input is not a
+    /// terminal)
+    #[arg(short, long)]
+    pub(crate) yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CommitArgs {
+    /// lakefs://REPOSITORY/BRANCH
+    #[arg(value_name = "BRANCH_URI")]
+    pub(crate) branch: BranchUri,
+    /// The commit message
+    #[arg(short, long, value_name = "MESSAGE")]
+    pub(crate) message: String,
+    /// Commit metadata entry (repeatable)
+    #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub(crate) meta: Vec<(String, String)>,
+    /// Commit even when the branch has no uncommitted changes
+    #[arg(long, visible_alias = "allow-empty-commit")]
+    pub(crate) allow_empty: bool,
+    /// Accept an empty message
+    #[arg(long)]
+    pub(crate) allow_empty_message: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// lakefs://REPOSITORY/BRANCH: its uncommitted changes
+    #[arg(value_name = "BRANCH_URI")]
+    pub(crate) branch: BranchUri,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogArgs {
+    /// lakefs://REPOSITORY/REF: a branch, tag, commit or expression such as main~1
+    #[arg(value_name = "REF_URI")]
+    pub(crate) reference: RefUri,
+    /// Show at most N commits [default: all]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) amount: Option<u32>,
+}
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum CheckpointCommand {
@@ -65,7 +135,52 @@ pub(crate) enum PrincipalCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum BranchCommand {
-    /// Point a branch at another ref (a commit id, a branch, main~1), discarding what it had since
+    /// Create a branch at the commit of a ref (its uncommitted changes are not carried over)
+    Create {
+        /// lakefs://REPOSITORY/NEW_BRANCH
+        #[arg(value_name = "BRANCH_URI")]
+        branch: BranchUri,
+        /// lakefs://REPOSITORY/REF to start from: a branch, tag, commit or main~1
+        #[arg(long, value_name = "REF_URI")]
+        source: RefUri,
+    },
+    /// List a repository's branches and their commits
+    List {
+        /// lakefs://REPOSITORY
+        #[arg(value_name = "REPO_URI")]
+        repository: RepoUri,
+        /// Only branches whose name starts with this
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// Delete a branch: its uncommitted changes are lost (its commits stay reachable from other
+    /// refs); asks first
+    Delete {
+        /// lakefs://REPOSITORY/BRANCH
+        #[arg(value_name = "BRANCH_URI")]
+        branch: BranchUri,
+        /// Do not ask (needed when standard input is not a terminal)
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Discard uncommitted changes: all of them, one object's (--object) or a prefix's
+    /// (--prefix); asks first
+    Reset {
+        /// lakefs://REPOSITORY/BRANCH
+        #[arg(value_name = "BRANCH_URI")]
+        branch: BranchUri,
+        /// Only this object's change
+        #[arg(long, value_name = "PATH", conflicts_with = "prefix")]
+        object: Option<String>,
+        /// Only the changes below this prefix
+        #[arg(long, value_name = "PREFIX")]
+        prefix: Option<String>,
+        /// Do not ask (needed when standard input is not a terminal)
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Point a branch at another ref (a commit id, a branch, main~1), discarding what it had
+    /// since; asks first
     HardReset {
         /// lakefs://REPOSITORY/BRANCH
         #[arg(value_name = "BRANCH_URI")]
@@ -76,6 +191,9 @@ pub(crate) enum BranchCommand {
         /// Bypass a read-only repository (nothing else)
         #[arg(long)]
         force: bool,
+        /// Do not ask (needed when standard input is not a terminal)
+        #[arg(short, long)]
+        yes: bool,
     },
 }
 

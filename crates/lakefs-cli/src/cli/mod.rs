@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 mod args;
 
 pub(crate) use self::args::*;
+use crate::glob::Glob;
 use crate::units::parse_size;
 use crate::uri::ObjectUri;
 
@@ -50,6 +51,24 @@ Examples:
   pg_dump db | lakefs-rs upload - lakefs://repo/main/backups/db.sql --content-type application/sql
   lakefs-rs upload --checkpoint big.bin lakefs://repo/main/big.bin
   lakefs-rs upload --resume ~/.local/state/lakefs-rs/uploads/big.bin-….json big.bin
+  lakefs-rs upload -r ./out lakefs://repo/main/out --exclude '**/*.tmp' --commit 'daily export'
+  lakefs-rs upload -r ./out lakefs://repo/main/out --include '**/*.parquet' --dry-run
+
+Unchanged files are skipped (--no-skip uploads them all). A file matches its destination, and
+is skipped, when an object exists there with the same size and the same checksum — and, when
+--content-type or -m are given, the same content type and metadata. lakeFS's checksum is the
+MD5 (hex) of the bytes for an object written in one PUT, and for a multipart upload — every
+upload of this tool — the S3 multipart ETag md5(md5(part 1) ‖ … ‖ md5(part n))-n, which
+depends on where the parts were cut: it is recomputed with the part size this upload would use
+(--part-size, grown for a file of more than 10,000 parts). An object uploaded with another part
+size, or by an object store whose checksums are not MD5s, is therefore uploaded again, never
+wrongly skipped. Files of the same size as their object are read to compute it. Standard input
+and --resume are always sent.
+
+--include and --exclude match a file's path below SRC (/-separated): * is any characters but /,
+? one character but /, ** any number of whole directories: '**/*.csv' (at any depth), 'logs/**'
+or 'logs/' (everything below logs), 'a/**/b'. A file is uploaded when it matches some --include
+(or none is given) and no --exclude.
 
 Ctrl-C stops cleanly: the upload is aborted on lakeFS (nothing is left behind), or with
 --checkpoint kept resumable, and the exact command that resumes it is printed. A second Ctrl-C
@@ -63,7 +82,8 @@ destination. With --checkpoint, running the same command again continues where i
     exit_codes!()
 );
 
-/// lakefs-rs: move data into lakeFS, fast and resumable, and drive its experimental API.
+/// lakefs-rs: move data into lakeFS, fast and resumable; list, commit and branch it as lakectl
+/// does; drive its experimental API.
 #[derive(Debug, Parser)]
 #[command(name = "lakefs-rs", version, after_help = TOP_AFTER_HELP, propagate_version = true)]
 pub(crate) struct Cli {
@@ -105,13 +125,25 @@ pub(crate) enum Command {
     /// Upload a file, a directory (--recursive) or standard input (-)
     #[command(after_help = UPLOAD_AFTER_HELP)]
     Upload(UploadArgs),
+    /// List objects and common prefixes at a ref, one level or --recursive (as lakectl fs ls)
+    Ls(LsArgs),
+    /// Show an object's stats: size, checksum, content type, time, metadata, address
+    Stat(StatArgs),
+    /// Delete an object, or --recursive everything below a path, from a branch
+    Rm(RmArgs),
+    /// Commit a branch's uncommitted changes
+    Commit(CommitArgs),
+    /// Show a branch's uncommitted changes
+    Diff(DiffArgs),
+    /// Show the commits of a ref, newest first
+    Log(LogArgs),
     /// Inspect, list or abort upload checkpoints
     #[command(subcommand)]
     Checkpoint(CheckpointCommand),
     /// External principals of lakeFS users (attach, detach, get, list)
     #[command(subcommand, visible_alias = "principals")]
     Principal(PrincipalCommand),
-    /// Branches: hard reset
+    /// Branches: create, list, delete, reset (discard uncommitted changes), hard reset
     #[command(subcommand)]
     Branch(BranchCommand),
     /// STS: log in with an identity provider's authorization code
@@ -172,6 +204,23 @@ pub(crate) struct UploadArgs {
     /// its multipart checksum against the local bytes
     #[arg(long)]
     pub(crate) verify: bool,
+    /// After every file is uploaded or skipped (none failed), commit the branch with this
+    /// message and print the commit (not when nothing was uploaded)
+    #[arg(long, value_name = "MESSAGE")]
+    pub(crate) commit: Option<String>,
+    /// Say which files would be uploaded and which skipped as unchanged, and upload nothing
+    /// (the destination is read, never written)
+    #[arg(long, conflicts_with_all = ["checkpoint", "resume"])]
+    pub(crate) dry_run: bool,
+    /// Upload only files whose path below SRC matches GLOB (repeatable; see below)
+    #[arg(long, value_name = "GLOB", value_parser = Glob::parse)]
+    pub(crate) include: Vec<Glob>,
+    /// Do not upload files whose path below SRC matches GLOB (repeatable; see below)
+    #[arg(long, value_name = "GLOB", value_parser = Glob::parse)]
+    pub(crate) exclude: Vec<Glob>,
+    /// Upload every file, even one that matches its destination object (see below)
+    #[arg(long)]
+    pub(crate) no_skip: bool,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

@@ -1,15 +1,14 @@
-//! External principals, branch hard reset and STS login.
+//! External principals and STS login.
 
 use futures_util::TryStreamExt;
 use lakefs_experimental::models::{AuthenticationToken, ExternalPrincipal};
 use lakefs_experimental::ExperimentalApi;
 use serde_json::{json, Value};
 
-use crate::cli::{BranchCommand, PrincipalCommand, StsCommand};
+use crate::cli::{PrincipalCommand, StsCommand};
 use crate::context::Context;
 use crate::errors::CliError;
 use crate::output::Render;
-use crate::uri::BranchUri;
 
 /// What the principal commands are interrupted while doing.
 const TALKING: &str = "talking to lakeFS";
@@ -142,55 +141,6 @@ impl Render for PrincipalOutcome {
 
     fn is_confirmation(&self) -> bool {
         !matches!(self, Self::Found(_))
-    }
-}
-
-/// What `branch hard-reset` did.
-pub(crate) struct BranchReset {
-    branch: BranchUri,
-    reference: String,
-}
-
-/// `branch …`.
-pub(crate) async fn branch(ctx: &Context, command: BranchCommand) -> Result<BranchReset, CliError> {
-    let client = ctx.client()?;
-    let BranchCommand::HardReset {
-        branch,
-        reference,
-        force,
-    } = command;
-    ctx.call("resetting the branch", async {
-        client
-            .hard_reset_branch()
-            .repository(&branch.repository)
-            .branch(&branch.branch)
-            .reference(&reference)
-            .set_force(force.then_some(true))
-            .send()
-            .await
-            .map_err(|e| {
-                CliError::failure(format!("cannot reset {branch} to {reference}")).source(e)
-            })
-    })
-    .await?;
-    Ok(BranchReset { branch, reference })
-}
-
-impl Render for BranchReset {
-    fn text(&self) -> Vec<String> {
-        vec![format!("reset {} to {}", self.branch, self.reference)]
-    }
-
-    fn json(&self) -> Vec<Value> {
-        vec![json!({
-            "repository": self.branch.repository,
-            "branch": self.branch.branch,
-            "reset_to": self.reference,
-        })]
-    }
-
-    fn is_confirmation(&self) -> bool {
-        true
     }
 }
 

@@ -8,7 +8,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::json;
 
 use super::object::{self, Job, Shared, Source};
-use super::report::{Report, Status};
+use super::report::{JsonOnly, Plan, Planned, Report, Status};
 use super::state::{checkpoint_path, Journal};
 use super::walk::{Entry, Walk};
 use crate::errors::Exit;
@@ -49,14 +49,25 @@ fn shown_path(root_shown: &str, relative: &str) -> String {
     Path::new(root_shown).join(relative).display().to_string()
 }
 
-/// Uploads the pending files and prints each result and the summary.
+/// How a directory upload ended.
+pub(crate) struct Finished {
+    /// The exit code the upload earns.
+    pub(crate) exit: Exit,
+    /// How many files were uploaded now.
+    pub(crate) uploaded: usize,
+}
+
+/// Uploads the pending files and prints each result and the summary (on stderr, and with
+/// `--json` as a last line `{"summary": …}` on stdout); `skipped` files the journal records,
+/// `unchanged` ones whose object already matches are only reported.
 pub(crate) async fn run(
     shared: &Shared,
     console: &Console,
     mut upload: DirectoryUpload,
     pending: Vec<Entry>,
     skipped: usize,
-) -> Exit {
+    unchanged: Vec<Entry>,
+) -> Finished {
     let started = Instant::now();
     let mut failures: Vec<(String, String)> = Vec::new();
     for (path, error) in &upload.walk.errors {
@@ -66,6 +77,14 @@ pub(crate) async fn run(
     }
     for (path, why) in &upload.walk.skipped {
         console.info(&format!("skipped {}: {why}", path.display()));
+    }
+    for entry in &unchanged {
+        console.show(&Planned {
+            shown: shown_path(&upload.shown, &entry.relative),
+            dest: upload.dest.join(&entry.relative),
+            bytes: Some(entry.stamp.size),
+            plan: Plan::Skipped,
+        });
     }
     let total_files = pending.len();
     let jobs: Vec<(Entry, Job)> = pending
@@ -137,14 +156,31 @@ pub(crate) async fn run(
     drop(results);
     shared.progress.finish();
     let seconds = started.elapsed().as_secs_f64();
-    let mut summary = format!(
-        "uploaded {uploaded} of {total_files} files ({}) in {seconds:.2} s ({:.1} MB/s, {:.0} files/s)",
-        human_size(bytes),
-        megabytes_per_second(bytes, seconds),
-        uploaded as f64 / seconds.max(1e-9),
-    );
+    let mut summary = if total_files == 0 {
+        "nothing to upload".to_owned()
+    } else {
+        format!(
+            "uploaded {uploaded} of {total_files} files ({}) in {seconds:.2} s ({:.1} MB/s, {:.0} files/s)",
+            human_size(bytes),
+            megabytes_per_second(bytes, seconds),
+            uploaded as f64 / seconds.max(1e-9),
+        )
+    };
+    if !unchanged.is_empty() {
+        summary.push_str(&format!("; {} unchanged, skipped", unchanged.len()));
+    }
     if skipped > 0 {
         summary.push_str(&format!("; {skipped} already uploaded, skipped"));
+    }
+    let excluded = upload.walk.excluded;
+    if excluded > 0 || upload.walk.pruned > 0 {
+        summary.push_str(&format!("; {excluded} excluded by --include/--exclude"));
+        if upload.walk.pruned > 0 {
+            summary.push_str(&format!(
+                " (and {} directories not read)",
+                upload.walk.pruned
+            ));
+        }
     }
     let was_interrupted = shared.interrupt.is_set() && (interrupted > 0 || not_started > 0);
     if was_interrupted {
@@ -177,17 +213,29 @@ pub(crate) async fn run(
             ));
         }
     }
-    if was_interrupted {
-        return Exit::Interrupted;
-    }
-    if failures.is_empty() {
+    console.show(&JsonOnly(json!({"summary": {
+        "files": total_files + unchanged.len() + skipped,
+        "uploaded": uploaded,
+        "unchanged": unchanged.len(),
+        "already_uploaded": skipped,
+        "failed": failures.len(),
+        "excluded": excluded,
+        "excluded_directories": upload.walk.pruned,
+        "bytes": bytes,
+        "seconds": (seconds * 1e6).round() / 1e6,
+        "interrupted": was_interrupted,
+    }})));
+    let exit = if was_interrupted {
+        Exit::Interrupted
+    } else if failures.is_empty() {
         if let Some((journal, _)) = &upload.journal {
             let _ = std::fs::remove_file(&journal.path);
         }
         Exit::Ok
     } else {
         Exit::Failure
-    }
+    };
+    Finished { exit, uploaded }
 }
 
 fn failure_text(report: &Report) -> String {

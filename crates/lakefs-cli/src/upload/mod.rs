@@ -1,26 +1,29 @@
-//! `upload`: a file, a directory (`--recursive`) or standard input (`-`), or the resumption of
-//! one (`--resume`).
+//! `upload`: a file, a directory (`--recursive`, its files chosen by `--include` /
+//! `--exclude`) or standard input (`-`), or the resumption of one (`--resume`). Files that
+//! already match their destination object are skipped (see `unchanged`); `--dry-run` says what
+//! would be done; `--commit` commits the branch after a fully successful upload.
 
 mod dir;
+mod dry_run;
 mod object;
+mod plan;
 mod report;
 pub(crate) mod state;
+mod unchanged;
 mod verify;
 pub(crate) mod walk;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use lakefs_multipart::{PartSlots, UploadConfig, Uploader};
 
-use lakefs_multipart::{Checkpoint, PartSlots, UploadConfig, Uploader};
-
-use self::dir::DirectoryUpload;
 use self::object::{metadata_map, Job, Shared, Source};
-use self::report::Status;
-use self::state::{Journal, JournalHeader, JOURNAL_KIND};
+use self::plan::Plan;
+use self::report::{Plan as FilePlan, Planned, Status};
+use self::unchanged::Wanted;
 use crate::cli::UploadArgs;
-use crate::context::Context;
+use crate::commands::commits::commit_branch;
+use crate::context::{Client, Context};
 use crate::errors::{CliError, Exit};
-use crate::uri::ObjectUri;
+use crate::uri::BranchUri;
 
 pub(crate) use self::object::shell_quote;
 
@@ -28,12 +31,8 @@ const MIB: u64 = 1024 * 1024;
 /// `--part-size`'s default.
 const DEFAULT_PART_SIZE: u64 = 8 * MIB;
 
-/// What the arguments ask for.
-enum Plan {
-    One { job: Job, size: Option<u64> },
-    Directory(Box<DirectoryUpload>),
-}
-
+/// `upload`: checks every option, works out the files, leaves out those already uploaded,
+/// uploads the others (or, with `--dry-run`, says what it would do), then commits if asked.
 pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliError> {
     // The options first, before anything is read or sent (a part size below 5 MiB, …).
     UploadConfig::builder()
@@ -41,17 +40,11 @@ pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliErro
         .concurrency(usize::from(args.concurrency))
         .build()
         .map_err(|e| CliError::usage("invalid upload options").source(e))?;
-    let plan = plan(ctx, &args)?;
+    if args.commit.as_deref().is_some_and(|m| m.trim().is_empty()) {
+        return Err(CliError::usage("--commit needs a commit message"));
+    }
+    let plan = plan::plan(ctx, &args)?;
     let client = ctx.client()?;
-    let (total, files, pending) = match &plan {
-        Plan::One { size, .. } => (*size, 1, None),
-        Plan::Directory(upload) => {
-            let (pending, skipped) = upload.pending();
-            let total = pending.iter().map(|e| e.stamp.size).sum();
-            let files = pending.len() as u64;
-            (Some(total), files, Some((pending, skipped)))
-        }
-    };
     // A directory upload's objects get what its journal recorded: the command that resumes it
     // names neither (and may only repeat them, see `check_recorded`).
     let (content_type, metadata) = match &plan {
@@ -64,27 +57,116 @@ pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliErro
         },
         Plan::One { .. } => (args.content_type.clone(), args.metadata.clone()),
     };
-    let concurrency = usize::from(args.concurrency);
-    let slots = PartSlots::new(concurrency);
-    let config = Shared::config(args.part_size, concurrency, args.verify, &slots)?;
-    let shared = Shared {
-        uploader: Uploader::new(client, config),
+    let wanted = Wanted {
         part_size: args.part_size,
-        concurrency,
-        verify: args.verify,
-        content_type,
-        metadata,
-        interrupt: ctx.interrupt.clone(),
-        progress: ctx.console.progress(total, files),
-        resume_prefix: resume_prefix(ctx, &args),
+        content_type: content_type.clone(),
+        metadata: (!metadata.is_empty()).then(|| metadata_map(&metadata)),
     };
-    match (plan, pending) {
-        (Plan::Directory(upload), Some((pending, skipped))) => {
-            Ok(dir::run(&shared, &ctx.console, *upload, pending, skipped).await)
+    let concurrency = usize::from(args.concurrency);
+    let shared = |total: Option<u64>, files: u64| -> Result<Shared, CliError> {
+        let slots = PartSlots::new(concurrency);
+        let config = Shared::config(args.part_size, concurrency, args.verify, &slots)?;
+        Ok(Shared {
+            uploader: Uploader::new(client.clone(), config),
+            part_size: args.part_size,
+            concurrency,
+            verify: args.verify,
+            content_type: content_type.clone(),
+            metadata: metadata.clone(),
+            interrupt: ctx.interrupt.clone(),
+            progress: ctx.console.progress(total, files),
+            resume_prefix: resume_prefix(ctx, &args),
+        })
+    };
+    let commit = args.commit.as_deref();
+    let (exit, uploaded, dest) = match plan {
+        Plan::One { job, size } => {
+            let unchanged = match &job.source {
+                Source::File(path) if !args.no_skip && !job.resume => {
+                    unchanged::single(ctx, &client, &job.dest, path.clone(), &wanted).await?
+                }
+                _ => false,
+            };
+            if args.dry_run {
+                let exit =
+                    dry_run::one(&ctx.console, &job.shown, &job.dest, size, unchanged, commit);
+                return Ok(exit);
+            }
+            let dest = job.dest.clone();
+            if unchanged {
+                ctx.console.show(&Planned {
+                    shown: job.shown,
+                    dest: job.dest,
+                    bytes: size,
+                    plan: FilePlan::Skipped,
+                });
+                (Exit::Ok, 0, dest)
+            } else {
+                let exit = one(ctx, &shared(size, 1)?, job).await;
+                (exit, 1, dest)
+            }
         }
-        (Plan::One { job, .. }, _) => Ok(one(ctx, &shared, job).await),
-        (Plan::Directory(_), None) => Ok(Exit::Failure),
+        Plan::Directory(upload) => {
+            let (pending, skipped) = upload.pending();
+            let (pending, unchanged) = if args.no_skip {
+                (pending, Vec::new())
+            } else {
+                unchanged::partition(ctx, &client, &upload.dest, pending, &wanted, concurrency)
+                    .await?
+            };
+            if args.dry_run {
+                return Ok(dry_run::directory(
+                    &ctx.console,
+                    &upload,
+                    &pending,
+                    &unchanged,
+                    commit,
+                ));
+            }
+            let total = pending.iter().map(|e| e.stamp.size).sum();
+            let shared = shared(Some(total), pending.len() as u64)?;
+            let dest = upload.dest.clone();
+            let finished =
+                dir::run(&shared, &ctx.console, *upload, pending, skipped, unchanged).await;
+            (finished.exit, finished.uploaded, dest)
+        }
+    };
+    match commit {
+        Some(message) if exit == Exit::Ok => {
+            let branch = BranchUri {
+                repository: dest.repository,
+                branch: dest.branch,
+            };
+            commit_after(ctx, &client, &branch, message, uploaded).await?;
+            Ok(exit)
+        }
+        _ => Ok(exit),
     }
+}
+
+/// `--commit`: commits `branch` after a fully successful upload of `uploaded` files (none: no
+/// commit, as nothing changed), and shows the commit.
+async fn commit_after(
+    ctx: &Context,
+    client: &Client,
+    branch: &BranchUri,
+    message: &str,
+    uploaded: usize,
+) -> Result<(), CliError> {
+    if uploaded == 0 {
+        ctx.console
+            .info(&format!("nothing was uploaded: {branch} is not committed"));
+        return Ok(());
+    }
+    let committed = commit_branch(ctx, client, branch, message, Default::default(), false)
+        .await
+        .map_err(|e| {
+            e.note(format!(
+                "the files are uploaded; commit them with `lakefs-rs commit {branch} -m MESSAGE`"
+            ))
+        })?;
+    ctx.console.show(&committed);
+    Ok(())
 }
 
 /// Uploads one object and prints its result.
@@ -146,236 +228,4 @@ fn resume_prefix(ctx: &Context, args: &UploadArgs) -> Vec<String> {
         words.push("--verify".into());
     }
     words
-}
-
-fn plan(ctx: &Context, args: &UploadArgs) -> Result<Plan, CliError> {
-    if let Some(resume) = &args.resume {
-        return plan_resume(args, resume);
-    }
-    let Some(dest) = args.destination.clone() else {
-        return Err(CliError::usage(
-            "DEST is missing: lakefs://REPOSITORY/BRANCH/PATH",
-        ));
-    };
-    if args.source == "-" {
-        if args.checkpoint {
-            return Err(CliError::usage(
-                "--checkpoint needs a file or a directory: standard input cannot be read again to resume",
-            ));
-        }
-        if dest.is_prefix() {
-            return Err(CliError::usage(format!(
-                "standard input needs an object path, not the prefix {dest}: lakefs://REPOSITORY/BRANCH/PATH"
-            )));
-        }
-        return Ok(Plan::One {
-            job: Job {
-                source: Source::Stdin,
-                shown: "-".into(),
-                dest,
-                checkpoint: None,
-                resume: false,
-            },
-            size: None,
-        });
-    }
-    let path = PathBuf::from(&args.source);
-    let metadata = std::fs::metadata(&path)
-        .map_err(|e| CliError::failure(format!("cannot read {}", args.source)).source(e))?;
-    let uploads = if args.checkpoint {
-        let state = state::state_dir(args.state_dir.as_deref())?;
-        Some(state::uploads_dir(&state)?)
-    } else {
-        None
-    };
-    if metadata.is_dir() {
-        if !args.recursive {
-            return Err(CliError::usage(format!(
-                "{} is a directory: add --recursive to upload every file below it",
-                args.source
-            )));
-        }
-        let journal = match &uploads {
-            Some(uploads) => {
-                let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-                let journal_path = state::journal_path(uploads, &absolute, &dest);
-                let header = JournalHeader {
-                    kind: JOURNAL_KIND.into(),
-                    version: 1,
-                    source: absolute,
-                    destination: dest.to_string(),
-                    content_type: args.content_type.clone(),
-                    metadata: args.metadata.clone(),
-                };
-                let journal = Journal::open_or_create(&journal_path, header)?;
-                // Running the command again continues the upload: with other options, the
-                // objects would not all be alike.
-                let recorded = &journal.header;
-                if recorded.content_type != args.content_type
-                    || metadata_map(&recorded.metadata) != metadata_map(&args.metadata)
-                {
-                    return Err(CliError::usage(format!(
-                        "the directory upload recorded in {} has {}; this command gives {}",
-                        journal_path.display(),
-                        describe_options(recorded.content_type.as_deref(), &recorded.metadata),
-                        describe_options(args.content_type.as_deref(), &args.metadata),
-                    ))
-                    .note(format!(
-                        "give the same --content-type and -m to continue it, or delete {} to start over",
-                        journal_path.display()
-                    )));
-                }
-                if !journal.done.is_empty() {
-                    ctx.console.info(&format!(
-                        "continuing the directory upload recorded in {}",
-                        journal_path.display()
-                    ));
-                }
-                Some((journal, uploads.clone()))
-            }
-            None => None,
-        };
-        return Ok(Plan::Directory(Box::new(DirectoryUpload {
-            shown: args.source.clone(),
-            dest,
-            walk: walk::walk(&path),
-            journal,
-        })));
-    }
-    let dest = if dest.is_prefix() {
-        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-            CliError::usage(format!(
-                "{} has no file name to append to the prefix {dest}: name the object",
-                args.source
-            ))
-        })?;
-        dest.join(name)
-    } else {
-        dest
-    };
-    let checkpoint = uploads.map(|uploads| state::checkpoint_path(&uploads, &dest));
-    Ok(Plan::One {
-        job: Job {
-            source: Source::File(path),
-            shown: args.source.clone(),
-            dest,
-            checkpoint,
-            resume: false,
-        },
-        size: Some(metadata.len()),
-    })
-}
-
-/// `--resume FILE SRC`: an object's checkpoint, or a directory upload's journal.
-fn plan_resume(args: &UploadArgs, resume: &Path) -> Result<Plan, CliError> {
-    if args.source == "-" {
-        return Err(CliError::usage(
-            "standard input cannot be resumed: name the file the upload started from",
-        ));
-    }
-    if Journal::is_journal(resume) {
-        let journal = Journal::open(resume)?;
-        let dest: ObjectUri = journal.header.destination.parse().map_err(|e: String| {
-            CliError::failure(format!("the journal {} is damaged", resume.display())).source(e)
-        })?;
-        if let Some(given) = &args.destination {
-            if given != &dest {
-                return Err(CliError::usage(format!(
-                    "the journal is for {dest}, not {given}: leave DEST out with --resume"
-                )));
-            }
-        }
-        check_recorded(
-            args,
-            "journal",
-            journal.header.content_type.as_deref(),
-            &metadata_map(&journal.header.metadata),
-        )?;
-        let source = PathBuf::from(&args.source);
-        if !source.is_dir() {
-            return Err(CliError::usage(format!(
-                "{} is a directory upload's journal: SRC must be the directory ({})",
-                resume.display(),
-                journal.header.source.display()
-            )));
-        }
-        let uploads = resume.parent().map(Path::to_owned).unwrap_or_default();
-        return Ok(Plan::Directory(Box::new(DirectoryUpload {
-            shown: args.source.clone(),
-            dest,
-            walk: walk::walk(&source),
-            journal: Some((journal, uploads)),
-        })));
-    }
-    let checkpoint = Checkpoint::load(resume).map_err(|e| {
-        CliError::failure(format!("cannot resume from {}", resume.display())).source(e)
-    })?;
-    check_recorded(
-        args,
-        "checkpoint",
-        checkpoint.content_type.as_deref(),
-        &checkpoint.user_metadata,
-    )?;
-    let session = &checkpoint.session;
-    let dest = ObjectUri::new(&session.repository, &session.branch, &session.path);
-    if let Some(given) = &args.destination {
-        if given != &dest {
-            return Err(CliError::usage(format!(
-                "the checkpoint is for {dest}, not {given}: leave DEST out with --resume"
-            )));
-        }
-    }
-    Ok(Plan::One {
-        job: Job {
-            source: Source::File(PathBuf::from(&args.source)),
-            shown: args.source.clone(),
-            dest,
-            checkpoint: Some(resume.to_owned()),
-            resume: true,
-        },
-        size: session.schedule.total_size(),
-    })
-}
-
-/// With `--resume`, the objects get the content type and metadata the checkpoint or journal
-/// (`what`) recorded: `--content-type` and `-m` may only repeat them.
-fn check_recorded(
-    args: &UploadArgs,
-    what: &str,
-    content_type: Option<&str>,
-    metadata: &BTreeMap<String, String>,
-) -> Result<(), CliError> {
-    let other_type = args
-        .content_type
-        .as_deref()
-        .is_some_and(|given| Some(given) != content_type);
-    let other_metadata = !args.metadata.is_empty() && metadata_map(&args.metadata) != *metadata;
-    if other_type || other_metadata {
-        let recorded: Vec<(String, String)> = metadata
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        return Err(CliError::usage(format!(
-            "the {what} records {}; this command gives {}",
-            describe_options(content_type, &recorded),
-            describe_options(args.content_type.as_deref(), &args.metadata),
-        ))
-        .note("leave --content-type and -m out with --resume: the recorded ones apply"));
-    }
-    Ok(())
-}
-
-/// `content type TYPE and metadata K=V, …` for a message.
-fn describe_options(content_type: Option<&str>, metadata: &[(String, String)]) -> String {
-    let content_type = match content_type {
-        Some(content_type) => format!("content type {content_type:?}"),
-        None => "no content type".to_owned(),
-    };
-    let metadata = metadata_map(metadata);
-    if metadata.is_empty() {
-        format!("{content_type} and no metadata")
-    } else {
-        let entries: Vec<String> = metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!("{content_type} and metadata {}", entries.join(", "))
-    }
 }

@@ -182,3 +182,87 @@ impl Render for Report {
 fn round(seconds: f64) -> f64 {
     (seconds * 1e6).round() / 1e6
 }
+
+/// What becomes of a file that is not uploaded, or (`--dry-run`) what would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// Left out: its object already matches it.
+    Skipped,
+    /// `--dry-run`: it would be uploaded.
+    WouldUpload,
+    /// `--dry-run`: it would be left out, its object already matching it.
+    WouldSkip,
+}
+
+/// A file that is not uploaded now: skipped as unchanged, or planned by `--dry-run`.
+pub(crate) struct Planned {
+    /// The file as the user named it (below the directory given).
+    pub(crate) shown: String,
+    /// Its object.
+    pub(crate) dest: ObjectUri,
+    /// Its size (unknown for standard input).
+    pub(crate) bytes: Option<u64>,
+    /// What becomes of it.
+    pub(crate) plan: Plan,
+}
+
+impl Render for Planned {
+    fn text(&self) -> Vec<String> {
+        let size = self
+            .bytes
+            .map_or_else(String::new, |b| format!(", {}", human_size(b)));
+        vec![match self.plan {
+            Plan::Skipped => format!("skipped {} -> {} (unchanged{size})", self.shown, self.dest),
+            Plan::WouldSkip => {
+                format!(
+                    "would skip {} -> {} (unchanged{size})",
+                    self.shown, self.dest
+                )
+            }
+            Plan::WouldUpload => match self.bytes {
+                Some(bytes) => format!(
+                    "would upload {} -> {} ({})",
+                    self.shown,
+                    self.dest,
+                    human_size(bytes)
+                ),
+                None => format!("would upload {} -> {}", self.shown, self.dest),
+            },
+        }]
+    }
+
+    fn json(&self) -> Vec<serde_json::Value> {
+        let (status, reason) = match self.plan {
+            Plan::Skipped => ("skipped", Some("unchanged")),
+            Plan::WouldSkip => ("would_skip", Some("unchanged")),
+            Plan::WouldUpload => ("would_upload", None),
+        };
+        vec![json!({
+            "source": self.shown,
+            "destination": self.dest.to_string(),
+            "status": status,
+            "reason": reason,
+            "bytes": self.bytes,
+        })]
+    }
+
+    /// A skipped file is confirmed like an uploaded one (`--quiet` hides both); what a dry run
+    /// would do is what it was asked for.
+    fn is_confirmation(&self) -> bool {
+        self.plan == Plan::Skipped
+    }
+}
+
+/// A result only programs get: a JSON line on stdout (`--json`), while people read the same
+/// on stderr (a summary).
+pub(crate) struct JsonOnly(pub(crate) serde_json::Value);
+
+impl Render for JsonOnly {
+    fn text(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn json(&self) -> Vec<serde_json::Value> {
+        vec![self.0.clone()]
+    }
+}

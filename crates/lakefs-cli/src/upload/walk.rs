@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use super::state::Stamp;
+use crate::glob::Filter;
 
 /// A regular file to upload.
 #[derive(Debug, Clone)]
@@ -23,6 +24,10 @@ pub(crate) struct Walk {
     pub(crate) errors: Vec<(PathBuf, std::io::Error)>,
     /// What is not uploaded on purpose: links to directories, sockets, devices, FIFOs.
     pub(crate) skipped: Vec<(PathBuf, &'static str)>,
+    /// Files `--include` / `--exclude` leave out.
+    pub(crate) excluded: usize,
+    /// Directories an `--exclude` covers whole, not read.
+    pub(crate) pruned: usize,
 }
 
 /// The size and modification time of a file, from its metadata.
@@ -38,9 +43,10 @@ pub(crate) fn stamp(metadata: &std::fs::Metadata) -> Stamp {
     }
 }
 
-/// Every file below `root`. Symbolic links to files are followed; links to directories are
-/// not (no cycles, no escaping the tree).
-pub(crate) fn walk(root: &Path) -> Walk {
+/// Every file below `root` that `filter` admits. Symbolic links to files are followed; links
+/// to directories are not (no cycles, no escaping the tree). Directories an `--exclude` covers
+/// whole are not read; what the filter leaves out is not reported (not even when unreadable).
+pub(crate) fn walk(root: &Path, filter: &Filter) -> Walk {
     let mut walk = Walk::default();
     let mut stack = vec![(root.to_owned(), String::new())];
     while let Some((dir, prefix)) = stack.pop() {
@@ -85,7 +91,15 @@ pub(crate) fn walk(root: &Path) -> Walk {
                 }
             };
             if file_type.is_dir() {
-                subdirectories.push((path, relative));
+                if filter.prunes(&relative) {
+                    walk.pruned += 1;
+                } else {
+                    subdirectories.push((path, relative));
+                }
+                continue;
+            }
+            if !filter.admits(&relative) {
+                walk.excluded += 1;
                 continue;
             }
             // Follows a symbolic link.
@@ -133,7 +147,7 @@ mod tests {
             std::os::unix::fs::symlink(root.join("a"), root.join("link-to-dir")).unwrap();
             std::os::unix::fs::symlink(root.join("top.txt"), root.join("link-to-file")).unwrap();
         }
-        let walk = walk(&root);
+        let walk = walk(&root, &Filter::default());
         let names: Vec<_> = walk.files.iter().map(|e| e.relative.as_str()).collect();
         #[cfg(unix)]
         assert_eq!(
@@ -144,6 +158,17 @@ mod tests {
         assert_eq!(walk.skipped.len(), 1);
         assert!(walk.errors.is_empty());
         assert_eq!(walk.files[0].stamp.size, 2);
+        // Filtered: *.txt at any depth, and nothing below a/b (not even read).
+        let filter = Filter {
+            include: vec![crate::glob::Glob::parse("**/*.txt").unwrap()],
+            exclude: vec![crate::glob::Glob::parse("a/b/**").unwrap()],
+        };
+        let filtered = super::walk(&root, &filter);
+        let names: Vec<_> = filtered.files.iter().map(|e| e.relative.as_str()).collect();
+        assert_eq!(names, ["a/x.txt", "top.txt"]);
+        assert_eq!(filtered.pruned, 1);
+        #[cfg(unix)]
+        assert_eq!(filtered.excluded, 2, "the two links");
         std::fs::remove_dir_all(root).unwrap();
     }
 }

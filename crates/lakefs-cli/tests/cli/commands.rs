@@ -45,12 +45,19 @@ fn hard_reset_and_sts_login() {
     let server = Server::start();
     let home = TempDir::new("reset-sts");
     let main = server.emulator.head(REPO, "main").unwrap();
-    let output = run(server.command(&home).args([
+    let feature = server.emulator.head(REPO, "feature").unwrap();
+    let reset = [
         "branch",
         "hard-reset",
         "lakefs://example-repo/feature",
         "main",
-    ]));
+    ];
+    // Destructive: without a terminal to ask on, --yes is needed, and nothing happens.
+    let output = run(server.command(&home).args(reset));
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("--yes"), "{}", stderr(&output));
+    assert_eq!(server.emulator.head(REPO, "feature").unwrap(), feature);
+    let output = run(server.command(&home).args(reset).arg("--yes"));
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(server.emulator.head(REPO, "feature").unwrap(), main);
     let login = [

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -82,6 +82,8 @@ pub struct Gates {
     pub hold_aborts: AtomicBool,
     /// How many requests are being held.
     pub held: AtomicU32,
+    /// Every request answered: method and path.
+    pub requests: Mutex<Vec<(http::Method, String)>>,
 }
 
 /// The emulator on 127.0.0.1, answering through the gates, on a runtime of its own.
@@ -129,6 +131,11 @@ impl Server {
                                     .await
                                     .map(|b| b.to_bytes())
                                     .unwrap_or_default();
+                                gates
+                                    .requests
+                                    .lock()
+                                    .unwrap()
+                                    .push((parts.method.clone(), parts.uri.path().to_owned()));
                                 if held(&gates, &parts) {
                                     let _ = released.borrow_and_update();
                                     gates.held.fetch_add(1, Ordering::SeqCst);
@@ -178,6 +185,44 @@ impl Server {
                 DEFAULT_SECRET_ACCESS_KEY,
             );
         command
+    }
+
+    /// The requests answered so far, as `METHOD /path`.
+    pub fn requests(&self) -> Vec<String> {
+        self.gates
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(method, path)| format!("{method} {path}"))
+            .collect()
+    }
+
+    /// Forgets the requests answered so far.
+    pub fn clear_requests(&self) {
+        self.gates.requests.lock().unwrap().clear();
+    }
+
+    /// How many part PUTs (to the storage) and upload creations were answered.
+    pub fn parts_and_creates(&self) -> (usize, usize) {
+        let requests = self.requests();
+        let parts = requests
+            .iter()
+            .filter(|r| r.starts_with("PUT /_storage/"))
+            .count();
+        let creates = requests
+            .iter()
+            .filter(|r| r.starts_with("POST ") && r.ends_with("/staging/pmpu"))
+            .count();
+        (parts, creates)
+    }
+
+    /// The requests that change something on lakeFS (not a GET or HEAD).
+    pub fn writes(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|r| !r.starts_with("GET ") && !r.starts_with("HEAD "))
+            .collect()
     }
 
     /// The bytes of an object on `main`.

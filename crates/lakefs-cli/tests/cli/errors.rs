@@ -110,7 +110,7 @@ fn a_wrong_secret_fails_clearly_keeps_it_secret_and_loses_nothing() {
     let text = stderr(&output);
     assert_human(&text);
     assert!(
-        text.contains("caused by: createPresignMultipartUpload: unauthorized (401)"),
+        text.contains("caused by: statObject: unauthorized (401)"),
         "{text}"
     );
     assert!(

@@ -269,7 +269,9 @@ fn resuming_an_interrupted_directory_upload_keeps_its_content_type_and_metadata(
     server.release();
     let resumed = run(server.command(&home).arg("--json").args(&words));
     assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
-    let results = json_lines(&stdout(&resumed));
+    let mut results = json_lines(&stdout(&resumed));
+    let summary = results.pop().unwrap();
+    assert_eq!(summary["summary"]["already_uploaded"], 1, "{summary}");
     assert_eq!(results.len(), 3, "{results:?}");
     let b = results
         .iter()

@@ -117,7 +117,10 @@ fn a_directory_tree_with_nested_and_empty_files() {
         let object = server.object(&format!("backup/tree/{name}"));
         assert_eq!(object.as_deref(), Some(&bytes[..]), "{name}");
     }
-    let results = json_lines(&stdout(&output));
+    let mut results = json_lines(&stdout(&output));
+    let summary = results.pop().unwrap();
+    assert_eq!(summary["summary"]["uploaded"], files.len());
+    assert_eq!(summary["summary"]["unchanged"], 0);
     assert_eq!(results.len(), files.len());
     assert!(results.iter().all(|r| r["status"] == "uploaded"));
     let deep = results
