@@ -416,9 +416,13 @@ async fn on_s3<T: HttpTransport + 'static>(
     (running, client)
 }
 
-/// The object at `path` of `main`, read back from s3s-fs.
+/// The object at `physical_address`, read back from s3s-fs. The address is relative to the
+/// storage namespace (`data/…`, as complete answers it) or the full URI (as statObject does).
 async fn read_back(running: &lakefs_emulator::RunningEmulator, physical_address: &str) -> Bytes {
-    let key = format!("{DEFAULT_REPOSITORY}/{physical_address}");
+    let relative = physical_address
+        .rfind("data/")
+        .map_or(physical_address, |at| &physical_address[at..]);
+    let key = format!("{DEFAULT_REPOSITORY}/{relative}");
     running
         .emulator()
         .s3_storage()
