@@ -21,3 +21,4 @@ mod objects;
 mod sync;
 mod upload;
 mod workflow;
+mod workflow_process;
