@@ -109,12 +109,7 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
     };
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    if !is_calendar_time(month, day, hour, minute, second) {
         return None;
     }
     let mut rest = &text[19..];
@@ -166,18 +161,22 @@ pub(crate) fn parse_amz_date(text: &str) -> Option<i64> {
     let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<u32>().ok();
     let (year, month, day) = (number(0..4)?, number(4..6)?, number(6..8)?);
     let (hour, minute, second) = (number(9..11)?, number(11..13)?, number(13..15)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    if !is_calendar_time(month, day, hour, minute, second) {
         return None;
     }
     Some(
         days_from_civil(i64::from(year), month, day) * 86_400
             + i64::from(hour * 3600 + minute * 60 + second),
     )
+}
+
+/// Whether the fields name a time of a calendar day (a leap second allowed).
+fn is_calendar_time(month: u32, day: u32, hour: u32, minute: u32, second: u32) -> bool {
+    (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour <= 23
+        && minute <= 59
+        && second <= 60
 }
 
 #[cfg(test)]
