@@ -2,6 +2,7 @@
 //! URL of the object store) and `headObject` (its headers).
 
 use std::ops::RangeInclusive;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{
@@ -9,7 +10,7 @@ use http::header::{
     RANGE,
 };
 use http::{HeaderMap, Request, Response, StatusCode, Uri};
-use lakefs_client::raw::{self, request_builder, required, HttpTransport};
+use lakefs_client::raw::{self, request_builder, required, CallOptions, HttpTransport};
 use lakefs_client::retry::{self, Attempt, Attempts, Outcome};
 use lakefs_client::Client;
 
@@ -185,7 +186,8 @@ impl<T: HttpTransport> GetObjectRequest<T> {
         }
         let mut response = raw::send(&self.client, request, &self.options).await?;
         if response.status() == StatusCode::FOUND {
-            response = follow_presigned(&self.client, operation, &response, range).await?;
+            response =
+                follow_presigned(&self.client, &self.options, operation, &response, range).await?;
         }
         Ok(ObjectContent {
             not_modified: response.status() == StatusCode::NOT_MODIFIED,
@@ -200,9 +202,10 @@ impl<T: HttpTransport> GetObjectRequest<T> {
 
 /// Follows lakeFS's redirect to a presigned URL of the object store: a plain GET (with the
 /// `Range` asked for) through the client's transport, with none of the client's credentials,
-/// retried like any read.
+/// retried like any read, under the call's timeout and retry policy.
 async fn follow_presigned<T: HttpTransport>(
     client: &Client<T>,
+    options: &CallOptions,
     operation: Operation,
     redirect: &Response<Bytes>,
     range: Option<String>,
@@ -224,8 +227,10 @@ async fn follow_presigned<T: HttpTransport>(
         operation,
         uri: location,
         range,
+        timeout: options.timeout.unwrap_or(client.request_timeout()),
     };
-    retry::run(client.retry_policy(), &mut fetch).await
+    let policy = options.retry.as_ref().unwrap_or(client.retry_policy());
+    retry::run(policy, &mut fetch).await
 }
 
 /// The attempts of one presigned GET, for the retry loop.
@@ -234,6 +239,8 @@ struct PresignedGet<'a, T> {
     operation: Operation,
     uri: Uri,
     range: Option<String>,
+    /// Limit for one attempt.
+    timeout: Option<Duration>,
 }
 
 impl<T: HttpTransport> Attempts for PresignedGet<'_, T> {
@@ -255,7 +262,7 @@ impl<T: HttpTransport> Attempts for PresignedGet<'_, T> {
             }
         };
         let send = self.client.transport().send(request);
-        let result = match self.client.request_timeout() {
+        let result = match self.timeout {
             Some(after) => match tokio::time::timeout(after, send).await {
                 Ok(result) => result,
                 Err(_) => {

@@ -274,3 +274,33 @@ async fn create_branch_answers_the_commit_id_lakefs_sends_as_text() {
         .unwrap();
     assert_eq!(id, "a1b2c3");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_store_is_given_up_under_the_call_s_timeout_and_retry_policy() {
+    let transport = FakeTransport::new();
+    transport.enqueue(
+        Method::GET,
+        "/api/v1/repositories/{repo}/refs/{ref}/objects",
+        [Ok(fake::response(StatusCode::FOUND, "").with_header(
+            "location",
+            "https://store.example/b/k?X-Amz-Signature=deadbeef",
+        ))],
+    );
+    transport.enqueue(Method::GET, "/b/k", [Err(Fault::Stall)]);
+    let started = tokio::time::Instant::now();
+    let error = client(&transport)
+        .get_object()
+        .repository("r")
+        .reference("main")
+        .path("k")
+        .presign(true)
+        .timeout(std::time::Duration::from_secs(2))
+        .retry_policy(RetryPolicy::none())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert_eq!(started.elapsed(), std::time::Duration::from_secs(2));
+    assert_eq!(transport.requests().len(), 2, "lakeFS once, the store once");
+    assert!(!format!("{error} {error:?}").contains("deadbeef"));
+}

@@ -26,16 +26,14 @@
 //! file's object read; a single file's object is read with `statObject`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use lakefs_api::models::ObjectStats;
 use lakefs_api::{ErrorKind, ObjectsApi};
 use lakefs_multipart::PartSchedule;
-use md5::{Digest, Md5};
 
-use super::verify::file_etag;
+use super::verify::{file_etag, hex, part_md5s};
 use super::walk::Entry;
 use crate::context::{Client, Context};
 use crate::errors::CliError;
@@ -97,19 +95,10 @@ pub(crate) fn layout(size: u64, part_size: u64) -> Option<Vec<u64>> {
     Some((1..=count).map(|n| schedule.part_size(n)).collect())
 }
 
-/// The MD5 (hex) of a whole file.
-fn file_md5(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut md5 = Md5::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        md5.update(&buffer[..read]);
-    }
-    Ok(md5.finalize().iter().map(|b| format!("{b:02x}")).collect())
+/// The MD5 (hex) of a whole file of `size` bytes (`None` when it no longer has that size).
+fn file_md5(path: &Path, size: u64) -> std::io::Result<Option<String>> {
+    let (_, digests) = part_md5s(path, &[size])?;
+    Ok(digests.and_then(|digests| digests.first().map(|digest| hex(digest))))
 }
 
 /// Whether the object's content type and metadata are those the upload would give it (only
@@ -137,7 +126,7 @@ fn file_matches(path: &Path, size: u64, object: &ObjectStats, wanted: &Wanted) -
         return false;
     }
     match checksum_kind(&object.checksum) {
-        Checksum::Md5(md5) => file_md5(path).is_ok_and(|local| local == md5),
+        Checksum::Md5(md5) => matches!(file_md5(path, size), Ok(Some(local)) if local == md5),
         Checksum::Multipart { etag, parts } => match layout(size, wanted.part_size) {
             Some(layout) if layout.len() == parts => {
                 matches!(file_etag(path, &layout), Ok((_, Some(local))) if local == etag)
@@ -275,7 +264,7 @@ mod tests {
     const MIB: u64 = 1024 * 1024;
 
     fn md5(bytes: &[u8]) -> [u8; 16] {
-        Md5::digest(bytes).into()
+        <md5::Md5 as md5::Digest>::digest(bytes).into()
     }
 
     fn object(size: usize, checksum: &str) -> ObjectStats {

@@ -31,7 +31,7 @@ pub(crate) enum Verdict {
     Unverifiable,
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -84,6 +84,16 @@ pub(crate) fn compare(
 /// order (the part sizes the engine used). Reads the whole file (call it on a blocking
 /// thread).
 pub(crate) fn file_etag(path: &Path, layout: &[u64]) -> std::io::Result<(u64, Option<String>)> {
+    let (size, digests) = part_md5s(path, layout)?;
+    Ok((size, digests.map(|digests| multipart_etag(&digests))))
+}
+
+/// The file's size, and the MD5 of each part of `layout` (none when the parts do not add up
+/// to the file's size). One read of the file.
+pub(crate) fn part_md5s(
+    path: &Path,
+    layout: &[u64],
+) -> std::io::Result<(u64, Option<Vec<[u8; 16]>>)> {
     let mut file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     if layout.iter().sum::<u64>() != size {
@@ -102,7 +112,7 @@ pub(crate) fn file_etag(path: &Path, layout: &[u64]) -> std::io::Result<(u64, Op
         }
         digests.push(md5.finalize().into());
     }
-    Ok((size, Some(multipart_etag(&digests))))
+    Ok((size, Some(digests)))
 }
 
 /// What a [`HashingReader`] saw: bytes, and each part's MD5 and size.
