@@ -64,7 +64,7 @@ mod redact;
 pub use error::{BoxError, TimeoutPhase, TransportError, TransportErrorKind};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
-pub use progress::Progress;
+pub use progress::{Progress, ReceiveProgress};
 #[cfg(feature = "hyper")]
 pub use proxy::Proxy;
 pub use redact::RedactedUri;
@@ -117,6 +117,12 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///   [`reports_progress`](Self::reports_progress). The upload engine then detects a stalled
 ///   part PUT ("nothing moved for 30 s") instead of relying on a whole-request deadline that
 ///   would also kill a slow one.
+/// * Optionally, a transport reports how much of a response body it has received: when a
+///   request carries a [`ReceiveProgress`] in its extensions, add to it as the response body
+///   arrives, frame by frame (not once at the end), and return `true` from
+///   [`reports_receive_progress`](Self::reports_receive_progress). The download engine then
+///   detects a stalled ranged GET ("nothing arrived for 30 s") instead of relying on a
+///   whole-request deadline, and shows bytes as they arrive.
 pub trait HttpTransport: Send + Sync {
     /// Sends `request` and resolves to its response.
     fn send(
@@ -127,6 +133,12 @@ pub trait HttpTransport: Send + Sync {
     /// Whether this transport adds to a request's [`Progress`] as its body is sent. `false`
     /// unless an implementation says otherwise.
     fn reports_progress(&self) -> bool {
+        false
+    }
+
+    /// Whether this transport adds to a request's [`ReceiveProgress`] as its response body
+    /// arrives. `false` unless an implementation says otherwise.
+    fn reports_receive_progress(&self) -> bool {
         false
     }
 }
@@ -142,6 +154,10 @@ impl<T: HttpTransport + ?Sized> HttpTransport for Arc<T> {
     fn reports_progress(&self) -> bool {
         (**self).reports_progress()
     }
+
+    fn reports_receive_progress(&self) -> bool {
+        (**self).reports_receive_progress()
+    }
 }
 
 impl<T: HttpTransport + ?Sized> HttpTransport for Box<T> {
@@ -155,6 +171,10 @@ impl<T: HttpTransport + ?Sized> HttpTransport for Box<T> {
     fn reports_progress(&self) -> bool {
         (**self).reports_progress()
     }
+
+    fn reports_receive_progress(&self) -> bool {
+        (**self).reports_receive_progress()
+    }
 }
 
 impl<T: HttpTransport + ?Sized> HttpTransport for &T {
@@ -167,5 +187,9 @@ impl<T: HttpTransport + ?Sized> HttpTransport for &T {
 
     fn reports_progress(&self) -> bool {
         (**self).reports_progress()
+    }
+
+    fn reports_receive_progress(&self) -> bool {
+        (**self).reports_receive_progress()
     }
 }

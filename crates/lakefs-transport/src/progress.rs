@@ -1,5 +1,6 @@
-//! [`Progress`]: how much of a request body a transport has handed to the network, so that a
-//! caller can tell a slow request from a stalled one.
+//! [`Progress`]: how much of a request body a transport has handed to the network, and
+//! [`ReceiveProgress`]: how much of a response body it has received, so that a caller can
+//! tell a slow request from a stalled one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -41,5 +42,68 @@ impl Progress {
     #[must_use]
     pub fn bytes(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Bytes of a response's body received so far, shared between the caller and the transport;
+/// optionally also counted in a second, [`Progress`] total shared by many requests.
+///
+/// A caller that wants to tell a slow download (still moving) from a stalled one (nothing
+/// arrived for a while), or to show bytes as they arrive, puts a `ReceiveProgress` into the
+/// request's [extensions](http::Request::extensions_mut); a transport whose
+/// [`reports_receive_progress`](crate::HttpTransport::reports_receive_progress) is true adds
+/// to it as the response body arrives, frame by frame, before [`send`](crate::HttpTransport::send)
+/// resolves. [`bytes`](Self::bytes) counts this request only (a retried ranged GET starts a
+/// fresh one); the total given to [`with_total`](Self::with_total) sums every request that
+/// shares it, for a progress bar over a whole file.
+///
+/// ```
+/// use lakefs_transport::{Progress, ReceiveProgress};
+///
+/// let file = Progress::new();
+/// let first = ReceiveProgress::new().with_total(file.clone());
+/// let second = ReceiveProgress::new().with_total(file.clone());
+///
+/// // What a transport does as the two bodies arrive:
+/// first.add(64 * 1024);
+/// second.add(16 * 1024);
+/// first.add(64 * 1024);
+///
+/// assert_eq!(first.bytes(), 128 * 1024);
+/// assert_eq!(second.bytes(), 16 * 1024);
+/// assert_eq!(file.bytes(), 144 * 1024);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ReceiveProgress {
+    request: Progress,
+    total: Option<Progress>,
+}
+
+impl ReceiveProgress {
+    /// Nothing received yet, and no shared total.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Also counts every byte received in `total`, which other requests may share.
+    #[must_use]
+    pub fn with_total(mut self, total: Progress) -> Self {
+        self.total = Some(total);
+        self
+    }
+
+    /// Counts `bytes` more as received, in this request's count and in the total (if any).
+    pub fn add(&self, bytes: u64) {
+        self.request.add(bytes);
+        if let Some(total) = &self.total {
+            total.add(bytes);
+        }
+    }
+
+    /// Bytes of this request's response body received so far (not the shared total).
+    #[must_use]
+    pub fn bytes(&self) -> u64 {
+        self.request.bytes()
     }
 }

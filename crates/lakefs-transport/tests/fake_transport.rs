@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Method, Request, StatusCode};
 use lakefs_transport::fake::{self, FakeTransport, Fault, FaultPlan, Latency, ResponseExt};
-use lakefs_transport::{HttpTransport, TransportErrorKind};
+use lakefs_transport::{HttpTransport, ReceiveProgress, TransportErrorKind};
 
 fn put(uri: &str, body: &'static [u8]) -> Request<Bytes> {
     Request::put(uri)
@@ -266,4 +266,39 @@ async fn futures_join_all<F: std::future::Future>(
     })
     .await;
     outputs.into_iter().map(|o| o.unwrap()).collect()
+}
+
+#[tokio::test]
+async fn receive_progress_counts_the_response_body() {
+    let transport = FakeTransport::new();
+    assert!(transport.reports_receive_progress());
+    transport.route(Method::GET, "/object", |_, _| {
+        Ok(fake::response(StatusCode::OK, vec![7u8; 4096]))
+    });
+    transport.route(Method::PUT, "/object", |_, _| {
+        Ok(fake::response(StatusCode::OK, ""))
+    });
+    let total = lakefs_transport::Progress::new();
+    let get = ReceiveProgress::new().with_total(total.clone());
+    let mut request = Request::get("http://h/object").body(Bytes::new()).unwrap();
+    request.extensions_mut().insert(get.clone());
+    let response = transport.send(request).await.unwrap();
+    assert_eq!(response.body().len(), 4096);
+    assert_eq!(get.bytes(), 4096);
+
+    // A request body is not a received byte; the total sums both requests.
+    let upload = ReceiveProgress::new().with_total(total.clone());
+    let mut request = put("http://h/object", b"0123456789");
+    request.extensions_mut().insert(upload.clone());
+    transport.send(request).await.unwrap();
+    assert_eq!(upload.bytes(), 0);
+    assert_eq!(total.bytes(), 4096);
+
+    // No response, nothing received.
+    transport.set_faults(FaultPlan::new(1).probability(1.0).faults([Fault::Reset]));
+    let failed = ReceiveProgress::new();
+    let mut request = Request::get("http://h/object").body(Bytes::new()).unwrap();
+    request.extensions_mut().insert(failed.clone());
+    transport.send(request).await.unwrap_err();
+    assert_eq!(failed.bytes(), 0);
 }

@@ -2,20 +2,26 @@
 #![cfg(feature = "hyper")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use lakefs_transport::{HttpTransport, HyperTransport, TimeoutPhase, TransportErrorKind};
+use lakefs_transport::{
+    HttpTransport, HyperTransport, Progress, ReceiveProgress, TimeoutPhase, TransportErrorKind,
+};
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
 /// Echoes what it received: method, path, query and Content-Length in headers, the body as
 /// the body. `/slow` answers after 5 s; `/big` answers 2 MiB.
@@ -423,4 +429,179 @@ async fn unsupported_schemes_are_invalid_requests() {
         "{error:?}"
     );
     assert!(!error.to_string().contains("k=v"));
+}
+
+/// A response body the test feeds chunk by chunk through a channel; it ends when the sender
+/// is dropped.
+struct ChannelBody(mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.get_mut()
+            .0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|c| Ok(Frame::data(c))))
+    }
+}
+
+/// The bodies the streaming server answers with, one per request, in order: each a
+/// `Content-Length` and the channel its bytes come through.
+type Feeds = Arc<Mutex<VecDeque<(u64, mpsc::Receiver<Bytes>)>>>;
+
+/// A server whose responses are fed by the test, so it decides when each chunk goes out.
+async fn start_streaming_server() -> (SocketAddr, Feeds) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let feeds: Feeds = Arc::default();
+    let shared = Arc::clone(&feeds);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let feeds = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let service = service_fn(move |_request: Request<Incoming>| {
+                    let (length, chunks) = feeds.lock().unwrap().pop_front().expect("a feed");
+                    async move {
+                        Ok::<_, Infallible>(
+                            Response::builder()
+                                .header(http::header::CONTENT_LENGTH, length)
+                                .body(ChannelBody(chunks))
+                                .unwrap(),
+                        )
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (addr, feeds)
+}
+
+/// Waits (up to 10 s) until `progress` has counted `expected` bytes.
+async fn wait_for(progress: &ReceiveProgress, expected: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while progress.bytes() < expected {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "progress stuck at {} of {expected}",
+            progress.bytes()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(progress.bytes(), expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receive_progress_counts_the_body_as_it_arrives() {
+    let (addr, feeds) = start_streaming_server().await;
+    let chunks: Vec<Bytes> = [100_000usize, 1, 300_000, 7]
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| Bytes::from(vec![i as u8 + 1; len]))
+        .collect();
+    let length: usize = chunks.iter().map(Bytes::len).sum();
+    let (feed, body) = mpsc::channel(1);
+    feeds.lock().unwrap().push_back((length as u64, body));
+
+    let transport = HyperTransport::new().unwrap();
+    assert!(transport.reports_receive_progress());
+    let progress = ReceiveProgress::new();
+    let mut get = request(Method::GET, format!("http://{addr}/object"), Bytes::new());
+    get.extensions_mut().insert(progress.clone());
+    let exchange = tokio::spawn(async move { transport.send(get).await });
+
+    // Each chunk is counted while the response is still incomplete: the count moves with
+    // the bytes, not once at the end.
+    let mut sent = 0;
+    for chunk in &chunks {
+        assert!(!exchange.is_finished());
+        feed.send(chunk.clone()).await.unwrap();
+        sent += chunk.len() as u64;
+        wait_for(&progress, sent).await;
+        // A pause with nothing arriving: the count stays put, the exchange goes on.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(progress.bytes(), sent);
+    }
+    // The last chunk completed the Content-Length: the exchange ends.
+    drop(feed);
+    let response = exchange.await.unwrap().unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.body().len(), length);
+    assert_eq!(response.body(), &chunks.concat());
+    assert_eq!(progress.bytes(), length as u64);
+}
+
+#[tokio::test]
+async fn receive_progress_sums_requests_in_a_shared_total() {
+    let addr = start_server().await;
+    let transport = HyperTransport::new().unwrap();
+    let total = Progress::new();
+    let big = ReceiveProgress::new().with_total(total.clone());
+    let echoed = ReceiveProgress::new().with_total(total.clone());
+    // A request body is not counted as received: only the 2 MiB answer is.
+    let mut first = request(Method::PUT, format!("http://{addr}/big"), vec![9u8; 5000]);
+    first.extensions_mut().insert(big.clone());
+    let mut second = request(Method::PUT, format!("http://{addr}/echo"), vec![1u8; 1000]);
+    second.extensions_mut().insert(echoed.clone());
+    let (first, second) = tokio::join!(transport.send(first), transport.send(second));
+    assert_eq!(first.unwrap().body().len(), 2 * 1024 * 1024);
+    assert_eq!(second.unwrap().body().len(), 1000);
+    assert_eq!(big.bytes(), 2 * 1024 * 1024);
+    assert_eq!(echoed.bytes(), 1000);
+    assert_eq!(total.bytes(), 2 * 1024 * 1024 + 1000);
+}
+
+#[tokio::test]
+async fn receive_progress_keeps_the_body_limit() {
+    let addr = start_server().await;
+    let transport = HyperTransport::builder()
+        .max_response_body(1024 * 1024)
+        .build()
+        .unwrap();
+    let progress = ReceiveProgress::new();
+    let mut get = request(Method::GET, format!("http://{addr}/big"), Bytes::new());
+    get.extensions_mut().insert(progress.clone());
+    let error = transport.send(get).await.unwrap_err();
+    assert!(
+        error.kind() == TransportErrorKind::BodyTooLarge && error.body_limit() == Some(1_048_576),
+        "{error:?}"
+    );
+    // What arrived before the limit was hit was counted, and no more than one frame past it.
+    assert!(progress.bytes() > 0, "{}", progress.bytes());
+    assert!(progress.bytes() <= 2 * 1024 * 1024, "{}", progress.bytes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receive_progress_counts_a_body_that_breaks_off() {
+    let (addr, feeds) = start_streaming_server().await;
+    let (feed, body) = mpsc::channel(1);
+    // Promises 1000 bytes, sends 10, then ends: the server closes the connection.
+    feeds.lock().unwrap().push_back((1000, body));
+    let progress = ReceiveProgress::new();
+    let mut get = request(
+        Method::GET,
+        format!("http://{addr}/object?X-Amz-Signature=secret"),
+        Bytes::new(),
+    );
+    get.extensions_mut().insert(progress.clone());
+    let transport = HyperTransport::new().unwrap();
+    let exchange = tokio::spawn(async move { transport.send(get).await });
+    feed.send(Bytes::from_static(b"0123456789")).await.unwrap();
+    // The response has started (its first bytes were counted) before the body breaks off.
+    wait_for(&progress, 10).await;
+    drop(feed);
+    let error = exchange.await.unwrap().unwrap_err();
+    assert!(error.kind() == TransportErrorKind::Body, "{error:?}");
+    assert!(!error.to_string().contains("secret"), "{error}");
+    assert_eq!(progress.bytes(), 10);
 }

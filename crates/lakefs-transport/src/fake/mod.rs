@@ -53,7 +53,7 @@ pub use self::routing::{
 use self::faults::FaultState;
 use self::latency::LatencyState;
 use self::routing::{InFlight, PathPattern, Responder, Route, RouteStats};
-use crate::{BoxFuture, HttpTransport, Progress, RedactedUri, TransportError};
+use crate::{BoxFuture, HttpTransport, Progress, ReceiveProgress, RedactedUri, TransportError};
 
 /// What a handler or a queue answers: a response, or a fault the transport turns into an error.
 pub type Reply = Result<Response<Bytes>, Fault>;
@@ -237,11 +237,16 @@ impl FakeTransport {
             Some(fault) => Err(fault),
             None => dispatch.run(&request),
         };
-        match reply {
+        let response = match reply {
             // A route may stall too: connected, then nothing.
             Err(Fault::Stall) => std::future::pending().await,
-            reply => reply.or_else(|fault| fault.into_error(request.uri())),
+            reply => reply.or_else(|fault| fault.into_error(request.uri()))?,
+        };
+        // The whole body "arrives" at once, as the response is returned.
+        if let Some(progress) = request.extensions().get::<ReceiveProgress>() {
+            progress.add(response.body().len() as u64);
         }
+        Ok(response)
     }
 }
 
@@ -255,6 +260,12 @@ impl HttpTransport for FakeTransport {
 
     /// Yes: a request's body is counted in its [`Progress`] as the simulated link sends it.
     fn reports_progress(&self) -> bool {
+        true
+    }
+
+    /// Yes: a response's whole body is counted in the request's [`ReceiveProgress`] when the
+    /// response is returned (the fake has no body in flight to count piece by piece).
+    fn reports_receive_progress(&self) -> bool {
         true
     }
 }

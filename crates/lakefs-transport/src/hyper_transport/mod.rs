@@ -18,12 +18,16 @@ use http::header::{HeaderValue, CONTENT_LENGTH};
 use http::uri::Scheme;
 use http::{Method, Request, Response, Uri};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Body;
 use hyper_util::client::legacy::Client;
 
 use self::connect::{ConnectError, ConnectErrorKind, Connector};
 use crate::proxy::ResolvedProxy;
-use crate::{BoxFuture, HttpTransport, Progress, RedactedUri, TimeoutPhase, TransportError};
-use body::SendBody;
+use crate::{
+    BoxError, BoxFuture, HttpTransport, Progress, ReceiveProgress, RedactedUri, TimeoutPhase,
+    TransportError,
+};
+use body::{CountedBody, SendBody};
 
 /// The production transport: a pooled HTTP/1.1 and HTTP/2 client (hyper-util) with rustls TLS,
 /// HTTP proxies (from the environment by default), extra root certificates, client
@@ -101,6 +105,22 @@ impl HttpTransport for HyperTransport {
     fn reports_progress(&self) -> bool {
         true
     }
+
+    /// Yes: a request carrying a [`ReceiveProgress`] has each frame of its response body
+    /// counted as it arrives.
+    fn reports_receive_progress(&self) -> bool {
+        true
+    }
+}
+
+/// Collects a response body of at most `limit` bytes. A body that arrives in one frame is
+/// returned as that frame's buffer, not copied.
+async fn collect<B>(body: B, limit: usize) -> Result<Bytes, BoxError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    Ok(Limited::new(body, limit).collect().await?.to_bytes())
 }
 
 impl HyperTransport {
@@ -148,6 +168,7 @@ impl HyperTransport {
             }
         }
         let progress = parts.extensions.remove::<Progress>();
+        let receive_progress = parts.extensions.remove::<ReceiveProgress>();
         let request = Request::from_parts(parts, SendBody::new(body, progress));
         let limit = self.settings.max_response_body;
         let exchange = async {
@@ -157,14 +178,18 @@ impl HyperTransport {
                 .await
                 .map_err(|e| classify_client_error(&target, e))?;
             let (parts, body) = response.into_parts();
-            let collected = Limited::new(body, limit).collect().await.map_err(|e| {
+            let collected = match receive_progress {
+                None => collect(body, limit).await,
+                Some(progress) => collect(CountedBody::new(body, progress), limit).await,
+            }
+            .map_err(|e| {
                 if e.is::<LengthLimitError>() {
                     TransportError::body_too_large(redacted(), limit)
                 } else {
                     TransportError::body(redacted(), e)
                 }
             })?;
-            Ok(Response::from_parts(parts, collected.to_bytes()))
+            Ok(Response::from_parts(parts, collected))
         };
         match self.settings.request_timeout {
             Some(after) => tokio::time::timeout(after, exchange)
