@@ -19,7 +19,9 @@
 //! * `updateObjectUserMetadata` replaces an object's user metadata on a branch.
 //! * Objects: `statObject`, `listObjects` (prefix, delimiter, pagination), `getObject` (one
 //!   byte range, `If-None-Match`, `presign=true` redirects to a presigned GET URL that expires
-//!   like part URLs do), `headObject`, `deleteObject`, `deleteObjects`, `copyObject`.
+//!   like part URLs do, and that the store serves as S3 does: one range, `If-Match` on another
+//!   ETag `412 PreconditionFailed`, `If-None-Match` on this one `304`), `headObject`,
+//!   `deleteObject`, `deleteObjects`, `copyObject`.
 //! * Commits and refs: `commit` (64-hex ids, `commit: no changes` on a clean branch),
 //!   `getCommit` and `logCommits` on any ref expression (`main`, an id or its prefix, `main~1`,
 //!   `main^2`, `main@`).

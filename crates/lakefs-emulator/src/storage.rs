@@ -96,8 +96,11 @@ fn signature_mismatch() -> Response<Bytes> {
 /// GET URL from statObject, listObjects or getObject: checks the signature (which covers the
 /// key, date and lifetime), then the expiry (`403 AccessDenied` "Request has expired"), then
 /// the object (`404 NoSuchKey`, also once no branch or commit holds it). 200 with the bytes,
-/// the quoted ETag, `Content-Type`, `Content-Length` and `Last-Modified`; one `Range` as S3
-/// serves it (206 with `Content-Range`, an unsatisfiable one `416 InvalidRange`).
+/// the quoted ETag, `Content-Type`, `Content-Length` and `Last-Modified`. Then, as S3: an
+/// `If-Match` naming another ETag is `412 PreconditionFailed`, an `If-None-Match` naming this
+/// one `304 Not Modified` without a body (ETags compared without their quotes, `*` matching
+/// any); then one `Range` as S3 serves it (206 with `Content-Range`, an unsatisfiable one
+/// `416 InvalidRange`).
 ///
 /// An AWS `Authorization` header with the presigned query is refused as S3 does; any other
 /// one (a lakeFS `Basic` or `Bearer` header) is ignored: HTTP clients keep it when they follow
@@ -137,9 +140,30 @@ fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) 
             "The specified key does not exist.",
         );
     };
+    let stats = &entry.stats;
+    let etag = format!("\"{}\"", stats.checksum.trim_matches('"'));
+    let mut response = Response::new(Bytes::new());
+    if precondition(request, header::IF_MATCH, &etag) == Some(false) {
+        return s3_error_with(
+            StatusCode::PRECONDITION_FAILED,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            "<Condition>If-Match</Condition>",
+        );
+    }
+    if precondition(request, header::IF_NONE_MATCH, &etag) == Some(true) {
+        // S3: 304 with the object's ETag and Last-Modified, and no body.
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        insert(&mut response, header::ETAG, &etag);
+        insert(
+            &mut response,
+            header::LAST_MODIFIED,
+            &clock::http_date(stats.mtime),
+        );
+        return response;
+    }
     let bytes = entry.bytes();
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    let mut response = Response::new(Bytes::new());
     let range = request
         .headers()
         .get(header::RANGE)
@@ -167,12 +191,7 @@ fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) 
             bytes.slice(start..end)
         }
     };
-    let stats = &entry.stats;
-    insert(
-        &mut response,
-        header::ETAG,
-        &format!("\"{}\"", stats.checksum.trim_matches('"')),
-    );
+    insert(&mut response, header::ETAG, &etag);
     insert(
         &mut response,
         header::LAST_MODIFIED,
@@ -194,6 +213,22 @@ fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) 
     insert(&mut response, header::ACCEPT_RANGES, "bytes");
     *response.body_mut() = body;
     response
+}
+
+/// Whether the ETag list of the request's `name` header (`If-Match`, `If-None-Match`) names
+/// `etag`; `None` without the header. Entity tags are compared with their quotes (and a weak
+/// `W/` prefix) stripped, as S3 does; `*` matches any object.
+fn precondition(request: &Request<Bytes>, name: header::HeaderName, etag: &str) -> Option<bool> {
+    let mut values = request.headers().get_all(name).iter().peekable();
+    values.peek()?;
+    let etag = etag.trim_matches('"');
+    Some(
+        values
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
+            .any(|tag| tag == "*" || tag == etag),
+    )
 }
 
 /// Sets a header (a value that is no valid header is left out).

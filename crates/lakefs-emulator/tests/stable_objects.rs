@@ -202,6 +202,118 @@ async fn presigned_get_urls_expire_like_part_urls() {
     );
 }
 
+/// A GET of a presigned store URL with extra headers, no lakeFS credentials.
+async fn get_url_with(
+    api: &Api,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> http::Response<bytes::Bytes> {
+    let mut request = http::Request::get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    api.emulator
+        .handle_async(&request.body(bytes::Bytes::new()).unwrap())
+        .await
+}
+
+#[tokio::test]
+async fn presigned_get_honours_if_match_and_if_none_match_as_s3_does() {
+    let api = setup();
+    api.emulator.set_part_url_expiry(Duration::from_secs(60));
+    let stat: ObjectStats = decode(
+        &api.get(&format!(
+            "/repositories/{R}/refs/main/objects/stat?path=c.csv&presign=true"
+        ))
+        .await,
+    );
+    let url = stat.physical_address;
+    let md5 = md5_hex(CSV.as_bytes());
+    let quoted = format!("\"{md5}\"");
+
+    // If-Match: the ETag quoted or not, in a list, or `*` is served; another is 412, also
+    // for a range (preconditions come before the range, even an unsatisfiable one).
+    for matching in [
+        quoted.as_str(),
+        md5.as_str(),
+        "*",
+        &format!("\"0123\", {quoted}"),
+    ] {
+        let served = get_url_with(&api, &url, &[("if-match", matching)]).await;
+        expect(&served, StatusCode::OK);
+        assert_eq!(served.body(), CSV, "If-Match: {matching}");
+    }
+    let ranged = get_url_with(&api, &url, &[("if-match", &quoted), ("range", "bytes=3-6")]).await;
+    expect(&ranged, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(ranged.body(), "name");
+    for range in ["bytes=3-6", "bytes=500-600"] {
+        let failed = get_url_with(
+            &api,
+            &url,
+            &[
+                ("if-match", "\"d41d8cd98f00b204e9800998ecf8427e\""),
+                ("range", range),
+            ],
+        )
+        .await;
+        assert_eq!(failed.status(), StatusCode::PRECONDITION_FAILED, "{range}");
+        assert_eq!(
+            s3_error(&failed),
+            (
+                "PreconditionFailed".into(),
+                "At least one of the pre-conditions you specified did not hold".into()
+            )
+        );
+        assert_eq!(
+            header(&failed, "content-type").as_deref(),
+            Some("application/xml")
+        );
+    }
+
+    // If-None-Match naming the ETag (or `*`): 304 with the ETag and no body; another: served.
+    for matching in [quoted.as_str(), md5.as_str(), "*"] {
+        let unchanged = get_url_with(&api, &url, &[("if-none-match", matching)]).await;
+        assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED, "{matching}");
+        assert!(unchanged.body().is_empty());
+        assert_eq!(etag(&unchanged), quoted);
+        assert!(header(&unchanged, "last-modified").is_some());
+    }
+    let changed = get_url_with(
+        &api,
+        &url,
+        &[("if-none-match", "\"0123\""), ("range", "bytes=0-1")],
+    )
+    .await;
+    expect(&changed, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(changed.body(), "id");
+    // Both: a failed If-Match wins.
+    let both = get_url_with(
+        &api,
+        &url,
+        &[("if-match", "\"0123\""), ("if-none-match", &quoted)],
+    )
+    .await;
+    assert_eq!(both.status(), StatusCode::PRECONDITION_FAILED);
+
+    // The signature, the expiry and the object are checked first.
+    let tampered = url.replace("X-Amz-Expires=60", "X-Amz-Expires=6000");
+    let refused = get_url_with(&api, &tampered, &[("if-match", "\"0123\"")]).await;
+    assert_eq!(s3_error(&refused).0, "SignatureDoesNotMatch");
+    let deleted = api
+        .delete(&format!(
+            "/repositories/{R}/branches/main/objects?path=c.csv"
+        ))
+        .await;
+    expect(&deleted, StatusCode::NO_CONTENT);
+    let gone = get_url_with(&api, &url, &[("if-match", "\"0123\"")]).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert_eq!(s3_error(&gone).0, "NoSuchKey");
+    api.emulator.advance_clock(Duration::from_secs(61));
+    let expired = get_url_with(&api, &url, &[("if-none-match", &quoted)]).await;
+    assert_eq!(expired.status(), StatusCode::FORBIDDEN);
+    assert_eq!(s3_error(&expired).1, "Request has expired");
+}
+
 #[tokio::test]
 async fn list_objects_groups_common_prefixes_and_pages() {
     let api = setup();
