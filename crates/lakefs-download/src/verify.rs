@@ -7,9 +7,6 @@
 //! checked by recomputing it for a few likely part sizes; when none reproduces it the result
 //! says so ([`Verification::NotVerifiable`]) rather than claiming a mismatch.
 
-// Used by the engine (next commit); the public types are re-exported by lib.rs then.
-#![allow(dead_code, unreachable_pub)]
-
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -127,6 +124,15 @@ pub(crate) enum Expected {
 }
 
 impl Expected {
+    /// The checksum as lakeFS shows it: a hex MD5, or `hex-N` for a multipart ETag.
+    pub(crate) fn display(&self) -> String {
+        match self {
+            Self::Md5(digest) => hex(digest),
+            Self::Multipart { digest, parts } => format!("{}-{parts}", hex(digest)),
+            Self::Unknown { reason } => format!("(unknown: {reason})"),
+        }
+    }
+
     /// Reads an object's checksum (an ETag, quotes optional, hex in any case) for an object
     /// of `size` bytes.
     pub(crate) fn parse(checksum: &str, size: u64) -> Self {
@@ -139,7 +145,7 @@ impl Expected {
             Some((digest, count)) => (digest, Some(count)),
             None => (text, None),
         };
-        let Some(digest) = parse_md5(digest) else {
+        let Some(digest) = md5_from_hex(digest) else {
             return unknown(format!(
                 "the checksum {} is neither an MD5 nor a multipart ETag",
                 shorten(text)
@@ -174,7 +180,8 @@ impl Expected {
     }
 }
 
-fn parse_md5(text: &str) -> Option<[u8; 16]> {
+/// The 16 bytes of a hex MD5 (32 digits, any case).
+pub(crate) fn md5_from_hex(text: &str) -> Option<[u8; 16]> {
     let text = text.as_bytes();
     if text.len() != 32 {
         return None;
@@ -209,6 +216,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Lowercase hex MD5 of `bytes`.
+#[cfg(test)]
 pub(crate) fn md5_hex(bytes: &[u8]) -> String {
     hex(&Md5::digest(bytes))
 }
@@ -412,6 +420,7 @@ impl LayoutDigests {
     }
 
     /// The ETag, `hex(md5(md5(part 1) ‖ …))-N`, lowercase.
+    #[cfg(test)]
     pub(crate) fn finish(self) -> String {
         let (digest, parts) = self.finish_digest();
         format!("{}-{parts}", hex(&digest))
@@ -602,7 +611,7 @@ pub(crate) fn check_file(
     skip_part_size: Option<u64>,
     cancel: &AtomicBool,
 ) -> std::io::Result<Result<Verification, Mismatch>> {
-    let mut file = std::fs::File::open(path)?;
+    let file = std::fs::File::open(path)?;
     if let Expected::Unknown { reason } = expected {
         // Nothing to hash: only the size can be checked.
         let actual = file.metadata()?.len();
@@ -617,7 +626,33 @@ pub(crate) fn check_file(
             })
         });
     }
-    let mut check = SequentialCheck::excluding(expected, size, MAX_CANDIDATES, skip_part_size);
+    let check = SequentialCheck::excluding(expected, size, MAX_CANDIDATES, skip_part_size);
+    feed(file, check, cancel)
+}
+
+/// Reads the file at `path` sequentially (blocking) and checks it against a multipart ETag
+/// with the stated part size only: a mismatch is one.
+pub(crate) fn check_file_with_layout(
+    path: &Path,
+    expected: &Expected,
+    size: u64,
+    part_size: u64,
+    cancel: &AtomicBool,
+) -> std::io::Result<Result<Verification, Mismatch>> {
+    let file = std::fs::File::open(path)?;
+    feed(
+        file,
+        SequentialCheck::with_layout(expected, size, part_size),
+        cancel,
+    )
+}
+
+/// Feeds `file` from its start to its end into `check`, stopping when `cancel` is set.
+fn feed(
+    mut file: std::fs::File,
+    mut check: SequentialCheck,
+    cancel: &AtomicBool,
+) -> std::io::Result<Result<Verification, Mismatch>> {
     let mut buffer = vec![0u8; READ_BUFFER];
     loop {
         if cancel.load(Ordering::Relaxed) {

@@ -1,0 +1,433 @@
+//! A download to a file: parts fetched concurrently into a temporary file, recorded in a
+//! checkpoint, proven against the checksum, then renamed into place ([`run`]); and what it
+//! answers ([`Downloaded`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::checkpoint::{self, DownloadCheckpoint};
+use crate::downloader::{DownloadFile, Started};
+use crate::file::{sidecar_paths, PartFile};
+use crate::plan::Plan;
+use crate::target::ObjectIdentity;
+use crate::verify::{self, Expected, Mismatch, SequentialCheck};
+use crate::{DownloadEvent, Error, ErrorKind, Route, Verification};
+
+/// A finished download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Downloaded {
+    /// The file written.
+    pub path: PathBuf,
+    /// The version of the object downloaded.
+    pub identity: ObjectIdentity,
+    /// Bytes per ranged GET.
+    pub part_size: u64,
+    /// Parts in all.
+    pub parts: u32,
+    /// Parts fetched by this run (the others were on disk from an earlier one).
+    pub fetched_parts: u32,
+    /// Bytes kept from an earlier run.
+    pub resumed_bytes: u64,
+    /// How the bytes were read.
+    pub route: Route,
+    /// What the check proved.
+    pub verification: Verification,
+}
+
+/// Sets a flag when dropped: a blocking check reading the file stops when the download's
+/// future is dropped.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+pub(crate) async fn run<T: lakefs_transport::HttpTransport + 'static>(
+    request: DownloadFile<'_, T>,
+) -> Result<Downloaded, Error> {
+    let target = request.target?;
+    let object = target.uri();
+    let destination = request.destination;
+    check_destination(&destination).map_err(|e| e.with_object(&object))?;
+    let (partial_path, checkpoint_path) = sidecar_paths(&destination)?;
+    let started = request
+        .downloader
+        .start(target, request.upload_part_size)
+        .await
+        .map_err(|e| e.with_object(&object))?;
+    let job = FileJob {
+        started,
+        destination,
+        partial_path,
+        checkpoint_path,
+        object: object.clone(),
+        resume: request.resume,
+    };
+    job.run().await.map_err(|e| e.with_object(&object))
+}
+
+/// Refuses a destination that is a directory, or whose directory does not exist, before
+/// anything is sent.
+fn check_destination(destination: &Path) -> Result<(), Error> {
+    if destination.is_dir() {
+        return Err(Error::invalid_argument(
+            "destination",
+            format!(
+                "{} is a directory; name the file to write",
+                destination.display()
+            ),
+        ));
+    }
+    let parent = destination
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Error::invalid_argument(
+            "destination",
+            format!(
+                "{}: the directory {} does not exist",
+                destination.display(),
+                parent.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+struct FileJob<T> {
+    started: Started<T>,
+    destination: PathBuf,
+    partial_path: PathBuf,
+    checkpoint_path: PathBuf,
+    object: String,
+    resume: bool,
+}
+
+impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
+    async fn run(self) -> Result<Downloaded, Error> {
+        let plan = &self.started.plan;
+        let fetcher = &self.started.fetcher;
+        let config = Arc::clone(&fetcher.config);
+        let identity = fetcher.identity.clone();
+        let (file, mut record, mut digests) = self.open().await?;
+        let resumed_bytes: u64 = digests.keys().map(|&n| range_len(plan, n)).sum();
+        config.emit(&DownloadEvent::Started {
+            object: self.object.clone(),
+            size: plan.size,
+            part_size: plan.part_size,
+            parts: plan.parts,
+            route: self.started.route,
+            resumed_bytes,
+        });
+        let missing: Vec<u32> = (1..=plan.parts)
+            .filter(|n| !record.parts.contains_key(n))
+            .collect();
+        let fetched_parts = u32::try_from(missing.len()).unwrap_or(u32::MAX);
+        let fetched = self
+            .fetch_parts(&file, missing, &mut record, &mut digests)
+            .await;
+        if let Err(error) = fetched {
+            return Err(self.fail(error, file, &record).await);
+        }
+        let verification = match self.verify(&file, &digests).await {
+            Ok(verification) => verification,
+            Err(error) => return Err(self.fail(error, file, &record).await),
+        };
+        file.persist(&self.destination).await?;
+        checkpoint::remove(self.checkpoint_path.clone()).await;
+        config.emit(&DownloadEvent::Finished {
+            size: plan.size,
+            verification: verification.clone(),
+        });
+        Ok(Downloaded {
+            path: self.destination.clone(),
+            identity,
+            part_size: plan.part_size,
+            parts: plan.parts,
+            fetched_parts,
+            resumed_bytes,
+            route: self.started.route,
+            verification,
+        })
+    }
+
+    /// The temporary file and the checkpoint to continue: an earlier run's when it is for
+    /// this object's version and its parts prove intact on disk, else new ones.
+    async fn open(
+        &self,
+    ) -> Result<
+        (
+            PartFile,
+            DownloadCheckpoint,
+            BTreeMap<u32, Option<[u8; 16]>>,
+        ),
+        Error,
+    > {
+        let plan = &self.started.plan;
+        let identity = &self.started.fetcher.identity;
+        let config = &self.started.fetcher.config;
+        let fresh = DownloadCheckpoint::new(self.object.clone(), identity.clone(), plan.part_size);
+        if self.resume {
+            let earlier = match DownloadCheckpoint::load(&self.checkpoint_path).await {
+                Ok(earlier) => earlier,
+                Err(error) => {
+                    config.emit(&DownloadEvent::CheckpointDiscarded {
+                        reason: error.to_string(),
+                    });
+                    None
+                }
+            };
+            if let Some(earlier) = earlier {
+                let refused = if earlier.object != self.object {
+                    Some(format!("it is for {}", earlier.object))
+                } else if let Some(changed) = earlier.identity.compare(identity) {
+                    Some(changed.to_string())
+                } else if earlier.part_size != plan.part_size {
+                    Some(format!(
+                        "it was made with {}-byte parts, this run uses {}",
+                        earlier.part_size, plan.part_size
+                    ))
+                } else {
+                    None
+                };
+                match refused {
+                    Some(reason) => config.emit(&DownloadEvent::CheckpointDiscarded { reason }),
+                    None => match PartFile::reopen(self.partial_path.clone(), plan.size).await {
+                        Some(file) => {
+                            let (record, digests) = self.prove(&file, earlier).await?;
+                            return Ok((file, record, digests));
+                        }
+                        None => config.emit(&DownloadEvent::CheckpointDiscarded {
+                            reason: "the partial file is gone or has another size".to_owned(),
+                        }),
+                    },
+                }
+            }
+        }
+        let file = PartFile::create(self.partial_path.clone(), plan.size).await?;
+        Ok((file, fresh, BTreeMap::new()))
+    }
+
+    /// Reads back every part the checkpoint names that has an MD5, and keeps those whose
+    /// bytes still hash to it (the others are fetched again). Parts recorded without one (by
+    /// a run with verification off) are kept as they are: with verification on, the
+    /// whole-object check proves them.
+    async fn prove(
+        &self,
+        file: &PartFile,
+        mut record: DownloadCheckpoint,
+    ) -> Result<(DownloadCheckpoint, BTreeMap<u32, Option<[u8; 16]>>), Error> {
+        let plan = &self.started.plan;
+        let mut digests = BTreeMap::new();
+        let mut kept = BTreeMap::new();
+        for (number, md5) in std::mem::take(&mut record.parts) {
+            if number == 0 || number > plan.parts {
+                continue;
+            }
+            let recorded = verify::md5_from_hex(&md5);
+            if md5.is_empty() {
+                digests.insert(number, None);
+                kept.insert(number, md5);
+                continue;
+            }
+            let Some(recorded) = recorded else { continue };
+            let on_disk = file.md5_of_range(plan.range(number)).await?;
+            if on_disk == recorded {
+                digests.insert(number, Some(on_disk));
+                kept.insert(number, md5);
+            }
+        }
+        record.parts = kept;
+        Ok((record, digests))
+    }
+
+    /// Fetches `missing` parts, `concurrency` at a time (within the shared slots), each
+    /// written at its offset as it arrives; records them in the checkpoint at most once per
+    /// interval, after flushing the file.
+    async fn fetch_parts(
+        &self,
+        file: &PartFile,
+        missing: Vec<u32>,
+        record: &mut DownloadCheckpoint,
+        digests: &mut BTreeMap<u32, Option<[u8; 16]>>,
+    ) -> Result<(), Error> {
+        let plan = &self.started.plan;
+        let fetcher = &self.started.fetcher;
+        let config = &fetcher.config;
+        // Every part's MD5, so that a resume can prove it on disk (and, when the parts are
+        // the upload's, so that the checksum is recomputed without reading the file again).
+        let digest = config.verify;
+        let mut pending = missing.into_iter();
+        // Dropped with the download's future: every part task is aborted with it.
+        let mut running = JoinSet::new();
+        let mut last_write = Instant::now();
+        let mut unrecorded = false;
+        loop {
+            while running.len() < config.concurrency {
+                let Some(number) = pending.next() else { break };
+                let permit = match &config.shared_slots {
+                    Some(slots) => Some(
+                        Arc::clone(slots.semaphore())
+                            .acquire_owned()
+                            .await
+                            .map_err(|_| {
+                                Error::new(
+                                    ErrorKind::InvalidArgument,
+                                    "the shared part slots were closed",
+                                )
+                            })?,
+                    ),
+                    None => None,
+                };
+                let fetcher = Arc::clone(fetcher);
+                let file = file.clone();
+                let range = plan.range(number);
+                running.spawn(async move {
+                    let _permit = permit;
+                    let bytes = fetcher.fetch(number, range.clone()).await?;
+                    let md5 = file
+                        .write_at(bytes, range.start, digest)
+                        .await
+                        .map_err(|e| e.with_part(number, &range))?;
+                    Ok::<_, Error>((number, range.end - range.start, md5))
+                });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let (number, bytes, md5) = joined
+                .map_err(|e| Error::new(ErrorKind::Io, "a part's task failed").with_source(e))??;
+            digests.insert(number, md5);
+            record
+                .parts
+                .insert(number, md5.map(|d| verify::hex(&d)).unwrap_or_default());
+            unrecorded = true;
+            config.emit(&DownloadEvent::PartFinished {
+                part_number: number,
+                bytes,
+            });
+            if last_write.elapsed() >= config.checkpoint_interval {
+                file.sync().await?;
+                record.store(&self.checkpoint_path).await?;
+                last_write = Instant::now();
+                unrecorded = false;
+            }
+        }
+        let _ = unrecorded;
+        Ok(())
+    }
+
+    /// Proves the bytes: from the parts' MD5s when the parts are the object's upload parts,
+    /// else by reading the file once in order.
+    async fn verify(
+        &self,
+        file: &PartFile,
+        digests: &BTreeMap<u32, Option<[u8; 16]>>,
+    ) -> Result<Verification, Error> {
+        let plan = &self.started.plan;
+        let config = &self.started.fetcher.config;
+        if !config.verify {
+            return Ok(Verification::Skipped);
+        }
+        config.emit(&DownloadEvent::Verifying { size: plan.size });
+        if plan.size == 0 {
+            return finish(SequentialCheck::new(&plan.expected, 0, 1).finish(), plan);
+        }
+        let mut tried = None;
+        if plan.aligned {
+            let all: Option<Vec<[u8; 16]>> = (1..=plan.parts)
+                .map(|n| digests.get(&n).copied().flatten())
+                .collect();
+            if let Some(all) = all {
+                if let Some(verification) =
+                    verify::check_part_md5s(&plan.expected, plan.part_size, plan.size, &all)
+                {
+                    return Ok(verification);
+                }
+                if plan.asserted_layout.is_some() || matches!(plan.expected, Expected::Md5(_)) {
+                    return Err(mismatch_error(
+                        &plan.expected,
+                        &verify::etag_of_part_md5s(&all),
+                    ));
+                }
+                tried = Some(plan.part_size);
+            }
+        }
+        if let Expected::Unknown { reason } = &plan.expected {
+            return Ok(Verification::NotVerifiable {
+                reason: reason.clone(),
+            });
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        let _guard = CancelOnDrop(Arc::clone(&cancel));
+        let path = file.path().to_path_buf();
+        let expected = plan.expected.clone();
+        let (size, asserted) = (plan.size, plan.asserted_layout);
+        let checked = crate::file::blocking(move || match asserted {
+            Some(part_size) => {
+                verify::check_file_with_layout(&path, &expected, size, part_size, &cancel)
+            }
+            None => verify::check_file(&path, &expected, size, tried, &cancel),
+        })
+        .await
+        .map_err(|e| Error::io("cannot read the downloaded bytes back", file.path(), e))?;
+        finish(checked, plan)
+    }
+
+    /// Keeps what a later run can use: after an interruption the checkpoint (flushed file
+    /// first); after a wrong byte or a changed object, nothing.
+    async fn fail(&self, error: Error, file: PartFile, record: &DownloadCheckpoint) -> Error {
+        match error.kind() {
+            ErrorKind::ChecksumMismatch | ErrorKind::ObjectChanged => {
+                file.discard().await;
+                checkpoint::remove(self.checkpoint_path.clone()).await;
+            }
+            _ if !record.parts.is_empty() => {
+                if file.sync().await.is_ok() {
+                    let _ = record.store(&self.checkpoint_path).await;
+                }
+            }
+            _ => {
+                file.discard().await;
+                checkpoint::remove(self.checkpoint_path.clone()).await;
+            }
+        }
+        error
+    }
+}
+
+fn range_len(plan: &Plan, number: u32) -> u64 {
+    let range = plan.range(number);
+    range.end - range.start
+}
+
+fn finish(checked: Result<Verification, Mismatch>, _plan: &Plan) -> Result<Verification, Error> {
+    checked.map_err(|mismatch| {
+        Error::new(
+            ErrorKind::ChecksumMismatch,
+            format!(
+                "the bytes do not match the object's checksum (expected {}, the bytes give {})",
+                mismatch.expected, mismatch.actual
+            ),
+        )
+    })
+}
+
+fn mismatch_error(expected: &Expected, actual: &str) -> Error {
+    Error::new(
+        ErrorKind::ChecksumMismatch,
+        format!(
+            "the bytes do not match the object's checksum (expected {}, the bytes give {actual})",
+            expected.display()
+        ),
+    )
+}

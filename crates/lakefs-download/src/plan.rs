@@ -1,0 +1,92 @@
+//! How a download cuts the object: the part size (aligned with the object's upload parts
+//! where that can be known, so each part's MD5 is one term of its multipart ETag), and what
+//! the checksum lets the engine prove.
+
+use crate::config::{DownloadConfig, DEFAULT_PART_SIZE, MAX_AUTO_PART_SIZE};
+use crate::verify::{candidate_part_sizes, Expected};
+use crate::Error;
+
+/// The smallest upload part size the engine aligns its parts with.
+const MIN_ALIGNED_PART_SIZE: u64 = 1024 * 1024;
+
+/// The parts of one download.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) size: u64,
+    pub(crate) part_size: u64,
+    pub(crate) parts: u32,
+    pub(crate) expected: Expected,
+    /// The download's parts are the object's upload parts (or its single part): their MD5s,
+    /// computed as they arrive, recompute the checksum.
+    pub(crate) aligned: bool,
+    /// The caller stated the upload part size: a checksum that does not match it is a
+    /// mismatch, not a layout that could not be found.
+    pub(crate) asserted_layout: Option<u64>,
+}
+
+impl Plan {
+    pub(crate) fn new(
+        size: u64,
+        checksum: &str,
+        config: &DownloadConfig,
+        upload_part_size: Option<u64>,
+    ) -> Result<Self, Error> {
+        let expected = Expected::parse(checksum, size);
+        if let (Some(stated), Expected::Multipart { parts, .. }) = (upload_part_size, &expected) {
+            let gives = size.div_ceil(stated.max(1));
+            if stated == 0 || gives != u64::from(*parts) {
+                return Err(Error::invalid_argument(
+                    "upload_part_size",
+                    format!(
+                        "is {stated} bytes, which cuts this {size}-byte object into {gives} parts; its checksum says it was uploaded in {parts}"
+                    ),
+                ));
+            }
+        }
+        let layout = match &expected {
+            Expected::Multipart { parts, .. } => {
+                upload_part_size.or_else(|| candidate_part_sizes(size, *parts).first().copied())
+            }
+            Expected::Md5(_) => Some(size.max(1)),
+            Expected::Unknown { .. } => None,
+        };
+        let part_size = match config.part_size {
+            Some(asked) => asked,
+            None => match layout {
+                Some(layout)
+                    if matches!(expected, Expected::Multipart { .. })
+                        && (MIN_ALIGNED_PART_SIZE..=MAX_AUTO_PART_SIZE).contains(&layout) =>
+                {
+                    layout
+                }
+                _ if size > 10_000 * DEFAULT_PART_SIZE => MAX_AUTO_PART_SIZE,
+                _ => DEFAULT_PART_SIZE,
+            },
+        };
+        let parts = u32::try_from(size.div_ceil(part_size)).map_err(|_| {
+            Error::invalid_argument(
+                "part_size",
+                format!("of {part_size} bytes cuts the object into more than 2^32 parts"),
+            )
+        })?;
+        let aligned = match (&expected, layout) {
+            (Expected::Multipart { .. }, Some(layout)) => layout == part_size,
+            (Expected::Md5(_), _) => parts <= 1,
+            _ => false,
+        };
+        Ok(Self {
+            size,
+            part_size,
+            parts,
+            expected,
+            aligned,
+            asserted_layout: upload_part_size,
+        })
+    }
+
+    /// The bytes of part `number` (1-based).
+    pub(crate) fn range(&self, number: u32) -> std::ops::Range<u64> {
+        let start = u64::from(number - 1) * self.part_size;
+        start..(start + self.part_size).min(self.size)
+    }
+}

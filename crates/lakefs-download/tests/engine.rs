@@ -1,0 +1,512 @@
+//! The download engine against the lakeFS emulator: byte-exact files proven by their
+//! checksum, every store GET pinned and free of lakeFS credentials, an object replaced midway
+//! refused, a wrong byte caught, expired URLs refreshed, throttling and stalls retried,
+//! resumes that fetch only what is missing, and the fallback through lakeFS.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::{generated, upload_in_parts, Action, Lab, REPO};
+use http::StatusCode;
+use lakefs_client::RetryPolicy;
+use lakefs_download::{DownloadConfig, DownloadEvent, ErrorKind, PartLayout, Route, Verification};
+
+const MIB: usize = 1024 * 1024;
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_part_object_arrives_byte_exact_and_md5_verified() {
+    let lab = Lab::new();
+    let data = generated(5 * MIB + 123, 1);
+    lab.emulator
+        .put_object(REPO, "main", "a/b.bin", data.clone());
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(3),
+    );
+    let destination = lab.dir.path().join("b.bin");
+    let done = downloader
+        .download(REPO, "main", "a/b.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&destination).unwrap(), data);
+    assert_eq!(done.verification, Verification::Md5);
+    assert_eq!(
+        (done.parts, done.fetched_parts, done.route),
+        (6, 6, Route::Presigned)
+    );
+    assert_eq!(
+        lab.files(),
+        vec!["b.bin"],
+        "no temporary file or checkpoint left"
+    );
+    let seen = lab.seen();
+    let store: Vec<_> = seen.iter().filter(|s| s.is_store_get()).collect();
+    assert_eq!(store.len(), 6);
+    let checksum = lab
+        .emulator
+        .object_stats(REPO, "main", "a/b.bin")
+        .unwrap()
+        .checksum;
+    for get in store {
+        assert!(
+            get.headers.get("authorization").is_none(),
+            "lakeFS credentials sent to the store"
+        );
+        assert!(get.headers.get("cookie").is_none());
+        assert_eq!(get.headers["if-match"], format!("\"{checksum}\"").as_str());
+        assert!(get.headers["range"].to_str().unwrap().starts_with("bytes="));
+    }
+    assert_eq!(
+        seen.iter().filter(|s| s.is_stat()).count(),
+        1,
+        "one statObject"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multipart_object_is_proven_by_its_recomputed_etag() {
+    let lab = Lab::new();
+    let data = generated(13 * MIB + 5, 2);
+    upload_in_parts(&lab, "m.bin", data.clone(), 5 * MIB as u64).await;
+    let downloader = lab.default_downloader();
+    let destination = lab.dir.path().join("m.bin");
+    let done = downloader
+        .download(REPO, "main", "m.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&destination).unwrap(), data);
+    assert_eq!(
+        done.verification,
+        Verification::MultipartEtag {
+            layout: PartLayout {
+                part_size: 5 * MIB as u64,
+                parts: 3
+            }
+        }
+    );
+    assert_eq!(
+        done.part_size,
+        5 * MIB as u64,
+        "parts aligned with the upload's"
+    );
+
+    // Parts of another size: the file is read back once to recompute the ETag.
+    let other = lab.downloader(DownloadConfig::builder().part_size(3 * MIB as u64));
+    let destination = lab.dir.path().join("m2.bin");
+    let done = other
+        .download(REPO, "main", "m.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&destination).unwrap(), data);
+    assert!(
+        matches!(done.verification, Verification::MultipartEtag { .. }),
+        "{:?}",
+        done.verification
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_replaced_midway_is_refused_and_nothing_is_left() {
+    let lab = Lab::new();
+    let data = generated(4 * MIB, 3);
+    lab.emulator.put_object(REPO, "main", "r.bin", data);
+    let emulator = lab.emulator.clone();
+    lab.tamper(move |index, _, _| {
+        if index == 1 {
+            emulator.put_object(REPO, "main", "r.bin", generated(4 * MIB, 4));
+        }
+        Action::Pass
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(1)
+            .retry_policy(quick_retries()),
+    );
+    let destination = lab.dir.path().join("r.bin");
+    let error = downloader
+        .download(REPO, "main", "r.bin", &destination)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ObjectChanged, "{error}");
+    assert!(
+        error.to_string().contains("replaced") || error.to_string().contains("deleted"),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("lakefs://example-repo/main/r.bin"),
+        "{error}"
+    );
+    assert!(lab.files().is_empty(), "left behind: {:?}", lab.files());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_byte_from_the_store_is_caught() {
+    let lab = Lab::new();
+    let data = generated(3 * MIB, 5);
+    lab.emulator.put_object(REPO, "main", "w.bin", data);
+    lab.tamper(|index, _, response| {
+        if index == 2 {
+            let mut body = response.body().to_vec();
+            body[100] ^= 0x01;
+            *response.body_mut() = Bytes::from(body);
+        }
+        Action::Pass
+    });
+    let downloader = lab.downloader(DownloadConfig::builder().part_size(MIB as u64));
+    let destination = lab.dir.path().join("w.bin");
+    let error = downloader
+        .download(REPO, "main", "w.bin", &destination)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ChecksumMismatch, "{error}");
+    assert!(lab.files().is_empty(), "left behind: {:?}", lab.files());
+
+    // A multipart object whose upload part size the caller states: a mismatch too.
+    let data = generated(11 * MIB, 6);
+    upload_in_parts(&lab, "w2.bin", data, 5 * MIB as u64).await;
+    lab.tamper(|index, _, response| {
+        if index == 2 {
+            let mut body = response.body().to_vec();
+            body[100] ^= 0x01;
+            *response.body_mut() = Bytes::from(body);
+        }
+        Action::Pass
+    });
+    let destination = lab.dir.path().join("w2.bin");
+    let error = downloader
+        .download(REPO, "main", "w2.bin", &destination)
+        .upload_part_size(5 * MIB as u64)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ChecksumMismatch, "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multipart_object_of_unknown_layout_is_said_not_verifiable() {
+    let lab = Lab::new();
+    // 3 parts of 5,300,001 bytes: a part size no uploader uses and none of the tried ones.
+    let data = generated(3 * 5_300_001 - 7, 7);
+    upload_in_parts(&lab, "odd.bin", data.clone(), 5_300_001).await;
+    let destination = lab.dir.path().join("odd.bin");
+    let done = lab
+        .default_downloader()
+        .download(REPO, "main", "odd.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&destination).unwrap(), data);
+    match &done.verification {
+        Verification::NotVerifiable { reason } => assert!(reason.contains("-3"), "{reason}"),
+        other => panic!("claimed a check: {other:?}"),
+    }
+    assert!(!done.verification.is_verified());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_that_expire_during_a_download_are_refreshed() {
+    let lab = Lab::new();
+    let data = generated(6 * MIB, 8);
+    lab.emulator.put_object(REPO, "main", "e.bin", data.clone());
+    let emulator = lab.emulator.clone();
+    lab.tamper(move |index, _, _| {
+        if index == 2 {
+            // The store's clock passes the URL's expiry between two parts.
+            emulator.advance_clock(Duration::from_secs(3600));
+        }
+        Action::Pass
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(1),
+    );
+    let destination = lab.dir.path().join("e.bin");
+    let done = downloader
+        .download(REPO, "main", "e.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&destination).unwrap(), data);
+    assert!(done.verification.is_verified());
+    let refreshed = lab
+        .events()
+        .iter()
+        .filter(|e| matches!(e, DownloadEvent::UrlRefreshed))
+        .count();
+    assert_eq!(refreshed, 1, "one refresh for one expiry");
+    assert_eq!(lab.seen().iter().filter(|s| s.is_stat()).count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_backs_off_and_succeeds() {
+    let lab = Lab::new();
+    let data = generated(2 * MIB, 9);
+    lab.emulator.put_object(REPO, "main", "t.bin", data.clone());
+    lab.tamper(|index, _, response| {
+        if index < 3 {
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            *response.body_mut() = Bytes::from_static(b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>");
+        }
+        Action::Pass
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(1)
+            .retry_policy(quick_retries()),
+    );
+    let destination = lab.dir.path().join("t.bin");
+    downloader
+        .download(REPO, "main", "t.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&destination).unwrap(), data);
+    let retried: Vec<String> = lab
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            DownloadEvent::PartRetried { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retried.len(), 3);
+    assert!(
+        retried[0].contains("503") && retried[0].contains("SlowDown"),
+        "{retried:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_part_is_retried_by_progress_not_by_deadline() {
+    let lab = Lab::new();
+    let data = generated(2 * MIB, 10);
+    lab.emulator.put_object(REPO, "main", "s.bin", data.clone());
+    lab.tamper(|index, _, _| {
+        if index == 0 {
+            Action::Hang
+        } else {
+            Action::Pass
+        }
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(2)
+            .stall_timeout(Duration::from_millis(300))
+            .retry_policy(quick_retries()),
+    );
+    let destination = lab.dir.path().join("s.bin");
+    let started = std::time::Instant::now();
+    downloader
+        .download(REPO, "main", "s.bin", &destination)
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(std::fs::read(&destination).unwrap(), data);
+    assert!(lab.events().iter().any(|e| matches!(e, DownloadEvent::PartRetried { error, .. } if error.contains("no byte arrived"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_download_resumes_fetching_only_missing_parts() {
+    let lab = Lab::new();
+    let data = generated(8 * MIB, 11);
+    lab.emulator
+        .put_object(REPO, "main", "big.bin", data.clone());
+    // The first run: parts after the fourth fail for good.
+    lab.tamper(|index, _, response| {
+        if index >= 4 {
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            *response.body_mut() = Bytes::new();
+        }
+        Action::Pass
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(1)
+            .checkpoint_interval(Duration::ZERO)
+            .retry_policy(RetryPolicy::none()),
+    );
+    let destination = lab.dir.path().join("big.bin");
+    let error = downloader
+        .download(REPO, "main", "big.bin", &destination)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Store, "{error}");
+    assert!(error.is_transient());
+    assert!(!destination.exists(), "no file that looks complete");
+    assert_eq!(
+        lab.files(),
+        vec![".big.bin.lakefs-download", ".big.bin.lakefs-download.json"]
+    );
+
+    // A byte of a finished part rots on disk: that part is fetched again too.
+    let partial = lab.dir.path().join(".big.bin.lakefs-download");
+    let mut bytes = std::fs::read(&partial).unwrap();
+    bytes[MIB + 10] ^= 0xff;
+    std::fs::write(&partial, bytes).unwrap();
+
+    lab.tamper(|_, _, _| Action::Pass);
+    lab.forget_seen();
+    let done = downloader
+        .download(REPO, "main", "big.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&destination).unwrap(), data);
+    assert_eq!(done.fetched_parts, 5, "parts 5-8 and the rotten part 2");
+    assert_eq!(done.resumed_bytes, 3 * MIB as u64);
+    assert_eq!(lab.store_gets(), 5);
+    assert_eq!(lab.files(), vec!["big.bin"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_of_an_object_changed_since_is_not_trusted() {
+    let lab = Lab::new();
+    lab.emulator
+        .put_object(REPO, "main", "c.bin", generated(3 * MIB, 12));
+    lab.tamper(|index, _, response| {
+        if index >= 1 {
+            *response.status_mut() = StatusCode::BAD_GATEWAY;
+        }
+        Action::Pass
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(1)
+            .checkpoint_interval(Duration::ZERO)
+            .retry_policy(RetryPolicy::none()),
+    );
+    let destination = lab.dir.path().join("c.bin");
+    downloader
+        .download(REPO, "main", "c.bin", &destination)
+        .await
+        .unwrap_err();
+    let replaced = generated(3 * MIB, 13);
+    lab.emulator
+        .put_object(REPO, "main", "c.bin", replaced.clone());
+    lab.tamper(|_, _, _| Action::Pass);
+    let done = downloader
+        .download(REPO, "main", "c.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&destination).unwrap(), replaced);
+    assert_eq!(done.fetched_parts, 3);
+    assert!(lab.events().iter().any(|e| matches!(e, DownloadEvent::CheckpointDiscarded { reason } if reason.contains("replaced"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_gives_the_bytes_in_order_and_proves_them() {
+    use futures_util::TryStreamExt as _;
+    let lab = Lab::new();
+    let data = generated(7 * MIB + 1, 14);
+    lab.emulator.put_object(REPO, "main", "s.bin", data.clone());
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(3),
+    );
+    let mut reader = downloader.read(REPO, "main", "s.bin").await.unwrap();
+    let mut read = Vec::new();
+    while let Some(chunk) = reader.try_next().await.unwrap() {
+        assert!(chunk.len() <= MIB);
+        read.extend_from_slice(&chunk);
+    }
+    assert_eq!(read, data);
+    assert_eq!(reader.verification(), Some(&Verification::Md5));
+
+    // A wrong byte ends the stream with the mismatch.
+    lab.tamper(|index, _, response| {
+        if index == 3 {
+            let mut body = response.body().to_vec();
+            body[0] ^= 1;
+            *response.body_mut() = Bytes::from(body);
+        }
+        Action::Pass
+    });
+    let mut reader = downloader
+        .read(REPO, "main", "s.bin")
+        .await
+        .unwrap()
+        .into_async_read();
+    let mut sink = Vec::new();
+    let error = tokio::io::copy(&mut reader, &mut sink).await.unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_arguments_are_refused_before_any_request() {
+    let lab = Lab::new();
+    let downloader = lab.default_downloader();
+    let error = downloader
+        .download("", "main", "x", lab.dir.path().join("x"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+    assert!(error.to_string().contains("repository"), "{error}");
+    let error = downloader
+        .download(REPO, "main", "x", lab.dir.path())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("is a directory"), "{error}");
+    let error = downloader
+        .download(REPO, "main", "x", lab.dir.path().join("missing/x"))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("does not exist"), "{error}");
+    assert!(lab.seen().is_empty(), "sent: {:?}", lab.seen());
+    assert!(DownloadConfig::builder().part_size(10).build().is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_object_names_itself() {
+    let lab = Lab::new();
+    let error = lab
+        .default_downloader()
+        .download(REPO, "main", "nope.bin", lab.dir.path().join("nope.bin"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Api);
+    assert_eq!(
+        error.lakefs_error().unwrap().kind(),
+        lakefs_client::ErrorKind::NotFound
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("lakefs://example-repo/main/nope.bin"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_presign_the_bytes_come_through_lakefs_and_it_is_said_once() {
+    let lab = Lab::new();
+    let data = generated(3 * MIB, 15);
+    lab.emulator.put_object(REPO, "main", "f.bin", data.clone());
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .presign(false),
+    );
+    let destination = lab.dir.path().join("f.bin");
+    let done = downloader
+        .download(REPO, "main", "f.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(done.route, Route::LakeFs);
+    assert_eq!(std::fs::read(&destination).unwrap(), data);
+    assert_eq!(done.verification, Verification::Md5);
+    assert_eq!(lab.store_gets(), 0);
+}
