@@ -1,6 +1,7 @@
 //! # lakefs
 //!
-//! A Rust SDK for the lakeFS experimental API, with a concurrent presigned multipart upload
+//! A Rust SDK for lakeFS: the experimental API and the stable operations a data workflow
+//! needs, a concurrent presigned multipart upload engine and a verified parallel download
 //! engine. This crate is a facade: it re-exports the workspace's crates so that one
 //! dependency brings everything; each can also be used on its own.
 //!
@@ -9,7 +10,10 @@
 //! | [`models`] | `lakefs-models` | serde types, one per schema of the OpenAPI spec |
 //! | [`transport`] | `lakefs-transport` | the `HttpTransport` trait, the hyper transport, the fake |
 //! | [`experimental`] | `lakefs-experimental` | the 18 `ExperimentalApi` operations as request builders, auth, errors, retries |
+//! | [`client`] | `lakefs-client` | the client core: endpoint, credentials, retries, errors |
+//! | [`api`] | `lakefs-api` | the stable operations: objects, commits, refs, branches, repositories |
 //! | [`multipart`] | `lakefs-multipart` | the concurrent presigned multipart upload engine |
+//! | [`download`] | `lakefs-download` | the parallel, verified, resumable download engine |
 //!
 //! Features: `hyper` (default) turns on the hyper + rustls transport; `fake` the in-memory
 //! fake transport for tests.
@@ -43,6 +47,7 @@
 
 pub use lakefs_api as api;
 pub use lakefs_client as client;
+pub use lakefs_download as download;
 pub use lakefs_experimental as experimental;
 pub use lakefs_models as models;
 pub use lakefs_multipart as multipart;

@@ -43,6 +43,13 @@ impl Plan {
                 ));
             }
         }
+        // A layout the checksum itself fixes (one part, or a part count only one uniform
+        // part size gives) is as good as stated: a mismatch with it is one.
+        let forced = match &expected {
+            Expected::Multipart { parts, .. } => forced_layout(size, *parts),
+            _ => None,
+        };
+        let upload_part_size = upload_part_size.or(forced);
         let layout = match &expected {
             Expected::Multipart { parts, .. } => {
                 upload_part_size.or_else(|| candidate_part_sizes(size, *parts).first().copied())
@@ -88,5 +95,39 @@ impl Plan {
     pub(crate) fn range(&self, number: u32) -> std::ops::Range<u64> {
         let start = u64::from(number - 1) * self.part_size;
         start..(start + self.part_size).min(self.size)
+    }
+}
+
+/// The one uniform part size that cuts `size` bytes into `parts` parts, when only one does:
+/// for one part, the whole object; for more, sizes from `ceil(size / parts)` to
+/// `floor((size - 1) / (parts - 1))` all do, which is one size only for some small objects.
+fn forced_layout(size: u64, parts: u32) -> Option<u64> {
+    let parts = u64::from(parts);
+    match parts {
+        0 => None,
+        1 => Some(size.max(1)),
+        _ => {
+            let smallest = size.div_ceil(parts);
+            let largest = size.checked_sub(1)? / (parts - 1);
+            (smallest == largest).then_some(smallest)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_the_checksum_fixes() {
+        assert_eq!(forced_layout(10, 1), Some(10));
+        assert_eq!(forced_layout(0, 1), Some(1));
+        // 30 bytes in 3 parts: any part size from 10 to 14.
+        assert_eq!(forced_layout(30, 3), None);
+        // 2 parts of an 11-byte object: 6..=10 all give two parts.
+        assert_eq!(forced_layout(11, 2), None);
+        // 3 parts of 5 bytes: 2 only (2+2+1); 1 gives 5 parts, 3 gives 2.
+        assert_eq!(forced_layout(5, 3), Some(2));
+        assert_eq!(forced_layout(64 * 1024 * 1024, 8), None);
     }
 }

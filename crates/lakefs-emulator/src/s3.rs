@@ -364,6 +364,21 @@ impl S3Storage {
             .into_body())
     }
 
+    /// Stores `bytes` at `key` with one `PutObject`, replacing what is there: for tests of
+    /// readers whose object changes under them at the store.
+    ///
+    /// # Errors
+    /// When S3 does not answer it.
+    pub async fn put_object(&self, key: &str, bytes: Bytes) -> Result<(), S3Error> {
+        let url = self
+            .bucket
+            .put_object(Some(&self.credentials), key)
+            .sign(CALL_EXPIRY);
+        self.call("PutObject", Method::PUT, url, bytes)
+            .await
+            .map(drop)
+    }
+
     /// How many parts S3 holds for an upload (an aborted upload holds none).
     ///
     /// # Errors
