@@ -201,7 +201,10 @@ impl ObjectReader {
         } else {
             match self.check.take() {
                 Some(check) => check.finish(),
-                None => Ok(Verification::Skipped),
+                // Hashing a chunk failed (its task panicked, or the runtime is stopping).
+                None => Ok(Verification::NotVerifiable {
+                    reason: "hashing the bytes failed".to_owned(),
+                }),
             }
         };
         match result {

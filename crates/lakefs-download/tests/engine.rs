@@ -510,3 +510,35 @@ async fn without_presign_the_bytes_come_through_lakefs_and_it_is_said_once() {
     assert_eq!(done.verification, Verification::Md5);
     assert_eq!(lab.store_gets(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_lakefs_cannot_presign_the_bytes_come_through_it_and_it_is_said_once() {
+    let lab = Lab::new();
+    lab.emulator.set_presign_reads(false);
+    let data = generated(3 * MIB, 16);
+    lab.emulator.put_object(REPO, "main", "n.bin", data.clone());
+    lab.emulator
+        .put_object(REPO, "main", "n2.bin", data.clone());
+    let downloader = lab.downloader(DownloadConfig::builder().part_size(MIB as u64));
+    for name in ["n.bin", "n2.bin"] {
+        let destination = lab.dir.path().join(name);
+        let done = downloader
+            .download(REPO, "main", name, &destination)
+            .await
+            .unwrap();
+        assert_eq!(done.route, Route::LakeFs);
+        assert_eq!(std::fs::read(&destination).unwrap(), data);
+        assert_eq!(done.verification, Verification::Md5);
+    }
+    let said: Vec<String> = lab
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            DownloadEvent::ReadingThroughLakeFs { reason } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("operation not supported"), "{said:?}");
+    assert_eq!(lab.store_gets(), 0);
+}

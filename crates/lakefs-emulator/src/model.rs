@@ -47,6 +47,10 @@ pub(crate) struct State {
     pub(crate) external_identities: HashMap<String, String>,
     pub(crate) uploads: HashMap<String, Upload>,
     pub(crate) presign_multipart: Support,
+    /// Whether reads can be presigned (`presign=true` on stat, list and get); lakeFS answers
+    /// 400 "operation not supported" on a blockstore that cannot presign (local) or with
+    /// `blockstore.<type>.disable_pre_signed`.
+    pub(crate) presign_reads: bool,
     /// The bucket in physical addresses: `emulator-bucket`, or the S3 storage's bucket.
     pub(crate) bucket: String,
     #[cfg(feature = "s3")]
@@ -202,6 +206,7 @@ impl State {
             external_identities: HashMap::new(),
             uploads: HashMap::new(),
             presign_multipart: Support::Enabled,
+            presign_reads: true,
             bucket: "emulator-bucket".into(),
             #[cfg(feature = "s3")]
             s3: None,

@@ -304,6 +304,14 @@ impl Emulator {
     /// Turns presigned multipart uploads on, or answers 501 as servers whose blockstore is not
     /// S3 do (`uploadPart` and `uploadPartCopy` then answer 400 "operation not supported", as
     /// lakeFS does).
+    /// Whether `presign=true` reads work (default yes). Off, `statObject`, `listObjects` and
+    /// `getObject` with `presign=true` answer `400` "operation not supported", as lakeFS does
+    /// on a blockstore that cannot presign (`local`) or with presigning disabled
+    /// (`controller.go` maps `block.ErrOperationNotSupported` to 400).
+    pub fn set_presign_reads(&self, enabled: bool) {
+        self.lock().presign_reads = enabled;
+    }
+
     pub fn set_presign_multipart(&self, support: Support) {
         self.lock().presign_multipart = support;
     }

@@ -54,6 +54,11 @@ fn fail(status: StatusCode, message: impl Into<String>) -> Failure {
     }
 }
 
+/// lakeFS's answer to `presign=true` where reads cannot be presigned.
+fn presign_unsupported() -> Failure {
+    fail(StatusCode::BAD_REQUEST, "operation not supported")
+}
+
 fn json(status: StatusCode, body: &impl Serialize) -> Answer {
     let body = serde_json::to_vec(body).unwrap_or_default();
     let mut response = Response::new(Bytes::from(body));

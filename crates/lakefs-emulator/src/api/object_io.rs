@@ -169,6 +169,9 @@ impl Emulator {
         if if_none_match.is_some_and(|v| v.as_bytes() == etag.as_bytes()) {
             return Ok(Read::Done(super::empty(StatusCode::NOT_MODIFIED)));
         }
+        if presign && !state.presign_reads {
+            return Err(super::presign_unsupported());
+        }
         if presign {
             let (url, _) = state.presign_get(repository, entry);
             let mut response = super::empty(StatusCode::FOUND);

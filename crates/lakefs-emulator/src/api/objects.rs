@@ -172,6 +172,9 @@ impl Emulator {
         let presign = query.boolean("presign")?.unwrap_or(false);
         let state = self.lock();
         let entry = entry_at(&state, repository, reference, path)?;
+        if presign && !state.presign_reads {
+            return Err(super::presign_unsupported());
+        }
         let metadata = if with_metadata {
             Metadata::Always
         } else {
@@ -204,6 +207,9 @@ impl Emulator {
         };
         let state = self.lock();
         let repo = repository(&state, repository_name)?;
+        if presign && !state.presign_reads {
+            return Err(super::presign_unsupported());
+        }
         check_ref("ref", reference)?;
         check_optional_path("prefix", window.prefix)?;
         check_optional_path("delimiter", window.delimiter)?;
