@@ -301,9 +301,6 @@ impl Emulator {
             .insert(identity.to_owned(), principal_id.to_owned());
     }
 
-    /// Turns presigned multipart uploads on, or answers 501 as servers whose blockstore is not
-    /// S3 do (`uploadPart` and `uploadPartCopy` then answer 400 "operation not supported", as
-    /// lakeFS does).
     /// Whether `presign=true` reads work (default yes). Off, `statObject`, `listObjects` and
     /// `getObject` with `presign=true` answer `400` "operation not supported", as lakeFS does
     /// on a blockstore that cannot presign (`local`) or with presigning disabled
@@ -312,6 +309,9 @@ impl Emulator {
         self.lock().presign_reads = enabled;
     }
 
+    /// Turns presigned multipart uploads on, or answers 501 as servers whose blockstore is not
+    /// S3 do (`uploadPart` and `uploadPartCopy` then answer 400 "operation not supported", as
+    /// lakeFS does).
     pub fn set_presign_multipart(&self, support: Support) {
         self.lock().presign_multipart = support;
     }
