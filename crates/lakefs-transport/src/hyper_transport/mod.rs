@@ -146,7 +146,10 @@ where
             first = Some(data);
         }
     }
-    Ok(joined.map(bytes::BytesMut::freeze).or(first).unwrap_or_default())
+    Ok(joined
+        .map(bytes::BytesMut::freeze)
+        .or(first)
+        .unwrap_or_default())
 }
 
 impl HyperTransport {
