@@ -20,8 +20,8 @@
 //! default) to it through the multipart engine with a progress bar, and print MB/s; check the
 //! branch's uncommitted changes; commit them; open a pull request into `--branch` and merge
 //! it; download the object back from `--branch` (verified against its checksum); hard-reset
-//! the work branch to it and delete the work branch; log in with STS. Steps a real server does not support (501) are reported, and
-//! the quickstart goes on.
+//! the work branch to it and delete the work branch; log in with STS. Steps a real server does
+//! not support (501) are reported, and the quickstart goes on.
 
 mod common;
 
