@@ -87,10 +87,10 @@ pub(crate) async fn run(ctx: &Context, args: CatArgs) -> Result<Exit, CliError> 
             return Ok(Exit::Ok);
         }
         Copied::WriteFailed(error) => {
-            return Err(CliError::failure(format!(
-                "cannot write {source} to standard output"
-            ))
-            .source(error));
+            return Err(
+                CliError::failure(format!("cannot write {source} to standard output"))
+                    .source(error),
+            );
         }
         Copied::ReadFailed(error) if error.kind() == ErrorKind::ChecksumMismatch => {
             return Err(CliError::failure(format!(
@@ -113,12 +113,11 @@ pub(crate) async fn run(ctx: &Context, args: CatArgs) -> Result<Exit, CliError> 
     }
     if let Some(Verification::NotVerifiable { reason }) = reader.verification() {
         if options.require_verified {
-            return Err(CliError::failure(format!(
-                "{source} could not be verified: {reason}"
-            ))
-            .note(format!(
-                "its {written} bytes were written to standard output, unproven"
-            )));
+            return Err(
+                CliError::failure(format!("{source} could not be verified: {reason}")).note(
+                    format!("its {written} bytes were written to standard output, unproven"),
+                ),
+            );
         }
         ctx.console
             .warn(&format!("warning: {source} not verified: {reason}"));

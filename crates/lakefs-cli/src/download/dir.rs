@@ -66,12 +66,12 @@ pub(super) async fn run(
     } else {
         format!("{}/", uri.path.trim_end_matches('/'))
     };
-    let root = args.destination.unwrap_or_else(|| {
-        match prefix.trim_end_matches('/').rsplit('/').next() {
-            Some(name) if !name.is_empty() => PathBuf::from(".").join(name),
-            _ => PathBuf::from("."),
-        }
-    });
+    let root =
+        args.destination
+            .unwrap_or_else(|| match prefix.trim_end_matches('/').rsplit('/').next() {
+                Some(name) if !name.is_empty() => PathBuf::from(".").join(name),
+                _ => PathBuf::from("."),
+            });
     if root.exists() && !root.is_dir() {
         return Err(CliError::usage(format!(
             "{} exists and is not a directory",
@@ -165,8 +165,10 @@ pub(super) async fn run(
             })
             .buffered(options.concurrency)
             .collect::<Vec<_>>();
-        ctx.call("comparing files with the objects", async { Ok(compared.await) })
-            .await?
+        ctx.call("comparing files with the objects", async {
+            Ok(compared.await)
+        })
+        .await?
     };
     let mut pending = Vec::new();
     let mut unchanged = 0usize;
@@ -189,7 +191,13 @@ pub(super) async fn run(
                 } else {
                     "it is not a file"
                 });
-                report_failure(ctx, &job.source, Some(&job.destination), Some(job.size), &error);
+                report_failure(
+                    ctx,
+                    &job.source,
+                    Some(&job.destination),
+                    Some(job.size),
+                    &error,
+                );
                 failures.push((job.source, one_line(&error)));
             }
             _ => pending.push(job),
@@ -214,27 +222,25 @@ pub(super) async fn run(
     );
     let config = {
         let (resumed, console, shown) = (Arc::clone(&resumed), ctx.console.clone(), shown);
-        options.config(Some(&slots), Some(&received), move |event| {
-            match event {
-                DownloadEvent::Started {
-                    object,
-                    resumed_bytes,
-                    ..
-                } => {
-                    resumed.fetch_add(*resumed_bytes, Ordering::Relaxed);
-                    console.show(&Started {
-                        source: object.clone(),
-                        destination: shown.get(object).cloned().unwrap_or_default(),
-                        event: event.clone(),
-                    });
-                }
-                DownloadEvent::CheckpointDiscarded { reason } => {
-                    console.info(&format!(
-                        "note: an earlier partial download is not used ({reason}); starting over"
-                    ));
-                }
-                _ => {}
+        options.config(Some(&slots), Some(&received), move |event| match event {
+            DownloadEvent::Started {
+                object,
+                resumed_bytes,
+                ..
+            } => {
+                resumed.fetch_add(*resumed_bytes, Ordering::Relaxed);
+                console.show(&Started {
+                    source: object.clone(),
+                    destination: shown.get(object).cloned().unwrap_or_default(),
+                    event: event.clone(),
+                });
             }
+            DownloadEvent::CheckpointDiscarded { reason } => {
+                console.info(&format!(
+                    "note: an earlier partial download is not used ({reason}); starting over"
+                ));
+            }
+            _ => {}
         })?
     };
     let ticker = {
@@ -284,7 +290,8 @@ pub(super) async fn run(
         let work = async {
             while let Some((job, seconds, result)) = results.next().await {
                 progress.file_done();
-                let mut finished = Finished::new(job.source.clone(), &job.destination, Some(job.size));
+                let mut finished =
+                    Finished::new(job.source.clone(), &job.destination, Some(job.size));
                 finished.seconds = seconds;
                 match result {
                     Ok(done) => {
@@ -429,8 +436,18 @@ mod tests {
     #[test]
     fn paths_stay_below_the_directory() {
         let root = Path::new("out");
-        assert_eq!(local_path(root, "a/b.txt").unwrap(), root.join("a").join("b.txt"));
-        for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", "./a", "a\\..\\b"] {
+        assert_eq!(
+            local_path(root, "a/b.txt").unwrap(),
+            root.join("a").join("b.txt")
+        );
+        for bad in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a//b",
+            "./a",
+            "a\\..\\b",
+        ] {
             assert!(local_path(root, bad).is_err(), "{bad}");
         }
     }

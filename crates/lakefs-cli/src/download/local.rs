@@ -102,7 +102,9 @@ mod tests {
             std::env::temp_dir().join(format!("lakefs-cli-download-local-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("data");
-        let bytes: Vec<u8> = (0..(17 * MIB as usize + 3)).map(|i| (i % 241) as u8).collect();
+        let bytes: Vec<u8> = (0..(17 * MIB as usize + 3))
+            .map(|i| (i % 241) as u8)
+            .collect();
         std::fs::write(&file, &bytes).unwrap();
         let size = bytes.len() as u64;
         let eight = 8 * MIB as usize;
@@ -112,7 +114,12 @@ mod tests {
             md5(&bytes[2 * eight..]),
         ]);
         assert!(identical(&file, size, &etag, None));
-        assert!(identical(&file, size, &format!("\"{}\"", etag.to_uppercase()), None));
+        assert!(identical(
+            &file,
+            size,
+            &format!("\"{}\"", etag.to_uppercase()),
+            None
+        ));
         assert!(identical(&file, size, &etag, Some(8 * MIB)));
         assert!(!identical(&file, size, &etag, Some(7 * MIB)));
         assert!(!identical(&file, size + 1, &etag, None));

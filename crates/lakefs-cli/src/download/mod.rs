@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lakefs_download::{DownloadConfig, DownloadEvent, Error as DownloadError, ErrorKind, PartSlots};
+use lakefs_download::{
+    DownloadConfig, DownloadEvent, Error as DownloadError, ErrorKind, PartSlots,
+};
 
 use crate::cli::DownloadArgs;
 use crate::context::Context;
@@ -247,5 +249,7 @@ pub(crate) type Shared<T> = Arc<std::sync::Mutex<T>>;
 
 /// Locks, whatever a panicking holder left.
 pub(crate) fn lock<T>(shared: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    shared
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

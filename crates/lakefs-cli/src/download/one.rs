@@ -138,7 +138,8 @@ pub(super) async fn run(
     let exit = match result {
         None => {
             let Some(size) = size else {
-                ctx.console.show(&finished_as(finished, Outcome::Interrupted { kept: 0 }));
+                ctx.console
+                    .show(&finished_as(finished, Outcome::Interrupted { kept: 0 }));
                 return Err(CliError::interrupted(format!(
                     "interrupted before any byte of {source} was downloaded"
                 )));

@@ -55,7 +55,9 @@ pub(crate) enum Outcome {
     Unchanged,
     Failed(CliError),
     /// Ctrl-C: these bytes are kept for the next run.
-    Interrupted { kept: u64 },
+    Interrupted {
+        kept: u64,
+    },
 }
 
 /// An object's download, ended.

@@ -19,7 +19,10 @@ const MIB: usize = 1024 * 1024;
 /// No Rust `Debug` output anywhere.
 fn assert_no_debug(text: &str) {
     for debug in ["{ kind:", "Error {", "Some(", "Err(", "kind:"] {
-        assert!(!text.contains(debug), "looks like Debug ({debug:?}):\n{text}");
+        assert!(
+            !text.contains(debug),
+            "looks like Debug ({debug:?}):\n{text}"
+        );
     }
 }
 
@@ -92,7 +95,11 @@ fn a_multipart_object_downloads_from_the_emulator_process_verified() {
 
     // --json: a line when it starts, one when it ends, with what the check proved.
     let (json, _) = ok(against(&home, &url)
-        .args(["--json", "download", "lakefs://example-repo/main/data/small.bin"])
+        .args([
+            "--json",
+            "download",
+            "lakefs://example-repo/main/data/small.bin",
+        ])
         .arg(out.join("renamed.bin")));
     assert_eq!(std::fs::read(out.join("renamed.bin")).unwrap(), small);
     let lines = json_lines(&json);
@@ -125,7 +132,11 @@ fn a_single_part_object_is_proven_by_its_md5_and_an_existing_file_is_left_alone(
     let output = run(server.command(&home).args(["download", uri]).arg(&dest));
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(std::fs::read(&dest).unwrap(), bytes);
-    assert!(stdout(&output).contains("MD5 verified"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("MD5 verified"),
+        "{}",
+        stdout(&output)
+    );
 
     // Identical already: skipped as unchanged, no byte read.
     server.clear_requests();
@@ -185,7 +196,13 @@ fn a_prefix_downloads_recursively_and_a_second_run_skips_everything() {
     let out = home.join("out");
     let output = run(server
         .command(&home)
-        .args(["download", "-r", "lakefs://example-repo/main/tree/", "-c", "4"])
+        .args([
+            "download",
+            "-r",
+            "lakefs://example-repo/main/tree/",
+            "-c",
+            "4",
+        ])
         .arg(&out));
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     for (path, bytes) in &files {
@@ -210,7 +227,12 @@ fn a_prefix_downloads_recursively_and_a_second_run_skips_everything() {
     // --json: one line per file and a summary.
     let output = run(server
         .command(&home)
-        .args(["--json", "download", "-r", "lakefs://example-repo/main/tree/"])
+        .args([
+            "--json",
+            "download",
+            "-r",
+            "lakefs://example-repo/main/tree/",
+        ])
         .arg(&out)
         .args(["--exclude", "**/*.csv"]));
     let lines = json_lines(&stdout(&output));
@@ -238,7 +260,9 @@ fn an_object_path_that_would_leave_the_directory_is_refused_by_name() {
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     let text = stderr(&output);
     assert!(
-        text.contains("refused lakefs://example-repo/main/t/a/../../evil.txt: it has a `..` segment"),
+        text.contains(
+            "refused lakefs://example-repo/main/t/a/../../evil.txt: it has a `..` segment"
+        ),
         "{text}"
     );
     assert!(text.contains("1 failed"), "{text}");
@@ -431,7 +455,11 @@ fn an_unknown_object_is_one_short_line() {
         .command(&home)
         .args(["download", "lakefs://example-repo/main/no/"]));
     assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("download -r"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("download -r"),
+        "{}",
+        stderr(&output)
+    );
     // An out-of-range part size is refused before anything is sent.
     let output = run(server.command(&home).args([
         "download",
@@ -525,7 +553,10 @@ fn the_emulator_keeps_objects_on_s3_and_downloads_read_them_there() {
         .arg("lakefs://example-repo/main/on-s3/obj.bin"));
     // The object's bytes are in the bucket's directory on the S3 server.
     let on_disk: u64 = walk(&root.join("bench"));
-    assert!(on_disk >= bytes.len() as u64, "{on_disk} bytes under the bucket");
+    assert!(
+        on_disk >= bytes.len() as u64,
+        "{on_disk} bytes under the bucket"
+    );
     let dest = home.join("back.bin");
     let (text, _) = ok(against(&home, &url)
         .args(["download", "lakefs://example-repo/main/on-s3/obj.bin"])

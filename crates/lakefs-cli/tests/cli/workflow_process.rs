@@ -28,11 +28,7 @@ pub(crate) fn serve(home: &TempDir) -> (Served, String) {
 }
 
 /// As `serve`, with more arguments and variables.
-pub(crate) fn serve_with(
-    home: &TempDir,
-    args: &[&str],
-    envs: &[(&str, &str)],
-) -> (Served, String) {
+pub(crate) fn serve_with(home: &TempDir, args: &[&str], envs: &[(&str, &str)]) -> (Served, String) {
     let mut child = lakefs(home)
         .args(["emulator", "--port", "0"])
         .args(args)
