@@ -3,6 +3,7 @@
 //! `ls`, `stat`, `rm`, `commit`, `diff`, `log` and `branch` as lakectl has them; the rest of
 //! the experimental API, an embedded emulator, and benchmarks. `lakefs-rs --help` has it all.
 
+mod allocator;
 mod bench;
 mod cli;
 mod commands;
@@ -32,6 +33,7 @@ use crate::output::{Console, Render};
 
 /// Parses the command line and runs the command on a tokio runtime.
 fn main() -> ExitCode {
+    allocator::return_part_buffers_to_the_system();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
