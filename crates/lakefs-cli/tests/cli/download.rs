@@ -569,6 +569,95 @@ fn sigint_during_a_recursive_download_keeps_each_file_and_the_same_command_resum
     assert_eq!(resumed, kept_total, "{lines:?}");
 }
 
+/// SIGKILL mid-download: nothing is recorded on the way out, and the temporary file may hold
+/// parts written since the last checkpoint. The same command trusts exactly the parts the
+/// checkpoint on disk records (proving them), fetches every other one — those written but
+/// not recorded included — and the file is byte-exact.
+#[test]
+fn a_killed_download_resumes_from_the_checkpoint_on_disk() {
+    let server = Server::start();
+    let home = TempDir::new("download-kill");
+    let bytes = data(4 * MIB + 17, 62);
+    server
+        .emulator
+        .put_object(REPO, "main", "killed.bin", Bytes::from(bytes.clone()));
+    server.gates.delay_reads_ms.store(40, Ordering::SeqCst);
+    let dest = home.join("killed.bin");
+    let part = 64 * 1024;
+    let args = [
+        "download",
+        "lakefs://example-repo/main/killed.bin",
+        "--concurrency",
+        "1",
+        "--part-size",
+        "64KiB",
+    ];
+    let mut child = server
+        .command(&home)
+        .args(args)
+        .arg(&dest)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("a checkpoint, and 5 parts beyond it", || {
+        let (parts, _) = recorded(&dest);
+        !parts.is_empty() && server.reads() >= parts.len() + 5
+    });
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9), "{status}");
+    }
+    assert!(!dest.exists(), "no file at the destination");
+    let (parts, kept) = recorded(&dest);
+    let total = (bytes.len() as u64).div_ceil(part);
+    assert!(
+        !parts.is_empty() && (parts.len() as u64) < total,
+        "{parts:?}"
+    );
+    // One part at a time: every part asked for before the last GET is written, recorded or
+    // not (the page cache outlives the process).
+    let asked = server.reads() as u64;
+    let partial = std::fs::read(partial_of(&dest)).unwrap();
+    assert_eq!(partial.len(), bytes.len());
+    let written = ((asked - 1) * part) as usize;
+    assert!(
+        partial[..written] == bytes[..written],
+        "parts 1-{}",
+        asked - 1
+    );
+    for n in &parts {
+        let range = ((n - 1) * part) as usize..(n * part) as usize;
+        assert!(partial[range.clone()] == bytes[range], "recorded part {n}");
+    }
+
+    server.gates.delay_reads_ms.store(0, Ordering::SeqCst);
+    server.clear_requests();
+    let output = run(server.command(&home).arg("--json").args(args).arg(&dest));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(std::fs::read(&dest).unwrap() == bytes, "byte-exact");
+    let lines = json_lines(&stdout(&output));
+    assert_eq!(lines[0]["resumed_bytes"], kept, "{lines:?}");
+    assert!(kept > 0);
+    assert_eq!(lines[1]["resumed_bytes"], kept, "{lines:?}");
+    assert_eq!(
+        lines[1]["fetched_parts"],
+        total - parts.len() as u64,
+        "{lines:?}"
+    );
+    assert_eq!(lines[1]["verified"], true, "{lines:?}");
+    assert_eq!(
+        server.reads() as u64,
+        total - parts.len() as u64,
+        "exactly the parts the checkpoint does not record ({} written but not recorded)",
+        (asked - 1).saturating_sub(parts.len() as u64)
+    );
+    assert!(!partial_of(&dest).exists());
+    assert!(!checkpoint_of(&dest).exists());
+}
+
 #[test]
 fn an_unknown_object_is_one_short_line() {
     let server = Server::start();
