@@ -573,6 +573,7 @@ fn sigint_during_a_recursive_download_keeps_each_file_and_the_same_command_resum
 /// parts written since the last checkpoint. The same command trusts exactly the parts the
 /// checkpoint on disk records (proving them), fetches every other one — those written but
 /// not recorded included — and the file is byte-exact.
+#[cfg(unix)]
 #[test]
 fn a_killed_download_resumes_from_the_checkpoint_on_disk() {
     let server = Server::start();
