@@ -3,15 +3,17 @@
 //! answers ([`Downloaded`]).
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::checkpoint::{self, DownloadCheckpoint};
-use crate::downloader::{DownloadFile, Started};
+use crate::downloader::{BoxFuture, DownloadFile, Started};
 use crate::file::{sidecar_paths, PartFile};
 use crate::plan::Plan;
 use crate::target::ObjectIdentity;
@@ -50,19 +52,45 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// A cancellation, if the caller gave one.
+type Cancel<'a> = Option<BoxFuture<'a, ()>>;
+
+/// `work`'s output, or `None` once `cancel` completes first (checked first).
+async fn until_cancelled<F: Future>(work: F, cancel: &mut Cancel<'_>) -> Option<F::Output> {
+    match cancel {
+        Some(cancel) => tokio::select! {
+            biased;
+            () = cancel.as_mut() => None,
+            output = work => Some(output),
+        },
+        None => Some(work.await),
+    }
+}
+
+/// A cancellation before any part was fetched: nothing on disk was changed.
+fn cancelled_early() -> Error {
+    Error::cancelled(
+        None,
+        "the download was cancelled before it fetched any part (an earlier run's checkpoint, if any, is left as it was)",
+    )
+}
+
 pub(crate) async fn run<T: lakefs_transport::HttpTransport + 'static>(
     request: DownloadFile<'_, T>,
 ) -> Result<Downloaded, Error> {
+    let mut cancel = request.cancel;
     let target = request.target?;
     let object = target.uri();
     let destination = request.destination;
     check_destination(&destination).map_err(|e| e.with_object(&object))?;
     let (partial_path, checkpoint_path) = sidecar_paths(&destination)?;
-    let started = request
-        .downloader
-        .start(target, request.upload_part_size)
-        .await
-        .map_err(|e| e.with_object(&object))?;
+    let started = until_cancelled(
+        request.downloader.start(target, request.upload_part_size),
+        &mut cancel,
+    )
+    .await
+    .unwrap_or_else(|| Err(cancelled_early()))
+    .map_err(|e| e.with_object(&object))?;
     let job = FileJob {
         started,
         destination,
@@ -71,7 +99,7 @@ pub(crate) async fn run<T: lakefs_transport::HttpTransport + 'static>(
         object: object.clone(),
         resume: request.resume,
     };
-    job.run().await.map_err(|e| e.with_object(&object))
+    job.run(cancel).await.map_err(|e| e.with_object(&object))
 }
 
 /// Refuses a destination that is a directory, or whose directory does not exist, before
@@ -103,6 +131,17 @@ fn check_destination(destination: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// A part written to the file: its number, its length and (when verifying) its MD5.
+type WrittenPart = (u32, u64, Option<[u8; 16]>);
+
+/// How fetching the parts ended.
+enum Fetched {
+    /// Every part is written.
+    All,
+    /// Cancelled; the parts written are recorded.
+    Cancelled,
+}
+
 struct FileJob<T> {
     started: Started<T>,
     destination: PathBuf,
@@ -113,12 +152,13 @@ struct FileJob<T> {
 }
 
 impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
-    async fn run(self) -> Result<Downloaded, Error> {
+    async fn run(self, mut cancel: Cancel<'_>) -> Result<Downloaded, Error> {
         let plan = &self.started.plan;
         let fetcher = &self.started.fetcher;
         let config = Arc::clone(&fetcher.config);
         let identity = fetcher.identity.clone();
-        let (file, mut record, mut digests) = self.open().await?;
+        let (file, mut record, mut digests) =
+            self.open(&mut cancel).await?.ok_or_else(cancelled_early)?;
         let resumed_bytes: u64 = digests.keys().map(|&n| range_len(plan, n)).sum();
         config.emit(&DownloadEvent::Started {
             object: self.object.clone(),
@@ -133,14 +173,17 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
             .collect();
         let fetched_parts = u32::try_from(missing.len()).unwrap_or(u32::MAX);
         let fetched = self
-            .fetch_parts(&file, missing, &mut record, &mut digests)
+            .fetch_parts(&file, missing, &mut record, &mut digests, &mut cancel)
             .await;
-        if let Err(error) = fetched {
-            return Err(self.fail(error, file, &record).await);
-        }
-        let verification = match self.verify(&file, &digests).await {
-            Ok(verification) => verification,
+        match fetched {
+            Ok(Fetched::All) => {}
+            Ok(Fetched::Cancelled) => return Err(self.cancelled(file, &record).await),
             Err(error) => return Err(self.fail(error, file, &record).await),
+        }
+        let verification = match until_cancelled(self.verify(&file, &digests), &mut cancel).await {
+            Some(Ok(verification)) => verification,
+            Some(Err(error)) => return Err(self.fail(error, file, &record).await),
+            None => return Err(self.cancelled(file, &record).await),
         };
         file.persist(&self.destination).await?;
         checkpoint::remove(self.checkpoint_path.clone()).await;
@@ -161,15 +204,17 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
     }
 
     /// The temporary file and the checkpoint to continue: an earlier run's when it is for
-    /// this object's version and its parts prove intact on disk, else new ones.
+    /// this object's version and its parts prove intact on disk, else new ones. `None` when
+    /// cancelled while proving them (reading back a large file takes a while).
     async fn open(
         &self,
+        cancel: &mut Cancel<'_>,
     ) -> Result<
-        (
+        Option<(
             PartFile,
             DownloadCheckpoint,
             BTreeMap<u32, Option<[u8; 16]>>,
-        ),
+        )>,
         Error,
     > {
         let plan = &self.started.plan;
@@ -203,8 +248,13 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
                     Some(reason) => config.emit(&DownloadEvent::CheckpointDiscarded { reason }),
                     None => match PartFile::reopen(self.partial_path.clone(), plan.size).await {
                         Some(file) => {
-                            let (record, digests) = self.prove(&file, earlier).await?;
-                            return Ok((file, record, digests));
+                            let Some(proven) =
+                                until_cancelled(self.prove(&file, earlier), cancel).await
+                            else {
+                                return Ok(None);
+                            };
+                            let (record, digests) = proven?;
+                            return Ok(Some((file, record, digests)));
                         }
                         None => config.emit(&DownloadEvent::CheckpointDiscarded {
                             reason: "the partial file is gone or has another size".to_owned(),
@@ -214,7 +264,7 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
             }
         }
         let file = PartFile::create(self.partial_path.clone(), plan.size).await?;
-        Ok((file, fresh, BTreeMap::new()))
+        Ok(Some((file, fresh, BTreeMap::new())))
     }
 
     /// Reads back every part the checkpoint names that has an MD5, and keeps those whose
@@ -252,14 +302,17 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
 
     /// Fetches `missing` parts, `concurrency` at a time (within the shared slots), each
     /// written at its offset as it arrives; records them in the checkpoint at most once per
-    /// interval, after flushing the file.
+    /// interval, after flushing the file. When `cancel` completes, the GETs in flight stop,
+    /// the parts whose bytes had arrived are written, and every part written is in `record`
+    /// ([`Fetched::Cancelled`]; the caller stores it).
     async fn fetch_parts(
         &self,
         file: &PartFile,
         missing: Vec<u32>,
         record: &mut DownloadCheckpoint,
         digests: &mut BTreeMap<u32, Option<[u8; 16]>>,
-    ) -> Result<(), Error> {
+        cancel: &mut Cancel<'_>,
+    ) -> Result<Fetched, Error> {
         let plan = &self.started.plan;
         let fetcher = &self.started.fetcher;
         let config = &fetcher.config;
@@ -269,61 +322,105 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
         let mut pending = missing.into_iter();
         // Dropped with the download's future: every part task is aborted with it.
         let mut running = JoinSet::new();
+        // A cancellation stops each part's GET, not its write: a part task is never aborted
+        // while the blocking pool writes its bytes, so none is left writing to the file after
+        // the download has returned, and every part whose bytes arrived is recorded.
+        let (stop, stopped) = watch::channel(false);
         let mut last_write = Instant::now();
-        let mut unrecorded = false;
         loop {
             while running.len() < config.concurrency {
                 let Some(number) = pending.next() else { break };
                 let permit = match &config.shared_slots {
-                    Some(slots) => Some(
-                        Arc::clone(slots.semaphore())
-                            .acquire_owned()
-                            .await
-                            .map_err(|_| {
-                                Error::new(
-                                    ErrorKind::InvalidArgument,
-                                    "the shared part slots were closed",
-                                )
-                            })?,
-                    ),
+                    Some(slots) => {
+                        let acquired =
+                            until_cancelled(Arc::clone(slots.semaphore()).acquire_owned(), cancel)
+                                .await;
+                        let Some(acquired) = acquired else {
+                            return Ok(self.stop_parts(&mut running, &stop, record, digests).await);
+                        };
+                        Some(acquired.map_err(|_| {
+                            Error::new(
+                                ErrorKind::InvalidArgument,
+                                "the shared part slots were closed",
+                            )
+                        })?)
+                    }
                     None => None,
                 };
                 let fetcher = Arc::clone(fetcher);
                 let file = file.clone();
                 let range = plan.range(number);
+                let mut stopped = stopped.clone();
                 running.spawn(async move {
                     let _permit = permit;
-                    let bytes = fetcher.fetch(number, range.clone()).await?;
+                    let bytes = tokio::select! {
+                        biased;
+                        _ = stopped.wait_for(|stop| *stop) => return Ok(None),
+                        bytes = fetcher.fetch(number, range.clone()) => bytes?,
+                    };
                     let md5 = file
                         .write_at(bytes, range.start, digest)
                         .await
                         .map_err(|e| e.with_part(number, &range))?;
-                    Ok::<_, Error>((number, range.end - range.start, md5))
+                    Ok::<_, Error>(Some((number, range.end - range.start, md5)))
                 });
             }
-            let Some(joined) = running.join_next().await else {
+            let Some(joined) = until_cancelled(running.join_next(), cancel).await else {
+                return Ok(self.stop_parts(&mut running, &stop, record, digests).await);
+            };
+            let Some(joined) = joined else {
                 break;
             };
-            let (number, bytes, md5) = joined
+            let written = joined
                 .map_err(|e| Error::new(ErrorKind::Io, "a part's task failed").with_source(e))??;
-            digests.insert(number, md5);
-            record
-                .parts
-                .insert(number, md5.map(|d| verify::hex(&d)).unwrap_or_default());
-            unrecorded = true;
-            config.emit(&DownloadEvent::PartFinished {
-                part_number: number,
-                bytes,
-            });
+            if let Some(written) = written {
+                self.written(written, record, digests);
+            }
             if last_write.elapsed() >= config.checkpoint_interval {
                 file.sync().await?;
                 record.store(&self.checkpoint_path).await?;
                 last_write = Instant::now();
-                unrecorded = false;
             }
         }
-        let _ = unrecorded;
-        Ok(())
+        Ok(Fetched::All)
+    }
+
+    /// Records a part written to the file.
+    fn written(
+        &self,
+        (number, bytes, md5): WrittenPart,
+        record: &mut DownloadCheckpoint,
+        digests: &mut BTreeMap<u32, Option<[u8; 16]>>,
+    ) {
+        digests.insert(number, md5);
+        record
+            .parts
+            .insert(number, md5.map(|d| verify::hex(&d)).unwrap_or_default());
+        self.started
+            .fetcher
+            .config
+            .emit(&DownloadEvent::PartFinished {
+                part_number: number,
+                bytes,
+            });
+    }
+
+    /// After a cancellation: stops the part tasks and waits for them, recording every part
+    /// they wrote (a part that failed meanwhile is left to the next run).
+    async fn stop_parts(
+        &self,
+        running: &mut JoinSet<Result<Option<WrittenPart>, Error>>,
+        stop: &watch::Sender<bool>,
+        record: &mut DownloadCheckpoint,
+        digests: &mut BTreeMap<u32, Option<[u8; 16]>>,
+    ) -> Fetched {
+        stop.send_replace(true);
+        while let Some(joined) = running.join_next().await {
+            if let Ok(Ok(Some(written))) = joined {
+                self.written(written, record, digests);
+            }
+        }
+        Fetched::Cancelled
     }
 
     /// Proves the bytes: from the parts' MD5s when the parts are the object's upload parts,
@@ -381,6 +478,39 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
         .await
         .map_err(|e| Error::io("cannot read the downloaded bytes back", file.path(), e))?;
         finish(checked, plan)
+    }
+
+    /// After a cancellation: the parts written (every one in `record`) recorded in the
+    /// checkpoint, after flushing the file; the error says how many bytes that keeps.
+    async fn cancelled(&self, file: PartFile, record: &DownloadCheckpoint) -> Error {
+        let plan = &self.started.plan;
+        if record.parts.is_empty() {
+            file.discard().await;
+            checkpoint::remove(self.checkpoint_path.clone()).await;
+            return Error::cancelled(
+                Some(0),
+                "the download was cancelled before any part was written; nothing is kept",
+            );
+        }
+        let kept: u64 = record.parts.keys().map(|&n| range_len(plan, n)).sum();
+        let stored = match file.sync().await {
+            Ok(()) => record.store(&self.checkpoint_path).await,
+            Err(error) => Err(error),
+        };
+        match stored {
+            Ok(()) => Error::cancelled(
+                Some(kept),
+                format!(
+                    "the download was cancelled; {kept} of {} bytes are kept for a resume",
+                    plan.size
+                ),
+            ),
+            Err(error) => Error::cancelled(
+                None,
+                "the download was cancelled, and its checkpoint could not be brought up to date (a resume keeps what it last recorded)",
+            )
+            .with_source(error),
+        }
     }
 
     /// Keeps what a later run can use: after an interruption the checkpoint (flushed file

@@ -120,6 +120,7 @@ impl<T: HttpTransport + 'static> Downloader<T> {
             destination: destination.into(),
             resume: true,
             upload_part_size: None,
+            cancel: None,
         }
     }
 
@@ -213,7 +214,8 @@ impl<T: HttpTransport + 'static> Downloader<T> {
 /// # Errors
 /// [`ErrorKind`](crate::ErrorKind) says which: `InvalidArgument` before anything is sent,
 /// `Api` (an unknown object is `NotFound` in [`Error::lakefs_error`]), `ObjectChanged`,
-/// `ChecksumMismatch`, `Store`, `Protocol`, `Transport`, `Stalled`, `Io`, `Checkpoint`.
+/// `ChecksumMismatch`, `Store`, `Protocol`, `Transport`, `Stalled`, `Io`, `Checkpoint`,
+/// `Cancelled`.
 #[must_use = "a download does nothing until awaited"]
 pub struct DownloadFile<'a, T> {
     pub(crate) downloader: &'a Downloader<T>,
@@ -221,9 +223,10 @@ pub struct DownloadFile<'a, T> {
     pub(crate) destination: PathBuf,
     pub(crate) resume: bool,
     pub(crate) upload_part_size: Option<u64>,
+    pub(crate) cancel: Option<BoxFuture<'a, ()>>,
 }
 
-impl<T> DownloadFile<'_, T> {
+impl<'a, T> DownloadFile<'a, T> {
     /// Resume from a checkpoint left by an earlier run (default on). Off, any earlier
     /// partial file and checkpoint are replaced.
     pub fn resume(mut self, on: bool) -> Self {
@@ -235,6 +238,18 @@ impl<T> DownloadFile<'_, T> {
     /// checksum is then checked with this layout only, and a mismatch is an error.
     pub fn upload_part_size(mut self, bytes: u64) -> Self {
         self.upload_part_size = Some(bytes);
+        self
+    }
+
+    /// Gives up when `cancel` completes (for example a `CancellationToken::cancelled()` or
+    /// `ctrl_c()`): the parts' GETs in flight are stopped, a part whose bytes already arrived
+    /// is written, every part written is flushed and recorded in the checkpoint — none is lost
+    /// to the checkpoint interval — and the error is
+    /// [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled), with the bytes kept for a
+    /// resume in [`Error::kept_bytes`]. The destination is untouched. (Dropping the download's
+    /// future instead stops it too, but keeps only what the last checkpoint recorded.)
+    pub fn cancel_on(mut self, cancel: impl Future<Output = ()> + Send + 'a) -> Self {
+        self.cancel = Some(Box::pin(cancel));
         self
     }
 }

@@ -37,6 +37,9 @@ pub enum ErrorKind {
     Io,
     /// A checkpoint could not be read or written, or belongs to another download.
     Checkpoint,
+    /// The download was cancelled ([`DownloadFile::cancel_on`](crate::DownloadFile::cancel_on)).
+    /// What it had written is kept for a resume: [`Error::kept_bytes`] says how much.
+    Cancelled,
 }
 
 /// A failed download: its [`kind`](Self::kind), the object, the part and byte range when one
@@ -56,6 +59,8 @@ struct Inner {
     status: Option<StatusCode>,
     message: String,
     local_path: Option<PathBuf>,
+    /// For [`ErrorKind::Cancelled`]: the bytes the checkpoint on disk holds.
+    kept_bytes: Option<u64>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -77,9 +82,18 @@ impl Error {
                 status: None,
                 message: message.into(),
                 local_path: None,
+                kept_bytes: None,
                 source: None,
             }),
         }
+    }
+
+    /// A cancelled download that kept `kept` bytes for a resume (`None`: it did not get as far
+    /// as writing its checkpoint, or could not).
+    pub(crate) fn cancelled(kept: Option<u64>, message: impl Into<String>) -> Self {
+        let mut built = Self::new(ErrorKind::Cancelled, message);
+        built.inner.kept_bytes = kept;
+        built
     }
 
     pub(crate) fn invalid_argument(argument: &str, problem: impl fmt::Display) -> Self {
@@ -173,6 +187,17 @@ impl Error {
         self.inner.local_path.as_deref()
     }
 
+    /// For [`ErrorKind::Cancelled`]: the bytes a resume keeps — those of every part written
+    /// before the cancellation, all recorded in the checkpoint beside the destination before
+    /// the error was returned (`Some(0)`: none, and the temporary file was removed). `None`
+    /// when the download was cancelled before it fetched a part (an earlier run's checkpoint,
+    /// if any, is left as it was), or when the checkpoint could not be written (the
+    /// [`source`](std::error::Error::source) says why).
+    #[must_use]
+    pub fn kept_bytes(&self) -> Option<u64> {
+        self.inner.kept_bytes
+    }
+
     pub(crate) fn with_local_path(mut self, path: &std::path::Path) -> Self {
         self.inner.local_path = Some(path.to_path_buf());
         self
@@ -189,7 +214,8 @@ impl Error {
 
     /// Whether a later run may succeed where this one failed, resuming from the checkpoint:
     /// the network, a stall, the store's 5xx or throttling, the local disk. Not for a changed
-    /// object, a checksum mismatch or a refusal.
+    /// object, a checksum mismatch, a refusal or a cancellation (which a later run resumes
+    /// all the same).
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self.inner.kind {
@@ -245,6 +271,9 @@ impl fmt::Debug for Error {
         debug.field("message", &inner.message);
         if let Some(path) = &inner.local_path {
             debug.field("local_path", path);
+        }
+        if let Some(kept) = inner.kept_bytes {
+            debug.field("kept_bytes", &kept);
         }
         if let Some(source) = &inner.source {
             debug.field("source", &format_args!("{source}"));

@@ -9,7 +9,9 @@
 //! multipart ETag recomputed when the upload's part layout can be found — then flushes the
 //! file and renames it into place. A killed download leaves no file that looks complete, and
 //! a checkpoint from which the next run resumes, fetching only what is missing once it has
-//! proven the object unchanged and the parts on disk intact.
+//! proven the object unchanged and the parts on disk intact; one stopped with
+//! [`DownloadFile::cancel_on`] records every part it wrote before it returns
+//! [`ErrorKind::Cancelled`].
 //!
 //! [`Downloader::read`] gives the bytes in order as a [`Stream`](futures_util::Stream) or an
 //! [`AsyncRead`](tokio::io::AsyncRead) ([`ObjectReader`]), with memory bounded by

@@ -1,7 +1,8 @@
 //! The download engine against the lakeFS emulator: byte-exact files proven by their
 //! checksum, every store GET pinned and free of lakeFS credentials, an object replaced midway
 //! refused, a wrong byte caught, expired URLs refreshed, throttling and stalls retried,
-//! resumes that fetch only what is missing, and the fallback through lakeFS.
+//! resumes that fetch only what is missing, a cancellation that keeps every part written, and
+//! the fallback through lakeFS.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -404,6 +405,167 @@ async fn a_checkpoint_of_an_object_changed_since_is_not_trusted() {
     assert_eq!(std::fs::read(&destination).unwrap(), replaced);
     assert_eq!(done.fetched_parts, 3);
     assert!(lab.events().iter().any(|e| matches!(e, DownloadEvent::CheckpointDiscarded { reason } if reason.contains("replaced"))));
+}
+
+/// The part numbers a checkpoint file records.
+fn recorded_parts(checkpoint: &std::path::Path) -> Vec<u64> {
+    let text = std::fs::read(checkpoint).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    value["parts"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
+/// On the paused clock: parts 1-3 arrive at once, the next GETs hang, and the cancellation
+/// comes 5 s later — long before the default checkpoint interval would have been reached
+/// again (the first three parts finished at 0 s, so no interval write happened), and before
+/// the stall timeout (30 s). The checkpoint on disk holds the three parts the moment the
+/// error is returned, no task is left behind, and the resume fetches only the other five.
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_download_records_every_written_part_at_once_and_resumes_the_rest() {
+    let lab = Lab::new();
+    let data = generated(8 * MIB, 21);
+    lab.emulator
+        .put_object(REPO, "main", "cancel.bin", data.clone());
+    lab.tamper(|index, _, _| {
+        if index >= 3 {
+            Action::Hang
+        } else {
+            Action::Pass
+        }
+    });
+    let tasks = tokio::runtime::Handle::current().metrics();
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(2),
+    );
+    let destination = lab.dir.path().join("cancel.bin");
+    let started = tokio::time::Instant::now();
+    let error = downloader
+        .download(REPO, "main", "cancel.bin", &destination)
+        .cancel_on(tokio::time::sleep(Duration::from_secs(5)))
+        .await
+        .unwrap_err();
+    assert_eq!(started.elapsed(), Duration::from_secs(5), "stopped at once");
+    assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
+    assert_eq!(error.kept_bytes(), Some(3 * MIB as u64), "{error}");
+    assert!(!error.is_transient());
+    let text = error.to_string();
+    assert!(
+        text.contains("cancelled") && text.contains(&format!("{} of {} bytes", 3 * MIB, 8 * MIB)),
+        "{text}"
+    );
+    assert!(!destination.exists(), "no file that looks complete");
+    assert_eq!(
+        lab.files(),
+        vec![
+            ".cancel.bin.lakefs-download",
+            ".cancel.bin.lakefs-download.json"
+        ]
+    );
+    let checkpoint = lab.dir.path().join(".cancel.bin.lakefs-download.json");
+    assert_eq!(recorded_parts(&checkpoint), vec![1, 2, 3]);
+    // The tasks of the two hanging GETs are gone.
+    assert_eq!(tasks.num_alive_tasks(), 0, "no task left behind");
+
+    lab.tamper(|_, _, _| Action::Pass);
+    lab.forget_seen();
+    let done = lab
+        .downloader(
+            DownloadConfig::builder()
+                .part_size(MIB as u64)
+                .concurrency(2),
+        )
+        .download(REPO, "main", "cancel.bin", &destination)
+        .await
+        .unwrap();
+    assert_eq!(done.fetched_parts, 5);
+    assert_eq!(done.resumed_bytes, 3 * MIB as u64);
+    let mut ranges: Vec<String> = lab
+        .seen()
+        .iter()
+        .filter(|s| s.is_store_get())
+        .map(|s| s.headers["range"].to_str().unwrap().to_owned())
+        .collect();
+    ranges.sort_by_key(|r| r[6..].split('-').next().unwrap().parse::<u64>().unwrap());
+    let expected: Vec<String> = (3..8)
+        .map(|n| format!("bytes={}-{}", n * MIB, (n + 1) * MIB - 1))
+        .collect();
+    assert_eq!(ranges, expected, "only the parts not recorded");
+    assert!(std::fs::read(&destination).unwrap() == data, "byte-exact");
+    assert_eq!(lab.files(), vec!["cancel.bin"]);
+}
+
+/// The cancellation comes while part 2's answer is being received: the GET is not cut, its
+/// bytes are written and recorded (a task aborted there would leave the blocking pool writing
+/// them after the download returned, and the part unrecorded).
+#[tokio::test(start_paused = true)]
+async fn a_part_whose_bytes_arrived_when_cancelled_is_written_and_recorded() {
+    let lab = Lab::new();
+    let data = generated(4 * MIB, 23);
+    lab.emulator
+        .put_object(REPO, "main", "mid.bin", data.clone());
+    let cancel = std::sync::Arc::new(tokio::sync::Notify::new());
+    let notify = std::sync::Arc::clone(&cancel);
+    lab.tamper(move |index, _, _| {
+        if index == 1 {
+            notify.notify_one();
+        }
+        Action::Pass
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(1),
+    );
+    let destination = lab.dir.path().join("mid.bin");
+    let error = downloader
+        .download(REPO, "main", "mid.bin", &destination)
+        .cancel_on(async move { cancel.notified().await })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
+    assert_eq!(error.kept_bytes(), Some(2 * MIB as u64), "{error}");
+    assert_eq!(lab.store_gets(), 2, "part 3 never asked for");
+    let checkpoint = lab.dir.path().join(".mid.bin.lakefs-download.json");
+    assert_eq!(recorded_parts(&checkpoint), vec![1, 2]);
+    let partial = std::fs::read(lab.dir.path().join(".mid.bin.lakefs-download")).unwrap();
+    assert!(partial[..2 * MIB] == data[..2 * MIB], "both parts on disk");
+}
+
+/// A cancellation before the object is found sends nothing and touches nothing; one before
+/// any part is written leaves nothing behind.
+#[tokio::test(start_paused = true)]
+async fn a_download_cancelled_before_any_part_keeps_nothing() {
+    let lab = Lab::new();
+    lab.emulator
+        .put_object(REPO, "main", "early.bin", generated(2 * MIB, 22));
+    let downloader = lab.downloader(DownloadConfig::builder().part_size(MIB as u64));
+    let destination = lab.dir.path().join("early.bin");
+    let error = downloader
+        .download(REPO, "main", "early.bin", &destination)
+        .cancel_on(std::future::ready(()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
+    assert_eq!(error.kept_bytes(), None);
+    assert!(lab.seen().is_empty(), "sent: {:?}", lab.seen());
+    assert!(lab.files().is_empty());
+
+    lab.tamper(|_, _, _| Action::Hang);
+    let error = downloader
+        .download(REPO, "main", "early.bin", &destination)
+        .cancel_on(tokio::time::sleep(Duration::from_secs(1)))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
+    assert_eq!(error.kept_bytes(), Some(0));
+    assert_eq!(lab.store_gets(), 2);
+    assert!(lab.files().is_empty(), "{:?}", lab.files());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,7 +12,7 @@ use std::time::Instant;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use lakefs_api::models::{ObjectStats, PathType};
 use lakefs_api::ObjectsApi;
-use lakefs_download::{DownloadEvent, Downloader, PartSlots, Verification};
+use lakefs_download::{DownloadEvent, Downloader, ErrorKind, PartSlots, Verification};
 use serde_json::json;
 
 use super::report::{one_line, Finished, JsonOnly, Outcome, Started};
@@ -31,6 +31,14 @@ struct Job {
     destination: PathBuf,
     size: u64,
     checksum: String,
+}
+
+/// How a file's download did not finish.
+enum NotDone {
+    /// Ctrl-C: the engine recorded what it wrote, these bytes (`None`: it had not started, or
+    /// could not write its checkpoint; what is on disk counts).
+    Interrupted(Option<u64>),
+    Failed(CliError),
 }
 
 /// Where `relative` (an object's path below the prefix) goes below `root`; the error names
@@ -253,10 +261,17 @@ pub(super) async fn run(
     let resume = !args.no_resume;
     let destinations: Vec<PathBuf> = pending.iter().map(|j| j.destination.clone()).collect();
     let mut finished_paths: Vec<PathBuf> = Vec::new();
+    // The files Ctrl-C stopped, and the bytes each keeps.
+    let mut stopped: HashMap<PathBuf, u64> = HashMap::new();
     let (mut downloaded, mut bytes, mut unverified) = (0usize, 0u64, 0usize);
-    let interrupted = {
-        let (downloader, uri) = (&downloader, &uri);
+    // The files whose download has not ended (Ctrl-C keeps some from starting).
+    let mut not_ended = pending.len();
+    {
+        let (downloader, uri, interrupt) = (&downloader, &uri, &ctx.interrupt);
+        // Ctrl-C stops the downloads in flight — each records every part it wrote before it
+        // returns — and starts no other.
         let mut results = stream::iter(pending)
+            .take_while(|_| std::future::ready(!interrupt.is_set()))
             .map(|job| async move {
                 let started = Instant::now();
                 let result = match job.destination.parent() {
@@ -276,71 +291,74 @@ pub(super) async fn run(
                     Ok(()) => {
                         let mut request = downloader
                             .download(&uri.repository, &uri.reference, &job.path, &job.destination)
-                            .resume(resume);
+                            .resume(resume)
+                            .cancel_on(interrupt.wait());
                         if let Some(bytes) = options.upload_part_size {
                             request = request.upload_part_size(bytes);
                         }
-                        request.await.map_err(|e| failed(&job.source, e, true))
+                        request.await.map_err(|e| {
+                            if e.kind() == ErrorKind::Cancelled {
+                                NotDone::Interrupted(e.kept_bytes())
+                            } else {
+                                NotDone::Failed(failed(&job.source, e, true))
+                            }
+                        })
                     }
-                    Err(error) => Err(error),
+                    Err(error) => Err(NotDone::Failed(error)),
                 };
                 (job, started.elapsed().as_secs_f64(), result)
             })
             .buffer_unordered(options.concurrency);
-        let work = async {
-            while let Some((job, seconds, result)) = results.next().await {
-                progress.file_done();
-                let mut finished =
-                    Finished::new(job.source.clone(), &job.destination, Some(job.size));
-                finished.seconds = seconds;
-                match result {
-                    Ok(done) => {
-                        finished_paths.push(job.destination.clone());
-                        let reason = match &done.verification {
-                            Verification::NotVerifiable { reason } => Some(reason.clone()),
-                            _ => None,
-                        };
-                        finished.outcome = Outcome::Downloaded(Box::new(done));
-                        ctx.console.show(&finished);
-                        match reason {
-                            Some(reason) if options.require_verified => {
-                                let error = super::one::not_verified(
-                                    &job.source,
-                                    &job.destination,
-                                    &reason,
-                                );
-                                ctx.console.warn(&error.lines().join("\n"));
-                                failures.push((job.source, one_line(&error)));
-                            }
-                            Some(reason) => {
-                                unverified += 1;
-                                downloaded += 1;
-                                bytes += job.size;
-                                ctx.console.warn(&format!(
-                                    "warning: {} not verified: {reason}",
-                                    job.source
-                                ));
-                            }
-                            None => {
-                                downloaded += 1;
-                                bytes += job.size;
-                            }
+        while let Some((job, seconds, result)) = results.next().await {
+            not_ended -= 1;
+            progress.file_done();
+            let mut finished = Finished::new(job.source.clone(), &job.destination, Some(job.size));
+            finished.seconds = seconds;
+            match result {
+                Ok(done) => {
+                    finished_paths.push(job.destination.clone());
+                    let reason = match &done.verification {
+                        Verification::NotVerifiable { reason } => Some(reason.clone()),
+                        _ => None,
+                    };
+                    finished.outcome = Outcome::Downloaded(Box::new(done));
+                    ctx.console.show(&finished);
+                    match reason {
+                        Some(reason) if options.require_verified => {
+                            let error =
+                                super::one::not_verified(&job.source, &job.destination, &reason);
+                            ctx.console.warn(&error.lines().join("\n"));
+                            failures.push((job.source, one_line(&error)));
+                        }
+                        Some(reason) => {
+                            unverified += 1;
+                            downloaded += 1;
+                            bytes += job.size;
+                            ctx.console
+                                .warn(&format!("warning: {} not verified: {reason}", job.source));
+                        }
+                        None => {
+                            downloaded += 1;
+                            bytes += job.size;
                         }
                     }
-                    Err(error) => {
-                        ctx.console.warn(&error.lines().join("\n"));
-                        failures.push((job.source.clone(), one_line(&error)));
-                        finished.outcome = Outcome::Failed(error);
-                        ctx.console.show(&finished);
-                    }
+                }
+                Err(NotDone::Interrupted(kept)) => {
+                    let kept = kept.unwrap_or_else(|| after_interrupt(&job.destination));
+                    stopped.insert(job.destination.clone(), kept);
+                    finished.outcome = Outcome::Interrupted { kept };
+                    ctx.console.show(&finished);
+                }
+                Err(NotDone::Failed(error)) => {
+                    ctx.console.warn(&error.lines().join("\n"));
+                    failures.push((job.source.clone(), one_line(&error)));
+                    finished.outcome = Outcome::Failed(error);
+                    ctx.console.show(&finished);
                 }
             }
-        };
-        tokio::select! {
-            () = work => false,
-            () = ctx.interrupt.wait() => true,
         }
-    };
+    }
+    let interrupted = !stopped.is_empty() || not_ended > 0;
     drop(ticker);
     progress.finish();
     let seconds = started.elapsed().as_secs_f64();
@@ -370,10 +388,15 @@ pub(super) async fn run(
     }
     let mut kept = 0u64;
     if interrupted {
+        // Exact for the files stopped (the engine recorded what they wrote); for the others,
+        // what an earlier run's checkpoint keeps.
         kept = destinations
             .iter()
             .filter(|d| !finished_paths.contains(d))
-            .map(|d| after_interrupt(d))
+            .map(|d| match stopped.get(d) {
+                Some(kept) => *kept,
+                None => after_interrupt(d),
+            })
             .sum::<u64>();
         let done_bytes: u64 = bytes;
         ctx.console.warn(&format!("interrupted: {summary}"));

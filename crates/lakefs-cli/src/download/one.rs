@@ -1,12 +1,11 @@
 //! `download lakefs://REPO/REF/PATH [DEST]`: one object to one file.
 
-use std::future::IntoFuture;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use lakefs_api::ObjectsApi;
-use lakefs_download::{DownloadEvent, Downloader, Verification};
+use lakefs_download::{DownloadEvent, Downloader, ErrorKind, Verification};
 
 use super::report::{Finished, Outcome, Started};
 use super::{after_interrupt, failed, local, lock, Options, Shared, Ticker};
@@ -117,16 +116,16 @@ pub(super) async fn run(
         })
     };
     let downloader = Downloader::new(client, config);
+    // Ctrl-C stops the download, which records every part it wrote before it returns: the
+    // bytes said to be kept are exactly those a resume keeps.
     let mut request = downloader
         .download(&uri.repository, &uri.reference, &uri.path, &destination)
-        .resume(!args.no_resume);
+        .resume(!args.no_resume)
+        .cancel_on(ctx.interrupt.wait());
     if let Some(bytes) = options.upload_part_size {
         request = request.upload_part_size(bytes);
     }
-    let result = tokio::select! {
-        result = request.into_future() => Some(result),
-        () = ctx.interrupt.wait() => None,
-    };
+    let result = request.await;
     drop(ticker);
     let bar = lock(&seen).bar.take();
     if let Some(bar) = bar {
@@ -136,7 +135,7 @@ pub(super) async fn run(
     let mut finished = Finished::new(source.clone(), &destination, size);
     finished.seconds = started_at.elapsed().as_secs_f64();
     let exit = match result {
-        None => {
+        Err(error) if error.kind() == ErrorKind::Cancelled => {
             let Some(size) = size else {
                 ctx.console
                     .show(&finished_as(finished, Outcome::Interrupted { kept: 0 }));
@@ -144,7 +143,10 @@ pub(super) async fn run(
                     "interrupted before any byte of {source} was downloaded"
                 )));
             };
-            let kept = after_interrupt(&destination);
+            // `None`: the checkpoint could not be brought up to date; what is on disk counts.
+            let kept = error
+                .kept_bytes()
+                .unwrap_or_else(|| after_interrupt(&destination));
             ctx.console
                 .show(&finished_as(finished, Outcome::Interrupted { kept }));
             ctx.console.warn(&format!(
@@ -152,7 +154,7 @@ pub(super) async fn run(
             ));
             Exit::Interrupted
         }
-        Some(Err(error)) => {
+        Err(error) => {
             let error = failed(&source, error, true);
             let exit = error.exit();
             let lines = error.lines().join("\n");
@@ -161,7 +163,7 @@ pub(super) async fn run(
             ctx.console.warn(&lines);
             exit
         }
-        Some(Ok(done)) => {
+        Ok(done) => {
             finished.bytes = Some(done.identity.size);
             let unverified = match &done.verification {
                 Verification::NotVerifiable { reason } => Some(reason.clone()),

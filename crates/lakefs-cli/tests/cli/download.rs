@@ -57,6 +57,29 @@ fn partial_of(destination: &Path) -> PathBuf {
     destination.with_file_name(format!(".{name}.lakefs-download"))
 }
 
+/// The parts the checkpoint beside `destination` records (none when there is none), and the
+/// bytes they make up.
+fn recorded(destination: &Path) -> (Vec<u64>, u64) {
+    let Ok(text) = std::fs::read(checkpoint_of(destination)) else {
+        return (Vec::new(), 0);
+    };
+    let value: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    let part_size = value["part_size"].as_u64().unwrap();
+    let size = value["identity"]["size"].as_u64().unwrap();
+    let mut parts: Vec<u64> = value["parts"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    parts.sort_unstable();
+    let bytes = parts
+        .iter()
+        .map(|n| (size - (n - 1) * part_size).min(part_size))
+        .sum();
+    (parts, bytes)
+}
+
 #[test]
 fn a_multipart_object_downloads_from_the_emulator_process_verified() {
     let home = TempDir::new("download-process");
@@ -336,8 +359,13 @@ fn sigint_keeps_the_partial_file_and_the_same_command_resumes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // A checkpoint is written once a second: wait for the first.
-    wait_until("a checkpoint", || checkpoint_of(&dest).exists());
+    // A checkpoint is written once a second: wait for the first, and for 5 more parts
+    // answered than it records (at 40 ms a part, well before the next one), so that Ctrl-C
+    // comes with parts written that no checkpoint records yet.
+    wait_until("a checkpoint, and 5 parts beyond it", || {
+        let (parts, _) = recorded(&dest);
+        !parts.is_empty() && server.reads() >= parts.len() + 5
+    });
     interrupt(child.id());
     let output = child.wait_with_output().unwrap();
     assert_eq!(code(&output), 130, "{}", stderr(&output));
@@ -359,7 +387,17 @@ fn sigint_keeps_the_partial_file_and_the_same_command_resumes() {
     assert!(kept > 0 && kept < bytes.len() as u64, "{line}");
     assert!(!dest.exists(), "no file that looks complete");
     assert!(partial_of(&dest).exists());
-    assert!(checkpoint_of(&dest).exists());
+    // What is said to be kept is what the checkpoint records, and that is every part
+    // answered, but for the one in flight at most (one part at a time): none of those
+    // written since the last interval's checkpoint is lost.
+    let (parts_kept, checkpoint_bytes) = recorded(&dest);
+    assert_eq!(kept, checkpoint_bytes, "{line}");
+    let answered = server.reads();
+    assert!(
+        parts_kept.len() + 1 >= answered,
+        "{} parts recorded of {answered} answered",
+        parts_kept.len()
+    );
 
     // The same command again: only what is missing is read.
     server.gates.delay_reads_ms.store(0, Ordering::SeqCst);
@@ -369,7 +407,7 @@ fn sigint_keeps_the_partial_file_and_the_same_command_resumes() {
     assert_eq!(std::fs::read(&dest).unwrap(), bytes);
     let lines = json_lines(&stdout(&output));
     let resumed = lines[0]["resumed_bytes"].as_u64().unwrap();
-    assert!(resumed >= kept, "{lines:?}");
+    assert_eq!(resumed, kept, "{lines:?}");
     assert_eq!(lines[1]["resumed_bytes"], resumed);
     assert_eq!(lines[1]["verified"], true, "{lines:?}");
     let parts = (bytes.len() as u64).div_ceil(64 * 1024);
@@ -429,6 +467,196 @@ fn sigint_keeps_the_partial_file_and_the_same_command_resumes() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(json_lines(&stdout(&output))[1]["resumed_bytes"], 0);
     assert_eq!(std::fs::read(&dest).unwrap(), bytes);
+}
+
+/// `download -r` and Ctrl-C: each file in flight stops and records what it wrote (its JSON
+/// line says `interrupted` with the bytes its checkpoint keeps), the summary and the hint add
+/// them up, and the same command resumes every file, reading only what is missing.
+#[test]
+fn sigint_during_a_recursive_download_keeps_each_file_and_the_same_command_resumes() {
+    let server = Server::start();
+    let home = TempDir::new("download-r-sigint");
+    let files: Vec<(String, Vec<u8>)> = (0..3)
+        .map(|n| (format!("slow/{n}.bin"), data(4 * MIB + n, 70 + n as u64)))
+        .collect();
+    for (path, bytes) in &files {
+        server
+            .emulator
+            .put_object(REPO, "main", path, Bytes::from(bytes.clone()));
+    }
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+    server.gates.delay_reads_ms.store(40, Ordering::SeqCst);
+    let out = home.join("out");
+    let args = [
+        "download",
+        "-r",
+        "lakefs://example-repo/main/slow/",
+        "--concurrency",
+        "2",
+        "--part-size",
+        "64KiB",
+    ];
+    let local: Vec<PathBuf> = files
+        .iter()
+        .map(|(path, _)| out.join(path.strip_prefix("slow/").unwrap()))
+        .collect();
+    let child = server
+        .command(&home)
+        .arg("--json")
+        .args(args)
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Two files at a time, one part each every 40 ms: 64 parts take about 2.6 s, and the
+    // first checkpoints come after a second.
+    wait_until("two checkpoints", || {
+        local.iter().filter(|l| checkpoint_of(l).exists()).count() == 2
+    });
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    let text = stderr(&output);
+    assert_no_debug(&text);
+    let kept: Vec<(Vec<u64>, u64)> = local.iter().map(|l| recorded(l)).collect();
+    let kept_total: u64 = kept.iter().map(|(_, bytes)| bytes).sum();
+    assert!(
+        text.contains(&format!(
+            "interrupted; run the same command again to resume ({kept_total} of {total} bytes kept)"
+        )),
+        "{kept:?}\n{text}"
+    );
+    let lines = json_lines(&stdout(&output));
+    let stopped: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["status"] == "interrupted")
+        .collect();
+    assert_eq!(stopped.len(), 2, "{lines:?}");
+    for line in stopped {
+        let destination = PathBuf::from(line["destination"].as_str().unwrap());
+        let (parts, bytes) = recorded(&destination);
+        assert!(!parts.is_empty(), "{line}");
+        assert_eq!(line["kept_bytes"], bytes, "{line}");
+        assert!(!destination.exists(), "no file that looks complete");
+    }
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["interrupted"], true, "{summary}");
+    assert_eq!(summary["kept_bytes"], kept_total, "{summary}");
+    assert_eq!(summary["failed"], 0, "{summary}");
+
+    // The same command: every file complete, only the parts not recorded read.
+    server.gates.delay_reads_ms.store(0, Ordering::SeqCst);
+    server.clear_requests();
+    let output = run(server.command(&home).arg("--json").args(args).arg(&out));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let mut missing = 0;
+    for ((_, bytes), (local, (parts, _))) in files.iter().zip(local.iter().zip(&kept)) {
+        assert!(
+            std::fs::read(local).unwrap() == *bytes,
+            "{}",
+            local.display()
+        );
+        missing += (bytes.len() as u64).div_ceil(64 * 1024) - parts.len() as u64;
+    }
+    assert_eq!(server.reads() as u64, missing, "only the missing parts");
+    let lines = json_lines(&stdout(&output));
+    let resumed: u64 = lines
+        .iter()
+        .filter(|l| l["status"] == "downloaded")
+        .map(|l| l["resumed_bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(resumed, kept_total, "{lines:?}");
+}
+
+/// SIGKILL mid-download: nothing is recorded on the way out, and the temporary file may hold
+/// parts written since the last checkpoint. The same command trusts exactly the parts the
+/// checkpoint on disk records (proving them), fetches every other one — those written but
+/// not recorded included — and the file is byte-exact.
+#[cfg(unix)]
+#[test]
+fn a_killed_download_resumes_from_the_checkpoint_on_disk() {
+    let server = Server::start();
+    let home = TempDir::new("download-kill");
+    let bytes = data(4 * MIB + 17, 62);
+    server
+        .emulator
+        .put_object(REPO, "main", "killed.bin", Bytes::from(bytes.clone()));
+    server.gates.delay_reads_ms.store(40, Ordering::SeqCst);
+    let dest = home.join("killed.bin");
+    let part = 64 * 1024;
+    let args = [
+        "download",
+        "lakefs://example-repo/main/killed.bin",
+        "--concurrency",
+        "1",
+        "--part-size",
+        "64KiB",
+    ];
+    let mut child = server
+        .command(&home)
+        .args(args)
+        .arg(&dest)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("a checkpoint, and 5 parts beyond it", || {
+        let (parts, _) = recorded(&dest);
+        !parts.is_empty() && server.reads() >= parts.len() + 5
+    });
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9), "{status}");
+    }
+    assert!(!dest.exists(), "no file at the destination");
+    let (parts, kept) = recorded(&dest);
+    let total = (bytes.len() as u64).div_ceil(part);
+    assert!(
+        !parts.is_empty() && (parts.len() as u64) < total,
+        "{parts:?}"
+    );
+    // One part at a time: every part asked for before the last GET is written, recorded or
+    // not (the page cache outlives the process).
+    let asked = server.reads() as u64;
+    let partial = std::fs::read(partial_of(&dest)).unwrap();
+    assert_eq!(partial.len(), bytes.len());
+    let written = ((asked - 1) * part) as usize;
+    assert!(
+        partial[..written] == bytes[..written],
+        "parts 1-{}",
+        asked - 1
+    );
+    for n in &parts {
+        let range = ((n - 1) * part) as usize..(n * part) as usize;
+        assert!(partial[range.clone()] == bytes[range], "recorded part {n}");
+    }
+
+    server.gates.delay_reads_ms.store(0, Ordering::SeqCst);
+    server.clear_requests();
+    let output = run(server.command(&home).arg("--json").args(args).arg(&dest));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(std::fs::read(&dest).unwrap() == bytes, "byte-exact");
+    let lines = json_lines(&stdout(&output));
+    assert_eq!(lines[0]["resumed_bytes"], kept, "{lines:?}");
+    assert!(kept > 0);
+    assert_eq!(lines[1]["resumed_bytes"], kept, "{lines:?}");
+    assert_eq!(
+        lines[1]["fetched_parts"],
+        total - parts.len() as u64,
+        "{lines:?}"
+    );
+    assert_eq!(lines[1]["verified"], true, "{lines:?}");
+    assert_eq!(
+        server.reads() as u64,
+        total - parts.len() as u64,
+        "exactly the parts the checkpoint does not record ({} written but not recorded)",
+        (asked - 1).saturating_sub(parts.len() as u64)
+    );
+    assert!(!partial_of(&dest).exists());
+    assert!(!checkpoint_of(&dest).exists());
 }
 
 #[test]

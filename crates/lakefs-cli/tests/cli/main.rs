@@ -11,6 +11,7 @@
 mod common;
 
 mod bench;
+mod cat_memory;
 mod commands;
 mod config;
 mod download;
