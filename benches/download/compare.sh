@@ -13,7 +13,7 @@
 # Environment:
 #   RUNS=5            runs per downloader
 #   SIZE_MIB=1024     object size
-#   TOOLS_TO_RUN="cp rclone aws aws-tuned lakefs-rs lakefs-rs-no-verify"   which rows (lakefs-rs*
+#   TOOLS_TO_RUN="cp rclone aws aws-tuned lakefs-rs lakefs-rs-no-verify lakefs-rs-cat"   rows (lakefs-rs*
 #                     only with LAKEFS_RS;
 #                     cp: a local copy of the source file, no network: the floor of writing it)
 #   STREAMS=10        rclone --multi-thread-streams
@@ -33,7 +33,7 @@ RUNS="${RUNS:-5}"
 SIZE_MIB="${SIZE_MIB:-1024}"
 STREAMS="${STREAMS:-10}"
 AWS_TUNED_CONCURRENCY="${AWS_TUNED_CONCURRENCY:-20}"
-TOOLS_TO_RUN="${TOOLS_TO_RUN:-cp rclone aws aws-tuned lakefs-rs lakefs-rs-no-verify}"
+TOOLS_TO_RUN="${TOOLS_TO_RUN:-cp rclone aws aws-tuned lakefs-rs lakefs-rs-no-verify lakefs-rs-cat}"
 BENCH_TOOLS="${LAKEFS_BENCH_TOOLS:-$HOME/.cache/lakefs-rs-bench-tools}"
 S3S_FS="${S3S_FS_BIN:-${LAKEFS_CI_TOOLS:-$HOME/.cache/lakefs-rs-ci-tools}/bin/s3s-fs}"
 AWS="${AWS:-$BENCH_TOOLS/awscli/bin/aws}"
@@ -232,6 +232,14 @@ bench_lakefs_rs_no_verify() {
   lakefs_rs_prepare
   run_timed lakefs-rs-no-verify "$LAKEFS_RS" download --quiet --no-verify ${LAKEFS_RS_ARGS:-} "lakefs://example-repo/main/$KEY" "$OUT"
 }
+# `cat` to a file: the stream in order (bounded by --concurrency parts ahead), as a pipeline
+# reads it. `exec` so that GNU time measures lakefs-rs itself.
+bench_lakefs_rs_cat() {
+  [ -n "${LAKEFS_RS:-}" ] || return 0
+  lakefs_rs_prepare
+  run_timed lakefs-rs-cat sh -c 'exec "$0" cat ${1:+$1} "$2" >"$3"' "$LAKEFS_RS" "${LAKEFS_RS_ARGS:-}" \
+    "lakefs://example-repo/main/$KEY" "$OUT"
+}
 # ==================================================================================================
 
 for tool in $TOOLS_TO_RUN; do
@@ -242,6 +250,7 @@ for tool in $TOOLS_TO_RUN; do
     aws-tuned) bench_aws_tuned ;;
     lakefs-rs) bench_lakefs_rs ;;
     lakefs-rs-no-verify) bench_lakefs_rs_no_verify ;;
+    lakefs-rs-cat) bench_lakefs_rs_cat ;;
     *) echo "unknown tool $tool" >&2; exit 2 ;;
   esac
 done

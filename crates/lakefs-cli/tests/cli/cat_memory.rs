@@ -50,8 +50,9 @@ fn cat_peak_rss(
         .arg("cat")
         .arg(&uri)
         .args(flags)
-        // See the test's comment: glibc's dynamic mmap threshold off.
-        .env("MALLOC_MMAP_THRESHOLD_", "131072")
+        // The binary fixes glibc's mmap threshold itself (src/allocator.rs): no variable
+        // of the user's may do it for the test.
+        .env_remove("MALLOC_MMAP_THRESHOLD_")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -113,17 +114,14 @@ fn cat_peak_rss(
 ///   buffer per connection (up to about 400 KiB each), the 256 KiB writer, the stacks of the
 ///   blocking threads (measured: 3.4–4.5 MiB in all).
 ///
-/// The child runs with `MALLOC_MMAP_THRESHOLD_=131072`, because of glibc, not of the
-/// program: once the first part buffer (an 8 MiB `mmap`) is freed, glibc raises its mmap
-/// threshold (and its trim threshold, to twice that) above 8 MiB, so that later part buffers
-/// come from its arenas — one per thread that allocates — and a buffer freed into one arena
-/// is not reused by another thread's. Without the variable the peak reached 59–76 MiB over
-/// the baseline here (1.5–1.9 × the part buffers) though no more than five parts are held;
-/// with one arena (`MALLOC_ARENA_MAX=1`) instead, the peak is as low as with the fixed
-/// threshold (62–63 MiB in all). The README's memory table shows the same
-/// excess for the engine. A fixed threshold (setting any of these `MALLOC_*` variables turns
-/// the dynamic one off) maps every part buffer and unmaps it on free, so the peak measures
-/// the buffers the program holds: 43–45 MiB over the baseline. Two parts read ahead beyond
+/// glibc would break this bound, not the program: once the first part buffer (an 8 MiB
+/// `mmap`) is freed, glibc raises its mmap threshold (and its trim threshold, to twice that)
+/// above 8 MiB, so that later part buffers come from its arenas — one per thread that
+/// allocates — and a buffer freed into one arena is not reused by another thread's. With that
+/// dynamic threshold the peak reached 59–76 MiB over the baseline here (1.5–1.9 × the part
+/// buffers) though no more than five parts are held. The binary fixes the threshold at
+/// 1 MiB at start (`src/allocator.rs`), so every part buffer is mapped and unmapped on free,
+/// and the peak measures the buffers the program holds: 43–45 MiB over the baseline. Two parts read ahead beyond
 /// the window exceed the bound by 13 MiB.
 #[test]
 fn cat_of_a_large_object_keeps_its_memory_within_its_part_buffers() {
