@@ -31,7 +31,9 @@ use lakefs::api::{BranchesApi, CommitsApi, ObjectsApi};
 use lakefs::download::{DownloadConfig, Downloader};
 use lakefs::experimental::ExperimentalApi;
 
-use common::{megabytes_per_second, progress_bar, sts_flags, Args, Error, Generated, Target};
+use common::{
+    human_size, human_time, progress_bar, rate, sts_flags, Args, Error, Generated, Target,
+};
 use lakefs::multipart::{UploadConfig, UploadSource, Uploader};
 use lakefs_emulator::{DEFAULT_BRANCH, DEFAULT_REPOSITORY, DEFAULT_STS_CODE, DEFAULT_STS_STATE};
 
@@ -94,10 +96,15 @@ async fn main() -> Result<(), Error> {
                     for p in &list.results {
                         println!("   - {} (user {})", p.id, p.user_id);
                     }
+                    let count = list.results.len();
                     println!(
-                        "   {} principal(s), more pages: {}",
-                        list.results.len(),
-                        list.pagination.has_more
+                        "   {count} principal{}{}",
+                        if count == 1 { "" } else { "s" },
+                        if list.pagination.has_more {
+                            " (more on the next page)"
+                        } else {
+                            ""
+                        }
                     );
                 }
                 Err(e) => println!("   list failed: {e}"),
@@ -140,9 +147,10 @@ async fn main() -> Result<(), Error> {
     bar.finish_and_clear();
     let stats = result?;
     println!(
-        "   {:.1} MB/s ({size} bytes in {:.2} s), checksum {}",
-        megabytes_per_second(size, elapsed),
+        "   uploaded {} in {:.1} s ({}), checksum {}",
+        human_size(size),
         elapsed.as_secs_f64(),
+        rate(size, elapsed),
         stats.checksum
     );
 
@@ -196,8 +204,14 @@ async fn main() -> Result<(), Error> {
         .send()
         .await?;
     println!(
-        "   lakefs://{repo}/{branch}/{path}: {} bytes, checksum {}",
-        landed.size_bytes.unwrap_or_default(),
+        "   lakefs://{repo}/{branch}/{path}: {}, checksum {}",
+        human_size(
+            landed
+                .size_bytes
+                .unwrap_or_default()
+                .try_into()
+                .unwrap_or_default()
+        ),
         landed.checksum
     );
     // Read it back from the branch with the download engine: presigned ranged GETs pinned
@@ -213,9 +227,10 @@ async fn main() -> Result<(), Error> {
         .await?;
     let elapsed = started.elapsed();
     println!(
-        "   downloaded to {} at {:.1} MB/s: {}",
+        "   downloaded to {} in {:.1} s ({}): {}",
         destination.display(),
-        megabytes_per_second(size, elapsed),
+        elapsed.as_secs_f64(),
+        rate(size, elapsed),
         downloaded.verification
     );
     std::fs::remove_file(&destination)?;
@@ -258,7 +273,7 @@ async fn main() -> Result<(), Error> {
                     "   got a token{}",
                     token
                         .token_expiration
-                        .map(|at| format!(" expiring at Unix time {at}"))
+                        .map(|at| format!(", valid until {}", human_time(at)))
                         .unwrap_or_default()
                 ),
                 Err(e) => println!("   failed: {e}"),

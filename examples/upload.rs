@@ -13,7 +13,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::{megabytes_per_second, progress_bar, Args, Error, Target};
+use common::{human_size, progress_bar, rate, Args, Error, Target};
 use lakefs::multipart::{UploadConfig, UploadSource, Uploader};
 
 /// Splits `lakefs://repo/branch/path/to/object`.
@@ -64,11 +64,16 @@ async fn main() -> Result<(), Error> {
     bar.finish_and_clear();
     let stats = result?;
     println!(
-        "uploaded {file} ({size} bytes) to lakefs://{repo}/{branch}/{path} in {:.2} s: {:.1} MB/s",
+        "uploaded {file} ({}) to lakefs://{repo}/{branch}/{path} in {:.1} s ({})",
+        human_size(size),
         elapsed.as_secs_f64(),
-        megabytes_per_second(size, elapsed)
+        rate(size, elapsed)
     );
-    println!("{stats:#?}");
+    println!(
+        "checksum {}, content type {}, uncommitted on {branch} until a commit",
+        stats.checksum,
+        stats.content_type.as_deref().unwrap_or("not set")
+    );
     if let Some(emulator) = target.emulator {
         emulator.shutdown().await;
     }

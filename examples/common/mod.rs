@@ -177,9 +177,36 @@ pub fn progress_bar() -> (ProgressBar, impl Fn(&ProgressEvent) + Send + Sync + '
     (bar, callback)
 }
 
-/// Throughput in MB/s (10^6 bytes per second).
-pub fn megabytes_per_second(bytes: u64, elapsed: Duration) -> f64 {
-    bytes as f64 / 1e6 / elapsed.as_secs_f64().max(1e-9)
+/// A size as people read it, in binary units as the progress bar shows them: `256 MiB`,
+/// `1.5 GiB`, `512 B`.
+pub fn human_size(bytes: u64) -> String {
+    indicatif::HumanBytes(bytes).to_string()
+}
+
+/// A transfer rate in the same units: `312.4 MiB/s`. A debug build says so, because it runs
+/// several times slower than a release build (`cargo run --release --example …`).
+pub fn rate(bytes: u64, elapsed: Duration) -> String {
+    let per_second = bytes as f64 / elapsed.as_secs_f64().max(1e-9);
+    let debug = if cfg!(debug_assertions) {
+        ", a debug build: add --release for the real speed"
+    } else {
+        ""
+    };
+    format!("{}/s{debug}", indicatif::HumanBytes(per_second as u64))
+}
+
+/// A Unix time as a UTC date and how far it is from now: `Thu, 03 Dec 2026 06:21:24 GMT, in
+/// 15 min`.
+pub fn human_time(unix_seconds: i64) -> String {
+    let Ok(seconds) = u64::try_from(unix_seconds) else {
+        return format!("{unix_seconds} s before 1970");
+    };
+    let at = std::time::UNIX_EPOCH + Duration::from_secs(seconds);
+    let relative = match at.duration_since(std::time::SystemTime::now()) {
+        Ok(ahead) => format!("in {}", indicatif::HumanDuration(ahead)),
+        Err(past) => format!("{} ago", indicatif::HumanDuration(past.duration())),
+    };
+    format!("{}, {relative}", httpdate::fmt_http_date(at))
 }
 
 /// An `AsyncRead` yielding `size` pseudo-random bytes from `seed`, without holding them.
