@@ -19,15 +19,16 @@
 //! a work branch from `--branch` (default `main`); upload a generated object (256 MiB by
 //! default) to it through the multipart engine with a progress bar, and print MB/s; check the
 //! branch's uncommitted changes; commit them; open a pull request into `--branch` and merge
-//! it; read the object back from `--branch`; hard-reset the work branch to it and delete the
-//! work branch; log in with STS. Steps a real server does not support (501) are reported, and
-//! the quickstart goes on.
+//! it; download the object back from `--branch` (verified against its checksum); hard-reset
+//! the work branch to it and delete the work branch; log in with STS. Steps a real server does
+//! not support (501) are reported, and the quickstart goes on.
 
 mod common;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use lakefs::api::{BranchesApi, CommitsApi, ObjectsApi};
+use lakefs::download::{DownloadConfig, Downloader};
 use lakefs::experimental::ExperimentalApi;
 
 use common::{megabytes_per_second, progress_bar, sts_flags, Args, Error, Generated, Target};
@@ -199,6 +200,25 @@ async fn main() -> Result<(), Error> {
         landed.size_bytes.unwrap_or_default(),
         landed.checksum
     );
+    // Read it back from the branch with the download engine: presigned ranged GETs pinned
+    // to the object's ETag, proven against its checksum before the file is put in place.
+    let destination = std::env::temp_dir().join(format!(
+        "lakefs-quickstart-{}-{size_mib}MiB.bin",
+        std::process::id()
+    ));
+    let downloader = Downloader::new(client.clone(), DownloadConfig::default());
+    let started = Instant::now();
+    let downloaded = downloader
+        .download(&repo, &branch, &path, &destination)
+        .await?;
+    let elapsed = started.elapsed();
+    println!(
+        "   downloaded to {} at {:.1} MB/s: {}",
+        destination.display(),
+        megabytes_per_second(size, elapsed),
+        downloaded.verification
+    );
+    std::fs::remove_file(&destination)?;
 
     // 5. The work branch is done: reset it to the merged branch, then delete it.
     println!("\n5. Hard reset of {work} to {branch}, then deleting {work}");

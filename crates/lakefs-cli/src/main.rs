@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod confirm;
 mod context;
+mod download;
 mod errors;
 mod glob;
 mod interrupt;
@@ -86,6 +87,8 @@ async fn dispatch(ctx: &mut Context, command: Command) -> Result<Exit, CliError>
     let ctx = &*ctx;
     match command {
         Command::Upload(args) => upload::run(ctx, args).await,
+        Command::Download(args) => download::run(ctx, args).await,
+        Command::Cat(args) => download::cat::run(ctx, args).await,
         Command::Ls(args) => objects::ls(ctx, args).await,
         Command::Stat(args) => Ok(shown(ctx, &objects::stat(ctx, args).await?)),
         Command::Rm(args) => remove::run(ctx, args).await,

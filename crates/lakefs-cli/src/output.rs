@@ -117,6 +117,16 @@ impl Console {
 
     /// Progress over `total_bytes` (unknown for a stream) in `files` files.
     pub(crate) fn progress(&self, total_bytes: Option<u64>, files: u64) -> Progress {
+        self.progress_of("uploading", total_bytes, files)
+    }
+
+    /// As [`Self::progress`], the bar of a single file labelled `doing` (`downloading`).
+    pub(crate) fn progress_of(
+        &self,
+        doing: &'static str,
+        total_bytes: Option<u64>,
+        files: u64,
+    ) -> Progress {
         let bar = (self.inner.terminal && !self.inner.quiet).then(|| {
             let bar = match total_bytes {
                 Some(total) => ProgressBar::with_draw_target(
@@ -144,6 +154,7 @@ impl Console {
         let progress = Progress {
             inner: Arc::new(ProgressInner {
                 console: self.clone(),
+                doing,
                 bar,
                 plain: !self.inner.terminal && !self.inner.quiet,
                 total_bytes,
@@ -178,6 +189,8 @@ pub(crate) struct Progress {
 
 struct ProgressInner {
     console: Console,
+    /// The label of a single file's bar.
+    doing: &'static str,
     bar: Option<ProgressBar>,
     plain: bool,
     total_bytes: Option<u64>,
@@ -198,6 +211,18 @@ impl Progress {
         self.maybe_plain_line();
     }
 
+    /// `bytes` are done in all (for a count kept elsewhere, such as bytes received).
+    pub(crate) fn set_bytes(&self, bytes: u64) {
+        let before = self.inner.bytes.swap(bytes, Ordering::Relaxed);
+        if before == bytes {
+            return;
+        }
+        if let Some(bar) = &self.inner.bar {
+            bar.set_position(bytes);
+        }
+        self.maybe_plain_line();
+    }
+
     /// One more file is finished (stored or failed).
     pub(crate) fn file_done(&self) {
         self.inner.files_done.fetch_add(1, Ordering::Relaxed);
@@ -214,7 +239,7 @@ impl Progress {
                     self.inner.files
                 ));
             } else {
-                bar.set_message("uploading");
+                bar.set_message(self.inner.doing);
             }
         }
     }

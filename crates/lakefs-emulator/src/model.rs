@@ -174,6 +174,35 @@ impl ObjectEntry {
             }
         }
     }
+
+    /// The object's size.
+    pub(crate) fn len(&self) -> usize {
+        self.parts.iter().map(Bytes::len).sum()
+    }
+
+    /// The bytes `start..end` (within the object): a slice of the part holding them, copied
+    /// only when the range spans parts — never the whole object per ranged GET.
+    pub(crate) fn range(&self, start: usize, end: usize) -> Bytes {
+        let mut out: Option<Vec<u8>> = None;
+        let mut at = 0;
+        for part in &self.parts {
+            let (from, to) = (at, at + part.len());
+            at = to;
+            if to <= start || part.is_empty() {
+                continue;
+            }
+            if from >= end {
+                break;
+            }
+            let piece = part.slice(start.max(from) - from..end.min(to) - from);
+            if out.is_none() && from <= start && end <= to {
+                return piece;
+            }
+            out.get_or_insert_with(|| Vec::with_capacity(end - start))
+                .extend_from_slice(&piece);
+        }
+        out.map(Bytes::from).unwrap_or_default()
+    }
 }
 
 #[derive(Debug)]
@@ -320,5 +349,43 @@ impl Repository {
             target.dirty = false;
         }
         self.commits.insert(id, commit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn ranges_of_a_multipart_object_match_its_bytes() {
+        let parts = vec![
+            Bytes::from_static(b"abcd"),
+            Bytes::new(),
+            Bytes::from_static(b"efg"),
+            Bytes::from_static(b"hijkl"),
+        ];
+        let stats: ObjectStats = serde_json::from_str(
+            r#"{"path":"p","path_type":"object","physical_address":"a","checksum":"c","mtime":0}"#,
+        )
+        .unwrap();
+        let entry = ObjectEntry {
+            parts,
+            stats,
+            s3_key: None,
+        };
+        let whole = entry.bytes();
+        assert_eq!(entry.len(), whole.len());
+        for start in 0..=whole.len() {
+            for end in start..=whole.len() {
+                assert_eq!(
+                    entry.range(start, end),
+                    whole.slice(start..end),
+                    "{start}..{end}"
+                );
+            }
+        }
+        // A range within one part is a slice of it, not a copy.
+        assert_eq!(entry.range(4, 7).as_ptr(), entry.parts[2].as_ptr());
     }
 }

@@ -162,14 +162,14 @@ fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) 
         );
         return response;
     }
-    let bytes = entry.bytes();
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let len = entry.len();
+    let size = i64::try_from(len).unwrap_or(i64::MAX);
     let range = request
         .headers()
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok());
     let body = match range.map(|r| crate::range::parse_range(r, size)) {
-        None | Some(Err(crate::range::RangeError::Bad)) => bytes,
+        None | Some(Err(crate::range::RangeError::Bad)) => entry.bytes(),
         Some(Err(crate::range::RangeError::Unsatisfiable)) => {
             return s3_error(
                 StatusCode::RANGE_NOT_SATISFIABLE,
@@ -184,11 +184,9 @@ fn get_object(emulator: &Emulator, request: &Request<Bytes>, encoded_key: &str) 
                 header::CONTENT_RANGE,
                 &format!("bytes {start}-{end}/{size}"),
             );
-            let start = usize::try_from(start).unwrap_or(0).min(bytes.len());
-            let end = usize::try_from(end + 1)
-                .unwrap_or(0)
-                .clamp(start, bytes.len());
-            bytes.slice(start..end)
+            let start = usize::try_from(start).unwrap_or(0).min(len);
+            let end = usize::try_from(end + 1).unwrap_or(0).clamp(start, len);
+            entry.range(start, end)
         }
     };
     insert(&mut response, header::ETAG, &etag);

@@ -5,8 +5,80 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::parse_key_value;
+use crate::glob::Glob;
 use crate::units::parse_size;
 use crate::uri::{BranchUri, ObjectUri, PathUri, RefUri, RepoUri};
+
+#[derive(Debug, Args)]
+pub(crate) struct DownloadArgs {
+    /// lakefs://REPOSITORY/REF/PATH: the object, at a branch, tag or commit; with
+    /// --recursive, the prefix whose objects are downloaded
+    #[arg(value_name = "PATH_URI")]
+    pub(crate) source: PathUri,
+    /// The file to write [default: the object's name in the current directory]; an existing
+    /// directory gets the object's name inside it. With --recursive, the directory the
+    /// objects go under [default: the prefix's last name in the current directory]
+    #[arg(value_name = "DEST")]
+    pub(crate) destination: Option<PathBuf>,
+    /// Every object below the prefix, each to DEST/its path below the prefix
+    #[arg(short, long)]
+    pub(crate) recursive: bool,
+    /// Bytes per ranged GET, from 64KiB to 16MiB [default: the object's upload part size
+    /// when it can be told, else 8MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) part_size: Option<u64>,
+    /// Parts in flight at most, across all files (and part memory ≤ concurrency × part size)
+    #[arg(short, long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) concurrency: u16,
+    /// Do not check the bytes against the object's checksum
+    #[arg(long, conflicts_with = "require_verified")]
+    pub(crate) no_verify: bool,
+    /// Fail (exit 1) when the checksum cannot be checked (a multipart ETag whose part size
+    /// is not found), instead of a warning
+    #[arg(long)]
+    pub(crate) require_verified: bool,
+    /// The part size the object was uploaded with, when known: its multipart ETag is checked
+    /// with it, and a difference is a failure
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) upload_part_size: Option<u64>,
+    /// Start over, discarding the partial file and checkpoint of an earlier run
+    #[arg(long)]
+    pub(crate) no_resume: bool,
+    /// Overwrite an existing destination file that differs from the object
+    #[arg(short, long)]
+    pub(crate) force: bool,
+    /// With --recursive: only objects whose path below the prefix matches GLOB (repeatable;
+    /// as upload's)
+    #[arg(long, value_name = "GLOB", value_parser = Glob::parse, requires = "recursive")]
+    pub(crate) include: Vec<Glob>,
+    /// With --recursive: not objects whose path below the prefix matches GLOB (repeatable)
+    #[arg(long, value_name = "GLOB", value_parser = Glob::parse, requires = "recursive")]
+    pub(crate) exclude: Vec<Glob>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CatArgs {
+    /// lakefs://REPOSITORY/REF/PATH: the object, at a branch, tag or commit
+    #[arg(value_name = "PATH_URI")]
+    pub(crate) uri: PathUri,
+    /// Bytes per ranged GET, from 64KiB to 16MiB (memory ≤ (concurrency + 1) × part size)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) part_size: Option<u64>,
+    /// Parts fetched ahead of the one being written
+    #[arg(short, long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) concurrency: u16,
+    /// Do not check the bytes against the object's checksum
+    #[arg(long, conflicts_with = "require_verified")]
+    pub(crate) no_verify: bool,
+    /// Fail (exit 1) when the checksum cannot be checked, instead of a warning
+    #[arg(long)]
+    pub(crate) require_verified: bool,
+    /// The part size the object was uploaded with, when known
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) upload_part_size: Option<u64>,
+}
 
 #[derive(Debug, Args)]
 pub(crate) struct LsArgs {
@@ -317,6 +389,23 @@ pub(crate) struct EmulatorArgs {
     /// Answer uploadPart as lakeFS before v1.55 does (400)
     #[arg(long)]
     pub(crate) without_upload_part: bool,
+    /// Keep objects on this S3-compatible server (e.g. http://127.0.0.1:8014, path-style)
+    /// instead of in memory: presigned URLs then point at it
+    #[arg(long, value_name = "URL", requires_all = ["s3_bucket", "s3_access_key_id"])]
+    pub(crate) s3_endpoint: Option<String>,
+    /// The bucket on the S3 server (created if missing)
+    #[arg(long, value_name = "NAME", requires = "s3_endpoint")]
+    pub(crate) s3_bucket: Option<String>,
+    /// The S3 server's region
+    #[arg(long, value_name = "REGION", default_value = "us-east-1")]
+    pub(crate) s3_region: String,
+    /// The S3 server's access key id
+    #[arg(long, value_name = "ID", requires = "s3_endpoint")]
+    pub(crate) s3_access_key_id: Option<String>,
+    /// The S3 server's secret key [default: $LAKEFS_EMULATOR_S3_SECRET_ACCESS_KEY] (prefer
+    /// the variable: flags show in `ps`)
+    #[arg(long, value_name = "SECRET", requires = "s3_endpoint")]
+    pub(crate) s3_secret_access_key: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -82,6 +82,32 @@ destination. With --checkpoint, running the same command again continues where i
     exit_codes!()
 );
 
+const DOWNLOAD_AFTER_HELP: &str = concat!(
+    "\
+Examples:
+  lakefs-rs download lakefs://repo/main/tables/data.parquet      (to ./data.parquet)
+  lakefs-rs download lakefs://repo/v1.2/big.bin /data/           (to /data/big.bin)
+  lakefs-rs download -r lakefs://repo/main/logs/2026-05/ ./logs -c 32 --include '**/*.json'
+  lakefs-rs cat lakefs://repo/main/data.csv | head
+
+Every byte is read with ranged GETs of a presigned URL, straight from the object store, pinned
+to the object's version, and checked against lakeFS's checksum: the MD5 of an object written in
+one PUT, or the multipart ETag recomputed for the likely part sizes. When no part size
+reproduces a multipart ETag, the file is kept and a warning says it is not verified
+(--require-verified makes that a failure; --upload-part-size names the part size).
+
+An existing destination is left alone (--force overwrites it), unless it is already the object:
+same size and checksum, then it is skipped as unchanged. -r skips such files too.
+
+Ctrl-C stops cleanly: the partial file (.NAME.lakefs-download) and its checkpoint
+(.NAME.lakefs-download.json) stay beside the destination, and running the same command again
+resumes, fetching only what is missing once the object is proven unchanged (--no-resume starts
+over).
+
+",
+    exit_codes!()
+);
+
 /// lakefs-rs: move data into lakeFS, fast and resumable; list, commit and branch it as lakectl
 /// does; drive its experimental API.
 #[derive(Debug, Parser)]
@@ -125,6 +151,11 @@ pub(crate) enum Command {
     /// Upload a file, a directory (--recursive) or standard input (-)
     #[command(after_help = UPLOAD_AFTER_HELP)]
     Upload(UploadArgs),
+    /// Download an object to a file, or every object below a prefix (--recursive)
+    #[command(after_help = DOWNLOAD_AFTER_HELP)]
+    Download(DownloadArgs),
+    /// Write an object's bytes to standard output, in order, checked against its checksum
+    Cat(CatArgs),
     /// List objects and common prefixes at a ref, one level or --recursive (as lakectl fs ls)
     Ls(LsArgs),
     /// Show an object's stats: size, checksum, content type, time, metadata, address

@@ -10,7 +10,7 @@ mod plan;
 mod report;
 pub(crate) mod state;
 mod unchanged;
-mod verify;
+pub(crate) mod verify;
 pub(crate) mod walk;
 
 use lakefs_multipart::{PartSlots, UploadConfig, Uploader};

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -80,6 +80,8 @@ pub struct Gates {
     pub hold_parts_from: AtomicU32,
     /// Hold aborts.
     pub hold_aborts: AtomicBool,
+    /// Delay every storage GET (a presigned read) by this many milliseconds.
+    pub delay_reads_ms: AtomicU64,
     /// How many requests are being held.
     pub held: AtomicU32,
     /// Every request answered: method and path.
@@ -136,6 +138,13 @@ impl Server {
                                     .lock()
                                     .unwrap()
                                     .push((parts.method.clone(), parts.uri.path().to_owned()));
+                                let delay = gates.delay_reads_ms.load(Ordering::SeqCst);
+                                if delay > 0
+                                    && parts.method == http::Method::GET
+                                    && parts.uri.path().starts_with("/_storage/")
+                                {
+                                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                                }
                                 if held(&gates, &parts) {
                                     let _ = released.borrow_and_update();
                                     gates.held.fetch_add(1, Ordering::SeqCst);
@@ -223,6 +232,14 @@ impl Server {
             .into_iter()
             .filter(|r| !r.starts_with("GET ") && !r.starts_with("HEAD "))
             .collect()
+    }
+
+    /// How many storage GETs (presigned reads) were answered.
+    pub fn reads(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.starts_with("GET /_storage/"))
+            .count()
     }
 
     /// The bytes of an object on `main`.

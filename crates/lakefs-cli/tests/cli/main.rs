@@ -13,6 +13,7 @@ mod common;
 mod bench;
 mod commands;
 mod config;
+mod download;
 mod errors;
 mod help;
 mod history;

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::common::*;
 
 /// The emulator process, stopped when dropped.
-struct Served(Child);
+pub(crate) struct Served(Child);
 
 impl Drop for Served {
     fn drop(&mut self) {
@@ -23,9 +23,16 @@ impl Drop for Served {
 }
 
 /// Starts `lakefs-rs emulator` on a free port; its URL from the first line it prints.
-fn serve(home: &TempDir) -> (Served, String) {
+pub(crate) fn serve(home: &TempDir) -> (Served, String) {
+    serve_with(home, &[], &[])
+}
+
+/// As `serve`, with more arguments and variables.
+pub(crate) fn serve_with(home: &TempDir, args: &[&str], envs: &[(&str, &str)]) -> (Served, String) {
     let mut child = lakefs(home)
         .args(["emulator", "--port", "0"])
+        .args(args)
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

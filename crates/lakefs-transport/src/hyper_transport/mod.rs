@@ -114,13 +114,42 @@ impl HttpTransport for HyperTransport {
 }
 
 /// Collects a response body of at most `limit` bytes. A body that arrives in one frame is
-/// returned as that frame's buffer, not copied.
+/// returned as that frame's buffer, not copied; a longer one is copied into one buffer sized
+/// from its `Content-Length`, each frame dropped once copied, so that a body never holds
+/// twice its size in memory (a download engine keeps `concurrency` of them at once).
 async fn collect<B>(body: B, limit: usize) -> Result<Bytes, BoxError>
 where
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    Ok(Limited::new(body, limit).collect().await?.to_bytes())
+    let body = Limited::new(body, limit);
+    let expected = body
+        .size_hint()
+        .exact()
+        .map_or(0, |len| usize::try_from(len).unwrap_or(limit).min(limit));
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<bytes::BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        if let Some(buffer) = joined.as_mut() {
+            buffer.extend_from_slice(&data);
+        } else if let Some(earlier) = first.take() {
+            let mut buffer =
+                bytes::BytesMut::with_capacity(expected.max(earlier.len() + data.len()));
+            buffer.extend_from_slice(&earlier);
+            buffer.extend_from_slice(&data);
+            joined = Some(buffer);
+        } else {
+            first = Some(data);
+        }
+    }
+    Ok(joined
+        .map(bytes::BytesMut::freeze)
+        .or(first)
+        .unwrap_or_default())
 }
 
 impl HyperTransport {
