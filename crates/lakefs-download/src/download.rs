@@ -60,7 +60,7 @@ pub(crate) async fn run<T: lakefs_transport::HttpTransport + 'static>(
     let (partial_path, checkpoint_path) = sidecar_paths(&destination)?;
     let started = request
         .downloader
-        .start(target, request.upload_part_size)
+        .start(target, request.upload_part_size, None)
         .await
         .map_err(|e| e.with_object(&object))?;
     let job = FileJob {
