@@ -8,9 +8,11 @@
 //!   [`StoreConfig::small_put`] — is one `uploadObject` call (its bytes through lakeFS: one
 //!   round trip instead of three). Writes land **uncommitted** on the branch, lakeFS's model:
 //!   commit after the job ([`LakeFsStore::commit`]).
-//! - **Reads** are `statObject` with a presigned URL, then ranged GETs of that URL straight
-//!   from the store (whole large objects through the SDK's download engine); where the
-//!   blockstore cannot presign, through `getObject`.
+//! - **Reads** are `statObject` with a presigned URL — the conditions checked against its
+//!   answer —, then the SDK's download engine reads that very version: ranged GETs of the URL
+//!   straight from the store, parts in parallel (the engine's part size and concurrency),
+//!   each pinned to the checksum; a whole object proven against it. Where the blockstore
+//!   cannot presign, through `getObject`.
 //! - `list` / `list_with_delimiter` / `list_with_offset` are `listObjects`; deletes are
 //!   `deleteObjects` (1,000 paths a call); copies are `copyObject`; rename is copy + delete.
 //!
@@ -21,7 +23,7 @@
 //! | `PutMode::Create` | `If-None-Match: *` on `uploadObject`, checked atomically when staging | `AlreadyExists` when the path has an object |
 //! | `PutMode::Update` | `If-Match` answers 501 (v1.84, `BuildConditionFromParams`) | `NotImplemented`, nothing written |
 //! | `CopyMode::Create` | `copyObject` has no condition | the bytes read and written with `uploadObject` + `If-None-Match: *` (up to [`StoreConfig::small_put`] × 16), else `NotSupported` |
-//! | `if_match`, `if_none_match`, `if_modified_since`, `if_unmodified_since` | | checked against `statObject`'s answer; the bytes then come from that answer's physical address, which lakeFS never rewrites |
+//! | `if_match`, `if_none_match`, `if_modified_since`, `if_unmodified_since` | | checked against `statObject`'s answer; the engine then reads that version only (`If-Match` on its checksum; a changed object is `Precondition`) |
 //! | `GetOptions::version` | (refs, not versions: bind a store to a commit) | `NotSupported` |
 //!
 //! Never a silent last-writer-wins: a condition lakeFS cannot keep is refused.
@@ -91,21 +93,11 @@ pub struct StoreConfig {
     /// larger one goes through the presigned multipart engine, straight to the store.
     /// Default 8 MiB (see the README's measurements).
     pub small_put: usize,
-    /// A ranged GET asks the store for at most this many bytes at once (the transport's
-    /// response limit is 16 MiB by default). Default 8 MiB.
-    pub range_chunk: u64,
-    /// A whole object larger than this is read through the download engine (parallel parts,
-    /// verified); smaller ones with one GET. Default 8 MiB.
-    pub engine_read: u64,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self {
-            small_put: 8 << 20,
-            range_chunk: 8 << 20,
-            engine_read: 8 << 20,
-        }
+        Self { small_put: 8 << 20 }
     }
 }
 
