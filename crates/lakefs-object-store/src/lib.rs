@@ -95,6 +95,16 @@ pub struct StoreConfig {
     pub small_put: usize,
 }
 
+impl StoreConfig {
+    /// The settings with [`small_put`](Self::small_put) set to `bytes` (`0`: every `put`
+    /// through the multipart engine; `usize::MAX`: every `put` one `uploadObject`).
+    #[must_use]
+    pub fn with_small_put(mut self, bytes: usize) -> Self {
+        self.small_put = bytes;
+        self
+    }
+}
+
 impl Default for StoreConfig {
     fn default() -> Self {
         Self { small_put: 8 << 20 }
