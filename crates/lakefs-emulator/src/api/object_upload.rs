@@ -1,7 +1,9 @@
 //! `uploadObject` (lakeFS `pkg/api/controller.go` `UploadObject`, v1.84.0;
 //! `pkg/api/apiutil/conditions.go` `BuildConditionFromParams`): the bytes in the request's
-//! body, written by the server and staged like any write. Only the `application/octet-stream`
-//! form is emulated (not `multipart/form-data`).
+//! body, written by the server and staged like any write. Both forms of the body lakeFS reads:
+//! `application/octet-stream` (the body is the object), and `multipart/form-data` (the part
+//! named `content` is the object, its `Content-Type` the object's; what the official SDKs
+//! send).
 //!
 //! Conditions, as lakeFS has them: `If-None-Match: *` → 412 `path already exists` when the
 //! branch has an object at the path — checked before the write and again, atomically, when
@@ -37,6 +39,82 @@ impl PendingUpload {
     #[cfg(feature = "s3")]
     pub(super) fn s3_key(&self) -> String {
         format!("{}/{}", self.repository, self.address)
+    }
+}
+
+impl PendingUpload {
+    /// The object's bytes: the body, or the `content` part of a `multipart/form-data` body
+    /// (whose `Content-Type` becomes the object's). 400 for a form without that part.
+    fn content(&mut self, request: &Request<Bytes>) -> Result<Bytes, Failure> {
+        let Some(boundary) = form_boundary(&self.content_type) else {
+            return Ok(request.body().clone());
+        };
+        let (content, content_type) = form_content(request.body(), &boundary)
+            .ok_or_else(|| fail(StatusCode::BAD_REQUEST, "missing key 'content'"))?;
+        self.content_type = content_type.unwrap_or_else(|| "application/octet-stream".into());
+        Ok(content)
+    }
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn form_boundary(content_type: &str) -> Option<String> {
+    let mut params = content_type.split(';');
+    if !params
+        .next()?
+        .trim()
+        .eq_ignore_ascii_case("multipart/form-data")
+    {
+        return None;
+    }
+    params.find_map(|p| {
+        let (name, value) = p.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// The part named `content` of a `multipart/form-data` body: its bytes and content type.
+fn form_content(body: &[u8], boundary: &str) -> Option<(Bytes, Option<String>)> {
+    let delimiter = format!("--{boundary}");
+    let find = |haystack: &[u8], from: usize, needle: &[u8]| {
+        haystack
+            .get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|at| at + from)
+    };
+    let mut at = find(body, 0, delimiter.as_bytes())? + delimiter.len();
+    loop {
+        // After a delimiter: `--` ends the body, else CRLF and the part's headers.
+        if body.get(at..at + 2) == Some(b"--") {
+            return None;
+        }
+        let headers_start = at + 2;
+        let headers_end = find(body, headers_start, b"\r\n\r\n")?;
+        let next = find(body, headers_end + 4, format!("\r\n{delimiter}").as_bytes())?;
+        let headers = std::str::from_utf8(&body[headers_start..headers_end]).ok()?;
+        let mut is_content = false;
+        let mut content_type = None;
+        for line in headers.split("\r\n") {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            if name.trim().eq_ignore_ascii_case("content-disposition") {
+                is_content = value
+                    .split(';')
+                    .any(|p| matches!(p.trim().split_once('='), Some(("name", v)) if v.trim_matches('"') == "content"));
+            } else if name.trim().eq_ignore_ascii_case("content-type") {
+                content_type = Some(value.trim().to_owned());
+            }
+        }
+        if is_content {
+            return Some((
+                Bytes::copy_from_slice(&body[headers_end + 4..next]),
+                content_type,
+            ));
+        }
+        at = next + 2 + delimiter.len();
     }
 }
 
@@ -153,8 +231,9 @@ impl Emulator {
         query: &Query,
         request: &Request<Bytes>,
     ) -> Result<Answer, Failure> {
-        let upload = self.begin_upload_object(repository, branch, query, request)?;
-        self.finish_upload_object(upload, request.body(), false)
+        let mut upload = self.begin_upload_object(repository, branch, query, request)?;
+        let content = upload.content(request)?;
+        self.finish_upload_object(upload, &content, false)
     }
 
     /// `uploadObject` when objects live on the S3 server behind the emulator: the bytes are
@@ -168,10 +247,31 @@ impl Emulator {
         request: &Request<Bytes>,
     ) -> Result<Answer, Failure> {
         let query = Query::parse(request);
-        let upload = self.begin_upload_object(repository, branch, &query, request)?;
-        s3.put_object(&upload.s3_key(), request.body().clone())
+        let mut upload = self.begin_upload_object(repository, branch, &query, request)?;
+        let content = upload.content(request)?;
+        s3.put_object(&upload.s3_key(), content.clone())
             .await
             .map_err(|e| fail(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-        self.finish_upload_object(upload, request.body(), true)
+        self.finish_upload_object(upload, &content, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_part_of_a_form_is_the_object() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nnope\r\n--XyZ\r\nContent-Disposition: form-data; name=\"content\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nid\r\n1\r\n--XyZ--\r\n";
+        assert_eq!(
+            form_boundary("multipart/form-data; boundary=XyZ").as_deref(),
+            Some("XyZ")
+        );
+        assert_eq!(form_boundary("application/octet-stream"), None);
+        assert_eq!(
+            form_content(body, "XyZ"),
+            Some((Bytes::from_static(b"id\r\n1"), Some("text/csv".to_owned())))
+        );
+        assert_eq!(form_content(b"--XyZ--\r\n", "XyZ"), None);
     }
 }
