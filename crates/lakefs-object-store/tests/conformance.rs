@@ -3,11 +3,16 @@
 //! s3s-fs (the emulator's `s3` mode: parts PUT to s3s-fs through presigned URLs, reads
 //! through presigned GETs of s3s-fs).
 //!
-//! Every function of the suite runs, except (with the lakeFS reason):
+//! Every public function of the suite runs, except (with the reason):
 //! - `put_get_attributes`, `multipart_with_opts`: this store writes no object attributes
-//!   (content type, cache control, user metadata) and refuses them (`NotSupported`).
-//! - `list_paginated`: `PaginatedListStore` is not implemented (`list_with_offset` is).
-//! - `signing`, `tagging`: no `Signer`, and lakeFS has no object tags.
+//!   (content type, cache control, user metadata) and refuses them (`NotSupported`); lakeFS
+//!   keeps user metadata and a content type per object, but `uploadObject` and the presigned
+//!   multipart complete take no `Cache-Control`, `Content-Disposition`, … to keep.
+//! - `list_paginated`: `PaginatedListStore` is not implemented (`list_with_offset` is;
+//!   `listObjects`'s `after`/`amount` could back it).
+//!
+//! (`signing` and `tagging` are crate-private in object_store 0.14, not part of the public
+//! suite; lakeFS has no object tags.)
 //!
 //! `put_opts` runs with `supports_update = false`: lakeFS v1.84 answers 501 to `If-Match` on
 //! every write, so `PutMode::Update` is `NotImplemented` — never a silent overwrite.
