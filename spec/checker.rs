@@ -274,6 +274,19 @@ fn check_body(spec: &Value, op: &Value, request: &RecordedRequest) -> Result<(),
             Ok(())
         };
     }
+    let content_type = request
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type == "application/octet-stream" {
+        // A binary body (`uploadObject`): the spec must declare that media type.
+        return if body_spec["content"]["application/octet-stream"].is_null() {
+            Err("an application/octet-stream body the spec does not declare".into())
+        } else {
+            Ok(())
+        };
+    }
     let media = &body_spec["content"]["application/json"];
     if media.is_null() {
         return Err("the spec's body is not application/json".into());

@@ -1,8 +1,8 @@
 //! # lakefs
 //!
 //! A Rust SDK for lakeFS: the experimental API and the stable operations a data workflow
-//! needs, a concurrent presigned multipart upload engine and a verified parallel download
-//! engine. This crate is a facade: it re-exports the workspace's crates so that one
+//! needs, a concurrent presigned multipart upload engine, a verified parallel download
+//! engine, and an `object_store::ObjectStore` over both. This crate is a facade: it re-exports the workspace's crates so that one
 //! dependency brings everything; each can also be used on its own.
 //!
 //! | module | crate | what it holds |
@@ -14,6 +14,7 @@
 //! | [`api`] | `lakefs-api` | the stable operations: objects, commits, refs, branches, repositories |
 //! | [`multipart`] | `lakefs-multipart` | the concurrent presigned multipart upload engine |
 //! | [`download`] | `lakefs-download` | the parallel, verified, resumable download engine |
+//! | [`object_store`] | `lakefs-object-store` | `LakeFsStore`, an `object_store::ObjectStore` for `lakefs://repository/ref` (DataFusion, Polars, delta-rs, arrow's Parquet) |
 //!
 //! Features: `hyper` (default) turns on the hyper + rustls transport; `fake` the in-memory
 //! fake transport for tests.
@@ -51,6 +52,7 @@ pub use lakefs_download as download;
 pub use lakefs_experimental as experimental;
 pub use lakefs_models as models;
 pub use lakefs_multipart as multipart;
+pub use lakefs_object_store as object_store;
 pub use lakefs_transport as transport;
 
 /// The README's code examples, compiled as doctests so they cannot rot.

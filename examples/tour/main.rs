@@ -1,4 +1,4 @@
-//! Runs all 36 operations of the SDK — the 18 of the `ExperimentalApi` and the 18 stable ones a
+//! Runs all 37 operations of the SDK — the 18 of the `ExperimentalApi` and the 19 stable ones a
 //! data workflow needs — one topic of the API after another, and says at the end how many
 //! succeeded.
 //!
@@ -130,7 +130,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tour.run(&client).await?;
             // The emulator serves every operation: anything less is a bug (CI runs this).
             if !tour.complete() {
-                return Err("offline, every one of the 36 operations must succeed".into());
+                return Err("offline, every one of the 37 operations must succeed".into());
             }
             Ok(())
         }
@@ -159,7 +159,7 @@ impl Tour {
         Ok(())
     }
 
-    /// Whether every one of the 36 operations succeeded at least once and no call failed.
+    /// Whether every one of the 37 operations succeeded at least once and no call failed.
     fn complete(&self) -> bool {
         let failed = self.failed.lock().map(|f| *f).unwrap_or(1);
         let succeeded = self.succeeded.lock().map(|s| s.len()).unwrap_or(0);

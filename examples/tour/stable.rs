@@ -49,6 +49,17 @@ impl Tour {
             .send()
             .await;
         self.report(Operation::CopyObject, &copied);
+        // A small object written through lakeFS, only if the path is free.
+        let uploaded = client
+            .upload_object()
+            .repository(repo)
+            .branch(&scratch)
+            .path("tour/small.txt")
+            .content(bytes::Bytes::from_static(b"written through lakeFS"))
+            .if_none_match("*")
+            .send()
+            .await;
+        self.report(Operation::UploadObject, &uploaded);
 
         let stat = client
             .stat_object()

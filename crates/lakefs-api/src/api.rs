@@ -10,6 +10,7 @@ use crate::branches::{
 };
 use crate::commits::{CommitRequest, GetCommitRequest, LogCommitsRequest};
 use crate::object_io::{GetObjectRequest, HeadObjectRequest};
+use crate::object_upload::UploadObjectRequest;
 use crate::objects::{
     CopyObjectRequest, DeleteObjectRequest, DeleteObjectsRequest, ListObjectsRequest,
     StatObjectRequest,
@@ -79,6 +80,8 @@ extension! {
         delete_objects => DeleteObjectsRequest,
         /// `copyObject`: copies an object to a path on a branch.
         copy_object => CopyObjectRequest,
+        /// `uploadObject`: writes an object's bytes through lakeFS.
+        upload_object => UploadObjectRequest,
     }
 }
 

@@ -66,6 +66,7 @@ mod api;
 pub mod branches;
 pub mod commits;
 pub mod object_io;
+pub mod object_upload;
 pub mod objects;
 pub mod repositories;
 

@@ -1,4 +1,4 @@
-//! Checks the request the client really sends for each of the 18 stable operations, under
+//! Checks the request the client really sends for each of the 19 stable operations, under
 //! each of the spec's five security schemes, against lakeFS's OpenAPI spec
 //! (`spec/lakefs-v1.84.0.yml`), with the checker the experimental operations are held to.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -23,6 +23,7 @@ fn success(operation: Operation) -> http::Response<Bytes> {
     let list = |item: &str| format!(r#"{{"pagination":{PAGE},"results":[{item}]}}"#);
     match operation {
         Operation::StatObject | Operation::CopyObject => fake::json(StatusCode::OK, OBJECT),
+        Operation::UploadObject => fake::json(StatusCode::CREATED, OBJECT),
         Operation::ListObjects => fake::json(StatusCode::OK, list(OBJECT)),
         Operation::GetObject => {
             fake::response(StatusCode::OK, "abc").with_header("etag", "\"abc\"")
@@ -114,6 +115,17 @@ async fn invoke(client: &Client<FakeTransport>, operation: Operation) {
                 .send()
                 .await
         }
+        Operation::UploadObject => client
+            .upload_object()
+            .repository("r")
+            .branch("main")
+            .path("a/b c.csv")
+            .content(Bytes::from_static(b"abc"))
+            .if_none_match("*")
+            .force(false)
+            .send()
+            .await
+            .map(drop),
         Operation::DeleteObjects => client
             .delete_objects()
             .repository("r")

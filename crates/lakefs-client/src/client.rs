@@ -120,7 +120,12 @@ impl<T: HttpTransport> Client<T> {
             .header(USER_AGENT, self.config.user_agent.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"));
         if request.body.is_some() {
-            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            let media = if request.binary {
+                "application/octet-stream"
+            } else {
+                "application/json"
+            };
+            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static(media));
         }
         let mut http_request = builder
             .body(request.body.clone().unwrap_or_default())

@@ -5,7 +5,7 @@ use std::fmt;
 use http::Method;
 
 /// A lakeFS v1.84.0 operation this SDK implements: the 18 the spec tags `experimental`
-/// ([`Operation::EXPERIMENTAL`]) and the 18 stable ones ([`Operation::STABLE`]). Errors carry it
+/// ([`Operation::EXPERIMENTAL`]) and the 19 stable ones ([`Operation::STABLE`]). Errors carry it
 /// so that a failure says which call failed; retries consult [`Operation::is_idempotent`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -62,6 +62,9 @@ pub enum Operation {
     DeleteObjects,
     /// `copyObject`: POST `/repositories/{repository}/branches/{branch}/objects/copy`.
     CopyObject,
+    /// `uploadObject`: POST `/repositories/{repository}/branches/{branch}/objects` (the bytes
+    /// in the body, through lakeFS).
+    UploadObject,
     /// `commit`: POST `/repositories/{repository}/branches/{branch}/commits`.
     Commit,
     /// `getCommit`: GET `/repositories/{repository}/commits/{commitId}`.
@@ -110,9 +113,9 @@ impl Operation {
         Self::MergePullRequest,
     ];
 
-    /// The 18 stable operations of the objects, commits, branches, refs and repositories
+    /// The 19 stable operations of the objects, commits, branches, refs and repositories
     /// tags that a data workflow needs.
-    pub const STABLE: [Self; 18] = [
+    pub const STABLE: [Self; 19] = [
         Self::StatObject,
         Self::ListObjects,
         Self::GetObject,
@@ -120,6 +123,7 @@ impl Operation {
         Self::DeleteObject,
         Self::DeleteObjects,
         Self::CopyObject,
+        Self::UploadObject,
         Self::Commit,
         Self::GetCommit,
         Self::LogCommits,
@@ -162,6 +166,7 @@ impl Operation {
             Self::DeleteObject => "deleteObject",
             Self::DeleteObjects => "deleteObjects",
             Self::CopyObject => "copyObject",
+            Self::UploadObject => "uploadObject",
             Self::Commit => "commit",
             Self::GetCommit => "getCommit",
             Self::LogCommits => "logCommits",
@@ -187,6 +192,7 @@ impl Operation {
             | Self::CreatePullRequest
             | Self::DeleteObjects
             | Self::CopyObject
+            | Self::UploadObject
             | Self::Commit
             | Self::CreateBranch => Method::POST,
             Self::CompletePresignMultipartUpload
@@ -236,6 +242,7 @@ impl Operation {
     /// | update object user metadata | yes | it replaces the whole metadata with the same map |
     /// | update pull request | yes | it sets the same title, description and status again (only a close's `closed_date` moves) |
     /// | external principal login | yes | the server keeps no state per login; a repeat issues another, equally valid token |
+    /// | upload object | no | with `If-None-Match: *` a repeat answers 412 although the first call wrote the object |
     /// | create presign multipart upload | no | a repeat starts a second upload and orphans the first |
     /// | complete / abort presign multipart upload | no | lakeFS before v1.22 accepts the upload's address only once: a repeat answers 400 although the first call succeeded |
     /// | create / delete external principal | no | a repeat answers 409 / 404 although the first call succeeded |

@@ -31,8 +31,10 @@ pub struct ApiRequest {
     pub(crate) path: String,
     /// Query parameters, encoded when the URI is built; unset optionals are simply absent.
     pub(crate) query: Vec<(&'static str, String)>,
-    /// The JSON body, if the operation has one.
+    /// The body, if the operation has one (JSON unless `binary`).
     pub(crate) body: Option<Bytes>,
+    /// Whether the body is bytes sent as `application/octet-stream` rather than JSON.
+    pub(crate) binary: bool,
     /// Headers of the operation beyond the client's own (`Range`, `If-None-Match`).
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     /// Statuses other than 2xx that are answers of the operation, not failures (a
@@ -53,6 +55,7 @@ impl ApiRequest {
             path,
             query: Vec::new(),
             body: None,
+            binary: false,
             headers: Vec::new(),
             answers: Vec::new(),
         }
@@ -138,6 +141,14 @@ impl ApiRequest {
         })?;
         self.body = Some(Bytes::from(bytes));
         Ok(self)
+    }
+
+    /// Sets a binary body, sent as `application/octet-stream` (`uploadObject`'s content).
+    #[must_use]
+    pub fn octet_stream(mut self, body: Bytes) -> Self {
+        self.body = Some(body);
+        self.binary = true;
+        self
     }
 
     /// The path and query, encoded, to append to the base path.

@@ -85,7 +85,9 @@ pub(crate) async fn run<T: lakefs_transport::HttpTransport + 'static>(
     check_destination(&destination).map_err(|e| e.with_object(&object))?;
     let (partial_path, checkpoint_path) = sidecar_paths(&destination)?;
     let started = until_cancelled(
-        request.downloader.start(target, request.upload_part_size),
+        request
+            .downloader
+            .start(target, request.upload_part_size, None),
         &mut cancel,
     )
     .await

@@ -7,7 +7,10 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use std::ops::Range;
+
 use lakefs_client::{Client, ErrorKind as ApiErrorKind};
+use lakefs_models::ObjectStats;
 use lakefs_transport::HttpTransport;
 
 use crate::config::DownloadConfig;
@@ -131,18 +134,24 @@ impl<T: HttpTransport + 'static> Downloader<T> {
             downloader: self,
             target: Target::new(repository, reference, path),
             upload_part_size: None,
+            stats: None,
+            range: None,
         }
     }
 
-    /// Finds the object (a presigned `statObject`), chooses the route, plans the parts.
+    /// Finds the object (a presigned `statObject`, unless the caller already has its
+    /// `stats`), chooses the route, plans the parts.
     pub(crate) async fn start(
         &self,
         target: Target,
         upload_part_size: Option<u64>,
+        known: Option<ObjectStats>,
     ) -> Result<Started<T>, Error> {
         let config = &self.config;
         let mut fallback = None;
-        let stats = if config.presign {
+        let stats = if let Some(stats) = known {
+            stats
+        } else if config.presign {
             match target.stat(&self.client, true).await {
                 Ok(stats) => stats,
                 Err(error)
@@ -273,12 +282,35 @@ pub struct ReadObject<'a, T> {
     downloader: &'a Downloader<T>,
     target: Result<Target, Error>,
     upload_part_size: Option<u64>,
+    stats: Option<ObjectStats>,
+    range: Option<Range<u64>>,
 }
 
 impl<T> ReadObject<'_, T> {
     /// As [`DownloadFile::upload_part_size`].
     pub fn upload_part_size(mut self, bytes: u64) -> Self {
         self.upload_part_size = Some(bytes);
+        self
+    }
+
+    /// Reads the version of the object that the caller's own `statObject` answered (with
+    /// `presign` for presigned GETs; a plain address reads through lakeFS) instead of asking
+    /// lakeFS again: a caller that checked conditions against `stats` reads exactly that
+    /// version (every GET pinned to its checksum, as always). The URL is refreshed through
+    /// `statObject` as usual when it expires.
+    pub fn stats(mut self, stats: ObjectStats) -> Self {
+        self.stats = Some(stats);
+        self
+    }
+
+    /// Only the bytes of `range` (offsets in the object, within its size), cut into parts
+    /// from its start and fetched as the whole object would be. A range that is not the
+    /// whole object has nothing to be proven against the checksum:
+    /// [`verification`](ObjectReader::verification) is then
+    /// [`Verification::Skipped`](crate::Verification::Skipped). A range beyond the object is
+    /// an `InvalidArgument` error.
+    pub fn range(mut self, range: Range<u64>) -> Self {
+        self.range = Some(range);
         self
     }
 }
@@ -291,11 +323,17 @@ impl<'a, T: HttpTransport + 'static> IntoFuture for ReadObject<'a, T> {
         Box::pin(async move {
             let target = self.target?;
             let object = target.uri();
-            let started = self
+            let mut started = self
                 .downloader
-                .start(target, self.upload_part_size)
+                .start(target, self.upload_part_size, self.stats)
                 .await
                 .map_err(|e| e.with_object(&object))?;
+            if let Some(range) = self.range {
+                started.plan = started
+                    .plan
+                    .restrict(range)
+                    .map_err(|e| e.with_object(&object))?;
+            }
             Ok(ObjectReader::start(
                 started,
                 Arc::clone(&self.downloader.config),

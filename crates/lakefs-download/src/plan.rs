@@ -22,6 +22,11 @@ pub(crate) struct Plan {
     /// The caller stated the upload part size: a checksum that does not match it is a
     /// mismatch, not a layout that could not be found.
     pub(crate) asserted_layout: Option<u64>,
+    /// Where the first part starts in the object: 0, or the start of a range
+    /// ([`restrict`](Self::restrict)).
+    pub(crate) offset: u64,
+    /// Only a range of the object: nothing to prove against its checksum.
+    pub(crate) partial: bool,
 }
 
 impl Plan {
@@ -88,13 +93,51 @@ impl Plan {
             expected,
             aligned,
             asserted_layout: upload_part_size,
+            offset: 0,
+            partial: false,
         })
     }
 
-    /// The bytes of part `number` (1-based).
+    /// The plan of the bytes `range` of the object only, cut into parts of the same size from
+    /// its start (the whole object's plan when `range` is all of it).
+    pub(crate) fn restrict(self, range: std::ops::Range<u64>) -> Result<Self, Error> {
+        if range.start > range.end || range.end > self.size {
+            return Err(Error::invalid_argument(
+                "range",
+                format!(
+                    "{}..{} is not within the object's {} bytes",
+                    range.start, range.end, self.size
+                ),
+            ));
+        }
+        if range.start == 0 && range.end == self.size {
+            return Ok(self);
+        }
+        let size = range.end - range.start;
+        let parts = u32::try_from(size.div_ceil(self.part_size)).map_err(|_| {
+            Error::invalid_argument(
+                "part_size",
+                format!(
+                    "of {} bytes cuts the range into more than 2^32 parts",
+                    self.part_size
+                ),
+            )
+        })?;
+        Ok(Self {
+            size,
+            parts,
+            aligned: false,
+            asserted_layout: None,
+            offset: range.start,
+            partial: true,
+            ..self
+        })
+    }
+
+    /// The bytes of part `number` (1-based), as offsets in the object.
     pub(crate) fn range(&self, number: u32) -> std::ops::Range<u64> {
         let start = u64::from(number - 1) * self.part_size;
-        start..(start + self.part_size).min(self.size)
+        self.offset + start..self.offset + (start + self.part_size).min(self.size)
     }
 }
 
@@ -129,5 +172,36 @@ mod tests {
         // 3 parts of 5 bytes: 2 only (2+2+1); 1 gives 5 parts, 3 gives 2.
         assert_eq!(forced_layout(5, 3), Some(2));
         assert_eq!(forced_layout(64 * 1024 * 1024, 8), None);
+    }
+
+    #[test]
+    fn a_range_is_cut_from_its_start() {
+        let config = DownloadConfig {
+            part_size: Some(10),
+            ..DownloadConfig::default()
+        };
+        let whole = Plan::new(100, "0123456789abcdef0123456789abcdef", &config, None);
+        let Ok(whole) = whole else {
+            unreachable!("a valid plan")
+        };
+        assert!(!whole.partial);
+        let Ok(range) = whole.clone().restrict(25..48) else {
+            unreachable!("a valid range")
+        };
+        assert!(range.partial && !range.aligned);
+        assert_eq!((range.size, range.parts), (23, 3));
+        assert_eq!(
+            (1..=3).map(|n| range.range(n)).collect::<Vec<_>>(),
+            [25..35, 35..45, 45..48]
+        );
+        let Ok(same) = whole.clone().restrict(0..100) else {
+            unreachable!("the whole object")
+        };
+        assert!(!same.partial && same.parts == whole.parts);
+        assert!(whole.clone().restrict(90..101).is_err());
+        let Ok(empty) = whole.restrict(40..40) else {
+            unreachable!("an empty range")
+        };
+        assert_eq!(empty.parts, 0);
     }
 }

@@ -74,8 +74,10 @@ impl ObjectReader {
             plan,
             route,
         } = started;
-        let digest = plan.aligned && config.verify;
-        let check = (config.verify && !plan.aligned).then(|| match plan.asserted_layout {
+        // A range of the object has nothing to be proven against: no hashing at all.
+        let verify = config.verify && !plan.partial;
+        let digest = plan.aligned && verify;
+        let check = (verify && !plan.aligned).then(|| match plan.asserted_layout {
             Some(part_size) => SequentialCheck::with_layout(&plan.expected, plan.size, part_size),
             None => SequentialCheck::new(&plan.expected, plan.size, 1),
         });
@@ -129,7 +131,8 @@ impl ObjectReader {
         }
     }
 
-    /// The object's size.
+    /// How many bytes the reader gives: the object's size, or the length of the
+    /// [`range`](crate::ReadObject::range) asked for.
     #[must_use]
     pub fn size(&self) -> u64 {
         self.plan.size
@@ -141,7 +144,8 @@ impl ObjectReader {
         self.route
     }
 
-    /// What the check proved, once the stream has ended (`None` before).
+    /// What the check proved, once the stream has ended (`None` before);
+    /// [`Verification::Skipped`] for a range of the object.
     #[must_use]
     pub fn verification(&self) -> Option<&Verification> {
         self.verification.as_ref()
@@ -166,7 +170,7 @@ impl ObjectReader {
     /// The end: the checksum decides between `None` (the end) and an error.
     fn conclude(&mut self) -> Option<Result<Bytes, Error>> {
         self.done = true;
-        if !self.config.verify {
+        if !self.config.verify || self.plan.partial {
             self.verification = Some(Verification::Skipped);
             return None;
         }

@@ -10,7 +10,7 @@ mod common;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{generated, upload_in_parts, Action, Lab, REPO};
+use common::{generated, upload_in_parts, Action, Lab, Seen, REPO};
 use http::StatusCode;
 use lakefs_client::RetryPolicy;
 use lakefs_download::{DownloadConfig, DownloadEvent, ErrorKind, PartLayout, Route, Verification};
@@ -605,6 +605,102 @@ async fn a_stream_gives_the_bytes_in_order_and_proves_them() {
     let mut sink = Vec::new();
     let error = tokio::io::copy(&mut reader, &mut sink).await.unwrap_err();
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_read_from_the_callers_stats_asks_lakefs_nothing_and_is_pinned() {
+    use futures_util::TryStreamExt as _;
+    use lakefs_api::ObjectsApi as _;
+    let lab = Lab::new();
+    let data = generated(5 * MIB + 3, 21);
+    lab.emulator.put_object(REPO, "main", "r.bin", data.clone());
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(2),
+    );
+    let stats = lab
+        .client
+        .stat_object()
+        .repository(REPO)
+        .reference("main")
+        .path("r.bin")
+        .presign(true)
+        .send()
+        .await
+        .unwrap();
+    lab.forget_seen();
+    let range = (MIB as u64 / 2)..(3 * MIB as u64 + 7);
+    let mut reader = downloader
+        .read(REPO, "main", "r.bin")
+        .stats(stats.clone())
+        .range(range.clone())
+        .await
+        .unwrap();
+    assert_eq!(reader.size(), range.end - range.start);
+    let mut read = Vec::new();
+    while let Some(chunk) = reader.try_next().await.unwrap() {
+        read.extend_from_slice(&chunk);
+    }
+    assert_eq!(&read[..], &data[range.start as usize..range.end as usize]);
+    assert_eq!(reader.verification(), Some(&Verification::Skipped));
+    let seen = lab.seen();
+    assert!(!seen.iter().any(Seen::is_stat), "no second statObject");
+    assert_eq!(seen.iter().filter(|s| s.is_store_get()).count(), 3);
+    assert!(seen
+        .iter()
+        .filter(|s| s.is_store_get())
+        .all(|s| s.headers.get("if-match").is_some()));
+
+    // The whole object through the same call is proven as usual; a range past the end is
+    // refused before any GET.
+    let mut whole = downloader
+        .read(REPO, "main", "r.bin")
+        .stats(stats.clone())
+        .range(0..data.len() as u64)
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    while let Some(chunk) = whole.try_next().await.unwrap() {
+        all.extend_from_slice(&chunk);
+    }
+    assert_eq!(all, data);
+    assert_eq!(whole.verification(), Some(&Verification::Md5));
+    let error = downloader
+        .read(REPO, "main", "r.bin")
+        .stats(stats)
+        .range(0..data.len() as u64 + 1)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{error}");
+
+    // The object replaced since the caller's stat: the pinned GETs refuse the new bytes.
+    let stale = lab
+        .client
+        .stat_object()
+        .repository(REPO)
+        .reference("main")
+        .path("r.bin")
+        .presign(true)
+        .send()
+        .await
+        .unwrap();
+    lab.emulator
+        .put_object(REPO, "main", "r.bin", generated(5 * MIB + 3, 22));
+    let mut reader = downloader
+        .read(REPO, "main", "r.bin")
+        .stats(stale)
+        .range(0..10)
+        .await
+        .unwrap();
+    let error = loop {
+        match reader.try_next().await {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("bytes of another version were accepted"),
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(error.kind(), ErrorKind::ObjectChanged, "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,6 @@
 //! The official lakeFS Python SDK (`lakefs-sdk` 1.88.0), unchanged, against the
 //! `lakefs-emulator` binary: `tests/python/official_sdk.py` exercises all 18 experimental
-//! operations, then `tests/python/stable_operations.py` the 18 stable object, commit, ref,
+//! operations, then `tests/python/stable_operations.py` the 19 stable object, commit, ref,
 //! branch and repository operations, asserting on what lakeFS answers.
 //! Where the SDK cannot read real lakeFS, it must fail on the emulator too: `list_pull_requests`
 //! raises its decode error for a non-empty list, whose items lack `description` as lakeFS's do
@@ -107,7 +107,7 @@ fn the_official_python_sdk_runs_the_experimental_and_stable_operations_against_t
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert!(
-        stdout.contains("and 18 stable operations"),
+        stdout.contains("and 19 stable operations"),
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     println!("{stdout}");

@@ -14,6 +14,7 @@ mod multipart;
 mod multipart_s3;
 mod names;
 mod object_io;
+mod object_upload;
 mod object_writes;
 mod objects;
 mod parts;
@@ -230,6 +231,16 @@ impl Emulator {
                 };
                 return answer.unwrap_or_else(Failure::into_response);
             }
+        }
+        #[cfg(feature = "s3")]
+        if let (Some(s3), Route::Stable(stable::Stable::UploadObject(repo, branch))) =
+            (self.s3_storage(), &route)
+        {
+            let answer = match self.admit(request, &route) {
+                Ok(_) => self.upload_object_to_s3(&s3, repo, branch, request).await,
+                Err(failure) => Err(failure),
+            };
+            return answer.unwrap_or_else(Failure::into_response);
         }
         #[cfg(feature = "s3")]
         if let (Some(s3), Route::Stable(stable::Stable::GetObject(repo, reference))) =

@@ -51,7 +51,7 @@ struct ObjectCopyCreation {
 /// The checks of every staging write, in graveler's order: protected branch → 403 `cannot
 /// write to protected branch` (before the branch's existence: protection rules are by name),
 /// read-only repository → 403 unless `force`, missing branch → 404 `branch not found`.
-fn check_write(repo: &Repository, branch: &str, force: bool) -> Result<(), Failure> {
+pub(super) fn check_write(repo: &Repository, branch: &str, force: bool) -> Result<(), Failure> {
     if repo.branches.get(branch).is_some_and(|b| b.protected) {
         return Err(fail(
             StatusCode::FORBIDDEN,

@@ -45,6 +45,8 @@ pub(super) enum Stable {
     DeleteObjects(String, String),
     /// `copyObject`: POST `/repositories/{repository}/branches/{branch}/objects/copy`.
     CopyObject(String, String),
+    /// `uploadObject`: POST `/repositories/{repository}/branches/{branch}/objects`.
+    UploadObject(String, String),
 }
 
 impl Stable {
@@ -85,6 +87,9 @@ impl Stable {
             }
             (&Method::GET, ["repositories", repo, "refs", reference, "objects", "ls"]) => {
                 Self::ListObjects(o(repo), o(reference))
+            }
+            (&Method::POST, ["repositories", repo, "branches", branch, "objects"]) => {
+                Self::UploadObject(o(repo), o(branch))
             }
             (&Method::DELETE, ["repositories", repo, "branches", branch, "objects"]) => {
                 Self::DeleteObject(o(repo), o(branch))
@@ -131,6 +136,7 @@ impl Emulator {
             Stable::DeleteObject(repo, branch) => self.delete_object(repo, branch, q),
             Stable::DeleteObjects(repo, branch) => self.delete_objects(repo, branch, q, request),
             Stable::CopyObject(repo, branch) => self.copy_object(repo, branch, q, request),
+            Stable::UploadObject(repo, branch) => self.upload_object(repo, branch, q, request),
         }
     }
 }

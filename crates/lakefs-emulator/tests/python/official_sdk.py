@@ -2,7 +2,7 @@
 """Drives a running lakeFS emulator with the official lakeFS Python SDK (`lakefs-sdk`, 1.88.0),
 unchanged, through every one of the 18 operations of its `ExperimentalApi`, including the
 presigned part PUTs (with `urllib`) to the URLs from createPresignMultipartUpload and uploadPart,
-then (stable_operations.py) through the 18 stable object, commit, ref, branch and repository
+then (stable_operations.py) through the 19 stable object, commit, ref, branch and repository
 operations a data workflow needs.
 
 usage: official_sdk.py <url> <access-key-id> <secret-access-key>

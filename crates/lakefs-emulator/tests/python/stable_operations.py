@@ -7,7 +7,9 @@ It works on a branch of its own, `py-stable`, created from `main` and deleted at
 """
 
 import base64
+import os
 import re
+import tempfile
 import urllib.error
 import urllib.request
 
@@ -36,7 +38,7 @@ BRANCH = "py-stable"
 OPERATIONS = {
     "statObject", "listObjects", "getObject", "headObject", "deleteObject", "deleteObjects", "copyObject",
     "commit", "getCommit", "logCommits", "createBranch", "listBranches", "getBranch", "deleteBranch",
-    "diffBranch", "resetBranch", "getRepository", "listRepositories",
+    "diffBranch", "resetBranch", "getRepository", "listRepositories", "uploadObject",
 }
 
 done = set()
@@ -242,9 +244,33 @@ def commits_and_log(objects_api, branches_api, commits_api, refs_api):
     stopped = refs_api.log_commits(REPO, BRANCH, stop_at=commit.id)
     check([c.id for c in stopped.results] == [second.id, commit.id], f"stop_at {stopped}")
 
+    upload_object(objects_api)
     branches_api.reset_branch(REPO, BRANCH, ResetCreation(type="reset"))
     expect_status(400, lambda: branches_api.reset_branch(REPO, BRANCH, ResetCreation(type="object")),
                   "reset of an object without a path")
+
+
+def upload_object(objects_api):
+    """uploadObject as the SDK sends it: multipart/form-data, the file in the part `content`."""
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as f:
+        f.write(OBJECT_BYTES)
+    try:
+        path = "py-upload/example.csv"
+        stats = objects_api.upload_object(REPO, BRANCH, path, content=f.name)
+        done.add("uploadObject")
+        check(stats.path == path and stats.size_bytes == len(OBJECT_BYTES), f"uploadObject {stats}")
+        check(stats.content_type == "text/csv", f"the part's content type {stats}")
+        check(stats.checksum == objects_api.stat_object(REPO, MAIN, OBJECT).checksum, "an MD5 checksum")
+        check(bytes(objects_api.get_object(REPO, BRANCH, path)) == OBJECT_BYTES, "the uploaded bytes")
+        expect_status(412, lambda: objects_api.upload_object(REPO, BRANCH, path, if_none_match="*", content=f.name),
+                      "If-None-Match: * on an existing path", "path already exists")
+        created = objects_api.upload_object(REPO, BRANCH, "py-upload/new.csv", if_none_match="*", content=f.name)
+        check(created.path == "py-upload/new.csv", f"If-None-Match: * on a new path {created}")
+        expect_status(501, lambda: objects_api.upload_object(REPO, BRANCH, path, if_match=stats.checksum, content=f.name),
+                      "If-Match, which lakeFS does not implement")
+        expect_status(404, lambda: objects_api.upload_object(REPO, "nope", path, content=f.name), "a missing branch")
+    finally:
+        os.unlink(f.name)
 
 
 def run(url, key, secret):
