@@ -208,6 +208,7 @@ impl Settings {
                 "set --endpoint/--access-key-id/--secret-access-key, or {ENV_ENDPOINT}, {ENV_ACCESS_KEY_ID} and {ENV_SECRET_ACCESS_KEY}, or write them to ~/.lakectl.yaml (as `lakectl config` does); or try --emulator"
             )));
         };
+        crate::errors::set_endpoint(&endpoint.value);
         Ok(ExperimentalClient::builder()
             .endpoint(endpoint.value.clone())
             .credentials(Credentials::basic(key.value.clone(), secret.value.clone())))

@@ -66,7 +66,7 @@ fn main() -> ExitCode {
 
 /// Runs the command with Ctrl-C handled, and prints its error if it fails.
 async fn run(cli: Cli) -> Exit {
-    let console = Console::new(cli.global.json, cli.global.quiet);
+    let console = Console::new(cli.global.json, cli.global.quiet, cli.global.verbose > 0);
     let interrupt = Interrupt::install(console.clone());
     let mut ctx = Context::new(cli.global, console.clone(), interrupt);
     let result = dispatch(&mut ctx, cli.command).await;
@@ -74,7 +74,7 @@ async fn run(cli: Cli) -> Exit {
     match result {
         Ok(exit) => exit,
         Err(error) => {
-            console.warn(&error.lines().join("\n"));
+            console.error(&error);
             error.exit()
         }
     }

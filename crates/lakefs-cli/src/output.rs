@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::errors::CliError;
 use crate::units::human_size;
 
 /// How often a plain progress line is printed when stderr is not a terminal.
@@ -44,17 +45,19 @@ pub(crate) struct Console {
 struct Inner {
     json: bool,
     quiet: bool,
+    verbose: bool,
     terminal: bool,
     bar: Mutex<Option<ProgressBar>>,
 }
 
 impl Console {
-    /// A console for `--json` and `--quiet` as given.
-    pub(crate) fn new(json: bool, quiet: bool) -> Self {
+    /// A console for `--json`, `--quiet` and `--verbose` as given.
+    pub(crate) fn new(json: bool, quiet: bool, verbose: bool) -> Self {
         Self {
             inner: Arc::new(Inner {
                 json,
                 quiet,
+                verbose,
                 terminal: std::io::stderr().is_terminal(),
                 bar: Mutex::new(None),
             }),
@@ -104,6 +107,12 @@ impl Console {
     /// A message on stderr, even with `--quiet` (failures, interruptions).
     pub(crate) fn warn(&self, line: &str) {
         self.around_bar(|| eprintln!("{line}"));
+    }
+
+    /// An error on stderr (even with `--quiet`): for a known cause, what is wrong and the
+    /// next step, the chain of causes only with `--verbose`.
+    pub(crate) fn error(&self, error: &CliError) {
+        self.warn(&error.shown(self.inner.verbose).join("\n"));
     }
 
     /// A question on stderr, the answer to be typed on the same line (even with `--quiet`).

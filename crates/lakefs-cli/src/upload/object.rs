@@ -32,12 +32,60 @@ pub(crate) struct Shared {
     /// bound parts in flight (and part memory) across all objects.
     pub(crate) uploader: Uploader<lakefs_transport::HyperTransport>,
     pub(crate) interrupt: Interrupt,
+    /// Set when an object failed in a way every other would too: the others stop.
+    pub(crate) halt: Halt,
     pub(crate) progress: Progress,
     /// The command line that resumes from a checkpoint: `prefix… --resume CHECKPOINT SRC`.
     pub(crate) resume_prefix: Vec<String>,
 }
 
+/// Stops every object of a command at once. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Halt(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Halt {
+    pub(crate) fn new() -> Self {
+        Self(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+
+    /// Stops the objects in flight, and those not started yet.
+    pub(crate) fn set(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Completes when set (never otherwise).
+    fn wait(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut receiver = self.0.subscribe();
+        async move {
+            if receiver.wait_for(|set| *set).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
 impl Shared {
+    /// Completes when the object in flight must stop: the user interrupted, or another
+    /// object failed in a way this one would too.
+    fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (interrupted, halted) = (self.interrupt.wait(), self.halt.wait());
+        async move {
+            tokio::select! {
+                () = interrupted => {}
+                () = halted => {}
+            }
+        }
+    }
+
+    /// Whether objects not started yet must not start.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.interrupt.is_set() || self.halt.is_set()
+    }
+
     /// The engine's configuration for these options, parts in flight bounded by `slots`
     /// across all objects.
     pub(crate) fn config(
@@ -264,7 +312,7 @@ async fn send(
             let result = uploader
                 .resume(checkpoint, source)
                 .on_progress(shared.reporter(probe))
-                .cancel_on(shared.interrupt.wait())
+                .cancel_on(shared.stopped())
                 .await;
             let stale = result.as_ref().err().is_some_and(|e| {
                 matches!(e.kind(), ErrorKind::SourceChanged | ErrorKind::UploadGone)
@@ -298,7 +346,7 @@ async fn send(
     let mut upload = uploader
         .upload(&dest.repository, &dest.branch, &dest.path, source)
         .on_progress(shared.reporter(probe))
-        .cancel_on(shared.interrupt.wait());
+        .cancel_on(shared.stopped());
     if let Some(content_type) = &shared.content_type {
         upload = upload.content_type(content_type);
     }

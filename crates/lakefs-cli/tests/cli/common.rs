@@ -82,6 +82,11 @@ pub struct Gates {
     pub hold_aborts: AtomicBool,
     /// Delay every storage GET (a presigned read) by this many milliseconds.
     pub delay_reads_ms: AtomicU64,
+    /// Answer upload creations from this one on (1 = the first) with a 401, as lakeFS does
+    /// for a key it no longer accepts (0: none).
+    pub refuse_creates_from: AtomicU32,
+    /// Upload creations seen.
+    pub creates: AtomicU32,
     /// How many requests are being held.
     pub held: AtomicU32,
     /// Every request answered: method and path.
@@ -138,6 +143,9 @@ impl Server {
                                     .lock()
                                     .unwrap()
                                     .push((parts.method.clone(), parts.uri.path().to_owned()));
+                                if let Some(refused) = refused_create(&gates, &parts) {
+                                    return Ok(refused);
+                                }
                                 let delay = gates.delay_reads_ms.load(Ordering::SeqCst);
                                 if delay > 0
                                     && parts.method == http::Method::GET
@@ -256,6 +264,27 @@ impl Drop for Server {
     }
 }
 
+/// A 401 for an upload creation the gates refuse.
+fn refused_create(
+    gates: &Gates,
+    parts: &http::request::Parts,
+) -> Option<http::Response<Full<Bytes>>> {
+    if parts.method != http::Method::POST || !parts.uri.path().ends_with("/staging/pmpu") {
+        return None;
+    }
+    let number = gates.creates.fetch_add(1, Ordering::SeqCst) + 1;
+    let from = gates.refuse_creates_from.load(Ordering::SeqCst);
+    (from > 0 && number >= from).then(|| {
+        http::Response::builder()
+            .status(401)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(
+                br#"{"message":"error authenticating request"}"#,
+            )))
+            .unwrap()
+    })
+}
+
 fn held(gates: &Gates, parts: &http::request::Parts) -> bool {
     let path = parts.uri.path();
     if parts.method == http::Method::PUT {
@@ -292,6 +321,42 @@ pub fn lakefs(home: &TempDir) -> Command {
 /// Runs `command` to its end.
 pub fn run(command: &mut Command) -> Output {
     command.output().unwrap()
+}
+
+/// Runs `command` to its end, killing it (and failing) if it takes more than `seconds`.
+pub fn run_within(seconds: u64, command: &mut Command) -> Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let done = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(seconds);
+            while !done.load(Ordering::SeqCst) {
+                if Instant::now() > deadline {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            false
+        })
+    };
+    let output = child.wait_with_output().unwrap();
+    done.store(true, Ordering::SeqCst);
+    let killed = watchdog.join().unwrap();
+    assert!(
+        !killed,
+        "still running after {seconds} s; stderr:\n{}",
+        stderr(&output)
+    );
+    output
 }
 
 pub fn stdout(output: &Output) -> String {
