@@ -172,7 +172,7 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// Show the commits of a ref, newest first
     Log(LogArgs),
-    /// Inspect, list or abort upload checkpoints
+    /// Inspect, list, abort or forget upload checkpoints
     #[command(subcommand)]
     Checkpoint(CheckpointCommand),
     /// External principals of lakeFS users (attach, detach, get, list)

@@ -17,6 +17,7 @@ use super::verify::{self, HashingReader, StreamDigest, Verdict};
 use crate::errors::{one_line, CliError, UploadCause};
 use crate::interrupt::Interrupt;
 use crate::output::Progress;
+use crate::units::human_size;
 use crate::uri::ObjectUri;
 
 /// What every object of one command shares.
@@ -454,6 +455,16 @@ async fn check(
     }
 }
 
+/// ` (15.0 MiB, modified 2026-12-03 04:58:02 UTC)`: what a checkpoint knows of its source.
+fn recorded_source(source: &lakefs_multipart::SourceFingerprint) -> String {
+    let modified = source
+        .modified_nanos
+        .and_then(|n| i64::try_from(n / 1_000_000_000).ok())
+        .map(|s| format!(", modified {}", crate::units::utc_time(s)))
+        .unwrap_or_default();
+    format!(" ({}{modified})", human_size(source.size))
+}
+
 /// Fills in a failed or interrupted object's report.
 fn fail(
     shared: &Shared,
@@ -483,6 +494,21 @@ fn fail(
                 one_line(abort)
             ));
         }
+        AbortOutcome::Resumable(path) if job.resume && error.kind() == ErrorKind::SourceChanged => {
+            // Not the command that just failed: the file the upload started from.
+            report.kept = Some(path.clone());
+            let recorded = Checkpoint::load(path)
+                .map(|c| recorded_source(&c.source))
+                .unwrap_or_default();
+            notes.push(format!(
+                "upload {id} is kept for the file it started from{recorded}: resume it with {}",
+                shared.resume_command(path, "FILE")
+            ));
+            notes.push(format!(
+                "or give it up: `lakefs-rs checkpoint abort {}` aborts it on lakeFS and deletes the checkpoint",
+                shell_quote(&path.display().to_string())
+            ));
+        }
         AbortOutcome::Resumable(path) => {
             report.kept = Some(path.clone());
             notes.push(format!(
@@ -491,6 +517,22 @@ fn fail(
             ));
         }
         _ => {}
+    }
+    if error.kind() == ErrorKind::UploadGone {
+        if let Some(checkpoint) = job.checkpoint.as_ref().filter(|c| c.exists()) {
+            let checkpoint = shell_quote(&checkpoint.display().to_string());
+            let mut again = shared.resume_prefix.clone();
+            again.extend([
+                "--checkpoint".to_owned(),
+                job.shown.clone(),
+                job.dest.to_string(),
+            ]);
+            let again: Vec<String> = again.iter().map(|w| shell_quote(w)).collect();
+            notes.push(format!(
+                "its checkpoint is of no use any more: `lakefs-rs checkpoint forget {checkpoint}` deletes it; then upload again: `{}`",
+                again.join(" ")
+            ));
+        }
     }
     let mut cli = if interrupted {
         CliError::interrupted(format!("interrupted: {} -> {}", job.shown, job.dest))

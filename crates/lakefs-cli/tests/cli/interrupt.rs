@@ -414,3 +414,168 @@ fn a_file_checkpoint_with_other_content_type_or_metadata_is_started_over() {
         "the old upload is aborted"
     );
 }
+
+/// An upload of `file` to `dest` kept by Ctrl-C once two parts are stored: its checkpoint.
+fn kept_upload(server: &Server, home: &TempDir, file: &std::path::Path, dest: &str) -> String {
+    server.gates.hold_parts_from.store(3, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(home)
+            .args(["upload", "--checkpoint", "--part-size", "5MiB", "-c", "1"])
+            .arg(file)
+            .arg(dest),
+    );
+    wait_until("part 3 to be held", || held(server) >= 1);
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    server.release();
+    let words = printed_command(&stderr(&output), "resume it with: ");
+    words[words.iter().position(|w| w == "--resume").unwrap() + 1].clone()
+}
+
+#[test]
+fn a_resume_from_the_wrong_file_names_the_right_one_and_the_way_out() {
+    let server = Server::start();
+    let home = TempDir::new("resume-wrong-source");
+    let file = home.join("big.bin");
+    std::fs::write(&file, data(15 * MIB + 1, 8)).unwrap();
+    let checkpoint = kept_upload(&server, &home, &file, "lakefs://example-repo/main/big.bin");
+    let other = home.join("other.bin");
+    std::fs::write(&other, data(3 * MIB, 9)).unwrap();
+    let output = run(server
+        .command(&home)
+        .args(["upload", "--resume", &checkpoint])
+        .arg(&other));
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let text = stderr(&output);
+    // Not the failing command again…
+    let advised = printed_command(&text, "resume it with ");
+    assert!(
+        !advised.iter().any(|w| w.contains("other.bin")),
+        "{advised:?}\n{text}"
+    );
+    // …but the file it started from, and the way out.
+    assert_eq!(advised.last().unwrap(), "FILE", "{text}");
+    assert!(
+        text.contains("is kept for the file it started from (15.0 MiB, modified 20"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("`lakefs-rs checkpoint abort {checkpoint}`")),
+        "{text}"
+    );
+    // The advice works: the right file finishes the upload.
+    let output = run(server
+        .command(&home)
+        .args(&advised[..advised.len() - 1])
+        .arg(&file));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(server.emulator.open_uploads(), 0);
+}
+
+#[test]
+fn a_checkpoint_whose_upload_lakefs_no_longer_has_is_not_a_dead_end() {
+    let server = Server::start();
+    let home = TempDir::new("resume-gone");
+    let file = home.join("big.bin");
+    std::fs::write(&file, data(15 * MIB + 1, 10)).unwrap();
+    let checkpoint = kept_upload(&server, &home, &file, "lakefs://example-repo/main/big.bin");
+    // lakeFS loses the upload (aborted elsewhere) while the checkpoint stays.
+    let copy = home.join("copy.json");
+    std::fs::copy(&checkpoint, &copy).unwrap();
+    let aborted = run(server
+        .command(&home)
+        .args(["checkpoint", "abort", &checkpoint]));
+    assert_eq!(code(&aborted), 0, "{}", stderr(&aborted));
+    assert_eq!(server.emulator.open_uploads(), 0);
+    std::fs::copy(&copy, &checkpoint).unwrap();
+
+    // Resuming fails, and says how to get rid of the checkpoint.
+    let output = run(server
+        .command(&home)
+        .args(["upload", "--resume", &checkpoint])
+        .arg(&file));
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!(
+            "`lakefs-rs checkpoint forget {checkpoint}` deletes it"
+        )),
+        "{text}"
+    );
+    // Aborting it counts as done: the checkpoint goes.
+    let output = run(server
+        .command(&home)
+        .args(["checkpoint", "abort", &checkpoint]));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("was no longer on lakeFS"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(!std::path::Path::new(&checkpoint).exists());
+    let listed = run(server.command(&home).args(["checkpoint", "list"]));
+    assert_eq!(stdout(&listed), "");
+
+    // Forget deletes one without asking lakeFS, even when lakeFS cannot be reached.
+    std::fs::copy(&copy, &checkpoint).unwrap();
+    let output = run(lakefs(&home)
+        .args(["--endpoint", "http://127.0.0.1:9", "--access-key-id", "k"])
+        .args([
+            "--secret-access-key",
+            "s",
+            "checkpoint",
+            "abort",
+            &checkpoint,
+        ]));
+    assert_eq!(code(&output), 1);
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!("`lakefs-rs checkpoint forget {checkpoint}`")),
+        "{text}"
+    );
+    assert!(std::path::Path::new(&checkpoint).exists());
+    let output = run(lakefs(&home).args(["checkpoint", "forget", &checkpoint]));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).contains("without asking lakeFS"));
+    assert!(!std::path::Path::new(&checkpoint).exists());
+    let listed = run(lakefs(&home).args(["checkpoint", "list"]));
+    assert_eq!(stdout(&listed), "");
+}
+
+#[test]
+fn a_directory_journal_can_be_forgotten() {
+    let server = Server::start();
+    let home = TempDir::new("forget-journal");
+    let (root, _) = make_tree(&home, 3);
+    server.gates.hold_parts_from.store(1, Ordering::SeqCst);
+    let child = spawn(
+        server
+            .command(&home)
+            .args(["upload", "-r", "-c", "1", "--checkpoint"])
+            .arg(&root)
+            .arg("lakefs://example-repo/main/tree/"),
+    );
+    wait_until("a part to be held", || held(&server) >= 1);
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    server.release();
+    let journal = printed_command(&stderr(&output), "resume with: ");
+    let journal = journal[journal.iter().position(|w| w == "--resume").unwrap() + 1].clone();
+    let output = run(server
+        .command(&home)
+        .args(["checkpoint", "abort", &journal]));
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains(&format!("`lakefs-rs checkpoint forget {journal}`")),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(server
+        .command(&home)
+        .args(["checkpoint", "forget", &journal]));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(!std::path::Path::new(&journal).exists());
+}
