@@ -70,7 +70,15 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
     /// cannot sign one.
     async fn refresh(&self, part_number: u32) -> Result<Option<PartUrl>, UploadFailure> {
         let fresh = self.urls.fresh(part_number).await?;
-        if fresh.is_some() {
+        if let Some(url) = &fresh {
+            match url.deadline {
+                Some(deadline) => {
+                    let expires_in =
+                        deadline.saturating_duration_since(tokio::time::Instant::now());
+                    tracing::debug!(part_number, ?expires_in, "refreshed a part's presigned URL");
+                }
+                None => tracing::debug!(part_number, "refreshed a part's presigned URL"),
+            }
             self.config
                 .emit(ProgressEvent::UrlRefreshed { part_number });
         }

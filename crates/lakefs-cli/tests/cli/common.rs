@@ -87,6 +87,9 @@ pub struct Gates {
     pub refuse_creates_from: AtomicU32,
     /// Upload creations seen.
     pub creates: AtomicU32,
+    /// Statuses to answer the next part PUTs with, in order (an S3 error body), instead of
+    /// storing them.
+    pub part_failures: Mutex<std::collections::VecDeque<u16>>,
     /// How many requests are being held.
     pub held: AtomicU32,
     /// Every request answered: method and path.
@@ -145,6 +148,9 @@ impl Server {
                                     .push((parts.method.clone(), parts.uri.path().to_owned()));
                                 if let Some(refused) = refused_create(&gates, &parts) {
                                     return Ok(refused);
+                                }
+                                if let Some(failed) = failed_part(&gates, &parts) {
+                                    return Ok(failed);
                                 }
                                 let delay = gates.delay_reads_ms.load(Ordering::SeqCst);
                                 if delay > 0
@@ -283,6 +289,28 @@ fn refused_create(
             )))
             .unwrap()
     })
+}
+
+/// An S3 error for a part PUT, when the gates have one queued.
+fn failed_part(gates: &Gates, parts: &http::request::Parts) -> Option<http::Response<Full<Bytes>>> {
+    if parts.method != http::Method::PUT || !parts.uri.path().starts_with("/_storage/") {
+        return None;
+    }
+    let status = gates.part_failures.lock().unwrap().pop_front()?;
+    let code = if status == 503 {
+        "SlowDown"
+    } else {
+        "InvalidRequest"
+    };
+    Some(
+        http::Response::builder()
+            .status(status)
+            .header("content-type", "application/xml")
+            .body(Full::new(Bytes::from(format!(
+                "<Error><Code>{code}</Code><Message>injected by the test</Message></Error>"
+            ))))
+            .unwrap(),
+    )
 }
 
 fn held(gates: &Gates, parts: &http::request::Parts) -> bool {

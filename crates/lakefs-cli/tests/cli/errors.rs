@@ -146,8 +146,10 @@ fn a_wrong_secret_fails_clearly_keeps_it_secret_and_loses_nothing() {
             .arg(&first)
             .arg("lakefs://example-repo/main/x"));
         assert_eq!(code(&output), 1);
+        // With -v, the log of the retries comes first.
         let text = stderr(&output);
-        assert_human(&text);
+        let text = &text[text.find("error:").unwrap()..];
+        assert_human(text);
         assert!(
             text.lines()
                 .next()
