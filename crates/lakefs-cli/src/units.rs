@@ -42,6 +42,21 @@ pub(crate) fn human_size(bytes: u64) -> String {
     }
 }
 
+/// A rate of bytes per second: `2.0 MiB/s`, in the units of [`human_size`].
+pub(crate) fn human_rate(bytes_per_second: f64) -> String {
+    format!("{}/s", human_size(bytes_per_second.max(0.0).round() as u64))
+}
+
+/// A duration to the second: `0 s`, `42 s`, `3 min 05 s`, `2 h 07 min`.
+pub(crate) fn human_duration(duration: std::time::Duration) -> String {
+    let seconds = duration.as_secs_f64().round() as u64;
+    match seconds {
+        0..=59 => format!("{seconds} s"),
+        60..=3599 => format!("{} min {:02} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
 /// A Unix time (seconds) as `2026-05-03 14:07:09 UTC`.
 pub(crate) fn utc_time(unix_seconds: i64) -> String {
     let days = unix_seconds.div_euclid(86_400);
@@ -99,6 +114,13 @@ mod tests {
         assert_eq!(human_size(64 << 10), "64 KiB");
         assert_eq!(human_size(1536 << 10), "1.5 MiB");
         assert_eq!(human_size(12), "12 B");
+        assert_eq!(human_rate(2.0 * 1024.0 * 1024.0), "2 MiB/s");
+        assert_eq!(human_rate(1536.0 * 1024.0), "1.5 MiB/s");
+        use std::time::Duration;
+        assert_eq!(human_duration(Duration::from_millis(400)), "0 s");
+        assert_eq!(human_duration(Duration::from_secs(42)), "42 s");
+        assert_eq!(human_duration(Duration::from_secs(185)), "3 min 05 s");
+        assert_eq!(human_duration(Duration::from_secs(7620)), "2 h 07 min");
     }
 
     #[test]

@@ -176,7 +176,7 @@ pub(crate) struct Job {
 pub(crate) async fn upload(shared: &Shared, job: Job) -> Report {
     let started = Instant::now();
     let probe = Probe {
-        state: Arc::new(Mutex::new(ProbeState::default())),
+        state: Arc::new(Mutex::new(ProbeState::new(&job.shown, shared.part_size))),
     };
     let mut report = Report {
         shown: job.shown.clone(),
@@ -198,7 +198,8 @@ pub(crate) async fn upload(shared: &Shared, job: Job) -> Report {
     let (result, digest) = send(shared, &probe, &job, &mut report, &mut notes).await;
     let ended = Instant::now();
     {
-        let state = probe.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = probe.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.ended(&shared.progress);
         let created = state.created.unwrap_or(ended);
         let completing = state.completing.unwrap_or(ended).max(created);
         report.seconds = Seconds {

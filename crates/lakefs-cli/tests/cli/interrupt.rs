@@ -417,11 +417,29 @@ fn a_file_checkpoint_with_other_content_type_or_metadata_is_started_over() {
 
 /// An upload of `file` to `dest` kept by Ctrl-C once two parts are stored: its checkpoint.
 fn kept_upload(server: &Server, home: &TempDir, file: &std::path::Path, dest: &str) -> String {
+    kept_upload_in_parts(server, home, file, dest, "5MiB")
+}
+
+/// As [`kept_upload`], with parts of `part_size`.
+fn kept_upload_in_parts(
+    server: &Server,
+    home: &TempDir,
+    file: &std::path::Path,
+    dest: &str,
+    part_size: &str,
+) -> String {
     server.gates.hold_parts_from.store(3, Ordering::SeqCst);
     let child = spawn(
         server
             .command(home)
-            .args(["upload", "--checkpoint", "--part-size", "5MiB", "-c", "1"])
+            .args([
+                "upload",
+                "--checkpoint",
+                "--part-size",
+                part_size,
+                "-c",
+                "1",
+            ])
             .arg(file)
             .arg(dest),
     );
@@ -578,4 +596,59 @@ fn a_directory_journal_can_be_forgotten() {
         .args(["checkpoint", "forget", &journal]));
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(!std::path::Path::new(&journal).exists());
+}
+
+/// The rates `… MiB/s` drawn on a bar's lines, in MiB/s.
+fn drawn_rates(lines: &[String]) -> Vec<f64> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let (before, _) = l.split_once(" MiB/s")?;
+            before.rsplit(' ').next()?.parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn after_a_resume_the_rate_counts_only_the_bytes_this_run_moves() {
+    let server = Server::start_with_receive_buffer(64 * 1024);
+    let home = TempDir::new("resume-rate");
+    let file = home.join("big.bin");
+    let bytes = data(45 * MIB, 12);
+    std::fs::write(&file, &bytes).unwrap();
+    // Two parts of 15 MiB stored by the first run; the third is left for the resume.
+    let checkpoint = kept_upload_in_parts(
+        &server,
+        &home,
+        &file,
+        "lakefs://example-repo/main/big.bin",
+        "15MiB",
+    );
+    server
+        .gates
+        .receive_parts_per_second
+        .store(3 * MIB as u64, Ordering::SeqCst);
+    let terminal = OnTerminal::spawn(
+        server
+            .command(&home)
+            .args(["upload", "--resume", &checkpoint])
+            .arg(&file),
+    );
+    let (code, _, lines) = terminal.wait();
+    assert_eq!(code, 0);
+    assert_eq!(server.object("big.bin").unwrap(), bytes);
+    // The storage takes in 3 MiB/s; the 30 MiB of the first run do not count. (Bytes handed
+    // to the network run ahead of those received by what the socket buffers hold: a margin.)
+    let rates = drawn_rates(&lines);
+    assert!(!rates.is_empty(), "{lines:#?}");
+    assert!(
+        rates.iter().all(|rate| *rate < 7.0),
+        "{rates:?}\n{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("/45 MiB") || l.contains("/45.0 MiB")),
+        "the bar is over the whole file: {lines:#?}"
+    );
 }
