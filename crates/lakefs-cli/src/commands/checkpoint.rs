@@ -9,7 +9,7 @@ use crate::cli::CheckpointCommand;
 use crate::context::Context;
 use crate::errors::CliError;
 use crate::output::Render;
-use crate::units::human_size;
+use crate::units::{human_size, human_time, relative_time, unix_now};
 use crate::upload::shell_quote;
 use crate::upload::state::{self, Journal};
 
@@ -114,11 +114,12 @@ impl Saved {
                 source.display(),
             ),
             Self::Checkpoint { file, checkpoint } => format!(
-                "{}\t{}, {} of {} parts",
+                "{}\t{}, {} of {} parts, created {}",
                 file.display(),
                 destination(checkpoint),
                 checkpoint.parts.len(),
                 checkpoint.session.schedule.part_count().unwrap_or(0),
+                relative_time(created(checkpoint), unix_now()),
             ),
         }
     }
@@ -141,7 +142,7 @@ impl Saved {
             Self::Checkpoint { file, checkpoint } => {
                 let schedule = checkpoint.session.schedule;
                 format!(
-                    "checkpoint {}\n  destination  {}\n  upload id    {}\n  parts        {} of {} stored ({} of {})\n  part size    {}\n  created      Unix time {} (lakeFS keeps an upload resumable for 24 h)\n  content type {}",
+                    "checkpoint {}\n  destination  {}\n  upload id    {}\n  parts        {} of {} stored ({} of {})\n  part size    {}\n  created      {}\n  resumable    {}\n  content type {}",
                     file.display(),
                     destination(checkpoint),
                     checkpoint.session.upload_id,
@@ -150,7 +151,8 @@ impl Saved {
                     human_size(bytes_done(checkpoint)),
                     human_size(schedule.total_size().unwrap_or(0)),
                     human_size(schedule.nominal_part_size()),
-                    checkpoint.session.created_at,
+                    human_time(created(checkpoint)),
+                    resumable_until(checkpoint),
                     checkpoint.content_type.as_deref().unwrap_or("(default)"),
                 )
             }
@@ -190,6 +192,25 @@ impl Saved {
                 })
             }
         }
+    }
+}
+
+/// When the upload a checkpoint records was created (Unix seconds).
+fn created(checkpoint: &Checkpoint) -> i64 {
+    i64::try_from(checkpoint.session.created_at).unwrap_or(i64::MAX)
+}
+
+/// Until when lakeFS keeps the upload resumable (24 h after its creation).
+fn resumable_until(checkpoint: &Checkpoint) -> String {
+    let lifetime = i64::try_from(lakefs_multipart::LINK_ADDRESS_LIFETIME.as_secs()).unwrap_or(0);
+    let until = created(checkpoint).saturating_add(lifetime);
+    if until <= unix_now() {
+        format!(
+            "no longer: lakeFS kept it until {} (`lakefs-rs checkpoint forget` deletes the checkpoint)",
+            human_time(until)
+        )
+    } else {
+        format!("until {}", human_time(until))
     }
 }
 

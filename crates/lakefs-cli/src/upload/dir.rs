@@ -13,7 +13,7 @@ use super::state::{checkpoint_path, Journal};
 use super::walk::{Entry, Walk};
 use crate::errors::{CliError, Exit};
 use crate::output::{Console, Render};
-use crate::units::{human_size, megabytes_per_second};
+use crate::units::{human_rate, human_size};
 use crate::uri::ObjectUri;
 
 /// A directory upload, its files found.
@@ -173,9 +173,9 @@ pub(crate) async fn run(
         "nothing to upload".to_owned()
     } else {
         format!(
-            "uploaded {uploaded} of {total_files} files ({}) in {seconds:.2} s ({:.1} MB/s, {:.0} files/s)",
+            "uploaded {uploaded} of {total_files} files ({}) in {seconds:.2} s ({}, {:.0} files/s)",
             human_size(bytes),
-            megabytes_per_second(bytes, seconds),
+            human_rate(bytes as f64 / seconds.max(1e-9)),
             uploaded as f64 / seconds.max(1e-9),
         )
     };

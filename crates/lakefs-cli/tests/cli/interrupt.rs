@@ -652,3 +652,68 @@ fn after_a_resume_the_rate_counts_only_the_bytes_this_run_moves() {
         "the bar is over the whole file: {lines:#?}"
     );
 }
+
+#[test]
+fn checkpoint_show_and_list_tell_dates_and_ages_not_unix_times() {
+    let server = Server::start();
+    let home = TempDir::new("checkpoint-times");
+    let file = home.join("big.bin");
+    std::fs::write(&file, data(15 * MIB + 1, 13)).unwrap();
+    let checkpoint = kept_upload(&server, &home, &file, "lakefs://example-repo/main/big.bin");
+    let output = run(server
+        .command(&home)
+        .args(["checkpoint", "show", &checkpoint]));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    let line = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label}: {text}"))
+            .to_owned()
+    };
+    let created = line("created");
+    assert!(
+        created.contains(" UTC (") && (created.ends_with(" s ago)") || created.ends_with("(now)")),
+        "{created}"
+    );
+    let resumable = line("resumable");
+    assert!(
+        resumable.contains("until 20") && resumable.contains(" UTC (in 23 h 5"),
+        "{resumable}"
+    );
+    assert!(!text.contains("Unix time"), "{text}");
+    let output = run(server.command(&home).args(["checkpoint", "list"]));
+    let listed = stdout(&output);
+    assert!(listed.contains(", 2 of 4 parts, created "), "{listed}");
+    assert!(
+        listed.trim_end().ends_with(" ago") || listed.trim_end().ends_with("now"),
+        "{listed}"
+    );
+    // Programs still get the Unix time.
+    let output = run(server
+        .command(&home)
+        .args(["--json", "checkpoint", "show", &checkpoint]));
+    let created_at = json_lines(&stdout(&output))[0]["created_at"]
+        .as_u64()
+        .unwrap();
+    // Two days old: no longer resumable, and the way out is named.
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    saved["session"]["created_at"] = serde_json::json!(created_at - 2 * 86_400);
+    std::fs::write(&checkpoint, saved.to_string()).unwrap();
+    let output = run(server
+        .command(&home)
+        .args(["checkpoint", "show", &checkpoint]));
+    let text = stdout(&output);
+    assert!(
+        text.contains("resumable    no longer: lakeFS kept it until 20")
+            && text.contains(" ago) (`lakefs-rs checkpoint forget` deletes the checkpoint)"),
+        "{text}"
+    );
+    let output = run(server.command(&home).args(["checkpoint", "list"]));
+    assert!(
+        stdout(&output).contains("created 2 d 00 h ago"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -471,3 +471,45 @@ fn a_directory_upload_shows_a_line_for_each_big_file_in_flight_five_at_most() {
     assert_eq!(code, 0);
     assert_eq!(server.emulator.open_uploads(), 0);
 }
+
+#[test]
+fn summaries_give_rates_in_the_units_of_sizes() {
+    let server = Server::start();
+    let home = TempDir::new("upload-units");
+    let root = home.join("tree");
+    std::fs::create_dir_all(&root).unwrap();
+    for i in 0..3 {
+        std::fs::write(root.join(format!("f{i}.bin")), data(300_000, 60 + i)).unwrap();
+    }
+    let output = run(server
+        .command(&home)
+        .args(["upload", "-r"])
+        .arg(&root)
+        .arg("lakefs://example-repo/main/units/"));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let summary = stderr(&output);
+    assert!(
+        summary.contains("uploaded 3 of 3 files (878.9 KiB) in "),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("iB/s, ") || summary.contains(" B/s, "),
+        "{summary}"
+    );
+    assert!(!summary.contains("MB/s"), "{summary}");
+    let output = run(server
+        .command(&home)
+        .args(["download", "-r", "lakefs://example-repo/main/units/"])
+        .arg(home.join("back")));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let summary = stderr(&output);
+    assert!(
+        summary.contains("downloaded 3 of 3 files (878.9 KiB) in "),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("iB/s)") || summary.contains(" B/s)"),
+        "{summary}"
+    );
+    assert!(!summary.contains("MB/s"), "{summary}");
+}
