@@ -3,8 +3,12 @@
 
 use std::error::Error;
 use std::fmt;
+use std::sync::OnceLock;
 
+use http::StatusCode;
+use lakefs_api::{Error as ApiError, ErrorKind as ApiKind, Operation};
 use lakefs_multipart::Error as UploadError;
+use lakefs_transport::{TransportError, TransportErrorKind};
 
 /// The process's exit codes (documented in `--help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,6 +85,45 @@ impl CliError {
         self.exit
     }
 
+    /// The same error, saying `message` instead (its causes and notes kept).
+    pub(crate) fn retitled(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// What is known to be behind this error (a refused credential, a missing branch, a
+    /// server that is not lakeFS, …), when something is.
+    pub(crate) fn diagnosis(&self) -> Option<Diagnosis> {
+        diagnose(self.source.as_deref()?)
+    }
+
+    /// The lines a person reads: for an error whose cause is known, `error: … : what is
+    /// wrong` and the next step (`note: …`), the chain of causes only when `verbose`;
+    /// otherwise every line of [`Self::lines`].
+    pub(crate) fn shown(&self, verbose: bool) -> Vec<String> {
+        let Some(diagnosis) = self.diagnosis() else {
+            return self.lines();
+        };
+        let mut lines = vec![format!("error: {}: {}", self.message, diagnosis.line)];
+        if verbose {
+            if let Some(source) = &self.source {
+                lines.extend(
+                    causes(source.as_ref())
+                        .into_iter()
+                        .map(|cause| format!("caused by: {cause}")),
+                );
+            }
+        }
+        let more = if diagnosis.more_with_verbose && !verbose {
+            " (-v shows every cause)"
+        } else {
+            ""
+        };
+        lines.push(format!("note: {}{more}", diagnosis.next));
+        lines.extend(self.notes.iter().map(|note| format!("note: {note}")));
+        lines
+    }
+
     /// The lines to print: `error: …`, `caused by: …`, `note: …`.
     pub(crate) fn lines(&self) -> Vec<String> {
         let mut lines = vec![format!("error: {}", self.message)];
@@ -150,6 +193,210 @@ pub(crate) fn causes(error: &(dyn Error + 'static)) -> Vec<String> {
 /// The chain as one line (for JSON and summaries).
 pub(crate) fn one_line(error: &(dyn Error + 'static)) -> String {
     causes(error).join(": ")
+}
+
+/// The endpoint in effect, for messages that name the server.
+static ENDPOINT: OnceLock<String> = OnceLock::new();
+
+/// Records the endpoint the command's client talks to (the first one given), without any
+/// `user:password@` or query string.
+pub(crate) fn set_endpoint(endpoint: &str) {
+    let shown = match endpoint.parse::<http::Uri>() {
+        Ok(uri) => lakefs_transport::RedactedUri::new(&uri).to_string(),
+        Err(_) => endpoint.split('?').next().unwrap_or_default().to_owned(),
+    };
+    let _ = ENDPOINT.set(shown.trim_end_matches('/').to_owned());
+}
+
+/// A failure whose cause is known, told in a line, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Diagnosis {
+    /// What is wrong (`lakeFS rejected the credentials (401: …)`).
+    pub(crate) line: String,
+    /// What to do about it.
+    pub(crate) next: String,
+    /// Whether every request to lakeFS would fail the same way: a command working through
+    /// many files stops at once rather than fail each.
+    pub(crate) everywhere: bool,
+    /// Whether the causes left out (shown with `-v`) say more than the line.
+    pub(crate) more_with_verbose: bool,
+}
+
+/// What is known to be behind `error`: the first lakeFS API error of its chain, or a failed
+/// connection.
+pub(crate) fn diagnose(error: &(dyn Error + 'static)) -> Option<Diagnosis> {
+    let chain = || std::iter::successors(Some(error), |&error| error.source()).take(32);
+    if let Some(api) = chain().find_map(|e| e.downcast_ref::<ApiError>()) {
+        return diagnose_api(api);
+    }
+    // A connection that failed without lakeFS in the chain: a presigned URL's object store.
+    let transport = chain().find_map(|e| e.downcast_ref::<TransportError>())?;
+    let (what, why) = unreachable(transport)?;
+    Some(Diagnosis {
+        line: format!("cannot connect to the object store at {what}: {why}"),
+        next: "lakeFS hands out URLs of its object store: this machine must reach it too".into(),
+        everywhere: false,
+        more_with_verbose: true,
+    })
+}
+
+fn diagnose_api(api: &ApiError) -> Option<Diagnosis> {
+    let operation = api.operation();
+    let server = ENDPOINT.get().map_or("the server", String::as_str);
+    let message = api.server_message().unwrap_or_default();
+    let status = api.status();
+    let status_text = status.map_or_else(String::new, |s| {
+        format!(
+            "{} {}",
+            s.as_u16(),
+            s.canonical_reason().unwrap_or_default()
+        )
+        .trim_end()
+        .to_owned()
+    });
+    let lower = message.to_ascii_lowercase();
+    // `(401 Unauthorized: error authenticating request)`; not `(404 Not Found: not found)`.
+    let answered = if message.is_empty()
+        || status_text
+            .to_ascii_lowercase()
+            .ends_with(&message.to_ascii_lowercase())
+    {
+        status_text.clone()
+    } else {
+        format!("{status_text}: {message}")
+    };
+    if let Some(status) = status.filter(|_| !api.is_from_lakefs()) {
+        let gateway = matches!(
+            status,
+            StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+        );
+        if !gateway && status != StatusCode::TOO_MANY_REQUESTS {
+            let page = if message.contains("text/html") {
+                "an HTML page".to_owned()
+            } else if message.contains("empty body") {
+                "an empty body".to_owned()
+            } else {
+                "something that is not lakeFS's error JSON".to_owned()
+            };
+            let asked = operation.map_or_else(|| "a request".to_owned(), |o| o.to_string());
+            return Some(Diagnosis {
+                line: format!(
+                    "{server} does not look like a lakeFS server: it answered {asked} with {page} ({status_text})"
+                ),
+                next: "check the endpoint: it is lakeFS's address, such as http://localhost:8000 (`lakefs-rs config` shows the one in effect and where it came from)".into(),
+                everywhere: true,
+                more_with_verbose: false,
+            });
+        }
+    }
+    match api.kind() {
+        // lakeFS answers 401 both for a key it does not know (`error authenticating request`)
+        // and for one whose user lacks a permission (`insufficient permissions`).
+        ApiKind::Unauthorized | ApiKind::Forbidden if lower.contains("permission") => {
+            Some(Diagnosis {
+                line: format!("lakeFS refused: the key's user is not allowed to do this ({answered})"),
+                next: "ask a lakeFS admin for a policy that allows it, or use another access key (`lakefs-rs config` shows the one in effect and where it came from)".into(),
+                everywhere: true,
+                more_with_verbose: false,
+            })
+        }
+        ApiKind::Unauthorized => Some(Diagnosis {
+            line: format!("lakeFS rejected the credentials ({answered})"),
+            next: "check the access key id and the secret access key: `lakefs-rs config` shows those in effect and where each came from".into(),
+            everywhere: true,
+            more_with_verbose: false,
+        }),
+        ApiKind::Forbidden if lower.contains("protected branch") => Some(Diagnosis {
+            line: format!("the branch is protected ({answered})"),
+            next: "write to another branch and merge it (`lakefs-rs pr create`), or ask a lakeFS admin to lift the protection".into(),
+            everywhere: true,
+            more_with_verbose: false,
+        }),
+        ApiKind::Forbidden if lower.contains("read-only") => Some(Diagnosis {
+            line: format!("the repository is read-only ({answered})"),
+            next: "nothing can be written to a read-only repository: write to another one".into(),
+            everywhere: true,
+            more_with_verbose: false,
+        }),
+        // Starting an upload is refused for the branch or the key, never for one object.
+        ApiKind::Forbidden if operation == Some(Operation::CreatePresignMultipartUpload) => {
+            Some(Diagnosis {
+                line: format!("lakeFS refused to start the upload ({answered})"),
+                next: "the user of this access key may not write there: ask a lakeFS admin, or use another access key (`lakefs-rs config` shows the one in effect)".into(),
+                everywhere: true,
+                more_with_verbose: false,
+            })
+        }
+        ApiKind::NotFound if names_repository_or_branch(operation, message) => Some(Diagnosis {
+            line: if operation == Some(Operation::ListObjects) {
+                format!("no such repository or ref ({answered})")
+            } else {
+                format!("no such repository or branch ({answered})")
+            },
+            next: "check the repository and branch of the lakefs:// URI: `lakefs-rs branch list lakefs://REPOSITORY` lists a repository's branches".into(),
+            everywhere: true,
+            more_with_verbose: false,
+        }),
+        ApiKind::Transport | ApiKind::Timeout => {
+            let (what, why) = match api.transport_error() {
+                Some(transport) => unreachable(transport)?,
+                None => (server.to_owned(), "no answer in time".to_owned()),
+            };
+            Some(Diagnosis {
+                line: format!("cannot connect to lakeFS at {what}: {why}"),
+                next: "is lakeFS running there? `lakefs-rs config` shows the endpoint in effect and where it came from".into(),
+                everywhere: true,
+                more_with_verbose: true,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether a 404 says that the repository or the branch does not exist (not merely an
+/// object): lakeFS's message names them, and listing or creating an upload cannot miss for
+/// another reason.
+fn names_repository_or_branch(operation: Option<Operation>, message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    message.contains("repository") && message.contains("not found")
+        || message.contains("branch") && message.contains("not found")
+        || operation.is_some_and(|o| {
+            matches!(
+                o,
+                Operation::CreatePresignMultipartUpload | Operation::ListObjects
+            )
+        })
+}
+
+/// For a connection that could not be made or timed out: the server (`scheme://host:port`)
+/// and why, in a few words.
+fn unreachable(transport: &TransportError) -> Option<(String, String)> {
+    let why = match transport.kind() {
+        TransportErrorKind::Connect => {
+            let io =
+                std::iter::successors(Some(transport as &(dyn Error + 'static)), |&e| e.source())
+                    .find_map(|e| e.downcast_ref::<std::io::Error>());
+            match io.map(std::io::Error::kind) {
+                Some(std::io::ErrorKind::ConnectionRefused) => "connection refused".to_owned(),
+                Some(std::io::ErrorKind::TimedOut) => "the connection timed out".to_owned(),
+                _ => match causes(transport).last() {
+                    Some(last) => format!("the connection failed ({last})"),
+                    None => "the connection failed".to_owned(),
+                },
+            }
+        }
+        TransportErrorKind::Timeout => match transport.timeout_after() {
+            Some(after) => format!("no answer within {after:?}"),
+            None => "no answer in time".to_owned(),
+        },
+        _ => return None,
+    };
+    let uri = transport.uri()?.as_str().to_owned();
+    let server = match uri.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+        None => uri,
+    };
+    Some((server, why))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod download;
 mod errors;
 mod glob;
 mod interrupt;
+mod logging;
 mod output;
 mod units;
 mod upload;
@@ -66,7 +67,8 @@ fn main() -> ExitCode {
 
 /// Runs the command with Ctrl-C handled, and prints its error if it fails.
 async fn run(cli: Cli) -> Exit {
-    let console = Console::new(cli.global.json, cli.global.quiet);
+    let console = Console::new(cli.global.json, cli.global.quiet, cli.global.verbose > 0);
+    logging::install(cli.global.verbose, &console);
     let interrupt = Interrupt::install(console.clone());
     let mut ctx = Context::new(cli.global, console.clone(), interrupt);
     let result = dispatch(&mut ctx, cli.command).await;
@@ -74,7 +76,7 @@ async fn run(cli: Cli) -> Exit {
     match result {
         Ok(exit) => exit,
         Err(error) => {
-            console.warn(&error.lines().join("\n"));
+            console.error(&error);
             error.exit()
         }
     }

@@ -8,14 +8,16 @@
 //! (uploads, benchmarks, the emulator) show each result when it is ready. No command asks
 //! which mode is on.
 
+use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use crate::units::human_size;
+use crate::errors::CliError;
+use crate::units::{human_duration, human_rate, human_size};
 
 /// How often a plain progress line is printed when stderr is not a terminal.
 const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(5);
@@ -44,24 +46,27 @@ pub(crate) struct Console {
 struct Inner {
     json: bool,
     quiet: bool,
+    verbose: bool,
     terminal: bool,
-    bar: Mutex<Option<ProgressBar>>,
+    /// The progress display in use: its bars are moved out of the way of every message.
+    bar: Mutex<Option<MultiProgress>>,
 }
 
 impl Console {
-    /// A console for `--json` and `--quiet` as given.
-    pub(crate) fn new(json: bool, quiet: bool) -> Self {
+    /// A console for `--json`, `--quiet` and `--verbose` as given.
+    pub(crate) fn new(json: bool, quiet: bool, verbose: bool) -> Self {
         Self {
             inner: Arc::new(Inner {
                 json,
                 quiet,
+                verbose,
                 terminal: std::io::stderr().is_terminal(),
                 bar: Mutex::new(None),
             }),
         }
     }
 
-    fn bar(&self) -> Option<ProgressBar> {
+    fn bar(&self) -> Option<MultiProgress> {
         self.inner
             .bar
             .lock()
@@ -106,6 +111,12 @@ impl Console {
         self.around_bar(|| eprintln!("{line}"));
     }
 
+    /// An error on stderr (even with `--quiet`): for a known cause, what is wrong and the
+    /// next step, the chain of causes only with `--verbose`.
+    pub(crate) fn error(&self, error: &CliError) {
+        self.warn(&error.shown(self.inner.verbose).join("\n"));
+    }
+
     /// A question on stderr, the answer to be typed on the same line (even with `--quiet`).
     pub(crate) fn prompt(&self, question: &str) {
         self.around_bar(|| {
@@ -127,41 +138,51 @@ impl Console {
         total_bytes: Option<u64>,
         files: u64,
     ) -> Progress {
-        let bar = (self.inner.terminal && !self.inner.quiet).then(|| {
-            let bar = match total_bytes {
-                Some(total) => ProgressBar::with_draw_target(
-                    Some(total),
-                    ProgressDrawTarget::stderr_with_hz(10),
-                ),
-                None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10)),
-            };
+        let meter = Arc::new(Meter::new());
+        let shown = (self.inner.terminal && !self.inner.quiet).then(|| {
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
+            let bar = ProgressBar::new(total_bytes.unwrap_or(0));
             let template = if total_bytes.is_some() {
-                "{msg} [{bar:32}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}"
+                "{msg} [{bar:32}] {done}/{total} {rate} eta {eta}"
             } else {
-                "{msg} {spinner} {bytes} {binary_bytes_per_sec}"
+                "{msg} {spinner} {done} {rate}"
             };
             if let Ok(style) = ProgressStyle::with_template(template) {
-                bar.set_style(style.progress_chars("=> "));
+                bar.set_style(meter.keys(style).progress_chars("=> "));
             }
-            bar.enable_steady_tick(Duration::from_millis(200));
-            bar
+            bar.set_message(if files > 1 {
+                format!("0/{files} files")
+            } else {
+                doing.to_owned()
+            });
+            let bar = multi.add(bar);
+            // Redrawn every 100 ms: the bytes moved since, and the rate and time left even
+            // when nothing moves.
+            bar.enable_steady_tick(Duration::from_millis(100));
+            (multi, bar)
         });
         *self
             .inner
             .bar
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = bar.clone();
+            .unwrap_or_else(PoisonError::into_inner) =
+            shown.as_ref().map(|(multi, _)| multi.clone());
+        let (multi, bar) = match shown {
+            Some((multi, bar)) => (Some(multi), Some(bar)),
+            None => (None, None),
+        };
         let progress = Progress {
             inner: Arc::new(ProgressInner {
                 console: self.clone(),
                 doing,
                 bar,
+                multi,
                 plain: !self.inner.terminal && !self.inner.quiet,
                 total_bytes,
                 files,
-                bytes: AtomicU64::new(0),
+                meter,
                 files_done: AtomicU64::new(0),
-                started: Instant::now(),
+                file_lines: Arc::new(AtomicUsize::new(0)),
                 last_line: Mutex::new(Instant::now()),
             }),
         };
@@ -181,7 +202,8 @@ fn stdout_lines(result: &impl Render, json: bool, quiet: bool) -> Vec<String> {
     }
 }
 
-/// Bytes and files done, shown as a bar or as occasional plain lines. Cheap to clone.
+/// Bytes and files done, shown as a bar (with a line for each big file in flight) or as
+/// occasional plain lines. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Progress {
     inner: Arc<ProgressInner>,
@@ -192,33 +214,167 @@ struct ProgressInner {
     /// The label of a single file's bar.
     doing: &'static str,
     bar: Option<ProgressBar>,
+    multi: Option<MultiProgress>,
     plain: bool,
     total_bytes: Option<u64>,
     files: u64,
-    bytes: AtomicU64,
+    meter: Arc<Meter>,
     files_done: AtomicU64,
-    started: Instant,
+    /// How many lines of files in flight are shown.
+    file_lines: Arc<AtomicUsize>,
     last_line: Mutex<Instant>,
 }
 
-impl Progress {
-    /// `bytes` more are stored.
-    pub(crate) fn add_bytes(&self, bytes: u64) {
-        self.inner.bytes.fetch_add(bytes, Ordering::Relaxed);
-        if let Some(bar) = &self.inner.bar {
-            bar.inc(bytes);
+/// At most this many files in flight get a line of their own.
+const MAX_FILE_LINES: usize = 5;
+
+/// How far back the rate looks.
+const RATE_WINDOW: Duration = Duration::from_secs(5);
+
+/// The bytes shown as done, and the rate at which this run moves them: bytes an earlier run
+/// stored (the parts a resume skips) count as done, never as moved.
+struct Meter {
+    /// Bytes done: stored, or on their way (handed to the network).
+    position: AtomicU64,
+    /// Of those, the bytes an earlier run stored.
+    earlier: AtomicU64,
+    started: Instant,
+    /// (when, bytes moved by this run) over the last [`RATE_WINDOW`] or so.
+    samples: Mutex<VecDeque<(Instant, u64)>>,
+}
+
+impl Meter {
+    fn new() -> Self {
+        Self {
+            position: AtomicU64::new(0),
+            earlier: AtomicU64::new(0),
+            started: Instant::now(),
+            samples: Mutex::new(VecDeque::new()),
         }
-        self.maybe_plain_line();
+    }
+
+    fn position(&self) -> u64 {
+        self.position.load(Ordering::Relaxed)
+    }
+
+    /// Bytes moved by this run.
+    fn moved(&self) -> u64 {
+        self.position()
+            .saturating_sub(self.earlier.load(Ordering::Relaxed))
+    }
+
+    /// Bytes per second moved by this run, over the last few seconds (`None` for the first
+    /// two seconds: too early to tell, the first bytes filling the network's buffers at
+    /// once).
+    fn rate(&self) -> Option<f64> {
+        let now = Instant::now();
+        let moved = self.moved();
+        let mut samples = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
+        if samples
+            .back()
+            .is_none_or(|(at, _)| now.duration_since(*at) >= Duration::from_millis(100))
+        {
+            samples.push_back((now, moved));
+        }
+        while samples.len() > 2 && now.duration_since(samples[1].0) >= RATE_WINDOW {
+            samples.pop_front();
+        }
+        let (since, from) = match samples.front() {
+            _ if now.duration_since(self.started) < Duration::from_secs(2) => return None,
+            Some(&(at, bytes)) if now.duration_since(at) >= Duration::from_millis(500) => {
+                (now.duration_since(at), bytes)
+            }
+            _ => (now.duration_since(self.started), 0),
+        };
+        Some(moved.saturating_sub(from) as f64 / since.as_secs_f64())
+    }
+
+    /// Time left for `total` bytes at the current rate.
+    fn eta(&self, total: u64) -> Option<Duration> {
+        let left = total.saturating_sub(self.position());
+        if left == 0 {
+            return Some(Duration::ZERO);
+        }
+        let rate = self.rate().filter(|r| *r > 0.0)?;
+        Some(Duration::from_secs_f64(left as f64 / rate))
+    }
+
+    /// `style` with the keys `{done}`, `{total}`, `{rate}` and `{eta}` of this meter.
+    fn keys(self: &Arc<Self>, style: ProgressStyle) -> ProgressStyle {
+        let (rate, eta) = (Arc::clone(self), Arc::clone(self));
+        style
+            .with_key(
+                "done",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&human_size(state.pos()));
+                },
+            )
+            .with_key(
+                "total",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&human_size(state.len().unwrap_or(0)));
+                },
+            )
+            .with_key(
+                "rate",
+                move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = match rate.rate() {
+                        Some(rate) => w.write_str(&human_rate(rate)),
+                        None => w.write_str("…"),
+                    };
+                },
+            )
+            .with_key(
+                "eta",
+                move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = match eta.eta(state.len().unwrap_or(0)) {
+                        Some(left) => w.write_str(&human_duration(left)),
+                        None => w.write_str("…"),
+                    };
+                },
+            )
+    }
+}
+
+impl Progress {
+    /// `bytes` more are done (stored, or handed to the network) by this run.
+    pub(crate) fn add_bytes(&self, bytes: u64) {
+        self.inner
+            .meter
+            .position
+            .fetch_add(bytes, Ordering::Relaxed);
+        self.moved();
+    }
+
+    /// `bytes` counted as done are not any more (a part sent again, or given up).
+    pub(crate) fn remove_bytes(&self, bytes: u64) {
+        let _ = self
+            .inner
+            .meter
+            .position
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                Some(p.saturating_sub(bytes))
+            });
+        self.moved();
+    }
+
+    /// `bytes` are done, stored by an earlier run (they do not count in the rate).
+    pub(crate) fn add_earlier_bytes(&self, bytes: u64) {
+        self.inner.meter.earlier.fetch_add(bytes, Ordering::Relaxed);
+        self.add_bytes(bytes);
     }
 
     /// `bytes` are done in all (for a count kept elsewhere, such as bytes received).
     pub(crate) fn set_bytes(&self, bytes: u64) {
-        let before = self.inner.bytes.swap(bytes, Ordering::Relaxed);
-        if before == bytes {
-            return;
+        let before = self.inner.meter.position.swap(bytes, Ordering::Relaxed);
+        if before != bytes {
+            self.moved();
         }
+    }
+
+    fn moved(&self) {
         if let Some(bar) = &self.inner.bar {
-            bar.set_position(bytes);
+            bar.set_position(self.inner.meter.position());
         }
         self.maybe_plain_line();
     }
@@ -228,6 +384,30 @@ impl Progress {
         self.inner.files_done.fetch_add(1, Ordering::Relaxed);
         self.update_message();
         self.maybe_plain_line();
+    }
+
+    /// A line of its own for a file of `size` bytes in flight, below the bar, while fewer
+    /// than [`MAX_FILE_LINES`] are shown (a directory upload on a terminal only); it goes
+    /// when dropped.
+    pub(crate) fn file_line(&self, name: &str, size: u64) -> Option<FileLine> {
+        let multi = self.inner.multi.as_ref().filter(|_| self.inner.files > 1)?;
+        let lines = &self.inner.file_lines;
+        lines
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < MAX_FILE_LINES).then_some(n + 1)
+            })
+            .ok()?;
+        let bar = ProgressBar::new(size);
+        if let Ok(style) = ProgressStyle::with_template("  {prefix:40} [{bar:20}] {done}/{total}") {
+            bar.set_style(Arc::new(Meter::new()).keys(style).progress_chars("=> "));
+        }
+        bar.set_prefix(shortened(name, 40));
+        let bar = multi.add(bar);
+        Some(FileLine {
+            bar,
+            multi: multi.clone(),
+            lines: Arc::clone(lines),
+        })
     }
 
     fn update_message(&self) {
@@ -259,18 +439,24 @@ impl Progress {
         self.inner.console.info(&self.line());
     }
 
+    /// `progress: 12.0 MiB of 40.0 MiB (30 %), 2.0 MiB/s, eta 14 s, 3/10 files`.
     fn line(&self) -> String {
-        let bytes = self.inner.bytes.load(Ordering::Relaxed);
-        let seconds = self.inner.started.elapsed().as_secs_f64();
-        let rate = crate::units::megabytes_per_second(bytes, seconds);
+        let meter = &self.inner.meter;
+        let bytes = meter.position();
+        let rate = meter.rate().map_or_else(|| "…".to_owned(), human_rate);
         let mut line = match self.inner.total_bytes {
-            Some(total) if total > 0 => format!(
-                "progress: {} of {} ({:.0} %), {rate:.1} MB/s",
-                human_size(bytes),
-                human_size(total),
-                bytes as f64 * 100.0 / total as f64
-            ),
-            _ => format!("progress: {}, {rate:.1} MB/s", human_size(bytes)),
+            Some(total) if total > 0 => {
+                let eta = meter
+                    .eta(total)
+                    .map_or_else(|| "…".to_owned(), human_duration);
+                format!(
+                    "progress: {} of {} ({:.0} %), {rate}, eta {eta}",
+                    human_size(bytes),
+                    human_size(total),
+                    bytes as f64 * 100.0 / total as f64
+                )
+            }
+            _ => format!("progress: {}, {rate}", human_size(bytes)),
         };
         if self.inner.files > 1 {
             line.push_str(&format!(
@@ -287,6 +473,9 @@ impl Progress {
         if let Some(bar) = &self.inner.bar {
             bar.finish_and_clear();
         }
+        if let Some(multi) = &self.inner.multi {
+            let _ = multi.clear();
+        }
         *self
             .inner
             .console
@@ -295,6 +484,44 @@ impl Progress {
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = None;
     }
+}
+
+/// A file in flight's own line below the bar; removed when dropped.
+pub(crate) struct FileLine {
+    bar: ProgressBar,
+    multi: MultiProgress,
+    lines: Arc<AtomicUsize>,
+}
+
+impl FileLine {
+    /// The bytes of the file done (stored, on their way, or stored by an earlier run).
+    pub(crate) fn set_bytes(&self, bytes: u64) {
+        self.bar.set_position(bytes);
+    }
+}
+
+impl std::fmt::Debug for FileLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FileLine")
+    }
+}
+
+impl Drop for FileLine {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+        self.multi.remove(&self.bar);
+        self.lines.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// `name`, cut to its last `width` characters (`…` in front) when longer.
+fn shortened(name: &str, width: usize) -> String {
+    let count = name.chars().count();
+    if count <= width {
+        return name.to_owned();
+    }
+    let tail: String = name.chars().skip(count - (width - 1)).collect();
+    format!("…{tail}")
 }
 
 #[cfg(test)]

@@ -42,6 +42,49 @@ pub(crate) fn human_size(bytes: u64) -> String {
     }
 }
 
+/// A rate of bytes per second: `2.0 MiB/s`, in the units of [`human_size`].
+pub(crate) fn human_rate(bytes_per_second: f64) -> String {
+    format!("{}/s", human_size(bytes_per_second.max(0.0).round() as u64))
+}
+
+/// A duration to the second: `0 s`, `42 s`, `3 min 05 s`, `2 h 07 min`, `3 d 04 h`.
+pub(crate) fn human_duration(duration: std::time::Duration) -> String {
+    let seconds = duration.as_secs_f64().round() as u64;
+    match seconds {
+        0..=59 => format!("{seconds} s"),
+        60..=3599 => format!("{} min {:02} s", seconds / 60, seconds % 60),
+        3600..=86_399 => format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60),
+        _ => format!("{} d {:02} h", seconds / 86_400, seconds % 86_400 / 3600),
+    }
+}
+
+/// The time now, in Unix seconds.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A Unix time as a person reads it: `2026-12-03 04:58:02 UTC (3 min 05 s ago)`, or
+/// `(in 59 min 58 s)` for one to come.
+pub(crate) fn human_time(unix_seconds: i64) -> String {
+    format!(
+        "{} ({})",
+        utc_time(unix_seconds),
+        relative_time(unix_seconds, unix_now())
+    )
+}
+
+/// `3 min 05 s ago`, `in 2 h 07 min`, `now`: `then` seen from `now` (Unix seconds).
+pub(crate) fn relative_time(then: i64, now: i64) -> String {
+    let apart = std::time::Duration::from_secs(then.abs_diff(now));
+    match then.cmp(&now) {
+        std::cmp::Ordering::Equal => "now".to_owned(),
+        std::cmp::Ordering::Less => format!("{} ago", human_duration(apart)),
+        std::cmp::Ordering::Greater => format!("in {}", human_duration(apart)),
+    }
+}
+
 /// A Unix time (seconds) as `2026-05-03 14:07:09 UTC`.
 pub(crate) fn utc_time(unix_seconds: i64) -> String {
     let days = unix_seconds.div_euclid(86_400);
@@ -75,7 +118,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// Megabytes (10^6 bytes) per second.
+/// Megabytes (10^6 bytes) per second: for `bench`, whose tables compare with other tools'
+/// figures in MB/s; everything else shows [`human_rate`].
 pub(crate) fn megabytes_per_second(bytes: u64, seconds: f64) -> f64 {
     if seconds <= 0.0 {
         return 0.0;
@@ -99,6 +143,20 @@ mod tests {
         assert_eq!(human_size(64 << 10), "64 KiB");
         assert_eq!(human_size(1536 << 10), "1.5 MiB");
         assert_eq!(human_size(12), "12 B");
+        assert_eq!(human_rate(2.0 * 1024.0 * 1024.0), "2 MiB/s");
+        assert_eq!(human_rate(1536.0 * 1024.0), "1.5 MiB/s");
+        use std::time::Duration;
+        assert_eq!(human_duration(Duration::from_millis(400)), "0 s");
+        assert_eq!(human_duration(Duration::from_secs(42)), "42 s");
+        assert_eq!(human_duration(Duration::from_secs(185)), "3 min 05 s");
+        assert_eq!(human_duration(Duration::from_secs(7620)), "2 h 07 min");
+        assert_eq!(
+            human_duration(Duration::from_secs(3 * 86_400 + 4 * 3600)),
+            "3 d 04 h"
+        );
+        assert_eq!(relative_time(1000, 1185), "3 min 05 s ago");
+        assert_eq!(relative_time(1185, 1000), "in 3 min 05 s");
+        assert_eq!(relative_time(1000, 1000), "now");
     }
 
     #[test]

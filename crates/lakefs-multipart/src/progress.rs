@@ -24,6 +24,19 @@ pub enum ProgressEvent {
         /// Its size in bytes.
         size: u64,
     },
+    /// Bytes of a part's body handed to the network so far, in its current attempt: sent
+    /// while they move (at most every [`SENDING_EVERY`]), over a transport that reports
+    /// them (`HyperTransport` does), so that a progress bar moves with the bytes rather than
+    /// part by part. A part sent again ([`PartRetried`](Self::PartRetried)) counts from zero;
+    /// [`PartFinished`](Self::PartFinished) follows once the storage has stored it.
+    PartSending {
+        /// 1-based part number.
+        part_number: u32,
+        /// Bytes of the part handed to the network so far, at most `size`.
+        bytes_sent: u64,
+        /// The part's size in bytes.
+        size: u64,
+    },
     /// A part's PUT failed transiently and will be sent again.
     PartRetried {
         /// 1-based part number.
@@ -80,6 +93,9 @@ pub enum ProgressEvent {
         confirmed: bool,
     },
 }
+
+/// How often, at most, a part in flight reports [`ProgressEvent::PartSending`].
+pub const SENDING_EVERY: Duration = Duration::from_millis(100);
 
 /// A callback receiving [`ProgressEvent`]s. It runs on the upload's task: keep it quick.
 #[derive(Clone)]

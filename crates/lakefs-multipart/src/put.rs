@@ -16,6 +16,7 @@ use md5::{Digest, Md5};
 use crate::error::{s3_error_detail, PartFailure, UploadFailure};
 use crate::etag::{hex, is_md5_shaped, part_etag};
 use crate::parts::StoredPart;
+use crate::progress::SENDING_EVERY;
 use crate::run::PartRun;
 use crate::urls::{PartUrl, Resign};
 use crate::ProgressEvent;
@@ -70,7 +71,15 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
     /// cannot sign one.
     async fn refresh(&self, part_number: u32) -> Result<Option<PartUrl>, UploadFailure> {
         let fresh = self.urls.fresh(part_number).await?;
-        if fresh.is_some() {
+        if let Some(url) = &fresh {
+            match url.deadline {
+                Some(deadline) => {
+                    let expires_in =
+                        deadline.saturating_duration_since(tokio::time::Instant::now());
+                    tracing::debug!(part_number, ?expires_in, "refreshed a part's presigned URL");
+                }
+                None => tracing::debug!(part_number, "refreshed a part's presigned URL"),
+            }
             self.config
                 .emit(ProgressEvent::UrlRefreshed { part_number });
         }
@@ -82,6 +91,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
     /// credentials.
     async fn send_part(
         &self,
+        part_number: u32,
         url: &PartUrl,
         bytes: Bytes,
         content_md5: Option<&Digest128>,
@@ -101,7 +111,9 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
             .config
             .stall_timeout
             .filter(|_| self.transport.reports_progress());
-        if stall.is_some() {
+        // Bytes as they go out, for the stall check and for a progress callback.
+        let reporting = self.config.progress.is_some() && self.transport.reports_progress();
+        if stall.is_some() || reporting {
             request.extensions_mut().insert(progress.clone());
         }
         let send = async {
@@ -119,6 +131,31 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
                     .send(request)
                     .await
                     .map_err(PartFailure::Transport),
+            }
+        };
+        let send = async {
+            if !reporting {
+                return send.await;
+            }
+            let mut send = std::pin::pin!(send);
+            let mut every = tokio::time::interval(SENDING_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            let mut reported = 0;
+            loop {
+                tokio::select! {
+                    response = &mut send => return response,
+                    _ = every.tick() => {
+                        let bytes_sent = progress.bytes().min(len);
+                        if bytes_sent != reported {
+                            reported = bytes_sent;
+                            self.config.emit(ProgressEvent::PartSending {
+                                part_number,
+                                bytes_sent,
+                                size: len,
+                            });
+                        }
+                    }
+                }
             }
         };
         // Without progress reports nothing can tell a dead connection from a slow one: the
@@ -228,6 +265,7 @@ impl<T: HttpTransport, D: HttpTransport> Attempts for PartAttempts<'_, '_, T, D>
         let sent = self
             .run
             .send_part(
+                part_number,
                 &self.url,
                 self.bytes.clone(),
                 self.content_md5.as_ref(),

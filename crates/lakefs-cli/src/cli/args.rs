@@ -163,9 +163,18 @@ pub(crate) enum CheckpointCommand {
         #[arg(long, value_name = "DIR")]
         state_dir: Option<PathBuf>,
     },
-    /// Abort the upload a checkpoint records (its parts are discarded) and delete the checkpoint
+    /// Abort the upload a checkpoint records (its parts are discarded) and delete the
+    /// checkpoint; an upload lakeFS no longer has (aborted, completed, expired) counts as
+    /// aborted
     Abort {
         /// The checkpoint file
+        #[arg(value_name = "CHECKPOINT")]
+        file: PathBuf,
+    },
+    /// Delete a checkpoint or a directory upload's journal without asking lakeFS (when lakeFS
+    /// cannot be reached, or the upload is known to be gone)
+    Forget {
+        /// The checkpoint or journal file
         #[arg(value_name = "CHECKPOINT")]
         file: PathBuf,
     },

@@ -144,6 +144,10 @@ pub(crate) struct GlobalArgs {
     /// No progress and no per-object lines; errors and the summary of failures still show
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
+    /// More detail: every cause of an error, and the log of retries, URL refreshes and aborts
+    /// on stderr (-vv: everything the library logs); RUST_LOG, when set, chooses instead
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,7 +172,7 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// Show the commits of a ref, newest first
     Log(LogArgs),
-    /// Inspect, list or abort upload checkpoints
+    /// Inspect, list, abort or forget upload checkpoints
     #[command(subcommand)]
     Checkpoint(CheckpointCommand),
     /// External principals of lakeFS users (attach, detach, get, list)

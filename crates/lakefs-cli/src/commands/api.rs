@@ -184,7 +184,7 @@ impl Render for StsLogin {
         let expiry = self
             .token
             .token_expiration
-            .map(|t| format!(" (expires at Unix time {t})"))
+            .map(|t| format!(" that expires {}", crate::units::human_time(t)))
             .unwrap_or_default();
         vec![format!(
             "logged in: lakeFS issued a token{expiry}; add --print-token to print it"

@@ -21,7 +21,7 @@ use crate::cli::DownloadArgs;
 use crate::context::Context;
 use crate::errors::{CliError, Exit};
 use crate::glob::Filter;
-use crate::units::{human_size, megabytes_per_second};
+use crate::units::{human_rate, human_size};
 
 /// One object to download.
 struct Job {
@@ -368,10 +368,10 @@ pub(super) async fn run(
         "nothing to download".to_owned()
     } else {
         format!(
-            "downloaded {downloaded} of {} files ({}) in {seconds:.2} s ({:.1} MB/s)",
+            "downloaded {downloaded} of {} files ({}) in {seconds:.2} s ({})",
             files,
             human_size(bytes),
-            megabytes_per_second(bytes, seconds),
+            human_rate(bytes as f64 / seconds.max(1e-9)),
         )
     };
     if unchanged > 0 {

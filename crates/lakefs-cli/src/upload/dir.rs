@@ -11,9 +11,9 @@ use super::object::{self, Job, Shared, Source};
 use super::report::{JsonOnly, Plan, Planned, Report, Status};
 use super::state::{checkpoint_path, Journal};
 use super::walk::{Entry, Walk};
-use crate::errors::Exit;
+use crate::errors::{CliError, Exit};
 use crate::output::{Console, Render};
-use crate::units::{human_size, megabytes_per_second};
+use crate::units::{human_rate, human_size};
 use crate::uri::ObjectUri;
 
 /// A directory upload, its files found.
@@ -109,7 +109,7 @@ pub(crate) async fn run(
     // slots are shared.
     let mut results = stream::iter(jobs)
         .map(|(entry, job)| async move {
-            if shared.interrupt.is_set() {
+            if shared.is_stopped() {
                 return (entry, None);
             }
             let report = object::upload(shared, job).await;
@@ -118,9 +118,13 @@ pub(crate) async fn run(
         .buffer_unordered(shared.concurrency);
     let (mut uploaded, mut bytes, mut interrupted, mut kept, mut not_started) =
         (0usize, 0u64, 0usize, 0usize, 0usize);
-    let mut aborted = 0usize;
+    let (mut aborted, mut abort_failed) = (0usize, 0usize);
+    // The first failure that every other file would meet too (a rejected key, a missing
+    // branch, …): it stops the upload, and is told once.
+    let mut fatal: Option<CliError> = None;
+    let mut same_way = 0usize;
     while let Some((entry, report)) = results.next().await {
-        let Some(report) = report else {
+        let Some(mut report) = report else {
             not_started += 1;
             continue;
         };
@@ -140,9 +144,17 @@ pub(crate) async fn run(
                     }
                 }
             }
+            Status::Failed if report.error.as_ref().is_some_and(is_fatal) => {
+                if fatal.is_none() {
+                    shared.halt.set();
+                    fatal = report.error.take();
+                } else {
+                    same_way += 1;
+                }
+            }
             Status::Failed => {
                 if let Some(error) = &report.error {
-                    console.warn(&error.lines().join("\n"));
+                    console.error(error);
                 }
                 failures.push((report.shown.clone(), failure_text(&report)));
             }
@@ -150,6 +162,7 @@ pub(crate) async fn run(
                 interrupted += 1;
                 kept += usize::from(report.kept.is_some());
                 aborted += usize::from(report.aborted == Some(true));
+                abort_failed += usize::from(report.aborted == Some(false));
             }
         }
     }
@@ -160,9 +173,9 @@ pub(crate) async fn run(
         "nothing to upload".to_owned()
     } else {
         format!(
-            "uploaded {uploaded} of {total_files} files ({}) in {seconds:.2} s ({:.1} MB/s, {:.0} files/s)",
+            "uploaded {uploaded} of {total_files} files ({}) in {seconds:.2} s ({}, {:.0} files/s)",
             human_size(bytes),
-            megabytes_per_second(bytes, seconds),
+            human_rate(bytes as f64 / seconds.max(1e-9)),
             uploaded as f64 / seconds.max(1e-9),
         )
     };
@@ -183,7 +196,31 @@ pub(crate) async fn run(
         }
     }
     let was_interrupted = shared.interrupt.is_set() && (interrupted > 0 || not_started > 0);
-    if was_interrupted {
+    let fatal = fatal
+        .map(|error| error.retitled(format!("cannot upload {} to {}", upload.shown, upload.dest)));
+    if let Some(error) = &fatal {
+        console.error(error);
+        let mut stopped = format!("stopped: uploaded {uploaded} of {total_files} files");
+        if same_way > 0 {
+            stopped.push_str(&format!("; {same_way} more failed the same way"));
+        }
+        if interrupted > 0 {
+            stopped.push_str(&format!("; {interrupted} stopped in flight"));
+            if kept > 0 {
+                stopped.push_str(&format!(" ({kept} kept resumable)"));
+            }
+        }
+        if not_started > 0 {
+            stopped.push_str(&format!("; {not_started} not started"));
+        }
+        stopped.push_str(if abort_failed == 0 {
+            "; nothing is left open on lakeFS"
+        } else {
+            "; some uploads could not be aborted (their parts stay until a lifecycle rule removes them)"
+        });
+        console.warn(&stopped);
+        console.warn("  run the same command again once this is fixed");
+    } else if was_interrupted {
         console.warn(&format!("interrupted: {summary}"));
         console.warn(&format!(
             "  {interrupted} in flight ({aborted} aborted on lakeFS, {kept} kept resumable), {not_started} not started"
@@ -224,8 +261,11 @@ pub(crate) async fn run(
         "bytes": bytes,
         "seconds": (seconds * 1e6).round() / 1e6,
         "interrupted": was_interrupted,
+        "stopped_by": fatal.as_ref().map(|e| e.shown(false).first().cloned()),
     }})));
-    let exit = if was_interrupted {
+    let exit = if fatal.is_some() {
+        Exit::Failure
+    } else if was_interrupted {
         Exit::Interrupted
     } else if failures.is_empty() {
         if let Some((journal, _)) = &upload.journal {
@@ -236,6 +276,11 @@ pub(crate) async fn run(
         Exit::Failure
     };
     Finished { exit, uploaded }
+}
+
+/// Whether a file's failure would be every file's: the upload stops.
+fn is_fatal(error: &CliError) -> bool {
+    error.diagnosis().is_some_and(|d| d.everywhere)
 }
 
 fn failure_text(report: &Report) -> String {

@@ -15,7 +15,7 @@ pub(crate) mod walk;
 
 use lakefs_multipart::{PartSlots, UploadConfig, Uploader};
 
-use self::object::{metadata_map, Job, Shared, Source};
+use self::object::{metadata_map, Halt, Job, Shared, Source};
 use self::plan::Plan;
 use self::report::{Plan as FilePlan, Planned, Status};
 use self::unchanged::Wanted;
@@ -74,6 +74,7 @@ pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliErro
             content_type: content_type.clone(),
             metadata: metadata.clone(),
             interrupt: ctx.interrupt.clone(),
+            halt: Halt::new(),
             progress: ctx.console.progress(total, files),
             resume_prefix: resume_prefix(ctx, &args),
         })
@@ -179,7 +180,7 @@ async fn one(ctx: &Context, shared: &Shared, job: Job) -> Exit {
         Status::Uploaded => Exit::Ok,
         Status::Failed | Status::Interrupted => {
             if let Some(error) = &report.error {
-                ctx.console.warn(&error.lines().join("\n"));
+                ctx.console.error(error);
             }
             if report.status == Status::Failed {
                 Exit::Failure

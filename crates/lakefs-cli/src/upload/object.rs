@@ -17,6 +17,7 @@ use super::verify::{self, HashingReader, StreamDigest, Verdict};
 use crate::errors::{one_line, CliError, UploadCause};
 use crate::interrupt::Interrupt;
 use crate::output::Progress;
+use crate::units::human_size;
 use crate::uri::ObjectUri;
 
 /// What every object of one command shares.
@@ -32,12 +33,60 @@ pub(crate) struct Shared {
     /// bound parts in flight (and part memory) across all objects.
     pub(crate) uploader: Uploader<lakefs_transport::HyperTransport>,
     pub(crate) interrupt: Interrupt,
+    /// Set when an object failed in a way every other would too: the others stop.
+    pub(crate) halt: Halt,
     pub(crate) progress: Progress,
     /// The command line that resumes from a checkpoint: `prefix… --resume CHECKPOINT SRC`.
     pub(crate) resume_prefix: Vec<String>,
 }
 
+/// Stops every object of a command at once. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Halt(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Halt {
+    pub(crate) fn new() -> Self {
+        Self(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+
+    /// Stops the objects in flight, and those not started yet.
+    pub(crate) fn set(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Completes when set (never otherwise).
+    fn wait(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut receiver = self.0.subscribe();
+        async move {
+            if receiver.wait_for(|set| *set).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
 impl Shared {
+    /// Completes when the object in flight must stop: the user interrupted, or another
+    /// object failed in a way this one would too.
+    fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (interrupted, halted) = (self.interrupt.wait(), self.halt.wait());
+        async move {
+            tokio::select! {
+                () = interrupted => {}
+                () = halted => {}
+            }
+        }
+    }
+
+    /// Whether objects not started yet must not start.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.interrupt.is_set() || self.halt.is_set()
+    }
+
     /// The engine's configuration for these options, parts in flight bounded by `slots`
     /// across all objects.
     pub(crate) fn config(
@@ -127,7 +176,7 @@ pub(crate) struct Job {
 pub(crate) async fn upload(shared: &Shared, job: Job) -> Report {
     let started = Instant::now();
     let probe = Probe {
-        state: Arc::new(Mutex::new(ProbeState::default())),
+        state: Arc::new(Mutex::new(ProbeState::new(&job.shown, shared.part_size))),
     };
     let mut report = Report {
         shown: job.shown.clone(),
@@ -149,7 +198,8 @@ pub(crate) async fn upload(shared: &Shared, job: Job) -> Report {
     let (result, digest) = send(shared, &probe, &job, &mut report, &mut notes).await;
     let ended = Instant::now();
     {
-        let state = probe.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = probe.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.ended(&shared.progress);
         let created = state.created.unwrap_or(ended);
         let completing = state.completing.unwrap_or(ended).max(created);
         report.seconds = Seconds {
@@ -264,7 +314,7 @@ async fn send(
             let result = uploader
                 .resume(checkpoint, source)
                 .on_progress(shared.reporter(probe))
-                .cancel_on(shared.interrupt.wait())
+                .cancel_on(shared.stopped())
                 .await;
             let stale = result.as_ref().err().is_some_and(|e| {
                 matches!(e.kind(), ErrorKind::SourceChanged | ErrorKind::UploadGone)
@@ -298,7 +348,7 @@ async fn send(
     let mut upload = uploader
         .upload(&dest.repository, &dest.branch, &dest.path, source)
         .on_progress(shared.reporter(probe))
-        .cancel_on(shared.interrupt.wait());
+        .cancel_on(shared.stopped());
     if let Some(content_type) = &shared.content_type {
         upload = upload.content_type(content_type);
     }
@@ -406,6 +456,16 @@ async fn check(
     }
 }
 
+/// ` (15.0 MiB, modified 2026-12-03 04:58:02 UTC)`: what a checkpoint knows of its source.
+fn recorded_source(source: &lakefs_multipart::SourceFingerprint) -> String {
+    let modified = source
+        .modified_nanos
+        .and_then(|n| i64::try_from(n / 1_000_000_000).ok())
+        .map(|s| format!(", modified {}", crate::units::utc_time(s)))
+        .unwrap_or_default();
+    format!(" ({}{modified})", human_size(source.size))
+}
+
 /// Fills in a failed or interrupted object's report.
 fn fail(
     shared: &Shared,
@@ -435,6 +495,21 @@ fn fail(
                 one_line(abort)
             ));
         }
+        AbortOutcome::Resumable(path) if job.resume && error.kind() == ErrorKind::SourceChanged => {
+            // Not the command that just failed: the file the upload started from.
+            report.kept = Some(path.clone());
+            let recorded = Checkpoint::load(path)
+                .map(|c| recorded_source(&c.source))
+                .unwrap_or_default();
+            notes.push(format!(
+                "upload {id} is kept for the file it started from{recorded}: resume it with {}",
+                shared.resume_command(path, "FILE")
+            ));
+            notes.push(format!(
+                "or give it up: `lakefs-rs checkpoint abort {}` aborts it on lakeFS and deletes the checkpoint",
+                shell_quote(&path.display().to_string())
+            ));
+        }
         AbortOutcome::Resumable(path) => {
             report.kept = Some(path.clone());
             notes.push(format!(
@@ -443,6 +518,22 @@ fn fail(
             ));
         }
         _ => {}
+    }
+    if error.kind() == ErrorKind::UploadGone {
+        if let Some(checkpoint) = job.checkpoint.as_ref().filter(|c| c.exists()) {
+            let checkpoint = shell_quote(&checkpoint.display().to_string());
+            let mut again = shared.resume_prefix.clone();
+            again.extend([
+                "--checkpoint".to_owned(),
+                job.shown.clone(),
+                job.dest.to_string(),
+            ]);
+            let again: Vec<String> = again.iter().map(|w| shell_quote(w)).collect();
+            notes.push(format!(
+                "its checkpoint is of no use any more: `lakefs-rs checkpoint forget {checkpoint}` deletes it; then upload again: `{}`",
+                again.join(" ")
+            ));
+        }
     }
     let mut cli = if interrupted {
         CliError::interrupted(format!("interrupted: {} -> {}", job.shown, job.dest))

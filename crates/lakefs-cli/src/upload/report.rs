@@ -11,7 +11,7 @@ use lakefs_multipart::ProgressEvent;
 use serde_json::json;
 
 use crate::errors::CliError;
-use crate::output::{Progress, Render};
+use crate::output::{FileLine, Progress, Render};
 use crate::units::human_size;
 use crate::uri::ObjectUri;
 
@@ -44,15 +44,46 @@ pub(crate) struct ProbeState {
     pub(crate) parts: u32,
     pub(crate) retries: u32,
     pub(crate) url_refreshes: u32,
+    /// Bytes of the parts stored.
     pub(crate) bytes: u64,
+    /// Bytes of the parts in flight handed to the network so far, by part.
+    pub(crate) sending: BTreeMap<u32, u64>,
+    /// The object as the user named it, and the size from which it gets a line of its own
+    /// below the bar.
+    pub(crate) name: String,
+    pub(crate) line_from: u64,
+    pub(crate) line: Option<FileLine>,
 }
 
 impl ProbeState {
+    /// The state of an object named `name` (as the user named it), which gets a line of its
+    /// own in the progress display when it is larger than `line_from` bytes.
+    pub(crate) fn new(name: &str, line_from: u64) -> Self {
+        Self {
+            name: name.to_owned(),
+            line_from,
+            ..Self::default()
+        }
+    }
+
     /// The part sizes in order, when the engine reported every part it completed with —
     /// parts 1 to n, n the number completed; `None` otherwise.
     pub(crate) fn layout(&self) -> Option<Vec<u64>> {
         let numbered_in_order = self.layout.keys().copied().eq(1..=self.parts);
         (self.parts > 0 && numbered_in_order).then(|| self.layout.values().copied().collect())
+    }
+
+    /// Bytes of this object done: stored, or on their way.
+    fn done(&self) -> u64 {
+        self.bytes + self.sending.values().sum::<u64>()
+    }
+
+    /// The object's upload ended: bytes still counted as on their way were not stored, and
+    /// its line goes.
+    pub(crate) fn ended(&mut self, progress: &Progress) {
+        let unsent: u64 = std::mem::take(&mut self.sending).values().sum();
+        progress.remove_bytes(unsent);
+        self.line = None;
     }
 }
 
@@ -61,25 +92,60 @@ pub(crate) struct Probe {
     pub(crate) state: Arc<Mutex<ProbeState>>,
 }
 
+/// Counts `event` in `state`, and moves `progress` (and the object's own line) along: bytes
+/// as they are handed to the network, replaced by the part's size once it is stored.
 pub(crate) fn probe_event(state: &Mutex<ProbeState>, progress: &Progress, event: &ProgressEvent) {
     let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
     match event {
-        ProgressEvent::Started { .. } => state.created = Some(Instant::now()),
-        ProgressEvent::PartRetried { .. } => state.retries += 1,
+        ProgressEvent::Started { total_bytes, .. } => {
+            state.created = Some(Instant::now());
+            if let Some(size) = total_bytes.filter(|size| *size > state.line_from) {
+                state.line = progress.file_line(&state.name, size);
+            }
+        }
+        ProgressEvent::PartSending {
+            part_number,
+            bytes_sent,
+            ..
+        } => {
+            let before = state.sending.insert(*part_number, *bytes_sent).unwrap_or(0);
+            if *bytes_sent >= before {
+                progress.add_bytes(bytes_sent - before);
+            } else {
+                progress.remove_bytes(before - bytes_sent);
+            }
+        }
+        ProgressEvent::PartRetried { part_number, .. } => {
+            state.retries += 1;
+            // The part is sent again from its first byte.
+            progress.remove_bytes(state.sending.remove(part_number).unwrap_or(0));
+        }
         ProgressEvent::UrlRefreshed { .. } => state.url_refreshes += 1,
         ProgressEvent::PartFinished {
             part_number, size, ..
-        }
-        | ProgressEvent::PartSkipped { part_number, size } => {
+        } => {
+            let sent = state.sending.remove(part_number).unwrap_or(0);
             state.bytes += size;
             state.layout.insert(*part_number, *size);
-            progress.add_bytes(*size);
+            if *size >= sent {
+                progress.add_bytes(size - sent);
+            } else {
+                progress.remove_bytes(sent - size);
+            }
+        }
+        ProgressEvent::PartSkipped { part_number, size } => {
+            state.bytes += size;
+            state.layout.insert(*part_number, *size);
+            progress.add_earlier_bytes(*size);
         }
         ProgressEvent::Completing { parts } => {
             state.completing = Some(Instant::now());
             state.parts = *parts;
         }
         _ => {}
+    }
+    if let Some(line) = &state.line {
+        line.set_bytes(state.done());
     }
 }
 

@@ -73,6 +73,13 @@ fn hard_reset_and_sts_login() {
     let output = run(server.command(&home).args(login));
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(stdout(&output).contains("--print-token"));
+    // When the token expires, as a date and a delay, not a Unix time.
+    let said = stdout(&output);
+    assert!(
+        said.contains("issued a token that expires 20") && said.contains(" UTC (in "),
+        "{said}"
+    );
+    assert!(!said.contains("Unix"), "{said}");
     assert!(
         !stdout(&output).contains("eyJ"),
         "the token is not printed unasked"

@@ -13,7 +13,6 @@ use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lakefs_emulator::{Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_lakefs-rs");
@@ -82,6 +81,18 @@ pub struct Gates {
     pub hold_aborts: AtomicBool,
     /// Delay every storage GET (a presigned read) by this many milliseconds.
     pub delay_reads_ms: AtomicU64,
+    /// Answer upload creations from this one on (1 = the first) with a 401, as lakeFS does
+    /// for a key it no longer accepts (0: none).
+    pub refuse_creates_from: AtomicU32,
+    /// Upload creations seen.
+    pub creates: AtomicU32,
+    /// Statuses to answer the next part PUTs with, in order (an S3 error body), instead of
+    /// storing them.
+    pub part_failures: Mutex<std::collections::VecDeque<u16>>,
+    /// Receive part PUT bodies at this many bytes per second, chunk by chunk (0: at once).
+    pub receive_parts_per_second: AtomicU64,
+    /// Part PUTs whose body was received in full.
+    pub parts_received: AtomicU32,
     /// How many requests are being held.
     pub held: AtomicU32,
     /// Every request answered: method and path.
@@ -99,6 +110,17 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// As [`Self::start`], its connections' receive buffers `bytes` large: what a slow link
+    /// holds, rather than loopback's megabytes (bytes handed to the network then stay close
+    /// to the bytes received).
+    pub fn start_with_receive_buffer(bytes: u32) -> Self {
+        Self::start_with(Some(bytes))
+    }
+
+    fn start_with(receive_buffer: Option<u32>) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -107,7 +129,16 @@ impl Server {
         let emulator = Emulator::new();
         let gates = Arc::new(Gates::default());
         let (release, released) = watch::channel(0u64);
-        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let listener = runtime
+            .block_on(async {
+                let socket = tokio::net::TcpSocket::new_v4()?;
+                if let Some(bytes) = receive_buffer {
+                    socket.set_recv_buffer_size(bytes)?;
+                }
+                socket.bind("127.0.0.1:0".parse().unwrap())?;
+                socket.listen(1024)
+            })
+            .unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         emulator.set_storage_url(url.clone());
         let (serving, serving_gates) = (emulator.clone(), Arc::clone(&gates));
@@ -128,16 +159,18 @@ impl Server {
                                 (emulator.clone(), Arc::clone(&gates), released.clone());
                             async move {
                                 let (parts, body) = request.into_parts();
-                                let body = body
-                                    .collect()
-                                    .await
-                                    .map(|b| b.to_bytes())
-                                    .unwrap_or_default();
+                                let body = receive(&gates, &parts, body).await;
                                 gates
                                     .requests
                                     .lock()
                                     .unwrap()
                                     .push((parts.method.clone(), parts.uri.path().to_owned()));
+                                if let Some(refused) = refused_create(&gates, &parts) {
+                                    return Ok(refused);
+                                }
+                                if let Some(failed) = failed_part(&gates, &parts) {
+                                    return Ok(failed);
+                                }
                                 let delay = gates.delay_reads_ms.load(Ordering::SeqCst);
                                 if delay > 0
                                     && parts.method == http::Method::GET
@@ -256,6 +289,76 @@ impl Drop for Server {
     }
 }
 
+/// A request's body: a part PUT's chunk by chunk at the gates' rate, if any.
+async fn receive(
+    gates: &Gates,
+    parts: &http::request::Parts,
+    mut body: hyper::body::Incoming,
+) -> Bytes {
+    let rate = gates.receive_parts_per_second.load(Ordering::SeqCst);
+    let part = parts.method == http::Method::PUT && parts.uri.path().starts_with("/_storage/");
+    if !part || rate == 0 {
+        return body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+    }
+    let mut received = Vec::new();
+    while let Some(Ok(frame)) = body.frame().await {
+        if let Ok(data) = frame.into_data() {
+            received.extend_from_slice(&data);
+            let pause = Duration::from_secs_f64(data.len() as f64 / rate as f64);
+            tokio::time::sleep(pause).await;
+        }
+    }
+    gates.parts_received.fetch_add(1, Ordering::SeqCst);
+    Bytes::from(received)
+}
+
+/// A 401 for an upload creation the gates refuse.
+fn refused_create(
+    gates: &Gates,
+    parts: &http::request::Parts,
+) -> Option<http::Response<Full<Bytes>>> {
+    if parts.method != http::Method::POST || !parts.uri.path().ends_with("/staging/pmpu") {
+        return None;
+    }
+    let number = gates.creates.fetch_add(1, Ordering::SeqCst) + 1;
+    let from = gates.refuse_creates_from.load(Ordering::SeqCst);
+    (from > 0 && number >= from).then(|| {
+        http::Response::builder()
+            .status(401)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(
+                br#"{"message":"error authenticating request"}"#,
+            )))
+            .unwrap()
+    })
+}
+
+/// An S3 error for a part PUT, when the gates have one queued.
+fn failed_part(gates: &Gates, parts: &http::request::Parts) -> Option<http::Response<Full<Bytes>>> {
+    if parts.method != http::Method::PUT || !parts.uri.path().starts_with("/_storage/") {
+        return None;
+    }
+    let status = gates.part_failures.lock().unwrap().pop_front()?;
+    let code = if status == 503 {
+        "SlowDown"
+    } else {
+        "InvalidRequest"
+    };
+    Some(
+        http::Response::builder()
+            .status(status)
+            .header("content-type", "application/xml")
+            .body(Full::new(Bytes::from(format!(
+                "<Error><Code>{code}</Code><Message>injected by the test</Message></Error>"
+            ))))
+            .unwrap(),
+    )
+}
+
 fn held(gates: &Gates, parts: &http::request::Parts) -> bool {
     let path = parts.uri.path();
     if parts.method == http::Method::PUT {
@@ -272,6 +375,118 @@ fn held(gates: &Gates, parts: &http::request::Parts) -> bool {
     parts.method == http::Method::DELETE
         && path.contains("/staging/pmpu/")
         && gates.hold_aborts.load(Ordering::SeqCst)
+}
+
+/// A process whose standard error is a pseudo-terminal (as a person's), its output collected
+/// as it comes.
+pub struct OnTerminal {
+    pub child: std::process::Child,
+    screen: Arc<Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl OnTerminal {
+    /// Starts `command` with standard error on a new 160×40 pseudo-terminal (stdout piped).
+    #[allow(unsafe_code)]
+    pub fn spawn(command: &mut Command) -> Self {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        let (mut master, mut slave) = (0, 0);
+        let size = libc::winsize {
+            ws_row: 40,
+            ws_col: 160,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: openpty writes two descriptors, which are owned from here on.
+        let status = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(status, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both are open descriptors nothing else owns.
+        let (master, slave) =
+            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(slave))
+            .spawn()
+            .unwrap();
+        // The parent's copy of the terminal's end went with the command: the reader sees the
+        // end once the child exits.
+        let screen = Arc::new(Mutex::new(Vec::new()));
+        let reader = {
+            let screen = Arc::clone(&screen);
+            let mut master = std::fs::File::from(master);
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let mut buffer = [0u8; 4096];
+                while let Ok(n) = master.read(&mut buffer) {
+                    if n == 0 {
+                        break;
+                    }
+                    screen.lock().unwrap().extend_from_slice(&buffer[..n]);
+                }
+            })
+        };
+        Self {
+            child,
+            screen,
+            reader: Some(reader),
+        }
+    }
+
+    /// What was drawn so far, escape sequences left out, one entry per redraw of a line.
+    pub fn lines(&self) -> Vec<String> {
+        let raw = String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned();
+        let mut text = String::new();
+        let mut chars = raw.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                // CSI: ESC [ parameters, then a final byte in @..~.
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                text.push('\n');
+            } else if c == '\r' {
+                text.push('\n');
+            } else {
+                text.push(c);
+            }
+        }
+        // Lines padded to the terminal's width (160) follow one another without a line break.
+        text.lines()
+            .flat_map(|l| {
+                let chars: Vec<char> = l.chars().collect();
+                chars
+                    .chunks(160)
+                    .map(|c| c.iter().collect::<String>())
+                    .collect::<Vec<_>>()
+            })
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    /// Waits for the process to end; its exit code, standard output, and what it drew.
+    pub fn wait(mut self) -> (i32, String, Vec<String>) {
+        let output = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap())
+            .wait_with_output()
+            .unwrap();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        (code(&output), stdout(&output), self.lines())
+    }
 }
 
 /// The binary with a clean environment: HOME set to `home`, no lakectl variable, state in
@@ -292,6 +507,42 @@ pub fn lakefs(home: &TempDir) -> Command {
 /// Runs `command` to its end.
 pub fn run(command: &mut Command) -> Output {
     command.output().unwrap()
+}
+
+/// Runs `command` to its end, killing it (and failing) if it takes more than `seconds`.
+pub fn run_within(seconds: u64, command: &mut Command) -> Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let done = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(seconds);
+            while !done.load(Ordering::SeqCst) {
+                if Instant::now() > deadline {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            false
+        })
+    };
+    let output = child.wait_with_output().unwrap();
+    done.store(true, Ordering::SeqCst);
+    let killed = watchdog.join().unwrap();
+    assert!(
+        !killed,
+        "still running after {seconds} s; stderr:\n{}",
+        stderr(&output)
+    );
+    output
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -1,6 +1,8 @@
 //! Bad input: clear errors (`error:` / `caused by:`, never `Debug`), the right exit code, and
 //! nothing already uploaded lost.
 
+use std::sync::atomic::Ordering;
+
 use lakefs_emulator::DEFAULT_SECRET_ACCESS_KEY;
 
 use crate::common::*;
@@ -110,7 +112,13 @@ fn a_wrong_secret_fails_clearly_keeps_it_secret_and_loses_nothing() {
     let text = stderr(&output);
     assert_human(&text);
     assert!(
-        text.contains("caused by: statObject: unauthorized (401)"),
+        text.contains("lakeFS rejected the credentials (401 Unauthorized"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "note: check the access key id and the secret access key: `lakefs-rs config`"
+        ),
         "{text}"
     );
     assert!(
@@ -121,26 +129,44 @@ fn a_wrong_secret_fails_clearly_keeps_it_secret_and_loses_nothing() {
     assert_eq!(server.object("first.txt").unwrap(), "first\n");
     assert!(server.object("second.txt").is_none());
     assert_eq!(server.emulator.open_uploads(), 0);
-    // A refused connection is explained the same way, with its cause.
-    let output = run(lakefs(&home)
-        .args([
-            "--endpoint",
-            "http://127.0.0.1:9",
-            "--access-key-id",
-            "k",
-            "--secret-access-key",
-            "s",
-            "upload",
-        ])
-        .arg(&first)
-        .arg("lakefs://example-repo/main/x"));
-    assert_eq!(code(&output), 1);
-    let text = stderr(&output);
-    assert_human(&text);
-    assert!(
-        text.contains("could not connect to http://127.0.0.1:9"),
-        "{text}"
-    );
+    // A refused connection is one line with the address, and the next step; the causes
+    // with -v.
+    for verbose in [false, true] {
+        let output = run(lakefs(&home)
+            .args(verbose.then_some("-v"))
+            .args([
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--access-key-id",
+                "k",
+                "--secret-access-key",
+                "s",
+                "upload",
+            ])
+            .arg(&first)
+            .arg("lakefs://example-repo/main/x"));
+        assert_eq!(code(&output), 1);
+        // With -v, the log of the retries comes first.
+        let text = stderr(&output);
+        let text = &text[text.find("error:").unwrap()..];
+        assert_human(text);
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with("cannot connect to lakeFS at http://127.0.0.1:9: connection refused"),
+            "{text}"
+        );
+        assert!(text.contains("note: is lakeFS running there?"), "{text}");
+        if verbose {
+            assert!(
+                text.contains("caused by: could not connect to http://127.0.0.1:9"),
+                "{text}"
+            );
+        } else {
+            assert_eq!(text.lines().count(), 2, "{text}");
+        }
+    }
 }
 
 #[test]
@@ -200,4 +226,207 @@ fn an_unreadable_file_in_a_directory_fails_alone() {
         .unwrap()
         .contains("Permission denied"));
     assert_eq!(server.emulator.open_uploads(), 0);
+}
+
+/// A directory of `files` small files.
+fn small_tree(home: &TempDir, files: usize) -> std::path::PathBuf {
+    let root = home.join("tree");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    for n in 0..files {
+        let dir = if n % 2 == 0 { "" } else { "sub/" };
+        std::fs::write(root.join(format!("{dir}f{n}.txt")), format!("{n}\n")).unwrap();
+    }
+    root
+}
+
+/// The lines of `text` that start with `error:`.
+fn error_lines(text: &str) -> usize {
+    text.lines().filter(|l| l.starts_with("error:")).count()
+}
+
+#[test]
+fn a_directory_upload_every_file_would_fail_stops_at_once_with_one_error() {
+    let server = Server::start();
+    let home = TempDir::new("err-dir-fatal");
+    let root = small_tree(&home, 40);
+    let wrong = "wrong-secret-0123456789";
+    let cases: [(&str, &str, &[&str], &str, &str); 6] = [
+        (
+            "wrong secret",
+            "lakefs://example-repo/main/t/",
+            &["--secret-access-key", wrong],
+            "lakeFS rejected the credentials (401 Unauthorized: error authenticating request)",
+            "check the access key id and the secret access key: `lakefs-rs config`",
+        ),
+        (
+            "wrong secret, --no-skip",
+            "lakefs://example-repo/main/t/",
+            &["--secret-access-key", wrong, "--no-skip"],
+            "lakeFS rejected the credentials (401 Unauthorized: error authenticating request)",
+            "check the access key id and the secret access key: `lakefs-rs config`",
+        ),
+        (
+            "unknown branch",
+            "lakefs://example-repo/no-such-branch/t/",
+            &[],
+            "no such repository or ref (404 Not Found)",
+            "`lakefs-rs branch list lakefs://REPOSITORY`",
+        ),
+        (
+            "unknown branch, --no-skip",
+            "lakefs://example-repo/no-such-branch/t/",
+            &["--no-skip"],
+            "no such repository or branch (404 Not Found: branch 'no-such-branch' not found)",
+            "`lakefs-rs branch list lakefs://REPOSITORY`",
+        ),
+        (
+            "unknown repository, --no-skip",
+            "lakefs://no-such-repo/main/t/",
+            &["--no-skip"],
+            "no such repository or branch (404 Not Found: repository not found)",
+            "`lakefs-rs branch list lakefs://REPOSITORY`",
+        ),
+        (
+            "unknown repository, --no-skip, --checkpoint",
+            "lakefs://no-such-repo/main/t/",
+            &["--no-skip", "--checkpoint"],
+            "no such repository or branch (404 Not Found: repository not found)",
+            "`lakefs-rs branch list lakefs://REPOSITORY`",
+        ),
+    ];
+    for (what, dest, extra, wrong_how, next) in cases {
+        server.clear_requests();
+        let output = run(server
+            .command(&home)
+            .args(["upload", "-r"])
+            .args(extra)
+            .arg(&root)
+            .arg(dest));
+        assert_eq!(code(&output), 1, "{what}: {}", stderr(&output));
+        let text = stderr(&output);
+        assert_human(&text);
+        assert_eq!(
+            error_lines(&text),
+            1,
+            "{what}: one error, not one per file:\n{text}"
+        );
+        assert!(text.lines().count() <= 4, "{what}: a few lines:\n{text}");
+        assert!(text.contains(wrong_how), "{what}: {text}");
+        assert!(
+            text.contains(&format!("note: {next}")) || text.contains(next),
+            "{what}: {text}"
+        );
+        assert!(
+            !text.contains("caused by:"),
+            "{what}: the chain is for -v: {text}"
+        );
+        assert!(!text.contains(wrong), "{what}: {text}");
+        // Stopped at once: no more upload creations than files in flight (8), not one per file.
+        let (_, creates) = server.parts_and_creates();
+        assert!(creates <= 8, "{what}: {creates} creations");
+        assert_eq!(server.emulator.open_uploads(), 0, "{what}");
+    }
+    assert!(server.object("t/f0.txt").is_none());
+    // With -v, the whole chain is there too.
+    let output = run(server
+        .command(&home)
+        .args([
+            "-v",
+            "upload",
+            "-r",
+            "--no-skip",
+            "--secret-access-key",
+            wrong,
+        ])
+        .arg(&root)
+        .arg("lakefs://example-repo/main/t/"));
+    let text = stderr(&output);
+    assert_eq!(error_lines(&text), 1, "{text}");
+    assert!(
+        text.contains("caused by: createPresignMultipartUpload: unauthorized (401)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_key_refused_mid_upload_stops_the_files_in_flight_and_leaves_nothing_open() {
+    let server = Server::start();
+    let home = TempDir::new("err-dir-midway");
+    let root = small_tree(&home, 12);
+    // Two uploads are created and their parts held; the third creation is refused.
+    server.gates.hold_parts_from.store(1, Ordering::SeqCst);
+    server.gates.refuse_creates_from.store(3, Ordering::SeqCst);
+    let output = run_within(
+        60,
+        server
+            .command(&home)
+            .args(["upload", "-r", "--no-skip", "-c", "4"])
+            .arg(&root)
+            .arg("lakefs://example-repo/main/t/"),
+    );
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let text = stderr(&output);
+    assert_human(&text);
+    assert_eq!(error_lines(&text), 1, "{text}");
+    assert!(text.contains("lakeFS rejected the credentials"), "{text}");
+    assert!(text.contains("stopped: uploaded 0 of 12 files"), "{text}");
+    assert!(text.contains("2 stopped in flight"), "{text}");
+    assert!(text.contains("nothing is left open on lakeFS"), "{text}");
+    assert!(server.gates.creates.load(Ordering::SeqCst) <= 4);
+    assert_eq!(
+        server.emulator.open_uploads(),
+        0,
+        "the two in flight are aborted"
+    );
+    server.release();
+}
+
+#[test]
+fn a_key_refused_mid_upload_keeps_checkpoints_that_the_same_command_finishes() {
+    let server = Server::start();
+    let home = TempDir::new("err-dir-midway-checkpoint");
+    let root = small_tree(&home, 12);
+    server.gates.hold_parts_from.store(1, Ordering::SeqCst);
+    server.gates.refuse_creates_from.store(3, Ordering::SeqCst);
+    let upload = |server: &Server| {
+        run_within(
+            60,
+            server
+                .command(&home)
+                .args(["upload", "-r", "--no-skip", "-c", "4", "--checkpoint"])
+                .arg(&root)
+                .arg("lakefs://example-repo/main/t/"),
+        )
+    };
+    let output = upload(&server);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let text = stderr(&output);
+    assert_eq!(error_lines(&text), 1, "{text}");
+    assert!(
+        text.contains("2 stopped in flight (2 kept resumable)"),
+        "{text}"
+    );
+    assert_eq!(server.emulator.open_uploads(), 2, "kept for the next run");
+    let listed = run(server.command(&home).args(["checkpoint", "list"]));
+    let listed = stdout(&listed);
+    assert_eq!(
+        listed.lines().count(),
+        3,
+        "two checkpoints and the journal:\n{listed}"
+    );
+    // The key works again: the same command finishes the upload and leaves nothing behind.
+    server.gates.refuse_creates_from.store(0, Ordering::SeqCst);
+    server.release();
+    let output = upload(&server);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    for n in 0..12 {
+        let dir = if n % 2 == 0 { "" } else { "sub/" };
+        assert_eq!(
+            server.object(&format!("t/{dir}f{n}.txt")).unwrap(),
+            format!("{n}\n")
+        );
+    }
+    assert_eq!(server.emulator.open_uploads(), 0);
+    let listed = run(server.command(&home).args(["checkpoint", "list"]));
+    assert_eq!(stdout(&listed), "");
 }

@@ -19,6 +19,7 @@ mod errors;
 mod help;
 mod history;
 mod interrupt;
+mod logging;
 mod objects;
 mod sync;
 mod upload;

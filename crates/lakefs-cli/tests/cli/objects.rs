@@ -109,7 +109,12 @@ fn ls_lists_one_level_or_everything_at_any_ref() {
     assert_eq!(code(&output), 1);
     assert!(stderr(&output).starts_with("error: cannot list lakefs://example-repo/no-such-ref/"));
     assert!(
-        stderr(&output).contains("not found (404)"),
+        stderr(&output).contains("no such repository or ref (404 Not Found)"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("`lakefs-rs branch list lakefs://REPOSITORY`"),
         "{}",
         stderr(&output)
     );
@@ -330,7 +335,7 @@ fn rm_deletes_one_object_or_a_directory_after_confirmation() {
     ]));
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("not found (404)"),
+        stderr(&output).contains("no such repository or branch (404 Not Found: branch not found)"),
         "{}",
         stderr(&output)
     );
@@ -342,7 +347,7 @@ fn rm_deletes_one_object_or_a_directory_after_confirmation() {
     ]));
     assert_eq!(code(&output), 1);
     assert!(
-        stderr(&output).contains("not found (404)"),
+        stderr(&output).contains("no such repository or branch (404 Not Found"),
         "{}",
         stderr(&output)
     );

@@ -354,3 +354,162 @@ fn verify_checks_standard_input_of_every_size() {
         );
     }
 }
+
+/// The byte counts `{done}/{total}` drawn on the progress bar's lines.
+fn drawn_counts(lines: &[String], total: &str) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.starts_with("uploading ") || l.contains(" files ["))
+        .filter_map(|l| {
+            let (before, _) = l.split_once(&format!("/{total} "))?;
+            Some(before.rsplit("] ").next()?.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn progress_moves_with_the_bytes_before_a_part_is_stored() {
+    let server = Server::start_with_receive_buffer(64 * 1024);
+    let home = TempDir::new("upload-progress");
+    let bytes = data(20 * MIB, 31);
+    let file = home.join("big.bin");
+    std::fs::write(&file, &bytes).unwrap();
+    // The storage takes in 4 MiB/s, and stores no part until released.
+    server
+        .gates
+        .receive_parts_per_second
+        .store(4 * MIB as u64, std::sync::atomic::Ordering::SeqCst);
+    server
+        .gates
+        .hold_parts_from
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    let terminal = OnTerminal::spawn(
+        server
+            .command(&home)
+            .args(["upload", "--part-size", "10MiB", "-c", "1"])
+            .arg(&file)
+            .arg("lakefs://example-repo/main/big.bin"),
+    );
+    // Before any part is stored, the bar shows bytes on their way, more and more of them.
+    wait_until("the bar to show bytes moving", || {
+        let counts = drawn_counts(&terminal.lines(), "20 MiB");
+        let mut moving: Vec<&String> = counts.iter().filter(|c| *c != "0 B").collect();
+        moving.dedup();
+        moving.len() >= 3
+    });
+    assert_eq!(
+        server
+            .gates
+            .parts_received
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no part was received in full yet"
+    );
+    server.release();
+    let (code, _, _) = terminal.wait();
+    assert_eq!(code, 0);
+    assert_eq!(server.object("big.bin").unwrap(), bytes);
+}
+
+#[test]
+fn a_directory_upload_shows_a_line_for_each_big_file_in_flight_five_at_most() {
+    let server = Server::start();
+    let home = TempDir::new("upload-progress-dir");
+    let root = home.join("tree");
+    std::fs::create_dir_all(&root).unwrap();
+    for i in 0..7 {
+        std::fs::write(root.join(format!("big-{i}.bin")), data(6 * MIB, 40 + i)).unwrap();
+    }
+    for i in 0..3 {
+        std::fs::write(root.join(format!("small-{i}.txt")), data(1000, 50 + i)).unwrap();
+    }
+    // Nothing is stored until released: every file stays in flight.
+    server
+        .gates
+        .hold_parts_from
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    let terminal = OnTerminal::spawn(
+        server
+            .command(&home)
+            .args(["upload", "-r", "--part-size", "5MiB", "-c", "10"])
+            .arg(&root)
+            .arg("lakefs://example-repo/main/tree/"),
+    );
+    let shown = |terminal: &OnTerminal| -> std::collections::BTreeMap<String, String> {
+        terminal
+            .lines()
+            .iter()
+            .filter_map(|l| {
+                let (name, rest) = l.split_once(" [")?;
+                let name = name.rsplit('/').next()?.to_owned();
+                let done = rest.split_once("] ")?.1.split('/').next()?.to_owned();
+                name.starts_with("big-").then_some((name, done))
+            })
+            .collect()
+    };
+    wait_until("five files with bytes on their way", || {
+        let lines = shown(&terminal);
+        lines.len() == 5 && lines.values().all(|done| done != "0 B")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let lines = shown(&terminal);
+    assert_eq!(lines.len(), 5, "five lines at most: {lines:?}");
+    assert!(
+        !terminal.lines().iter().any(|l| l.contains("small-")),
+        "a small file gets no line"
+    );
+    assert!(
+        terminal
+            .lines()
+            .iter()
+            .any(|l| l.starts_with("0/10 files [") && l.contains("/42.0 MiB")),
+        "{:#?}",
+        terminal.lines()
+    );
+    server.release();
+    let (code, _, _) = terminal.wait();
+    assert_eq!(code, 0);
+    assert_eq!(server.emulator.open_uploads(), 0);
+}
+
+#[test]
+fn summaries_give_rates_in_the_units_of_sizes() {
+    let server = Server::start();
+    let home = TempDir::new("upload-units");
+    let root = home.join("tree");
+    std::fs::create_dir_all(&root).unwrap();
+    for i in 0..3 {
+        std::fs::write(root.join(format!("f{i}.bin")), data(300_000, 60 + i)).unwrap();
+    }
+    let output = run(server
+        .command(&home)
+        .args(["upload", "-r"])
+        .arg(&root)
+        .arg("lakefs://example-repo/main/units/"));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let summary = stderr(&output);
+    assert!(
+        summary.contains("uploaded 3 of 3 files (878.9 KiB) in "),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("iB/s, ") || summary.contains(" B/s, "),
+        "{summary}"
+    );
+    assert!(!summary.contains("MB/s"), "{summary}");
+    let output = run(server
+        .command(&home)
+        .args(["download", "-r", "lakefs://example-repo/main/units/"])
+        .arg(home.join("back")));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let summary = stderr(&output);
+    assert!(
+        summary.contains("downloaded 3 of 3 files (878.9 KiB) in "),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("iB/s)") || summary.contains(" B/s)"),
+        "{summary}"
+    );
+    assert!(!summary.contains("MB/s"), "{summary}");
+}
