@@ -141,7 +141,7 @@ async fn main() -> Result<(), Error> {
             UploadSource::reader(Generated::new(size, 42), size),
         )
         .content_type("application/octet-stream")
-        .metadata("written-by", "lakefs-rs quickstart")
+        .metadata("written-by", "lakefs-cli quickstart")
         .await;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
@@ -170,7 +170,7 @@ async fn main() -> Result<(), Error> {
         .repository(&repo)
         .branch(&work)
         .message(format!("Add {path}"))
-        .meta("written-by", "lakefs-rs quickstart")
+        .meta("written-by", "lakefs-cli quickstart")
         .send()
         .await?;
     println!("   commit {}: {}", short(&commit.id), commit.message);

@@ -59,3 +59,26 @@ pub use lakefs_transport as transport;
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The code examples of the `docs/` pages, compiled as doctests like the README's.
+#[cfg(doctest)]
+pub mod docs_doctests {
+    /// `docs/library.md`.
+    #[doc = include_str!("../docs/library.md")]
+    pub struct Library;
+    /// `docs/uploading.md`.
+    #[doc = include_str!("../docs/uploading.md")]
+    pub struct Uploading;
+    /// `docs/object-store.md`.
+    #[doc = include_str!("../docs/object-store.md")]
+    pub struct ObjectStore;
+    /// `docs/transport.md`.
+    #[doc = include_str!("../docs/transport.md")]
+    pub struct Transport;
+    /// `docs/cli.md`.
+    #[doc = include_str!("../docs/cli.md")]
+    pub struct Cli;
+    /// `docs/performance.md`.
+    #[doc = include_str!("../docs/performance.md")]
+    pub struct Performance;
+}

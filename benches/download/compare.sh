@@ -4,8 +4,8 @@
 # downloaded to a file on the same disk by
 #   * rclone copyto     (straight from S3; 10 streams)
 #   * aws s3 cp         (straight from S3; awscli v1 defaults, and a tuned variant)
-#   * lakefs-rs download (a lakeFS emulator in front of the same S3 server signs the URLs; the
-#                        bytes come straight from S3; runs only when $LAKEFS_RS names the binary)
+#   * lakefs-cli download (a lakeFS emulator in front of the same S3 server signs the URLs; the
+#                        bytes come straight from S3; runs only when $LAKEFS_CLI names the binary)
 # Each downloader runs $RUNS times; each run is timed with GNU time (wall, user+sys CPU, peak
 # RSS of the process; and, beside, the CPU the s3s-fs server spent meanwhile). Output is removed (and `sync`ed away) between runs. Prints a markdown table
 # of the medians. The downloaded bytes are compared (cmp) with the source once per tool.
@@ -13,14 +13,14 @@
 # Environment:
 #   RUNS=5            runs per downloader
 #   SIZE_MIB=1024     object size
-#   TOOLS_TO_RUN="cp rclone aws aws-tuned lakefs-rs lakefs-rs-no-verify lakefs-rs-cat"   rows (lakefs-rs*
-#                     only with LAKEFS_RS;
+#   TOOLS_TO_RUN="cp rclone aws aws-tuned lakefs-cli lakefs-cli-no-verify lakefs-cli-cat"   rows (lakefs-cli*
+#                     only with LAKEFS_CLI;
 #                     cp: a local copy of the source file, no network: the floor of writing it)
 #   STREAMS=10        rclone --multi-thread-streams
 #   AWS_TUNED_CONCURRENCY=20   max_concurrent_requests of the aws-tuned row (the default row
 #                     is awscli's built-in default, which is 10)
-#   LAKEFS_RS=path    our binary (enables the lakefs-rs rows)
-#   LAKEFS_RS_ARGS="--part-size 16MiB"   more arguments of its download rows
+#   LAKEFS_CLI=path    our binary (enables the lakefs-cli rows)
+#   LAKEFS_CLI_ARGS="--part-size 16MiB"   more arguments of its download rows
 #   DROP_CACHES=1     drop the page cache before every run (root only; default: do not, the
 #                     object on the server stays cached for every tool alike)
 #   KEEP=1            keep the work directory (/tmp/lakefs-dl-bench.*) afterwards
@@ -33,7 +33,7 @@ RUNS="${RUNS:-5}"
 SIZE_MIB="${SIZE_MIB:-1024}"
 STREAMS="${STREAMS:-10}"
 AWS_TUNED_CONCURRENCY="${AWS_TUNED_CONCURRENCY:-20}"
-TOOLS_TO_RUN="${TOOLS_TO_RUN:-cp rclone aws aws-tuned lakefs-rs lakefs-rs-no-verify lakefs-rs-cat}"
+TOOLS_TO_RUN="${TOOLS_TO_RUN:-cp rclone aws aws-tuned lakefs-cli lakefs-cli-no-verify lakefs-cli-cat}"
 BENCH_TOOLS="${LAKEFS_BENCH_TOOLS:-$HOME/.cache/lakefs-rs-bench-tools}"
 S3S_FS="${S3S_FS_BIN:-${LAKEFS_CI_TOOLS:-$HOME/.cache/lakefs-rs-ci-tools}/bin/s3s-fs}"
 AWS="${AWS:-$BENCH_TOOLS/awscli/bin/aws}"
@@ -198,9 +198,9 @@ bench_aws_tuned() {
 }
 
 # ==================================================================================================
-# lakefs-rs download  (runs only when LAKEFS_RS names the binary)
+# lakefs-cli download  (runs only when LAKEFS_CLI names the binary)
 # --------------------------------------------------------------------------------------------------
-# A lakeFS emulator (`$LAKEFS_RS emulator --s3-*`) in front of this same s3s-fs keeps its objects
+# A lakeFS emulator (`$LAKEFS_CLI emulator --s3-*`) in front of this same s3s-fs keeps its objects
 # there, so presigned URLs point at s3s-fs: `download` asks the emulator for one statObject
 # (presign) and reads every byte with ranged GETs straight from s3s-fs, as from lakeFS on S3.
 # The object is put there through the emulator (presigned multipart upload, the same 8 MiB
@@ -211,7 +211,7 @@ bench_aws_tuned() {
 lakefs_rs_prepare() {
   [ -z "${EMU_PORT:-}" ] || return 0
   EMU_PORT=$(free_port)
-  LAKEFS_EMULATOR_S3_SECRET_ACCESS_KEY="$S3_SECRET" "$LAKEFS_RS" emulator --port "$EMU_PORT" \
+  LAKEFS_EMULATOR_S3_SECRET_ACCESS_KEY="$S3_SECRET" "$LAKEFS_CLI" emulator --port "$EMU_PORT" \
     --s3-endpoint "$S3_URL" --s3-bucket "$BUCKET" --s3-region "$REGION" \
     --s3-access-key-id "$S3_KEY" >"$WORK/emulator.log" 2>&1 &
   PIDS+=($!)
@@ -219,25 +219,25 @@ lakefs_rs_prepare() {
   export LAKECTL_SERVER_ENDPOINT_URL="http://127.0.0.1:$EMU_PORT"
   export LAKECTL_CREDENTIALS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
   export LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-  "$LAKEFS_RS" upload --quiet --part-size 8MiB "$SRC" "lakefs://example-repo/main/$KEY" >"$WORK/upload.log" 2>&1 \
+  "$LAKEFS_CLI" upload --quiet --part-size 8MiB "$SRC" "lakefs://example-repo/main/$KEY" >"$WORK/upload.log" 2>&1 \
     || { echo "upload through the emulator failed: $(tail -5 "$WORK/upload.log")" >&2; exit 1; }
 }
 bench_lakefs_rs() {
-  [ -n "${LAKEFS_RS:-}" ] || { echo "== lakefs-rs: skipped (set LAKEFS_RS to the binary)" >&2; return 0; }
+  [ -n "${LAKEFS_CLI:-}" ] || { echo "== lakefs-cli: skipped (set LAKEFS_CLI to the binary)" >&2; return 0; }
   lakefs_rs_prepare
-  run_timed lakefs-rs "$LAKEFS_RS" download --quiet ${LAKEFS_RS_ARGS:-} "lakefs://example-repo/main/$KEY" "$OUT"
+  run_timed lakefs-cli "$LAKEFS_CLI" download --quiet ${LAKEFS_CLI_ARGS:-} "lakefs://example-repo/main/$KEY" "$OUT"
 }
 bench_lakefs_rs_no_verify() {
-  [ -n "${LAKEFS_RS:-}" ] || return 0
+  [ -n "${LAKEFS_CLI:-}" ] || return 0
   lakefs_rs_prepare
-  run_timed lakefs-rs-no-verify "$LAKEFS_RS" download --quiet --no-verify ${LAKEFS_RS_ARGS:-} "lakefs://example-repo/main/$KEY" "$OUT"
+  run_timed lakefs-cli-no-verify "$LAKEFS_CLI" download --quiet --no-verify ${LAKEFS_CLI_ARGS:-} "lakefs://example-repo/main/$KEY" "$OUT"
 }
 # `cat` to a file: the stream in order (bounded by --concurrency parts ahead), as a pipeline
-# reads it. `exec` so that GNU time measures lakefs-rs itself.
+# reads it. `exec` so that GNU time measures lakefs-cli itself.
 bench_lakefs_rs_cat() {
-  [ -n "${LAKEFS_RS:-}" ] || return 0
+  [ -n "${LAKEFS_CLI:-}" ] || return 0
   lakefs_rs_prepare
-  run_timed lakefs-rs-cat sh -c 'exec "$0" cat ${1:+$1} "$2" >"$3"' "$LAKEFS_RS" "${LAKEFS_RS_ARGS:-}" \
+  run_timed lakefs-cli-cat sh -c 'exec "$0" cat ${1:+$1} "$2" >"$3"' "$LAKEFS_CLI" "${LAKEFS_CLI_ARGS:-}" \
     "lakefs://example-repo/main/$KEY" "$OUT"
 }
 # ==================================================================================================
@@ -248,9 +248,9 @@ for tool in $TOOLS_TO_RUN; do
     rclone) bench_rclone ;;
     aws) bench_aws ;;
     aws-tuned) bench_aws_tuned ;;
-    lakefs-rs) bench_lakefs_rs ;;
-    lakefs-rs-no-verify) bench_lakefs_rs_no_verify ;;
-    lakefs-rs-cat) bench_lakefs_rs_cat ;;
+    lakefs-cli) bench_lakefs_rs ;;
+    lakefs-cli-no-verify) bench_lakefs_rs_no_verify ;;
+    lakefs-cli-cat) bench_lakefs_rs_cat ;;
     *) echo "unknown tool $tool" >&2; exit 2 ;;
   esac
 done

@@ -341,7 +341,7 @@ mod tests {
     use clap::Parser;
 
     fn global(args: &[&str]) -> GlobalArgs {
-        let mut argv = vec!["lakefs-rs"];
+        let mut argv = vec!["lakefs-cli"];
         argv.extend_from_slice(args);
         argv.push("config");
         crate::cli::Cli::parse_from(argv).global

@@ -283,7 +283,7 @@ fn diagnose_api(api: &ApiError) -> Option<Diagnosis> {
                 line: format!(
                     "{server} does not look like a lakeFS server: it answered {asked} with {page} ({status_text})"
                 ),
-                next: "check the endpoint: it is lakeFS's address, such as http://localhost:8000 (`lakefs-rs config` shows the one in effect and where it came from)".into(),
+                next: "check the endpoint: it is lakeFS's address, such as http://localhost:8000 (`lakefs-cli config` shows the one in effect and where it came from)".into(),
                 everywhere: true,
                 more_with_verbose: false,
             });
@@ -295,20 +295,20 @@ fn diagnose_api(api: &ApiError) -> Option<Diagnosis> {
         ApiKind::Unauthorized | ApiKind::Forbidden if lower.contains("permission") => {
             Some(Diagnosis {
                 line: format!("lakeFS refused: the key's user is not allowed to do this ({answered})"),
-                next: "ask a lakeFS admin for a policy that allows it, or use another access key (`lakefs-rs config` shows the one in effect and where it came from)".into(),
+                next: "ask a lakeFS admin for a policy that allows it, or use another access key (`lakefs-cli config` shows the one in effect and where it came from)".into(),
                 everywhere: true,
                 more_with_verbose: false,
             })
         }
         ApiKind::Unauthorized => Some(Diagnosis {
             line: format!("lakeFS rejected the credentials ({answered})"),
-            next: "check the access key id and the secret access key: `lakefs-rs config` shows those in effect and where each came from".into(),
+            next: "check the access key id and the secret access key: `lakefs-cli config` shows those in effect and where each came from".into(),
             everywhere: true,
             more_with_verbose: false,
         }),
         ApiKind::Forbidden if lower.contains("protected branch") => Some(Diagnosis {
             line: format!("the branch is protected ({answered})"),
-            next: "write to another branch and merge it (`lakefs-rs pr create`), or ask a lakeFS admin to lift the protection".into(),
+            next: "write to another branch and merge it (`lakefs-cli pr create`), or ask a lakeFS admin to lift the protection".into(),
             everywhere: true,
             more_with_verbose: false,
         }),
@@ -322,7 +322,7 @@ fn diagnose_api(api: &ApiError) -> Option<Diagnosis> {
         ApiKind::Forbidden if operation == Some(Operation::CreatePresignMultipartUpload) => {
             Some(Diagnosis {
                 line: format!("lakeFS refused to start the upload ({answered})"),
-                next: "the user of this access key may not write there: ask a lakeFS admin, or use another access key (`lakefs-rs config` shows the one in effect)".into(),
+                next: "the user of this access key may not write there: ask a lakeFS admin, or use another access key (`lakefs-cli config` shows the one in effect)".into(),
                 everywhere: true,
                 more_with_verbose: false,
             })
@@ -333,7 +333,7 @@ fn diagnose_api(api: &ApiError) -> Option<Diagnosis> {
             } else {
                 format!("no such repository or branch ({answered})")
             },
-            next: "check the repository and branch of the lakefs:// URI: `lakefs-rs branch list lakefs://REPOSITORY` lists a repository's branches".into(),
+            next: "check the repository and branch of the lakefs:// URI: `lakefs-cli branch list lakefs://REPOSITORY` lists a repository's branches".into(),
             everywhere: true,
             more_with_verbose: false,
         }),
@@ -344,7 +344,7 @@ fn diagnose_api(api: &ApiError) -> Option<Diagnosis> {
             };
             Some(Diagnosis {
                 line: format!("cannot connect to lakeFS at {what}: {why}"),
-                next: "is lakeFS running there? `lakefs-rs config` shows the endpoint in effect and where it came from".into(),
+                next: "is lakeFS running there? `lakefs-cli config` shows the endpoint in effect and where it came from".into(),
                 everywhere: true,
                 more_with_verbose: true,
             })

@@ -1,7 +1,7 @@
-//! `lakefs-rs`: a command-line tool for lakeFS — uploads of files, directories and standard
+//! `lakefs-cli`: a command-line tool for lakeFS — uploads of files, directories and standard
 //! input that are fast, memory-bounded, interruptible and resumable (skipping unchanged files);
 //! `ls`, `stat`, `rm`, `commit`, `diff`, `log` and `branch` as lakectl has them; the rest of
-//! the experimental API, an embedded emulator, and benchmarks. `lakefs-rs --help` has it all.
+//! the experimental API, an embedded emulator, and benchmarks. `lakefs-cli --help` has it all.
 
 mod allocator;
 mod bench;

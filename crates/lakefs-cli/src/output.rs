@@ -364,6 +364,12 @@ impl Progress {
         self.add_bytes(bytes);
     }
 
+    /// Of the bytes done, `bytes` in all were stored by an earlier run (for a count kept
+    /// elsewhere, such as the bytes a resumed download kept): they do not count in the rate.
+    pub(crate) fn set_earlier_bytes(&self, bytes: u64) {
+        self.inner.meter.earlier.store(bytes, Ordering::Relaxed);
+    }
+
     /// `bytes` are done in all (for a count kept elsewhere, such as bytes received).
     pub(crate) fn set_bytes(&self, bytes: u64) {
         let before = self.inner.meter.position.swap(bytes, Ordering::Relaxed);

@@ -38,7 +38,7 @@ impl Client<()> {
 
 /// Configures an [`Client`].
 ///
-/// Defaults: no credentials, user agent `lakefs-rs/<version>`, [`RetryPolicy::default`],
+/// Defaults: no credentials, user agent `lakefs-rust-sdk/<version>`, [`RetryPolicy::default`],
 /// a 60 s timeout per attempt, and for the default transport a 10 s connect timeout (TCP,
 /// proxy and TLS handshake together) and the other defaults of
 /// [`HyperTransportBuilder`](lakefs_transport::HyperTransportBuilder): proxies from
@@ -353,7 +353,7 @@ impl ClientBuilder {
         self.credentials.header()?;
         let user_agent = self
             .user_agent
-            .unwrap_or_else(|| format!("lakefs-rs/{}", env!("CARGO_PKG_VERSION")));
+            .unwrap_or_else(|| format!("lakefs-rust-sdk/{}", env!("CARGO_PKG_VERSION")));
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::missing_config("a user agent made of visible ASCII characters"))?;
         Ok(Client {

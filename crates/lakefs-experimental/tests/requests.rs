@@ -59,7 +59,7 @@ async fn create_presign_multipart_upload_request_and_answer() {
     assert!(request.headers["user-agent"]
         .to_str()
         .unwrap()
-        .starts_with("lakefs-rs/"));
+        .starts_with("lakefs-rust-sdk/"));
     assert!(request.body.is_empty());
     assert!(!request.headers.contains_key("content-type"));
 }

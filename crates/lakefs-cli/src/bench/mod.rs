@@ -83,7 +83,7 @@ async fn target(
 async fn sweep(ctx: &Context, args: SweepArgs) -> Result<Exit, CliError> {
     let (client, dest, emulator, what) = target(ctx, &args).await?;
     let object = if dest.is_prefix() {
-        dest.join("lakefs-rs-bench.bin")
+        dest.join("lakefs-cli-bench.bin")
     } else {
         dest
     };

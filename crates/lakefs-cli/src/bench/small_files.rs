@@ -25,7 +25,7 @@ use crate::uri::ObjectUri;
 
 /// `bench small-files`.
 pub(crate) async fn run(ctx: &Context, args: SmallFilesArgs) -> Result<Exit, CliError> {
-    let dir = std::env::temp_dir().join(format!("lakefs-rs-small-files-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("lakefs-cli-small-files-{}", std::process::id()));
     let files = make_files(&dir, args.files, args.file_size).map_err(|e| {
         CliError::failure(format!("cannot write the files under {}", dir.display())).source(e)
     })?;
@@ -229,7 +229,7 @@ async fn child(
         .kill_on_drop(true)
         .output()
         .await
-        .map_err(|e| CliError::failure("cannot run lakefs-rs").source(e))?;
+        .map_err(|e| CliError::failure("cannot run lakefs-cli").source(e))?;
     let seconds = started.elapsed().as_secs_f64();
     if !output.status.success() {
         return Err(CliError::failure(format!(

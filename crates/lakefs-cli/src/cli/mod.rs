@@ -32,7 +32,7 @@ Configuration, highest first:
      LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY (lakectl's variables)
   3. --config FILE, else ~/.lakectl.yaml (server.endpoint_url, credentials.access_key_id,
      credentials.secret_access_key), lakectl's file
-Each setting is taken from the highest place that has it; `lakefs-rs config` shows where each
+Each setting is taken from the highest place that has it; `lakefs-cli config` shows where each
 came from. --emulator ignores them all and runs against an emulator inside this process.
 
 Output: results on stdout (--json: one JSON object per line); progress, errors and summaries on
@@ -45,14 +45,14 @@ stderr (progress bars only when stderr is a terminal).
 const UPLOAD_AFTER_HELP: &str = concat!(
     "\
 Examples:
-  lakefs-rs upload data.parquet lakefs://repo/main/tables/data.parquet
-  lakefs-rs upload data.parquet lakefs://repo/main/tables/      (keeps the file name)
-  lakefs-rs upload -r ./logs lakefs://repo/main/logs/2026-05 -c 32
-  pg_dump db | lakefs-rs upload - lakefs://repo/main/backups/db.sql --content-type application/sql
-  lakefs-rs upload --checkpoint big.bin lakefs://repo/main/big.bin
-  lakefs-rs upload --resume ~/.local/state/lakefs-rs/uploads/big.bin-….json big.bin
-  lakefs-rs upload -r ./out lakefs://repo/main/out --exclude '**/*.tmp' --commit 'daily export'
-  lakefs-rs upload -r ./out lakefs://repo/main/out --include '**/*.parquet' --dry-run
+  lakefs-cli upload data.parquet lakefs://repo/main/tables/data.parquet
+  lakefs-cli upload data.parquet lakefs://repo/main/tables/      (keeps the file name)
+  lakefs-cli upload -r ./logs lakefs://repo/main/logs/2026-05 -c 32
+  pg_dump db | lakefs-cli upload - lakefs://repo/main/backups/db.sql --content-type application/sql
+  lakefs-cli upload --checkpoint big.bin lakefs://repo/main/big.bin
+  lakefs-cli upload --resume ~/.local/state/lakefs-cli/uploads/big.bin-….json big.bin
+  lakefs-cli upload -r ./out lakefs://repo/main/out --exclude '**/*.tmp' --commit 'daily export'
+  lakefs-cli upload -r ./out lakefs://repo/main/out --include '**/*.parquet' --dry-run
 
 Unchanged files are skipped (--no-skip uploads them all). A file matches its destination, and
 is skipped, when an object exists there with the same size and the same checksum — and, when
@@ -74,8 +74,8 @@ Ctrl-C stops cleanly: the upload is aborted on lakeFS (nothing is left behind), 
 --checkpoint kept resumable, and the exact command that resumes it is printed. A second Ctrl-C
 exits at once.
 
-Checkpoints live in the state directory (--state-dir, else $LAKEFS_RS_STATE_DIR, else
-$XDG_STATE_HOME/lakefs-rs, else ~/.local/state/lakefs-rs), under uploads/, named after the
+Checkpoints live in the state directory (--state-dir, else $LAKEFS_CLI_STATE_DIR, else
+$XDG_STATE_HOME/lakefs-cli, else ~/.local/state/lakefs-cli), under uploads/, named after the
 destination. With --checkpoint, running the same command again continues where it stopped.
 
 ",
@@ -85,10 +85,10 @@ destination. With --checkpoint, running the same command again continues where i
 const DOWNLOAD_AFTER_HELP: &str = concat!(
     "\
 Examples:
-  lakefs-rs download lakefs://repo/main/tables/data.parquet      (to ./data.parquet)
-  lakefs-rs download lakefs://repo/v1.2/big.bin /data/           (to /data/big.bin)
-  lakefs-rs download -r lakefs://repo/main/logs/2026-05/ ./logs -c 32 --include '**/*.json'
-  lakefs-rs cat lakefs://repo/main/data.csv | head
+  lakefs-cli download lakefs://repo/main/tables/data.parquet      (to ./data.parquet)
+  lakefs-cli download lakefs://repo/v1.2/big.bin /data/           (to /data/big.bin)
+  lakefs-cli download -r lakefs://repo/main/logs/2026-05/ ./logs -c 32 --include '**/*.json'
+  lakefs-cli cat lakefs://repo/main/data.csv | head
 
 Every byte is read with ranged GETs of a presigned URL, straight from the object store, pinned
 to the object's version, and checked against lakeFS's checksum: the MD5 of an object written in
@@ -108,10 +108,10 @@ over).
     exit_codes!()
 );
 
-/// lakefs-rs: move data into lakeFS, fast and resumable; list, commit and branch it as lakectl
+/// lakefs-cli: move data into lakeFS, fast and resumable; list, commit and branch it as lakectl
 /// does; drive its experimental API.
 #[derive(Debug, Parser)]
-#[command(name = "lakefs-rs", version, after_help = TOP_AFTER_HELP, propagate_version = true)]
+#[command(name = "lakefs-cli", version, after_help = TOP_AFTER_HELP, propagate_version = true)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
@@ -231,8 +231,8 @@ pub(crate) struct UploadArgs {
     /// --checkpoint upload printed; the content type and metadata it records apply
     #[arg(long, value_name = "CHECKPOINT")]
     pub(crate) resume: Option<PathBuf>,
-    /// Where checkpoints are kept [default: $LAKEFS_RS_STATE_DIR, $XDG_STATE_HOME/lakefs-rs or
-    /// ~/.local/state/lakefs-rs]
+    /// Where checkpoints are kept [default: $LAKEFS_CLI_STATE_DIR, $XDG_STATE_HOME/lakefs-cli or
+    /// ~/.local/state/lakefs-cli]
     #[arg(long, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
     /// Integrity check: each part's MD5 against the storage's ETag, then the object's size and

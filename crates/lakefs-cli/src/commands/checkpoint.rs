@@ -133,7 +133,7 @@ impl Saved {
                 destination,
                 files_done,
             } => format!(
-                "directory upload journal {}\n  {} -> {destination}\n  {files_done} files uploaded so far\n  resume: lakefs-rs upload --resume {} {}",
+                "directory upload journal {}\n  {} -> {destination}\n  {files_done} files uploaded so far\n  resume: lakefs-cli upload --resume {} {}",
                 file.display(),
                 source.display(),
                 shell_quote(&file.display().to_string()),
@@ -206,7 +206,7 @@ fn resumable_until(checkpoint: &Checkpoint) -> String {
     let until = created(checkpoint).saturating_add(lifetime);
     if until <= unix_now() {
         format!(
-            "no longer: lakeFS kept it until {} (`lakefs-rs checkpoint forget` deletes the checkpoint)",
+            "no longer: lakeFS kept it until {} (`lakefs-cli checkpoint forget` deletes the checkpoint)",
             human_time(until)
         )
     } else {
@@ -250,7 +250,7 @@ fn list(ctx: &Context, state_dir: Option<&Path>) -> Result<CheckpointOutcome, Cl
 async fn abort(ctx: &Context, file: &Path) -> Result<CheckpointOutcome, CliError> {
     if Journal::is_journal(file) {
         return Err(CliError::usage(format!(
-            "{} is a directory upload's journal: abort its files' checkpoints (`lakefs-rs checkpoint list`), or forget it to start over (`lakefs-rs checkpoint forget {}`)",
+            "{} is a directory upload's journal: abort its files' checkpoints (`lakefs-cli checkpoint list`), or forget it to start over (`lakefs-cli checkpoint forget {}`)",
             file.display(),
             shell_quote(&file.display().to_string()),
         )));
@@ -258,7 +258,7 @@ async fn abort(ctx: &Context, file: &Path) -> Result<CheckpointOutcome, CliError
     let checkpoint = load(file)?;
     let session = &checkpoint.session;
     let forget = format!(
-        "`lakefs-rs checkpoint forget {}` deletes the checkpoint without asking lakeFS",
+        "`lakefs-cli checkpoint forget {}` deletes the checkpoint without asking lakeFS",
         shell_quote(&file.display().to_string())
     );
     let gone = if expired(session.created_at) {

@@ -73,11 +73,11 @@ fn commit_error(branch: &BranchUri, error: lakefs_api::Error) -> CliError {
     let mut cli = CliError::failure(format!("cannot commit {branch}"));
     if no_changes {
         cli = cli.note(format!(
-            "{branch} has no uncommitted changes (`lakefs-rs diff {branch}` lists them): upload or delete something first, or pass --allow-empty to commit anyway"
+            "{branch} has no uncommitted changes (`lakefs-cli diff {branch}` lists them): upload or delete something first, or pass --allow-empty to commit anyway"
         ));
     } else if ambiguous {
         cli = cli.note(format!(
-            "the commit may have happened: `lakefs-rs log {branch} --amount 1` shows the branch's last commit (a commit is never sent twice)"
+            "the commit may have happened: `lakefs-cli log {branch} --amount 1` shows the branch's last commit (a commit is never sent twice)"
         ));
     }
     cli.source(error)

@@ -133,7 +133,7 @@ pub(crate) async fn stat(ctx: &Context, args: StatArgs) -> Result<ObjectStat, Cl
         return Err(CliError::usage(format!(
             "{uri} names a prefix, not an object: expected lakefs://REPOSITORY/REF/PATH"
         ))
-        .note(format!("`lakefs-rs ls {uri}` lists what is below it")));
+        .note(format!("`lakefs-cli ls {uri}` lists what is below it")));
     }
     let client = ctx.client()?;
     let stats = ctx
@@ -161,7 +161,7 @@ fn not_found_note(error: CliError, cause: &lakefs_api::Error, uri: &PathUri) -> 
     }
     let parent = uri.path.rfind('/').map_or("", |slash| &uri.path[..=slash]);
     error.note(format!(
-        "`lakefs-rs ls {}` lists what is there",
+        "`lakefs-cli ls {}` lists what is there",
         uri.with_path(parent)
     ))
 }

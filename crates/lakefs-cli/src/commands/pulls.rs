@@ -158,7 +158,7 @@ pub(crate) async fn run(ctx: &Context, command: PrCommand) -> Result<PullRequest
                             CliError::failure(format!("cannot merge pull request {id}"))
                                 .source(e)
                                 .note(format!(
-                                    "if the answer was lost, `lakefs-rs pr get {repository} {id}` tells whether it merged"
+                                    "if the answer was lost, `lakefs-cli pr get {repository} {id}` tells whether it merged"
                                 ))
                         })
                 })

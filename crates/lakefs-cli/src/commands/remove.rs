@@ -128,7 +128,7 @@ async fn one(ctx: &Context, client: &Client, uri: ObjectUri) -> Result<Exit, Cli
                 let error = CliError::failure(format!("cannot delete {uri}"));
                 if e.kind() == ErrorKind::NotFound {
                     error.note(format!(
-                        "to delete everything below it, use `lakefs-rs rm --recursive {uri}`"
+                        "to delete everything below it, use `lakefs-cli rm --recursive {uri}`"
                     ))
                 } else {
                     error

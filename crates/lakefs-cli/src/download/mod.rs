@@ -220,8 +220,9 @@ pub(crate) fn after_interrupt(destination: &Path) -> u64 {
 pub(crate) struct Ticker(tokio::task::JoinHandle<()>);
 
 impl Ticker {
-    /// Every 100 ms, shows `base() + received` (at most `total`) on the bar `progress()`
-    /// gives, once it gives one.
+    /// Every 100 ms, shows `base + received` (at most `total`) on the bar `progress()`
+    /// gives, once it gives one; `base`, the bytes kept from an earlier run, is not counted
+    /// in the rate.
     pub(crate) fn start(
         received: lakefs_transport::Progress,
         progress: impl Fn() -> Option<(Progress, u64, u64)> + Send + 'static,
@@ -231,6 +232,7 @@ impl Ticker {
             loop {
                 every.tick().await;
                 if let Some((bar, base, total)) = progress() {
+                    bar.set_earlier_bytes(base);
                     bar.set_bytes(base.saturating_add(received.bytes()).min(total));
                 }
             }

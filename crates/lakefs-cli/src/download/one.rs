@@ -31,7 +31,7 @@ pub(super) fn base_name(uri: &PathUri) -> Result<&str, CliError> {
             "{uri} names a prefix, not an object: expected lakefs://REPOSITORY/REF/PATH"
         ))
         .note(format!(
-            "`lakefs-rs download -r {uri} DIR` downloads everything below it"
+            "`lakefs-cli download -r {uri} DIR` downloads everything below it"
         ))),
     }
 }

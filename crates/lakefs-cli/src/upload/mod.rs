@@ -163,7 +163,7 @@ async fn commit_after(
         .await
         .map_err(|e| {
             e.note(format!(
-                "the files are uploaded; commit them with `lakefs-rs commit {branch} -m MESSAGE`"
+                "the files are uploaded; commit them with `lakefs-cli commit {branch} -m MESSAGE`"
             ))
         })?;
     ctx.console.show(&committed);
@@ -191,12 +191,12 @@ async fn one(ctx: &Context, shared: &Shared, job: Job) -> Exit {
     }
 }
 
-/// `lakefs-rs [connection flags] upload [--part-size SIZE] [-c N] [--verify]`, to which
+/// `lakefs-cli [connection flags] upload [--part-size SIZE] [-c N] [--verify]`, to which
 /// `--resume CHECKPOINT SRC` is added. The secret is never part of it: a secret given as a flag
 /// must be given again (the variable or the file are better places for it). The content type
 /// and metadata are not either: the checkpoint, or a directory upload's journal, records them.
 fn resume_prefix(ctx: &Context, args: &UploadArgs) -> Vec<String> {
-    let mut words = vec!["lakefs-rs".to_owned()];
+    let mut words = vec!["lakefs-cli".to_owned()];
     let global = &ctx.global;
     for (flag, value) in [
         ("--endpoint", global.endpoint.as_ref()),

@@ -506,7 +506,7 @@ fn fail(
                 shared.resume_command(path, "FILE")
             ));
             notes.push(format!(
-                "or give it up: `lakefs-rs checkpoint abort {}` aborts it on lakeFS and deletes the checkpoint",
+                "or give it up: `lakefs-cli checkpoint abort {}` aborts it on lakeFS and deletes the checkpoint",
                 shell_quote(&path.display().to_string())
             ));
         }
@@ -530,7 +530,7 @@ fn fail(
             ]);
             let again: Vec<String> = again.iter().map(|w| shell_quote(w)).collect();
             notes.push(format!(
-                "its checkpoint is of no use any more: `lakefs-rs checkpoint forget {checkpoint}` deletes it; then upload again: `{}`",
+                "its checkpoint is of no use any more: `lakefs-cli checkpoint forget {checkpoint}` deletes it; then upload again: `{}`",
                 again.join(" ")
             ));
         }

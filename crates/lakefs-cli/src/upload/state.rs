@@ -1,7 +1,7 @@
 //! Where checkpoints live, how they are named, and a directory upload's journal.
 //!
-//! The state directory is `--state-dir`, else `$LAKEFS_RS_STATE_DIR`, else
-//! `$XDG_STATE_HOME/lakefs-rs`, else `~/.local/state/lakefs-rs`. Checkpoints go under
+//! The state directory is `--state-dir`, else `$LAKEFS_CLI_STATE_DIR`, else
+//! `$XDG_STATE_HOME/lakefs-cli`, else `~/.local/state/lakefs-cli`. Checkpoints go under
 //! `uploads/`, one per destination object: `<name>-<hash>.json`, where the name is the end of
 //! the object's path (readable) and the hash is of repository, branch and path (unique). A
 //! directory upload with `--checkpoint` also keeps a journal, `dir-<name>-<hash>.jsonl`: a
@@ -23,16 +23,16 @@ pub(crate) fn state_dir(explicit: Option<&Path>) -> Result<PathBuf, CliError> {
         return Ok(dir.to_owned());
     }
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if let Some(dir) = var("LAKEFS_RS_STATE_DIR") {
+    if let Some(dir) = var("LAKEFS_CLI_STATE_DIR") {
         return Ok(PathBuf::from(dir));
     }
     if let Some(dir) = var("XDG_STATE_HOME") {
-        return Ok(PathBuf::from(dir).join("lakefs-rs"));
+        return Ok(PathBuf::from(dir).join("lakefs-cli"));
     }
     match crate::config::home_dir() {
-        Some(home) => Ok(home.join(".local/state/lakefs-rs")),
+        Some(home) => Ok(home.join(".local/state/lakefs-cli")),
         None => Err(CliError::usage(
-            "no state directory for checkpoints: set --state-dir or LAKEFS_RS_STATE_DIR",
+            "no state directory for checkpoints: set --state-dir or LAKEFS_CLI_STATE_DIR",
         )),
     }
 }
@@ -122,7 +122,7 @@ pub(crate) struct JournalHeader {
     pub(crate) metadata: Vec<(String, String)>,
 }
 
-pub(crate) const JOURNAL_KIND: &str = "lakefs-rs directory upload";
+pub(crate) const JOURNAL_KIND: &str = "lakefs-cli directory upload";
 
 /// A file recorded as uploaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

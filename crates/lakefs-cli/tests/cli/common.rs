@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use lakefs_emulator::{Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
 use tokio::sync::watch;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_lakefs-rs");
+pub const BIN: &str = env!("CARGO_BIN_EXE_lakefs-cli");
 pub const REPO: &str = lakefs_emulator::DEFAULT_REPOSITORY;
 
 /// A directory removed when dropped (permissions restored first).
@@ -499,7 +499,7 @@ pub fn lakefs(home: &TempDir) -> Command {
         .env_remove("LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY")
         .env_remove("XDG_STATE_HOME")
         .env("HOME", home.path())
-        .env("LAKEFS_RS_STATE_DIR", home.join("state"))
+        .env("LAKEFS_CLI_STATE_DIR", home.join("state"))
         .stdin(Stdio::null());
     command
 }

@@ -117,7 +117,7 @@ fn a_wrong_secret_fails_clearly_keeps_it_secret_and_loses_nothing() {
     );
     assert!(
         text.contains(
-            "note: check the access key id and the secret access key: `lakefs-rs config`"
+            "note: check the access key id and the secret access key: `lakefs-cli config`"
         ),
         "{text}"
     );
@@ -256,42 +256,42 @@ fn a_directory_upload_every_file_would_fail_stops_at_once_with_one_error() {
             "lakefs://example-repo/main/t/",
             &["--secret-access-key", wrong],
             "lakeFS rejected the credentials (401 Unauthorized: error authenticating request)",
-            "check the access key id and the secret access key: `lakefs-rs config`",
+            "check the access key id and the secret access key: `lakefs-cli config`",
         ),
         (
             "wrong secret, --no-skip",
             "lakefs://example-repo/main/t/",
             &["--secret-access-key", wrong, "--no-skip"],
             "lakeFS rejected the credentials (401 Unauthorized: error authenticating request)",
-            "check the access key id and the secret access key: `lakefs-rs config`",
+            "check the access key id and the secret access key: `lakefs-cli config`",
         ),
         (
             "unknown branch",
             "lakefs://example-repo/no-such-branch/t/",
             &[],
             "no such repository or ref (404 Not Found)",
-            "`lakefs-rs branch list lakefs://REPOSITORY`",
+            "`lakefs-cli branch list lakefs://REPOSITORY`",
         ),
         (
             "unknown branch, --no-skip",
             "lakefs://example-repo/no-such-branch/t/",
             &["--no-skip"],
             "no such repository or branch (404 Not Found: branch 'no-such-branch' not found)",
-            "`lakefs-rs branch list lakefs://REPOSITORY`",
+            "`lakefs-cli branch list lakefs://REPOSITORY`",
         ),
         (
             "unknown repository, --no-skip",
             "lakefs://no-such-repo/main/t/",
             &["--no-skip"],
             "no such repository or branch (404 Not Found: repository not found)",
-            "`lakefs-rs branch list lakefs://REPOSITORY`",
+            "`lakefs-cli branch list lakefs://REPOSITORY`",
         ),
         (
             "unknown repository, --no-skip, --checkpoint",
             "lakefs://no-such-repo/main/t/",
             &["--no-skip", "--checkpoint"],
             "no such repository or branch (404 Not Found: repository not found)",
-            "`lakefs-rs branch list lakefs://REPOSITORY`",
+            "`lakefs-cli branch list lakefs://REPOSITORY`",
         ),
     ];
     for (what, dest, extra, wrong_how, next) in cases {

@@ -95,11 +95,11 @@ fn every_command_has_help() {
     ] {
         let output = run(lakefs(&home).args(args));
         assert_eq!(code(&output), 0, "{args:?}: {}", stderr(&output));
-        assert!(stdout(&output).contains("Usage: lakefs-rs"), "{args:?}");
+        assert!(stdout(&output).contains("Usage: lakefs-cli"), "{args:?}");
     }
     let output = run(lakefs(&home).arg("--version"));
     assert_eq!(code(&output), 0);
-    assert!(stdout(&output).starts_with("lakefs-rs "));
+    assert!(stdout(&output).starts_with("lakefs-cli "));
 }
 
 #[test]

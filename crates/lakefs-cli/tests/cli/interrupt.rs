@@ -28,7 +28,7 @@ fn printed_command(text: &str, marker: &str) -> Vec<String> {
         .find_map(|l| l.split_once(marker).map(|(_, c)| c.to_owned()))
         .unwrap_or_else(|| panic!("no {marker:?} in:\n{text}"));
     let mut words = shell_words(&line);
-    assert_eq!(words[0], "lakefs-rs");
+    assert_eq!(words[0], "lakefs-cli");
     words.remove(0);
     words
 }
@@ -480,7 +480,7 @@ fn a_resume_from_the_wrong_file_names_the_right_one_and_the_way_out() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("`lakefs-rs checkpoint abort {checkpoint}`")),
+        text.contains(&format!("`lakefs-cli checkpoint abort {checkpoint}`")),
         "{text}"
     );
     // The advice works: the right file finishes the upload.
@@ -518,7 +518,7 @@ fn a_checkpoint_whose_upload_lakefs_no_longer_has_is_not_a_dead_end() {
     let text = stderr(&output);
     assert!(
         text.contains(&format!(
-            "`lakefs-rs checkpoint forget {checkpoint}` deletes it"
+            "`lakefs-cli checkpoint forget {checkpoint}` deletes it"
         )),
         "{text}"
     );
@@ -550,7 +550,7 @@ fn a_checkpoint_whose_upload_lakefs_no_longer_has_is_not_a_dead_end() {
     assert_eq!(code(&output), 1);
     let text = stderr(&output);
     assert!(
-        text.contains(&format!("`lakefs-rs checkpoint forget {checkpoint}`")),
+        text.contains(&format!("`lakefs-cli checkpoint forget {checkpoint}`")),
         "{text}"
     );
     assert!(std::path::Path::new(&checkpoint).exists());
@@ -587,7 +587,7 @@ fn a_directory_journal_can_be_forgotten() {
         .args(["checkpoint", "abort", &journal]));
     assert_eq!(code(&output), 2);
     assert!(
-        stderr(&output).contains(&format!("`lakefs-rs checkpoint forget {journal}`")),
+        stderr(&output).contains(&format!("`lakefs-cli checkpoint forget {journal}`")),
         "{}",
         stderr(&output)
     );
@@ -708,7 +708,7 @@ fn checkpoint_show_and_list_tell_dates_and_ages_not_unix_times() {
     let text = stdout(&output);
     assert!(
         text.contains("resumable    no longer: lakeFS kept it until 20")
-            && text.contains(" ago) (`lakefs-rs checkpoint forget` deletes the checkpoint)"),
+            && text.contains(" ago) (`lakefs-cli checkpoint forget` deletes the checkpoint)"),
         "{text}"
     );
     let output = run(server.command(&home).args(["checkpoint", "list"]));

@@ -1,4 +1,4 @@
-//! Tests that run the real `lakefs-rs` binary.
+//! Tests that run the real `lakefs-cli` binary.
 
 #![allow(
     clippy::unwrap_used,

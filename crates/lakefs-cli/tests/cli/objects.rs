@@ -114,7 +114,7 @@ fn ls_lists_one_level_or_everything_at_any_ref() {
         stderr(&output)
     );
     assert!(
-        stderr(&output).contains("`lakefs-rs branch list lakefs://REPOSITORY`"),
+        stderr(&output).contains("`lakefs-cli branch list lakefs://REPOSITORY`"),
         "{}",
         stderr(&output)
     );
@@ -203,7 +203,7 @@ fn stat_shows_an_objects_stats() {
     let text = stderr(&output);
     assert!(text.contains("not found (404)"), "{text}");
     assert!(
-        text.contains("note: `lakefs-rs ls lakefs://example-repo/main/reports/`"),
+        text.contains("note: `lakefs-cli ls lakefs://example-repo/main/reports/`"),
         "{text}"
     );
 }

@@ -1,4 +1,4 @@
-//! The workflow against the emulator served by another process (`lakefs-rs emulator`), with
+//! The workflow against the emulator served by another process (`lakefs-cli emulator`), with
 //! its read side checked against what the official lakeFS Python SDK (`lakefs-sdk`) sees of
 //! the same server: the listing, one object's stats and the uncommitted changes must agree.
 
@@ -22,7 +22,7 @@ impl Drop for Served {
     }
 }
 
-/// Starts `lakefs-rs emulator` on a free port; its URL from the first line it prints.
+/// Starts `lakefs-cli emulator` on a free port; its URL from the first line it prints.
 pub(crate) fn serve(home: &TempDir) -> (Served, String) {
     serve_with(home, &[], &[])
 }
@@ -36,7 +36,7 @@ pub(crate) fn serve_with(home: &TempDir, args: &[&str], envs: &[(&str, &str)]) -
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("cannot start lakefs-rs emulator");
+        .expect("cannot start lakefs-cli emulator");
     let stdout = child.stdout.take().unwrap();
     let served = Served(child);
     let (sender, receiver) = mpsc::channel();
