@@ -91,7 +91,7 @@ pub use multipart_store::MULTIPART_ID_PREFIX;
 pub struct StoreConfig {
     /// A `put` of at most this many bytes is one `uploadObject` call (through lakeFS); a
     /// larger one goes through the presigned multipart engine, straight to the store.
-    /// Default 8 MiB (see the README's measurements).
+    /// Default 8 MiB (see the measurements in docs/object-store.md).
     pub small_put: usize,
 }
 
