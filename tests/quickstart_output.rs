@@ -5,6 +5,8 @@
 //! The example binary is built by `cargo test` (examples are compiled with the tests); this
 //! test runs it as a user would, with a small object so that a debug build stays quick.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 use std::process::Command;
 
