@@ -17,9 +17,16 @@ pub const MIN_PART_SIZE: u64 = 64 * 1024;
 pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// The default part size, 8 MiB (lakectl's).
 pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
-/// The largest part size chosen without being asked: 16 MiB, the default response limit of
-/// `HyperTransport` (`max_response_body`).
+/// The largest part size chosen without being asked for a part held in memory (a read in
+/// order, or a transport that does not stream responses): 16 MiB, the default response
+/// limit of `HyperTransport` (`max_response_body`).
 pub const MAX_AUTO_PART_SIZE: u64 = 16 * 1024 * 1024;
+/// The part size aimed at, without being asked, for a file download whose parts are written
+/// as they arrive (a presigned read over a transport that streams responses): a whole
+/// multiple of the object's upload part size, down to leave at least `concurrency` parts.
+pub const STREAMED_PART_SIZE: u64 = 64 * 1024 * 1024;
+/// The largest part size chosen without being asked for a part written as it arrives.
+pub const MAX_AUTO_STREAMED_PART_SIZE: u64 = 256 * 1024 * 1024;
 
 /// A bound on parts in flight shared by many downloads (a directory download runs many files
 /// at once within one bound): memory stays within `slots × part size`.

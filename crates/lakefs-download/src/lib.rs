@@ -78,7 +78,7 @@ mod verify;
 
 pub use config::{
     DownloadConfig, DownloadConfigBuilder, PartSlots, DEFAULT_PART_SIZE, MAX_AUTO_PART_SIZE,
-    MAX_PART_SIZE, MIN_PART_SIZE,
+    MAX_AUTO_STREAMED_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, STREAMED_PART_SIZE,
 };
 pub use download::Downloaded;
 pub use downloader::{BoxFuture, DownloadFile, Downloader, ReadObject};
