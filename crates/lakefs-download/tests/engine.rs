@@ -809,9 +809,12 @@ async fn parts_of_several_upload_parts_verify_the_multipart_etag() {
     let upload_part = 5 * MIB as u64 + 1000;
     let data = generated(23 * MIB + 17, 42);
     upload_in_parts(&lab, "k.bin", data.clone(), upload_part).await;
-    // Chosen, not asked: multiples of the upload part (here 4 × 5 MiB + 1000 with one part
-    // in flight), fewer and larger requests.
-    let downloader = lab.downloader(DownloadConfig::builder().concurrency(1));
+    // Asked: 4 × the upload part.
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(4 * upload_part)
+            .concurrency(1),
+    );
     let destination = lab.dir.path().join("k.bin");
     let done = downloader
         .download(REPO, "main", "k.bin", &destination)
