@@ -35,7 +35,8 @@ pub const STREAMED_PART_SIZE: u64 = 8 * 1024 * 1024;
 pub const MAX_AUTO_STREAMED_PART_SIZE: u64 = 256 * 1024 * 1024;
 
 /// A bound on parts in flight shared by many downloads (a directory download runs many files
-/// at once within one bound): memory stays within `slots × part size`.
+/// at once within one bound): part memory stays within `slots × 1 MiB` for parts written as
+/// they arrive, `slots × part size` for parts held whole.
 ///
 /// ```
 /// use lakefs_download::{DownloadConfig, PartSlots};
@@ -181,8 +182,10 @@ pub struct DownloadConfigBuilder {
 }
 
 impl DownloadConfigBuilder {
-    /// Bytes per ranged GET, from 64 KiB to 5 GiB (default: chosen per object). Memory for
-    /// parts stays within `concurrency × part size`; the transport must accept a response
+    /// Bytes per ranged GET, from 64 KiB to 5 GiB (default: chosen per object). A file
+    /// download over presigned URLs and a transport that streams responses writes each part
+    /// as it arrives (memory `concurrency × 1 MiB`, any part size); other reads hold parts
+    /// whole — memory `concurrency × part size`, and the transport must accept a response
     /// this large (`HyperTransport`'s default limit is 16 MiB).
     pub fn part_size(mut self, bytes: u64) -> Self {
         self.config.part_size = Some(bytes);
