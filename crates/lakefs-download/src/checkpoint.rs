@@ -24,7 +24,10 @@ pub(crate) struct DownloadCheckpoint {
     pub(crate) object: String,
     pub(crate) identity: ObjectIdentity,
     pub(crate) part_size: u64,
-    /// Finished parts (1-based) and the hex MD5 of their bytes as they were written.
+    /// Finished parts (1-based) and the hex MD5 of their bytes as they were written: one
+    /// MD5, or — for a part that is a whole multiple of the upload part size — the MD5 of
+    /// each upload-part-sized slice, in order, their hex digits joined (a part of one slice
+    /// reads as before). Empty when not hashed.
     pub(crate) parts: BTreeMap<u32, String>,
 }
 

@@ -87,7 +87,7 @@ pub(crate) async fn run<T: lakefs_transport::HttpTransport + 'static>(
     let started = until_cancelled(
         request
             .downloader
-            .start(target, request.upload_part_size, None),
+            .start(target, request.upload_part_size, None, true),
         &mut cancel,
     )
     .await
@@ -133,8 +133,12 @@ fn check_destination(destination: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// A part written to the file: its number, its length and (when verifying) its MD5.
-type WrittenPart = (u32, u64, Option<[u8; 16]>);
+/// The MD5s of a part's slices (one per upload part it covers when aligned, else one for
+/// the whole part), when hashed.
+type PartMd5s = Option<Vec<[u8; 16]>>;
+
+/// A part written to the file: its number, its length and (when verifying) its MD5s.
+type WrittenPart = (u32, u64, PartMd5s);
 
 /// How fetching the parts ended.
 enum Fetched {
@@ -211,14 +215,7 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
     async fn open(
         &self,
         cancel: &mut Cancel<'_>,
-    ) -> Result<
-        Option<(
-            PartFile,
-            DownloadCheckpoint,
-            BTreeMap<u32, Option<[u8; 16]>>,
-        )>,
-        Error,
-    > {
+    ) -> Result<Option<(PartFile, DownloadCheckpoint, BTreeMap<u32, PartMd5s>)>, Error> {
         let plan = &self.started.plan;
         let identity = &self.started.fetcher.identity;
         let config = &self.started.fetcher.config;
@@ -277,7 +274,7 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
         &self,
         file: &PartFile,
         mut record: DownloadCheckpoint,
-    ) -> Result<(DownloadCheckpoint, BTreeMap<u32, Option<[u8; 16]>>), Error> {
+    ) -> Result<(DownloadCheckpoint, BTreeMap<u32, PartMd5s>), Error> {
         let plan = &self.started.plan;
         let mut digests = BTreeMap::new();
         let mut kept = BTreeMap::new();
@@ -285,14 +282,26 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
             if number == 0 || number > plan.parts {
                 continue;
             }
-            let recorded = verify::md5_from_hex(&md5);
             if md5.is_empty() {
                 digests.insert(number, None);
                 kept.insert(number, md5);
                 continue;
             }
+            // One MD5 per slice, in order (one for the whole part in format 1's terms).
+            let slices = slices(plan, number);
+            let recorded: Option<Vec<[u8; 16]>> = (md5.len() == 32 * slices.len())
+                .then(|| {
+                    md5.as_bytes()
+                        .chunks(32)
+                        .map(|hex| std::str::from_utf8(hex).ok().and_then(verify::md5_from_hex))
+                        .collect()
+                })
+                .flatten();
             let Some(recorded) = recorded else { continue };
-            let on_disk = file.md5_of_range(plan.range(number)).await?;
+            let mut on_disk = Vec::with_capacity(slices.len());
+            for slice in slices {
+                on_disk.push(file.md5_of_range(slice).await?);
+            }
             if on_disk == recorded {
                 digests.insert(number, Some(on_disk));
                 kept.insert(number, md5);
@@ -312,15 +321,16 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
         file: &PartFile,
         missing: Vec<u32>,
         record: &mut DownloadCheckpoint,
-        digests: &mut BTreeMap<u32, Option<[u8; 16]>>,
+        digests: &mut BTreeMap<u32, PartMd5s>,
         cancel: &mut Cancel<'_>,
     ) -> Result<Fetched, Error> {
         let plan = &self.started.plan;
         let fetcher = &self.started.fetcher;
         let config = &fetcher.config;
-        // Every part's MD5, so that a resume can prove it on disk (and, when the parts are
-        // the upload's, so that the checksum is recomputed without reading the file again).
-        let digest = config.verify;
+        // Every part's MD5s, so that a resume can prove it on disk (and, when the parts are
+        // the upload's or whole multiples of them, so that the checksum is recomputed
+        // without reading the file again).
+        let slice = config.verify.then_some(plan.hash_slice);
         let mut pending = missing.into_iter();
         // Dropped with the download's future: every part task is aborted with it.
         let mut running = JoinSet::new();
@@ -355,16 +365,31 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
                 let mut stopped = stopped.clone();
                 running.spawn(async move {
                     let _permit = permit;
-                    let bytes = tokio::select! {
+                    // Written as the bytes arrive. A stop ends the GET while it waits for the
+                    // head, between attempts, or when its body has no byte ready; the part,
+                    // incomplete, is then not recorded (and a write under way ends on its
+                    // own: the file waits for it before it is flushed).
+                    let mut writer = file.part_writer(range.clone(), slice, stopped.clone());
+                    let receiving = writer.receiving();
+                    let fetch = fetcher.fetch_to(number, range.clone(), &mut writer);
+                    tokio::pin!(fetch);
+                    let md5s = tokio::select! {
                         biased;
-                        _ = stopped.wait_for(|stop| *stop) => return Ok(None),
-                        bytes = fetcher.fetch(number, range.clone()) => bytes?,
+                        md5s = &mut fetch => md5s,
+                        () = async { drop(stopped.wait_for(|stop| *stop).await) } => {
+                            if !receiving.load(Ordering::Relaxed) {
+                                return Ok(None);
+                            }
+                            // A body under way: the bytes ready are written, then it stops
+                            // at its next wait (or ends, and the part is recorded).
+                            fetch.await
+                        }
                     };
-                    let md5 = file
-                        .write_at(bytes, range.start, digest)
-                        .await
-                        .map_err(|e| e.with_part(number, &range))?;
-                    Ok::<_, Error>(Some((number, range.end - range.start, md5)))
+                    let md5s = match md5s {
+                        Err(error) if error.kind() == ErrorKind::Cancelled => return Ok(None),
+                        other => other?,
+                    };
+                    Ok::<_, Error>(Some((number, range.end - range.start, md5s)))
                 });
             }
             let Some(joined) = until_cancelled(running.join_next(), cancel).await else {
@@ -392,12 +417,15 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
         &self,
         (number, bytes, md5): WrittenPart,
         record: &mut DownloadCheckpoint,
-        digests: &mut BTreeMap<u32, Option<[u8; 16]>>,
+        digests: &mut BTreeMap<u32, PartMd5s>,
     ) {
+        record.parts.insert(
+            number,
+            md5.as_ref()
+                .map(|all| all.iter().map(|d| verify::hex(d)).collect())
+                .unwrap_or_default(),
+        );
         digests.insert(number, md5);
-        record
-            .parts
-            .insert(number, md5.map(|d| verify::hex(&d)).unwrap_or_default());
         self.started
             .fetcher
             .config
@@ -414,7 +442,7 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
         running: &mut JoinSet<Result<Option<WrittenPart>, Error>>,
         stop: &watch::Sender<bool>,
         record: &mut DownloadCheckpoint,
-        digests: &mut BTreeMap<u32, Option<[u8; 16]>>,
+        digests: &mut BTreeMap<u32, PartMd5s>,
     ) -> Fetched {
         stop.send_replace(true);
         while let Some(joined) = running.join_next().await {
@@ -430,7 +458,7 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
     async fn verify(
         &self,
         file: &PartFile,
-        digests: &BTreeMap<u32, Option<[u8; 16]>>,
+        digests: &BTreeMap<u32, PartMd5s>,
     ) -> Result<Verification, Error> {
         let plan = &self.started.plan;
         let config = &self.started.fetcher.config;
@@ -444,11 +472,12 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
         let mut tried = None;
         if plan.aligned {
             let all: Option<Vec<[u8; 16]>> = (1..=plan.parts)
-                .map(|n| digests.get(&n).copied().flatten())
-                .collect();
+                .map(|n| digests.get(&n).cloned().flatten())
+                .collect::<Option<Vec<_>>>()
+                .map(|parts| parts.concat());
             if let Some(all) = all {
                 if let Some(verification) =
-                    verify::check_part_md5s(&plan.expected, plan.part_size, plan.size, &all)
+                    verify::check_part_md5s(&plan.expected, plan.hash_slice, plan.size, &all)
                 {
                     return Ok(verification);
                 }
@@ -458,7 +487,7 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
                         &verify::etag_of_part_md5s(&all),
                     ));
                 }
-                tried = Some(plan.part_size);
+                tried = Some(plan.hash_slice);
             }
         }
         if let Expected::Unknown { reason } = &plan.expected {
@@ -534,6 +563,23 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
             }
         }
         error
+    }
+}
+
+/// The slices of part `number` that each have an MD5: `hash_slice`-byte pieces from its
+/// start (the last may be shorter).
+fn slices(plan: &Plan, number: u32) -> Vec<std::ops::Range<u64>> {
+    let range = plan.range(number);
+    let step = plan.hash_slice.max(1);
+    let mut out = Vec::new();
+    let mut at = range.start;
+    loop {
+        let end = (at + step).min(range.end);
+        out.push(at..end);
+        if end >= range.end {
+            return out;
+        }
+        at = end;
     }
 }
 

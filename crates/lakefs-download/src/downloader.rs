@@ -140,12 +140,14 @@ impl<T: HttpTransport + 'static> Downloader<T> {
     }
 
     /// Finds the object (a presigned `statObject`, unless the caller already has its
-    /// `stats`), chooses the route, plans the parts.
+    /// `stats`), chooses the route, plans the parts (for a file when `to_file`, else for a
+    /// read in order).
     pub(crate) async fn start(
         &self,
         target: Target,
         upload_part_size: Option<u64>,
         known: Option<ObjectStats>,
+        to_file: bool,
     ) -> Result<Started<T>, Error> {
         let config = &self.config;
         let mut fallback = None;
@@ -196,7 +198,16 @@ impl<T: HttpTransport + 'static> Downloader<T> {
         } else {
             Route::LakeFs
         };
-        let plan = Plan::new(identity.size, &identity.checksum, config, upload_part_size)?;
+        // A file download over presigned URLs writes each part as it arrives when the
+        // transport hands bodies over that way; the other reads hold whole parts.
+        let streamed = to_file && url.is_some() && self.client.transport().streams_responses();
+        let plan = Plan::new(
+            identity.size,
+            &identity.checksum,
+            config,
+            upload_part_size,
+            streamed,
+        )?;
         Ok(Started {
             fetcher: Arc::new(Fetcher {
                 client: self.client.clone(),
@@ -325,7 +336,7 @@ impl<'a, T: HttpTransport + 'static> IntoFuture for ReadObject<'a, T> {
             let object = target.uri();
             let mut started = self
                 .downloader
-                .start(target, self.upload_part_size, self.stats)
+                .start(target, self.upload_part_size, self.stats, false)
                 .await
                 .map_err(|e| e.with_object(&object))?;
             if let Some(range) = self.range {

@@ -6,16 +6,17 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{CONTENT_RANGE, ETAG, IF_MATCH, RANGE, RETRY_AFTER};
+use bytes::{Bytes, BytesMut};
+use http::header::{CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_MATCH, RANGE, RETRY_AFTER};
 use http::{Request, Response, StatusCode};
 use lakefs_api::ObjectsApi;
 use lakefs_client::retry::{self, Attempt, Attempts, Outcome};
 use lakefs_client::{Client, RetryPolicy};
-use lakefs_transport::{HttpTransport, ReceiveProgress, TransportError};
+use lakefs_transport::{HttpTransport, ReceiveProgress, ResponseBody, TransportError};
 use tokio::time::Instant;
 
 use crate::config::DownloadConfig;
+use crate::file::PartWriter;
 use crate::route::PresignedUrl;
 use crate::target::{ObjectIdentity, Target};
 use crate::{DownloadEvent, Error, ErrorKind};
@@ -43,10 +44,36 @@ impl<T: HttpTransport + 'static> Fetcher<T> {
             number,
             range: range.clone(),
             refreshes: 0,
+            writer: None,
         };
-        retry::run(&self.config.retry, &mut attempts)
-            .await
-            .map_err(|e| e.with_part(number, &range))
+        match retry::run(&self.config.retry, &mut attempts).await {
+            Ok(Received::Bytes(bytes)) => Ok(bytes),
+            Ok(Received::Written(_)) => Err(Error::new(ErrorKind::Io, "a part was not kept")),
+            Err(error) => Err(error.with_part(number, &range)),
+        }
+    }
+
+    /// Fetches part `number` into `writer` as its bytes arrive (each attempt from the
+    /// part's first byte), and returns the MD5s of its slices when the writer hashes. Every
+    /// byte is written and the length checked when this returns `Ok`.
+    pub(crate) async fn fetch_to(
+        &self,
+        number: u32,
+        range: Range<u64>,
+        writer: &mut PartWriter,
+    ) -> Result<Option<Vec<[u8; 16]>>, Error> {
+        let mut attempts = PartAttempts {
+            fetcher: self,
+            number,
+            range: range.clone(),
+            refreshes: 0,
+            writer: Some(writer),
+        };
+        match retry::run(&self.config.retry, &mut attempts).await {
+            Ok(Received::Written(md5s)) => Ok(md5s),
+            Ok(Received::Bytes(_)) => Err(Error::new(ErrorKind::Io, "a part was not written")),
+            Err(error) => Err(error.with_part(number, &range)),
+        }
     }
 
     /// The deadline of one attempt over a transport that does not report received bytes:
@@ -71,34 +98,52 @@ struct PartAttempts<'a, T> {
     number: u32,
     range: Range<u64>,
     refreshes: u32,
+    /// Where the bytes go as they arrive; `None`: kept, whole.
+    writer: Option<&'a mut PartWriter>,
 }
+
+/// A part's bytes, kept or written.
+enum Received {
+    Bytes(Bytes),
+    /// Written to the file: the MD5s of its slices, when hashed.
+    Written(Option<Vec<[u8; 16]>>),
+}
+
+/// The most of an error answer's body read (for its S3 `Code` and `Message`).
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// What an attempt's answer came to, before the retry decision.
 enum Answer {
-    Bytes(Bytes),
+    Done(Received),
     Retry(Error, Option<Duration>),
     /// The URL expired: refresh (generation) and go again.
     Expired(u64),
     Fail(Error),
     /// A refusal that may mean the object changed: ask lakeFS, then fail.
     Suspect(Error),
+    /// The download stopped while the body was being received.
+    Stopped,
 }
 
 impl<T: HttpTransport + 'static> Attempts for PartAttempts<'_, T> {
-    type Output = Bytes;
+    type Output = Received;
     type Error = Error;
 
-    async fn attempt(&mut self, attempt: &mut Attempt) -> Outcome<Bytes, Error> {
+    async fn attempt(&mut self, attempt: &mut Attempt) -> Outcome<Received, Error> {
         let fetcher = self.fetcher;
         let answer = match &fetcher.url {
             Some(url) => self.presigned(url, attempt).await,
             None => self.through_lakefs(attempt).await,
         };
         match answer {
-            Answer::Bytes(bytes) => Outcome::Done(Ok(bytes)),
+            Answer::Done(received) => Outcome::Done(Ok(received)),
             Answer::Retry(error, retry_after) => Outcome::Retry { error, retry_after },
             Answer::Fail(error) => Outcome::Done(Err(error)),
             Answer::Suspect(error) => Outcome::Done(Err(fetcher.explain(error).await)),
+            Answer::Stopped => Outcome::Done(Err(Error::cancelled(
+                None,
+                "the download stopped while the part was arriving",
+            ))),
             Answer::Expired(generation) => {
                 self.refreshes += 1;
                 if self.refreshes > MAX_REFRESHES_PER_PART {
@@ -179,19 +224,28 @@ impl<T: HttpTransport + 'static> PartAttempts<'_, T> {
                 ))
             }
         };
+        let transport = fetcher.client.transport();
+        let stall = fetcher.config.stall_timeout;
+        if transport.streams_responses() {
+            // The bytes are counted here as they arrive: no ReceiveProgress to fill.
+            let head = tokio::time::timeout(stall, transport.send_streaming(request)).await;
+            let response = match head {
+                Err(_) => return self.stalled(0),
+                Ok(Err(error)) => return transport_failure(error),
+                Ok(Ok(response)) => response,
+            };
+            attempt.progressed();
+            return self
+                .check_store_answer(response, current.generation, attempt, true)
+                .await;
+        }
         let progress = match &fetcher.config.received {
             Some(total) => ReceiveProgress::new().with_total(total.clone()),
             None => ReceiveProgress::new(),
         };
         request.extensions_mut().insert(progress.clone());
-        let transport = fetcher.client.transport();
         let sent = if transport.reports_receive_progress() {
-            watch(
-                transport.send(request),
-                &progress,
-                fetcher.config.stall_timeout,
-            )
-            .await
+            watch(transport.send(request), &progress, stall).await
         } else {
             tokio::time::timeout(fetcher.floor_deadline(self.len()), transport.send(request))
                 .await
@@ -202,18 +256,7 @@ impl<T: HttpTransport + 'static> PartAttempts<'_, T> {
                 if progress.bytes() > 0 {
                     attempt.progressed();
                 }
-                return Answer::Retry(
-                    Error::new(
-                        ErrorKind::Stalled,
-                        format!(
-                            "no byte arrived for {:?} ({} of {} bytes received)",
-                            fetcher.config.stall_timeout,
-                            progress.bytes(),
-                            self.len()
-                        ),
-                    ),
-                    None,
-                );
+                return self.stalled(progress.bytes());
             }
             Some(Err(error)) => {
                 if progress.bytes() > 0 {
@@ -224,14 +267,53 @@ impl<T: HttpTransport + 'static> PartAttempts<'_, T> {
             Some(Ok(response)) => response,
         };
         attempt.progressed();
-        self.check_store_answer(response, current.generation)
+        let response = response.map(ResponseBody::full);
+        self.check_store_answer(response, current.generation, attempt, false)
+            .await
     }
 
-    /// Sorts the store's answer to a ranged GET.
-    fn check_store_answer(&self, response: Response<Bytes>, generation: u64) -> Answer {
+    /// A stall after `received` bytes of the part.
+    fn stalled(&self, received: u64) -> Answer {
+        Answer::Retry(
+            Error::new(
+                ErrorKind::Stalled,
+                format!(
+                    "no byte arrived for {:?} ({received} of {} bytes received)",
+                    self.fetcher.config.stall_timeout,
+                    self.len()
+                ),
+            ),
+            None,
+        )
+    }
+
+    /// Sorts the store's answer to a ranged GET; a success's head is checked before any of
+    /// its bytes is written, then its body taken as it arrives (counted in the download's
+    /// total when `count`).
+    async fn check_store_answer(
+        &mut self,
+        response: Response<ResponseBody>,
+        generation: u64,
+        attempt: &mut Attempt,
+        count: bool,
+    ) -> Answer {
         let status = response.status();
+        let (parts, body) = response.into_parts();
+        if matches!(status, StatusCode::PARTIAL_CONTENT | StatusCode::OK) {
+            let head = Response::from_parts(parts, ());
+            if let Some(refused) = self.check_head(&head) {
+                return refused;
+            }
+            return self.receive(body, attempt, count).await;
+        }
+        let stall = self.fetcher.config.stall_timeout;
+        let text = tokio::time::timeout(stall, body.collect_at_most(ERROR_BODY_LIMIT))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let response = Response::from_parts(parts, text);
         match status {
-            StatusCode::PARTIAL_CONTENT | StatusCode::OK => self.check_bytes(&response),
             StatusCode::PRECONDITION_FAILED => Answer::Suspect(
                 Error::new(
                     ErrorKind::ObjectChanged,
@@ -258,32 +340,140 @@ impl<T: HttpTransport + 'static> PartAttempts<'_, T> {
         }
     }
 
-    /// Checks that a success answer holds exactly the part's bytes of the pinned version.
-    fn check_bytes(&self, response: &Response<Bytes>) -> Answer {
+    /// Takes a success answer's body as it arrives: into the part's writer (from the part's
+    /// first byte), or kept whole. No more than the part's length is taken, and no less is
+    /// accepted; a silence of the stall timeout between two chunks is a stall.
+    async fn receive(
+        &mut self,
+        mut body: ResponseBody,
+        attempt: &mut Attempt,
+        count: bool,
+    ) -> Answer {
+        let len = self.len();
+        let config = &self.fetcher.config;
+        let stall = config.stall_timeout;
+        /// Clears a writer's "receiving" flag however the body ends.
+        struct Receiving(Option<Arc<std::sync::atomic::AtomicBool>>);
+        impl Drop for Receiving {
+            fn drop(&mut self) {
+                if let Some(flag) = &self.0 {
+                    flag.store(false, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+        let receiving = Receiving(self.writer.as_deref_mut().map(|writer| {
+            writer.restart();
+            let flag = writer.receiving();
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            flag
+        }));
+        let mut received = 0u64;
+        let mut first: Option<Bytes> = None;
+        let mut joined: Option<BytesMut> = None;
+        loop {
+            let next = tokio::time::timeout(stall, body.next_chunk());
+            let next = match self.writer.as_deref() {
+                // A chunk ready is taken first: a stop ends the body only while it waits.
+                Some(writer) => tokio::select! {
+                    biased;
+                    next = next => next,
+                    () = writer.stopped() => return Answer::Stopped,
+                },
+                None => next.await,
+            };
+            let chunk = match next {
+                Err(_) => return self.stalled(received),
+                Ok(None) => break,
+                Ok(Some(Err(error))) => {
+                    if received > 0 {
+                        attempt.progressed();
+                    }
+                    return transport_failure(error);
+                }
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            attempt.progressed();
+            received += chunk.len() as u64;
+            if received > len {
+                // Another attempt may get the part right; none of the extra bytes is
+                // written (the part's range in the file is all this writer may touch).
+                return Answer::Retry(
+                    Error::new(
+                        ErrorKind::Protocol,
+                        format!("the answer held more than the part's {len} bytes"),
+                    ),
+                    None,
+                );
+            }
+            if count {
+                if let Some(total) = &config.received {
+                    total.add(chunk.len() as u64);
+                }
+            }
+            if let Some(writer) = self.writer.as_deref_mut() {
+                if let Err(error) = writer.push(&chunk).await {
+                    return Answer::Fail(error);
+                }
+            } else if let Some(buffer) = joined.as_mut() {
+                buffer.extend_from_slice(&chunk);
+            } else if let Some(earlier) = first.take() {
+                let capacity = usize::try_from(len).unwrap_or(0);
+                let mut buffer = BytesMut::with_capacity(capacity.max(earlier.len() + chunk.len()));
+                buffer.extend_from_slice(&earlier);
+                buffer.extend_from_slice(&chunk);
+                joined = Some(buffer);
+            } else {
+                first = Some(chunk);
+            }
+        }
+        if received != len {
+            // A body cut short by a proxy or a reset: another attempt may get all of it.
+            return Answer::Retry(
+                Error::new(
+                    ErrorKind::Protocol,
+                    format!("the answer held {received} bytes, not {len}"),
+                ),
+                None,
+            );
+        }
+        drop(receiving);
+        match self.writer.as_deref_mut() {
+            Some(writer) => match writer.finish().await {
+                Ok(md5s) => Answer::Done(Received::Written(md5s)),
+                Err(error) => Answer::Fail(error),
+            },
+            None => Answer::Done(Received::Bytes(
+                joined.map(BytesMut::freeze).or(first).unwrap_or_default(),
+            )),
+        }
+    }
+
+    /// Checks, from its head, that a success answer is for exactly the part's bytes of the
+    /// pinned version: `Some(refusal)` if not.
+    fn check_head(&self, response: &Response<()>) -> Option<Answer> {
         let identity = &self.fetcher.identity;
         if let Some(etag) = response.headers().get(ETAG).and_then(|v| v.to_str().ok()) {
             if !identity.etag_matches(etag) {
-                return Answer::Suspect(Error::new(
+                return Some(Answer::Suspect(Error::new(
                     ErrorKind::ObjectChanged,
                     format!(
                         "the store answered another version of the object (ETag {}, the download started with {})",
                         etag.trim_matches('"'),
                         identity.checksum
                     ),
-                ));
+                )));
             }
         }
-        let body = response.body();
         let len = self.len();
         let whole = self.range.start == 0 && self.range.end == identity.size;
         if response.status() == StatusCode::OK {
             // A server that ignores `Range` answers the whole object: fine when that is the
             // part asked for.
             if !whole {
-                return Answer::Fail(Error::new(
+                return Some(Answer::Fail(Error::new(
                     ErrorKind::Protocol,
                     "the store ignored the Range header and answered the whole object",
-                ));
+                )));
             }
         } else {
             let content_range = response
@@ -298,26 +488,31 @@ impl<T: HttpTransport + 'static> PartAttempts<'_, T> {
                     .get(CONTENT_RANGE)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("nothing");
-                return Answer::Suspect(Error::new(
+                return Some(Answer::Suspect(Error::new(
                     ErrorKind::Protocol,
                     format!(
                         "Content-Range says {said}, not bytes {}-{}/{}",
                         expected.0, expected.1, expected.2
                     ),
-                ));
+                )));
             }
         }
-        if body.len() as u64 != len {
-            // A body cut short by a proxy or a reset: another attempt may get all of it.
-            return Answer::Retry(
+        let content_length = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if let Some(said) = content_length.filter(|&said| said != len) {
+            // Refused before a byte is written; another attempt may be answered right.
+            return Some(Answer::Retry(
                 Error::new(
                     ErrorKind::Protocol,
-                    format!("the answer held {} bytes, not {len}", body.len()),
+                    format!("Content-Length says {said} bytes, not the part's {len}"),
                 ),
                 None,
-            );
+            ));
         }
-        Answer::Bytes(body.clone())
+        None
     }
 
     async fn through_lakefs(&mut self, attempt: &mut Attempt) -> Answer {
@@ -402,7 +597,20 @@ impl<T: HttpTransport + 'static> PartAttempts<'_, T> {
         if let Some(total) = &fetcher.config.received {
             total.add(self.len());
         }
-        Answer::Bytes(content.body)
+        match self.writer.as_deref_mut() {
+            Some(writer) => {
+                writer.restart();
+                let written = match writer.push(&content.body).await {
+                    Ok(()) => writer.finish().await,
+                    Err(error) => Err(error),
+                };
+                match written {
+                    Ok(md5s) => Answer::Done(Received::Written(md5s)),
+                    Err(error) => Answer::Fail(error),
+                }
+            }
+            None => Answer::Done(Received::Bytes(content.body)),
+        }
     }
 }
 

@@ -4,7 +4,11 @@
 //! URL), then reads it with ranged GETs straight from the object store — no lakeFS
 //! credentials on the data plane —, `concurrency` parts at a time, each GET pinned to the
 //! object's version (`If-Match` on its ETag, and the answer's `ETag`, `Content-Range` and
-//! length checked), into a temporary file beside the destination. When every byte is there
+//! length checked before a byte is written), into a temporary file beside the destination —
+//! each part written at its offset as its bytes arrive, through a reused 1 MiB buffer (when
+//! the transport streams responses, as `HyperTransport` does: see
+//! [`HttpTransport::send_streaming`](lakefs_transport::HttpTransport::send_streaming)), so
+//! part memory is `concurrency × 1 MiB` whatever the part size. When every byte is there
 //! it proves them against lakeFS's checksum — the MD5 for an object stored whole, the
 //! multipart ETag recomputed when the upload's part layout can be found — then flushes the
 //! file and renames it into place. A killed download leaves no file that looks complete, and
@@ -15,7 +19,8 @@
 //!
 //! [`Downloader::read`] gives the bytes in order as a [`Stream`](futures_util::Stream) or an
 //! [`AsyncRead`](tokio::io::AsyncRead) ([`ObjectReader`]), with memory bounded by
-//! `(concurrency + 1) × part size`.
+//! `(concurrency + 1) × part size`: it holds whole parts (at most 16 MiB each when chosen
+//! by the engine).
 //!
 //! Presigned URLs are refreshed through `statObject` before they expire and after the store
 //! says they have; a part retries under the shared [`RetryPolicy`](lakefs_client::RetryPolicy)
@@ -78,7 +83,7 @@ mod verify;
 
 pub use config::{
     DownloadConfig, DownloadConfigBuilder, PartSlots, DEFAULT_PART_SIZE, MAX_AUTO_PART_SIZE,
-    MAX_PART_SIZE, MIN_PART_SIZE,
+    MAX_AUTO_STREAMED_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, STREAMED_PART_SIZE,
 };
 pub use download::Downloaded;
 pub use downloader::{BoxFuture, DownloadFile, Downloader, ReadObject};

@@ -2,7 +2,10 @@
 //! where that can be known, so each part's MD5 is one term of its multipart ETag), and what
 //! the checksum lets the engine prove.
 
-use crate::config::{DownloadConfig, DEFAULT_PART_SIZE, MAX_AUTO_PART_SIZE};
+use crate::config::{
+    DownloadConfig, DEFAULT_PART_SIZE, MAX_AUTO_PART_SIZE, MAX_AUTO_STREAMED_PART_SIZE,
+    STREAMED_PART_SIZE,
+};
 use crate::verify::{candidate_part_sizes, Expected};
 use crate::Error;
 
@@ -16,9 +19,14 @@ pub(crate) struct Plan {
     pub(crate) part_size: u64,
     pub(crate) parts: u32,
     pub(crate) expected: Expected,
-    /// The download's parts are the object's upload parts (or its single part): their MD5s,
-    /// computed as they arrive, recompute the checksum.
+    /// The download's parts are the object's upload parts (or its single part), or — when
+    /// parts are written as they arrive — whole multiples of them: the MD5s of their
+    /// [`hash_slice`](Self::hash_slice)-byte slices, computed as they arrive, recompute the
+    /// checksum.
     pub(crate) aligned: bool,
+    /// The bytes each MD5 of a part covers (from the part's start; the last slice may be
+    /// shorter): the upload part size when aligned, else the whole part.
+    pub(crate) hash_slice: u64,
     /// The caller stated the upload part size: a checksum that does not match it is a
     /// mismatch, not a layout that could not be found.
     pub(crate) asserted_layout: Option<u64>,
@@ -35,6 +43,7 @@ impl Plan {
         checksum: &str,
         config: &DownloadConfig,
         upload_part_size: Option<u64>,
+        streamed: bool,
     ) -> Result<Self, Error> {
         let expected = Expected::parse(checksum, size);
         if let (Some(stated), Expected::Multipart { parts, .. }) = (upload_part_size, &expected) {
@@ -62,17 +71,33 @@ impl Plan {
             Expected::Md5(_) => Some(size.max(1)),
             Expected::Unknown { .. } => None,
         };
+        // Parts written as they arrive are not held in memory: larger ones (fewer requests)
+        // cost nothing more. Whole multiples of the upload part size, and at least
+        // `concurrency` parts when the object allows.
+        let (target, max_auto) = if streamed {
+            (STREAMED_PART_SIZE, MAX_AUTO_STREAMED_PART_SIZE)
+        } else {
+            (DEFAULT_PART_SIZE, MAX_AUTO_PART_SIZE)
+        };
+        let multiple = |unit: u64| {
+            if !streamed {
+                return unit;
+            }
+            let by_target = target / unit;
+            let by_spread = size / (unit.saturating_mul(config.concurrency.max(1) as u64));
+            unit * by_target.min(by_spread).max(1)
+        };
         let part_size = match config.part_size {
             Some(asked) => asked,
             None => match layout {
                 Some(layout)
                     if matches!(expected, Expected::Multipart { .. })
-                        && (MIN_ALIGNED_PART_SIZE..=MAX_AUTO_PART_SIZE).contains(&layout) =>
+                        && (MIN_ALIGNED_PART_SIZE..=max_auto).contains(&layout) =>
                 {
-                    layout
+                    multiple(layout)
                 }
-                _ if size > 10_000 * DEFAULT_PART_SIZE => MAX_AUTO_PART_SIZE,
-                _ => DEFAULT_PART_SIZE,
+                _ if size > 10_000 * target => max_auto,
+                _ => multiple(DEFAULT_PART_SIZE),
             },
         };
         let parts = u32::try_from(size.div_ceil(part_size)).map_err(|_| {
@@ -81,10 +106,13 @@ impl Plan {
                 format!("of {part_size} bytes cuts the object into more than 2^32 parts"),
             )
         })?;
-        let aligned = match (&expected, layout) {
-            (Expected::Multipart { .. }, Some(layout)) => layout == part_size,
-            (Expected::Md5(_), _) => parts <= 1,
-            _ => false,
+        let (aligned, hash_slice) = match (&expected, layout) {
+            (Expected::Multipart { .. }, Some(layout)) if layout == part_size => (true, part_size),
+            (Expected::Multipart { .. }, Some(layout)) if streamed && part_size % layout == 0 => {
+                (true, layout)
+            }
+            (Expected::Md5(_), _) => (parts <= 1, part_size),
+            _ => (false, part_size),
         };
         Ok(Self {
             size,
@@ -92,6 +120,7 @@ impl Plan {
             parts,
             expected,
             aligned,
+            hash_slice,
             asserted_layout: upload_part_size,
             offset: 0,
             partial: false,
@@ -180,7 +209,13 @@ mod tests {
             part_size: Some(10),
             ..DownloadConfig::default()
         };
-        let whole = Plan::new(100, "0123456789abcdef0123456789abcdef", &config, None);
+        let whole = Plan::new(
+            100,
+            "0123456789abcdef0123456789abcdef",
+            &config,
+            None,
+            false,
+        );
         let Ok(whole) = whole else {
             unreachable!("a valid plan")
         };

@@ -800,3 +800,216 @@ async fn where_lakefs_cannot_presign_the_bytes_come_through_it_and_it_is_said_on
     assert!(said[0].contains("operation not supported"), "{said:?}");
     assert_eq!(lab.store_gets(), 0);
 }
+
+/// Parts are written as their bytes arrive: a body that breaks off midway (after bytes that
+/// were wrong, and were written) is fetched again from the part's first byte, and the file
+/// is byte-exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_broken_off_mid_body_is_fetched_again_from_its_start() {
+    let lab = Lab::new();
+    let data = generated(3 * MIB, 40);
+    lab.emulator.put_object(REPO, "main", "b.bin", data.clone());
+    lab.tamper(|index, _, response| {
+        if index == 1 {
+            let mut body = response.body().to_vec();
+            body.iter_mut().take(600_000).for_each(|b| *b ^= 0xff);
+            *response.body_mut() = Bytes::from(body);
+            return Action::BreakAfter(600_000);
+        }
+        Action::Pass
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(1)
+            .retry_policy(quick_retries()),
+    );
+    let destination = lab.dir.path().join("b.bin");
+    let done = downloader
+        .download(REPO, "main", "b.bin", &destination)
+        .await
+        .unwrap();
+    assert!(std::fs::read(&destination).unwrap() == data, "byte-exact");
+    assert_eq!(done.verification, Verification::Md5);
+    assert_eq!(lab.store_gets(), 4, "part 2 twice");
+    assert!(lab
+        .events()
+        .iter()
+        .any(|e| matches!(e, DownloadEvent::PartRetried { part_number: 2, .. })));
+}
+
+/// A body longer than its part is refused as it arrives (never written past the part), and
+/// the part fetched again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_with_extra_bytes_is_refused() {
+    let lab = Lab::new();
+    let data = generated(2 * MIB, 41);
+    lab.emulator.put_object(REPO, "main", "x.bin", data.clone());
+    lab.tamper(|index, _, response| {
+        if index == 0 {
+            let mut body = response.body().to_vec();
+            body.extend_from_slice(&[0xAA; 100]);
+            *response.body_mut() = Bytes::from(body);
+            // No Content-Length to give it away before the bytes do.
+            response.headers_mut().remove(http::header::CONTENT_LENGTH);
+        }
+        Action::Pass
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(1)
+            .retry_policy(quick_retries()),
+    );
+    let destination = lab.dir.path().join("x.bin");
+    downloader
+        .download(REPO, "main", "x.bin", &destination)
+        .await
+        .unwrap();
+    assert!(std::fs::read(&destination).unwrap() == data, "byte-exact");
+    assert!(
+        lab.events().iter().any(|e| matches!(
+            e,
+            DownloadEvent::PartRetried { part_number: 1, error, .. } if error.contains("more than")
+        )),
+        "{:?}",
+        lab.events()
+    );
+
+    // A Content-Length that disagrees is refused from the head, before any byte is written.
+    lab.tamper(|_, _, response| {
+        response
+            .headers_mut()
+            .insert(http::header::CONTENT_LENGTH, (MIB + 1).into());
+        Action::Pass
+    });
+    let error = lab
+        .downloader(
+            DownloadConfig::builder()
+                .part_size(MIB as u64)
+                .retry_policy(RetryPolicy::none()),
+        )
+        .download(REPO, "main", "x.bin", lab.dir.path().join("x2.bin"))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("Content-Length says"), "{error}");
+}
+
+/// Parts that are whole multiples of the upload part size are proven without reading the
+/// file back: each upload-part-sized slice is hashed on its own as the bytes stream (slices
+/// that end mid-buffer and mid-chunk included), and a wrong byte in the second slice of a
+/// part is caught.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_of_several_upload_parts_verify_the_multipart_etag() {
+    let lab = Lab::new();
+    let upload_part = 5 * MIB as u64 + 1000;
+    let data = generated(23 * MIB + 17, 42);
+    upload_in_parts(&lab, "k.bin", data.clone(), upload_part).await;
+    // Asked: 4 × the upload part.
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(4 * upload_part)
+            .concurrency(1),
+    );
+    let destination = lab.dir.path().join("k.bin");
+    let done = downloader
+        .download(REPO, "main", "k.bin", &destination)
+        .upload_part_size(upload_part)
+        .await
+        .unwrap();
+    assert!(std::fs::read(&destination).unwrap() == data, "byte-exact");
+    assert_eq!(done.part_size, 4 * upload_part);
+    assert_eq!(done.parts, 2);
+    assert_eq!(
+        done.verification,
+        Verification::MultipartEtag {
+            layout: PartLayout {
+                part_size: upload_part,
+                parts: 5
+            }
+        }
+    );
+
+    // Asked: 2 × the upload part.
+    let two = lab.downloader(DownloadConfig::builder().part_size(2 * upload_part));
+    let destination = lab.dir.path().join("k2.bin");
+    let done = two
+        .download(REPO, "main", "k.bin", &destination)
+        .upload_part_size(upload_part)
+        .await
+        .unwrap();
+    assert!(std::fs::read(&destination).unwrap() == data, "byte-exact");
+    assert_eq!(done.parts, 3);
+    assert!(done.verification.is_verified(), "{:?}", done.verification);
+
+    // A wrong byte in the second slice of the first part.
+    lab.tamper(move |index, _, response| {
+        if index == 0 {
+            let mut body = response.body().to_vec();
+            body[upload_part as usize + 100] ^= 0x01;
+            *response.body_mut() = Bytes::from(body);
+        }
+        Action::Pass
+    });
+    let destination = lab.dir.path().join("k3.bin");
+    let error = lab
+        .downloader(
+            DownloadConfig::builder()
+                .part_size(2 * upload_part)
+                .concurrency(1),
+        )
+        .download(REPO, "main", "k.bin", &destination)
+        .upload_part_size(upload_part)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ChecksumMismatch, "{error}");
+    assert!(
+        lab.files().iter().all(|f| !f.starts_with(".k3")),
+        "{:?}",
+        lab.files()
+    );
+}
+
+/// A body whose chunks stop coming is a stall once the stall timeout passes with none (the
+/// head had arrived): the part is fetched again.
+#[tokio::test(start_paused = true)]
+async fn a_body_whose_chunks_stop_is_a_stall() {
+    let lab = Lab::new();
+    let data = generated(2 * MIB, 43);
+    lab.emulator
+        .put_object(REPO, "main", "st.bin", data.clone());
+    lab.tamper(|index, _, _| {
+        if index == 0 {
+            Action::StallAfter(200_000)
+        } else {
+            Action::Pass
+        }
+    });
+    let downloader = lab.downloader(
+        DownloadConfig::builder()
+            .part_size(MIB as u64)
+            .concurrency(1)
+            .retry_policy(quick_retries()),
+    );
+    let destination = lab.dir.path().join("st.bin");
+    let started = tokio::time::Instant::now();
+    downloader
+        .download(REPO, "main", "st.bin", &destination)
+        .await
+        .unwrap();
+    assert!(std::fs::read(&destination).unwrap() == data, "byte-exact");
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(30) && elapsed < Duration::from_secs(40),
+        "{elapsed:?}"
+    );
+    assert!(
+        lab.events().iter().any(|e| matches!(
+            e,
+            DownloadEvent::PartRetried { part_number: 1, error, .. }
+                if error.contains("no byte arrived") && error.contains("200000 of")
+        )),
+        "{:?}",
+        lab.events()
+    );
+}

@@ -2,8 +2,11 @@
 //!
 //! [`HttpTransport`] is one small async trait: send an [`http::Request`] whose body is a
 //! [`Bytes`] (so a part of a large upload travels as a slice of its source, never a copy) and
-//! get back an [`http::Response`] with its body collected. The API client and the upload
-//! engine are generic over it, and it is object safe, so `Arc<dyn HttpTransport>` works too.
+//! get back an [`http::Response`] with its body collected — or, with
+//! [`send_streaming`](HttpTransport::send_streaming), with its body as a [`ResponseBody`]
+//! read chunk by chunk as it arrives (a default over `send` makes every transport support
+//! it). The API client and the upload and download engines are generic over it, and it is
+//! object safe, so `Arc<dyn HttpTransport>` works too.
 //!
 //! Implementations:
 //!
@@ -51,6 +54,7 @@ use std::sync::Arc;
 
 pub use bytes::Bytes;
 
+mod body;
 mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
@@ -61,6 +65,7 @@ mod progress;
 mod proxy;
 mod redact;
 
+pub use body::{BodyStream, ResponseBody};
 pub use error::{BoxError, TimeoutPhase, TransportError, TransportErrorKind};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
@@ -123,12 +128,52 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///   [`reports_receive_progress`](Self::reports_receive_progress). The download engine then
 ///   detects a stalled ranged GET ("nothing arrived for 30 s") instead of relying on a
 ///   whole-request deadline, and shows bytes as they arrive.
+/// * Optionally, a transport hands a response body over as it arrives:
+///   [`send_streaming`](Self::send_streaming) resolves once the response's head is in and
+///   returns its body as a [`ResponseBody`] read chunk by chunk, and
+///   [`streams_responses`](Self::streams_responses) returns `true`. The download engine then
+///   writes each part to its file as its bytes arrive (memory per part: one write buffer,
+///   not the part) and tells a stall by the time since the last chunk. The rules:
+///   - everything above holds for the exchange up to the head (the same errors, the same
+///     request as `send` would send);
+///   - a body that breaks off after the head is a [`Body`](TransportErrorKind::Body) error
+///     from [`next_chunk`](ResponseBody::next_chunk) ("may have reached the server", like a
+///     body error of `send`); a whole-request timeout of the transport, if it has one,
+///     covers the body too and ends it with a [`Timeout`](TransportErrorKind::Timeout) of
+///     phase [`Request`](TimeoutPhase::Request); nothing is returned after an error;
+///   - no response size limit applies: the caller reads what it wants and bounds what it
+///     keeps (dropping the body abandons the rest);
+///   - a [`ReceiveProgress`] in the request's extensions is still counted chunk by chunk,
+///     as the caller takes them, if [`reports_receive_progress`](Self::reports_receive_progress).
+///
+///   The default `send_streaming` calls [`send`](Self::send) and returns its collected body
+///   as one chunk (within `send`'s limits), so every transport supports the call; only
+///   memory and stall detection differ, and `streams_responses` says which one a caller
+///   has.
 pub trait HttpTransport: Send + Sync {
     /// Sends `request` and resolves to its response.
     fn send(
         &self,
         request: http::Request<Bytes>,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+
+    /// Sends `request` and resolves to its response once the head has arrived, the body
+    /// to be read as it arrives (see the contract above). The default collects the body
+    /// with [`send`](Self::send) and hands it over as one chunk.
+    fn send_streaming(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<ResponseBody>, TransportError>> {
+        let sent = self.send(request);
+        Box::pin(async move { sent.await.map(|response| response.map(ResponseBody::full)) })
+    }
+
+    /// Whether [`send_streaming`](Self::send_streaming) hands the body over as it arrives
+    /// (`false`: it arrives whole, after the whole exchange). `false` unless an
+    /// implementation says otherwise.
+    fn streams_responses(&self) -> bool {
+        false
+    }
 
     /// Whether this transport adds to a request's [`Progress`] as its body is sent. `false`
     /// unless an implementation says otherwise.
@@ -151,6 +196,17 @@ impl<T: HttpTransport + ?Sized> HttpTransport for Arc<T> {
         (**self).send(request)
     }
 
+    fn send_streaming(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<ResponseBody>, TransportError>> {
+        (**self).send_streaming(request)
+    }
+
+    fn streams_responses(&self) -> bool {
+        (**self).streams_responses()
+    }
+
     fn reports_progress(&self) -> bool {
         (**self).reports_progress()
     }
@@ -168,6 +224,17 @@ impl<T: HttpTransport + ?Sized> HttpTransport for Box<T> {
         (**self).send(request)
     }
 
+    fn send_streaming(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<ResponseBody>, TransportError>> {
+        (**self).send_streaming(request)
+    }
+
+    fn streams_responses(&self) -> bool {
+        (**self).streams_responses()
+    }
+
     fn reports_progress(&self) -> bool {
         (**self).reports_progress()
     }
@@ -183,6 +250,17 @@ impl<T: HttpTransport + ?Sized> HttpTransport for &T {
         request: http::Request<Bytes>,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         (**self).send(request)
+    }
+
+    fn send_streaming(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<ResponseBody>, TransportError>> {
+        (**self).send_streaming(request)
+    }
+
+    fn streams_responses(&self) -> bool {
+        (**self).streams_responses()
     }
 
     fn reports_progress(&self) -> bool {

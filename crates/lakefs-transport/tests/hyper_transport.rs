@@ -605,3 +605,97 @@ async fn receive_progress_counts_a_body_that_breaks_off() {
     assert!(!error.to_string().contains("secret"), "{error}");
     assert_eq!(progress.bytes(), 10);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_streaming_hands_over_each_chunk_before_the_body_ends() {
+    let (addr, feeds) = start_streaming_server().await;
+    let (feed, body) = mpsc::channel(1);
+    feeds.lock().unwrap().push_back((300_007, body));
+    let transport = HyperTransport::new().unwrap();
+    assert!(transport.streams_responses());
+    let progress = ReceiveProgress::new();
+    let mut get = request(Method::GET, format!("http://{addr}/object"), Bytes::new());
+    get.extensions_mut().insert(progress.clone());
+    // The head arrives before any byte of the body has been sent.
+    let response = tokio::time::timeout(Duration::from_secs(10), async {
+        let sending = transport.send_streaming(get);
+        feed.send(Bytes::from(vec![1u8; 7])).await.unwrap();
+        sending.await
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let mut received = Vec::new();
+    while received.len() < 7 {
+        received.extend_from_slice(&body.next_chunk().await.unwrap().unwrap());
+    }
+    // More arrives only when the server sends it.
+    feed.send(Bytes::from(vec![2u8; 300_000])).await.unwrap();
+    drop(feed);
+    while let Some(chunk) = body.next_chunk().await {
+        received.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(received.len(), 300_007);
+    assert!(received[..7].iter().all(|&b| b == 1) && received[7..].iter().all(|&b| b == 2));
+    assert_eq!(progress.bytes(), 300_007);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_streaming_reports_a_body_that_breaks_off() {
+    let (addr, feeds) = start_streaming_server().await;
+    let (feed, body) = mpsc::channel(1);
+    feeds.lock().unwrap().push_back((1000, body));
+    let transport = HyperTransport::new().unwrap();
+    let get = request(
+        Method::GET,
+        format!("http://{addr}/object?X-Amz-Signature=secret"),
+        Bytes::new(),
+    );
+    feed.send(Bytes::from_static(b"0123456789")).await.unwrap();
+    let mut body = transport.send_streaming(get).await.unwrap().into_body();
+    assert_eq!(body.next_chunk().await.unwrap().unwrap(), "0123456789");
+    drop(feed);
+    let error = body.next_chunk().await.unwrap().unwrap_err();
+    assert!(error.kind() == TransportErrorKind::Body, "{error:?}");
+    assert!(!error.is_before_send() && error.is_retryable(), "{error:?}");
+    assert!(!error.to_string().contains("secret"), "{error}");
+    assert!(body.next_chunk().await.is_none());
+}
+
+#[tokio::test]
+async fn send_streaming_has_no_body_limit() {
+    let addr = start_server().await;
+    let transport = HyperTransport::builder()
+        .max_response_body(1024)
+        .build()
+        .unwrap();
+    let get = request(Method::GET, format!("http://{addr}/big"), Bytes::new());
+    let body = transport.send_streaming(get).await.unwrap().into_body();
+    let all = body.collect_at_most(usize::MAX).await.unwrap();
+    assert_eq!(all.len(), 2 * 1024 * 1024);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_streaming_keeps_the_request_timeout_over_the_body() {
+    let (addr, feeds) = start_streaming_server().await;
+    let (feed, body) = mpsc::channel(1);
+    feeds.lock().unwrap().push_back((1000, body));
+    let transport = HyperTransport::builder()
+        .request_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let get = request(Method::GET, format!("http://{addr}/object"), Bytes::new());
+    feed.send(Bytes::from_static(b"0123456789")).await.unwrap();
+    let mut body = transport.send_streaming(get).await.unwrap().into_body();
+    assert_eq!(body.next_chunk().await.unwrap().unwrap(), "0123456789");
+    // Nothing more arrives: the whole-request deadline ends the body.
+    let error = body.next_chunk().await.unwrap().unwrap_err();
+    assert!(
+        error.kind() == TransportErrorKind::Timeout
+            && error.timeout_phase() == Some(TimeoutPhase::Request),
+        "{error:?}"
+    );
+    drop(feed);
+}

@@ -23,11 +23,13 @@ pub(crate) struct DownloadArgs {
     /// Every object below the prefix, each to DEST/its path below the prefix
     #[arg(short, long)]
     pub(crate) recursive: bool,
-    /// Bytes per ranged GET, from 64KiB to 16MiB [default: the object's upload part size
-    /// when it can be told, else 8MiB]
+    /// Bytes per ranged GET, from 64KiB to 5GiB; each part is written as it arrives, so
+    /// memory is concurrency × 1MiB whatever its size (through lakeFS, without presigned
+    /// URLs, parts are held whole: 16MiB at most) [default: the object's upload part size
+    /// when it can be told and is from 1MiB to 256MiB, else 8MiB]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) part_size: Option<u64>,
-    /// Parts in flight at most, across all files (and part memory ≤ concurrency × part size)
+    /// Parts in flight at most, across all files (and part memory ≤ concurrency × 1MiB)
     #[arg(short, long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) concurrency: u16,

@@ -32,6 +32,7 @@ pub(crate) async fn run(ctx: &Context, args: CatArgs) -> Result<Exit, CliError> 
         args.no_verify,
         args.require_verified,
         args.upload_part_size,
+        super::MAX_HELD_PART_SIZE,
     )?;
     let uri = args.uri;
     base_name(&uri)?;

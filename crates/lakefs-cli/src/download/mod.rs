@@ -23,8 +23,12 @@ use crate::context::Context;
 use crate::errors::{CliError, Exit};
 use crate::output::Progress;
 
-/// The largest part: the HTTP client takes answers of up to 16 MiB.
-const MAX_PART_SIZE: u64 = 16 * 1024 * 1024;
+/// The largest part `cat` takes (and a download read through lakeFS): it holds whole parts,
+/// and the HTTP client takes answers of up to 16 MiB.
+pub(crate) const MAX_HELD_PART_SIZE: u64 = 16 * 1024 * 1024;
+/// The largest part `download` takes: parts are written to the file as they arrive (over
+/// presigned URLs), so their size costs no memory; S3's largest part.
+pub(crate) const MAX_WRITTEN_PART_SIZE: u64 = lakefs_download::MAX_PART_SIZE;
 
 /// The options a download runs with, checked before anything is sent.
 #[derive(Debug, Clone, Copy)]
@@ -43,11 +47,17 @@ impl Options {
         no_verify: bool,
         require_verified: bool,
         upload_part_size: Option<u64>,
+        max_part_size: u64,
     ) -> Result<Self, CliError> {
         if let Some(size) = part_size {
-            if !(lakefs_download::MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) {
+            if !(lakefs_download::MIN_PART_SIZE..=max_part_size).contains(&size) {
+                let why = if max_part_size == MAX_HELD_PART_SIZE {
+                    "to 16MiB (parts are held whole, and the HTTP client takes answers of up to 16MiB)"
+                } else {
+                    "to 5GiB"
+                };
                 return Err(CliError::usage(format!(
-                    "--part-size {size} is out of range: it must be from 64KiB to 16MiB (the largest answer the HTTP client takes)"
+                    "--part-size {size} is out of range: it must be from 64KiB {why}"
                 )));
             }
         }
@@ -100,6 +110,7 @@ pub(crate) async fn run(ctx: &Context, args: DownloadArgs) -> Result<Exit, CliEr
         args.no_verify,
         args.require_verified,
         args.upload_part_size,
+        MAX_WRITTEN_PART_SIZE,
     )?;
     if args.recursive {
         dir::run(ctx, args, options).await

@@ -16,7 +16,9 @@ use http::{HeaderMap, Method, Request, Response, Uri};
 use lakefs_client::{Client, Credentials};
 use lakefs_download::{DownloadConfig, DownloadEvent, Downloader};
 use lakefs_emulator::{Emulator, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
-use lakefs_transport::{BoxFuture, HttpTransport, ReceiveProgress, TransportError};
+use lakefs_transport::{
+    BodyStream, BoxFuture, HttpTransport, ReceiveProgress, ResponseBody, TransportError,
+};
 
 pub const REPO: &str = "example-repo";
 
@@ -28,6 +30,51 @@ pub enum Action {
     Hang,
     /// Fail with this transport error.
     Fail(TransportError),
+    /// Answer the head, then this many bytes of the body, then break off (a `Body` error).
+    BreakAfter(usize),
+    /// Answer the head, then this many bytes of the body, then nothing, ever.
+    StallAfter(usize),
+}
+
+/// The chunks a streamed body is handed over in.
+pub const CHUNK: usize = 64 * 1024;
+
+/// How a streamed body ends.
+enum Tail {
+    Whole,
+    Break,
+    Stall,
+}
+
+/// A body handed over in [`CHUNK`]s, ending as its tail says.
+struct LabBody {
+    rest: Bytes,
+    tail: Tail,
+}
+
+impl BodyStream for LabBody {
+    fn poll_chunk(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Bytes, TransportError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        if !this.rest.is_empty() {
+            let chunk = this.rest.split_to(CHUNK.min(this.rest.len()));
+            return Poll::Ready(Some(Ok(chunk)));
+        }
+        match std::mem::replace(&mut this.tail, Tail::Whole) {
+            Tail::Whole => Poll::Ready(None),
+            Tail::Break => Poll::Ready(Some(Err(TransportError::body(
+                lakefs_transport::RedactedUri::new(&Uri::from_static("http://store.local/")),
+                "connection reset mid-body",
+            )))),
+            Tail::Stall => {
+                this.tail = Tail::Stall;
+                Poll::Pending
+            }
+        }
+    }
 }
 
 type Tamper = Box<dyn FnMut(usize, &Request<Bytes>, &mut Response<Bytes>) -> Action + Send>;
@@ -58,12 +105,12 @@ pub struct LabTransport {
     tamper: Mutex<Option<Tamper>>,
 }
 
-impl HttpTransport for LabTransport {
-    fn send(
+impl LabTransport {
+    async fn exchange(
         &self,
-        request: Request<Bytes>,
-    ) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
-        Box::pin(async move {
+        request: &Request<Bytes>,
+    ) -> Result<(Response<Bytes>, Tail), TransportError> {
+        {
             let seen = Seen {
                 method: request.method().clone(),
                 uri: request.uri().clone(),
@@ -71,24 +118,74 @@ impl HttpTransport for LabTransport {
             };
             let store = seen.is_store_get();
             self.seen.lock().unwrap().push(seen);
-            let mut response = self.emulator.handle_async(&request).await;
+            let mut response = self.emulator.handle_async(request).await;
+            let mut tail = Tail::Whole;
             if store {
                 let index = self.store_gets.fetch_add(1, Ordering::SeqCst);
                 let action = match self.tamper.lock().unwrap().as_mut() {
-                    Some(tamper) => tamper(index, &request, &mut response),
+                    Some(tamper) => tamper(index, request, &mut response),
                     None => Action::Pass,
+                };
+                let cut = |response: &mut Response<Bytes>, at: usize| {
+                    let body = response.body_mut();
+                    *body = body.slice(..at.min(body.len()));
                 };
                 match action {
                     Action::Pass => {}
                     Action::Hang => std::future::pending::<()>().await,
                     Action::Fail(error) => return Err(error),
+                    Action::BreakAfter(at) => {
+                        cut(&mut response, at);
+                        tail = Tail::Break;
+                    }
+                    Action::StallAfter(at) => {
+                        cut(&mut response, at);
+                        tail = Tail::Stall;
+                    }
                 }
+            }
+            Ok((response, tail))
+        }
+    }
+}
+
+impl HttpTransport for LabTransport {
+    fn send(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
+        Box::pin(async move {
+            let (response, tail) = self.exchange(&request).await?;
+            match tail {
+                Tail::Whole => {}
+                Tail::Break => {
+                    return Err(TransportError::body(
+                        lakefs_transport::RedactedUri::new(request.uri()),
+                        "connection reset mid-body",
+                    ))
+                }
+                Tail::Stall => std::future::pending::<()>().await,
             }
             if let Some(progress) = request.extensions().get::<ReceiveProgress>() {
                 progress.add(response.body().len() as u64);
             }
             Ok(response)
         })
+    }
+
+    /// The body in [`CHUNK`]s, so that a part is written in several pieces.
+    fn send_streaming(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<Response<ResponseBody>, TransportError>> {
+        Box::pin(async move {
+            let (response, tail) = self.exchange(&request).await?;
+            Ok(response.map(|rest| ResponseBody::from_stream(LabBody { rest, tail })))
+        })
+    }
+
+    fn streams_responses(&self) -> bool {
+        true
     }
 
     fn reports_receive_progress(&self) -> bool {

@@ -10,7 +10,10 @@ pub use builder::HyperTransportBuilder;
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -24,8 +27,8 @@ use hyper_util::client::legacy::Client;
 use self::connect::{ConnectError, ConnectErrorKind, Connector};
 use crate::proxy::ResolvedProxy;
 use crate::{
-    BoxError, BoxFuture, HttpTransport, Progress, ReceiveProgress, RedactedUri, TimeoutPhase,
-    TransportError,
+    BodyStream, BoxError, BoxFuture, HttpTransport, Progress, ReceiveProgress, RedactedUri,
+    ResponseBody, TimeoutPhase, TransportError,
 };
 use body::{CountedBody, SendBody};
 
@@ -101,6 +104,20 @@ impl HttpTransport for HyperTransport {
         Box::pin(self.exchange(request))
     }
 
+    /// The body is handed on frame by frame as hyper receives it, with no size limit, and
+    /// within the [`request_timeout`](HyperTransportBuilder::request_timeout) (if any).
+    fn send_streaming(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<Response<ResponseBody>, TransportError>> {
+        Box::pin(self.exchange_streaming(request))
+    }
+
+    /// Yes.
+    fn streams_responses(&self) -> bool {
+        true
+    }
+
     /// Yes: a request carrying a [`Progress`] has its body sent in slices, each counted.
     fn reports_progress(&self) -> bool {
         true
@@ -153,10 +170,13 @@ where
 }
 
 impl HyperTransport {
-    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
-        // Redacted only when an error needs it: no allocation on the success path.
-        let target = request.uri().clone();
-        let redacted = || RedactedUri::new(&target);
+    /// Checks `request` and turns it into what hyper sends, with the receive progress the
+    /// caller asked for.
+    fn prepare(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<(Request<SendBody>, Option<ReceiveProgress>), TransportError> {
+        let redacted = || RedactedUri::new(request.uri());
         if request.uri().host().is_none_or(str::is_empty) {
             return Err(TransportError::invalid_request(
                 redacted(),
@@ -191,14 +211,24 @@ impl HyperTransport {
                 .settings
                 .proxy
                 .as_ref()
-                .and_then(|proxy| proxy.route(&target))
+                .and_then(|proxy| proxy.route(&parts.uri))
             {
                 route.apply(&mut parts.headers);
             }
         }
         let progress = parts.extensions.remove::<Progress>();
         let receive_progress = parts.extensions.remove::<ReceiveProgress>();
-        let request = Request::from_parts(parts, SendBody::new(body, progress));
+        Ok((
+            Request::from_parts(parts, SendBody::new(body, progress)),
+            receive_progress,
+        ))
+    }
+
+    async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
+        // Redacted only when an error needs it: no allocation on the success path.
+        let target = request.uri().clone();
+        let redacted = || RedactedUri::new(&target);
+        let (request, receive_progress) = self.prepare(request)?;
         let limit = self.settings.max_response_body;
         let exchange = async {
             let response = self
@@ -232,6 +262,112 @@ impl HyperTransport {
                 }),
             None => exchange.await,
         }
+    }
+
+    /// As [`exchange`](Self::exchange), resolving at the response's head; the body's frames
+    /// are handed on as they arrive, within the same whole-request deadline.
+    async fn exchange_streaming(
+        &self,
+        request: Request<Bytes>,
+    ) -> Result<Response<ResponseBody>, TransportError> {
+        let target = request.uri().clone();
+        let (request, receive_progress) = self.prepare(request)?;
+        let timeout = self.settings.request_timeout;
+        let deadline = timeout.map(|after| {
+            (
+                Box::pin(tokio::time::sleep_until(
+                    tokio::time::Instant::now() + after,
+                )),
+                after,
+            )
+        });
+        let head = self.client.request(request);
+        let response = match &timeout {
+            Some(after) => match tokio::time::timeout(*after, head).await {
+                Ok(response) => response,
+                Err(_) => {
+                    return Err(TransportError::timeout(
+                        RedactedUri::new(&target),
+                        TimeoutPhase::Request,
+                        *after,
+                    ))
+                }
+            },
+            None => head.await,
+        }
+        .map_err(|e| classify_client_error(&target, e))?;
+        let (parts, body) = response.into_parts();
+        let chunks = IncomingChunks {
+            body,
+            progress: receive_progress,
+            deadline,
+            target,
+            done: false,
+        };
+        Ok(Response::from_parts(
+            parts,
+            ResponseBody::from_stream(chunks),
+        ))
+    }
+}
+
+/// A hyper response body read frame by frame, within the request's deadline.
+struct IncomingChunks {
+    body: hyper::body::Incoming,
+    progress: Option<ReceiveProgress>,
+    deadline: Option<(Pin<Box<tokio::time::Sleep>>, Duration)>,
+    target: Uri,
+    done: bool,
+}
+
+impl BodyStream for IncomingChunks {
+    fn poll_chunk(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, TransportError>>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        loop {
+            match Pin::new(&mut this.body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    let Ok(data) = frame.into_data() else {
+                        continue;
+                    };
+                    if data.is_empty() {
+                        continue;
+                    }
+                    if let Some(progress) = &this.progress {
+                        progress.add(data.len() as u64);
+                    }
+                    return Poll::Ready(Some(Ok(data)));
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(TransportError::body(
+                        RedactedUri::new(&this.target),
+                        error,
+                    ))));
+                }
+                Poll::Ready(None) => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => break,
+            }
+        }
+        if let Some((sleep, after)) = &mut this.deadline {
+            if sleep.as_mut().poll(cx).is_ready() {
+                this.done = true;
+                return Poll::Ready(Some(Err(TransportError::timeout(
+                    RedactedUri::new(&this.target),
+                    TimeoutPhase::Request,
+                    *after,
+                ))));
+            }
+        }
+        Poll::Pending
     }
 }
 
