@@ -350,10 +350,27 @@ async fn streams_of_unknown_length_sign_urls_as_data_arrives() {
     assert_eq!(s.emulator.open_uploads(), 0);
 }
 
-fn temp_path(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("lakefs-durable-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A directory of one test's files, removed when dropped (a failing test's too), so that
+/// runs leave nothing in the temporary directory.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("lakefs-durable-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[tokio::test]
@@ -367,10 +384,11 @@ async fn a_cancelled_upload_with_a_checkpoint_resumes_without_resending_parts() 
         .build()
         .unwrap();
     let uploader = Uploader::new(s.client.clone(), config);
-    let file = temp_path("resume-source.bin");
+    let scratch = Scratch::new("resume");
+    let file = scratch.path("resume-source.bin");
     let source = data(12 * 5 * MIB + 3, 4);
     std::fs::write(&file, &source).unwrap();
-    let checkpoint = temp_path("resume.json");
+    let checkpoint = scratch.path("resume.json");
 
     // Cancel once four parts are stored.
     let stored = Arc::new(AtomicUsize::new(0));
@@ -427,7 +445,7 @@ async fn a_cancelled_upload_with_a_checkpoint_resumes_without_resending_parts() 
 
     // A source of another size is refused (a changed one of the same size has its changed
     // parts sent again: tests/nothing_silently_wrong.rs).
-    let changed = temp_path("resume-changed.bin");
+    let changed = scratch.path("resume-changed.bin");
     let mut other = source.to_vec();
     other.push(0);
     std::fs::write(&changed, &other).unwrap();
@@ -469,7 +487,8 @@ async fn resuming_an_aborted_upload_says_it_is_gone() {
             .unwrap(),
     );
     let source = data(2 * 5 * MIB, 5);
-    let checkpoint = temp_path("gone.json");
+    let scratch = Scratch::new("gone");
+    let checkpoint = scratch.path("gone.json");
     let error = uploader
         .upload(REPO, "main", "gone", UploadSource::bytes(source.clone()))
         .checkpoint(&checkpoint)
