@@ -3,6 +3,7 @@
 //! `ls`, `stat`, `rm`, `commit`, `diff`, `log` and `branch` as lakectl has them; the rest of
 //! the experimental API, an embedded emulator, and benchmarks. `lakefs-cli --help` has it all.
 
+mod admit;
 mod allocator;
 mod bench;
 mod cli;

@@ -28,6 +28,7 @@
 mod builder;
 mod call;
 mod client;
+pub mod concurrency;
 mod credentials;
 mod endpoint;
 mod error;

@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lakefs_client::concurrency::{Concurrency, PartSlots};
 use lakefs_client::RetryPolicy;
 use lakefs_transport::Progress;
-use tokio::sync::Semaphore;
 
 use crate::{DownloadEvent, Error};
 
@@ -34,39 +34,6 @@ pub const STREAMED_PART_SIZE: u64 = 8 * 1024 * 1024;
 /// The largest part size chosen without being asked for a part written as it arrives.
 pub const MAX_AUTO_STREAMED_PART_SIZE: u64 = 256 * 1024 * 1024;
 
-/// A bound on parts in flight shared by many downloads (a directory download runs many files
-/// at once within one bound): part memory stays within `slots × 1 MiB` for parts written as
-/// they arrive, `slots × part size` for parts held whole.
-///
-/// ```
-/// use lakefs_download::{DownloadConfig, PartSlots};
-///
-/// let slots = PartSlots::new(16);
-/// let config = DownloadConfig::builder().shared_slots(slots.clone()).build()?;
-/// assert_eq!(slots.available(), 16);
-/// # Ok::<(), lakefs_download::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct PartSlots(Arc<Semaphore>);
-
-impl PartSlots {
-    /// `slots` parts in flight at most (at least 1).
-    #[must_use]
-    pub fn new(slots: usize) -> Self {
-        Self(Arc::new(Semaphore::new(slots.max(1))))
-    }
-
-    /// Slots free right now.
-    #[must_use]
-    pub fn available(&self) -> usize {
-        self.0.available_permits()
-    }
-
-    pub(crate) fn semaphore(&self) -> &Arc<Semaphore> {
-        &self.0
-    }
-}
-
 /// A progress callback.
 pub(crate) type ProgressFn = Arc<dyn Fn(&DownloadEvent) + Send + Sync>;
 
@@ -74,7 +41,7 @@ pub(crate) type ProgressFn = Arc<dyn Fn(&DownloadEvent) + Send + Sync>;
 #[derive(Clone)]
 pub struct DownloadConfig {
     pub(crate) part_size: Option<u64>,
-    pub(crate) concurrency: usize,
+    pub(crate) concurrency: Concurrency,
     pub(crate) retry: RetryPolicy,
     pub(crate) stall_timeout: Duration,
     pub(crate) url_refresh_margin: Duration,
@@ -84,6 +51,9 @@ pub struct DownloadConfig {
     pub(crate) progress: Option<ProgressFn>,
     pub(crate) received: Option<Progress>,
     pub(crate) shared_slots: Option<PartSlots>,
+    /// The slots of `concurrency: auto`, made at build and shared by the configuration's
+    /// clones (every download of one downloader).
+    pub(crate) adaptive_slots: Option<PartSlots>,
 }
 
 impl Default for DownloadConfig {
@@ -96,7 +66,7 @@ impl Default for DownloadConfig {
     fn default() -> Self {
         Self {
             part_size: None,
-            concurrency: 10,
+            concurrency: Concurrency::Fixed(10),
             retry: RetryPolicy::default(),
             stall_timeout: Duration::from_secs(30),
             url_refresh_margin: Duration::from_secs(60),
@@ -106,6 +76,7 @@ impl Default for DownloadConfig {
             progress: None,
             received: None,
             shared_slots: None,
+            adaptive_slots: None,
         }
     }
 }
@@ -135,10 +106,55 @@ impl DownloadConfig {
         }
     }
 
-    /// Parts in flight per download.
+    /// Parts in flight per download at most (for `auto`, its upper bound).
     #[must_use]
     pub fn concurrency(&self) -> usize {
+        self.concurrency.max_parts()
+    }
+
+    /// The concurrency as set: a number, or auto.
+    #[must_use]
+    pub fn concurrency_setting(&self) -> Concurrency {
         self.concurrency
+    }
+
+    /// The slots parts draw from: the shared ones given, or auto's.
+    pub(crate) fn slots(&self) -> Option<&PartSlots> {
+        self.shared_slots.as_ref().or(self.adaptive_slots.as_ref())
+    }
+
+    /// How many parts to keep in flight now: the adaptive slots' limit, else the setting.
+    pub(crate) fn parts_now(&self) -> usize {
+        match self.slots().filter(|slots| slots.is_adaptive()) {
+            Some(slots) => slots.limit().min(self.concurrency()),
+            None => self.concurrency(),
+        }
+    }
+
+    /// Counts bytes received for progress and for the adaptive controller's goodput.
+    pub(crate) fn count_received(&self, bytes: u64) {
+        if let Some(total) = &self.received {
+            total.add(bytes);
+        }
+        self.count_goodput(bytes);
+    }
+
+    /// Counts bytes received for the adaptive controller's goodput only (the transport
+    /// counted them for progress).
+    pub(crate) fn count_goodput(&self, bytes: u64) {
+        if let Some(meter) = self.slots().and_then(PartSlots::meter) {
+            meter.add(bytes);
+        }
+    }
+
+    /// One GET's outcome, for the adaptive controller: throttled (`503`, `429`) or not.
+    pub(crate) fn observe(&self, status: Option<http::StatusCode>) {
+        if let Some(slots) = self.slots() {
+            slots.observe(status.is_some_and(|status| {
+                status == http::StatusCode::SERVICE_UNAVAILABLE
+                    || status == http::StatusCode::TOO_MANY_REQUESTS
+            }));
+        }
     }
 
     /// The part size asked for (`None`: chosen per object).
@@ -192,9 +208,20 @@ impl DownloadConfigBuilder {
         self
     }
 
-    /// Parts in flight per download, from 1 to 256 (default 10).
-    pub fn concurrency(mut self, parts: usize) -> Self {
-        self.config.concurrency = parts;
+    /// Parts in flight per download: a number from 1 to 256 (default 10, lakectl's), or
+    /// [`Concurrency::auto()`], which starts at 8 and follows the link within 1 to 64 parts
+    /// (see [`lakefs_client::concurrency`]). An auto configuration's slots are shared by all
+    /// its downloads.
+    ///
+    /// ```
+    /// use lakefs_download::{Concurrency, DownloadConfig};
+    ///
+    /// let config = DownloadConfig::builder().concurrency(Concurrency::auto()).build()?;
+    /// assert_eq!(config.concurrency(), 64, "the bound on parts in flight");
+    /// # Ok::<(), lakefs_download::Error>(())
+    /// ```
+    pub fn concurrency(mut self, parts: impl Into<Concurrency>) -> Self {
+        self.config.concurrency = parts.into();
         self
     }
 
@@ -257,7 +284,9 @@ impl DownloadConfigBuilder {
     }
 
     /// Draw part slots from a bound shared with other downloads, besides this one's own
-    /// `concurrency`.
+    /// `concurrency`: a directory download keeps one bound on parts in flight. Adaptive
+    /// slots ([`PartSlots::adaptive`]) make it follow the link for the whole run; give such a
+    /// download a `concurrency` of at least their `max_parts`.
     pub fn shared_slots(mut self, slots: PartSlots) -> Self {
         self.config.shared_slots = Some(slots);
         self
@@ -269,7 +298,7 @@ impl DownloadConfigBuilder {
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) naming the setting
     /// out of range.
     pub fn build(self) -> Result<DownloadConfig, Error> {
-        let config = self.config;
+        let mut config = self.config;
         if let Some(size) = config.part_size {
             if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) {
                 return Err(Error::invalid_argument(
@@ -278,12 +307,20 @@ impl DownloadConfigBuilder {
                 ));
             }
         }
-        if !(1..=256).contains(&config.concurrency) {
-            return Err(Error::invalid_argument(
-                "concurrency",
-                format!("is {}; it must be from 1 to 256", config.concurrency),
-            ));
-        }
+        config
+            .concurrency
+            .check()
+            .map_err(|problem| Error::invalid_argument("concurrency", problem))?;
+        config.adaptive_slots = match config.concurrency {
+            Concurrency::Auto(_) if config.shared_slots.is_some() => {
+                return Err(Error::invalid_argument(
+                    "concurrency",
+                    "is auto, and shared slots are given too: for a run shared by many downloads, give adaptive shared slots (PartSlots::adaptive) instead",
+                ))
+            }
+            Concurrency::Auto(auto) => Some(PartSlots::adaptive(auto)),
+            Concurrency::Fixed(_) => None,
+        };
         if config.stall_timeout < Duration::from_millis(100) {
             return Err(Error::invalid_argument(
                 "stall_timeout",

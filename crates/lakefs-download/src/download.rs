@@ -340,17 +340,15 @@ impl<T: lakefs_transport::HttpTransport + 'static> FileJob<T> {
         let (stop, stopped) = watch::channel(false);
         let mut last_write = Instant::now();
         loop {
-            while running.len() < config.concurrency {
+            while running.len() < config.concurrency() {
                 let Some(number) = pending.next() else { break };
-                let permit = match &config.shared_slots {
+                let permit = match config.slots() {
                     Some(slots) => {
-                        let acquired =
-                            until_cancelled(Arc::clone(slots.semaphore()).acquire_owned(), cancel)
-                                .await;
+                        let acquired = until_cancelled(slots.acquire(), cancel).await;
                         let Some(acquired) = acquired else {
                             return Ok(self.stop_parts(&mut running, &stop, record, digests).await);
                         };
-                        Some(acquired.map_err(|_| {
+                        Some(acquired.ok_or_else(|| {
                             Error::new(
                                 ErrorKind::InvalidArgument,
                                 "the shared part slots were closed",

@@ -135,6 +135,12 @@ impl<T: HttpTransport + 'static> Attempts for PartAttempts<'_, T> {
             Some(url) => self.presigned(url, attempt).await,
             None => self.through_lakefs(attempt).await,
         };
+        fetcher.config.observe(match &answer {
+            Answer::Retry(error, _) | Answer::Fail(error) | Answer::Suspect(error) => {
+                error.status()
+            }
+            _ => None,
+        });
         match answer {
             Answer::Done(received) => Outcome::Done(Ok(received)),
             Answer::Retry(error, retry_after) => Outcome::Retry { error, retry_after },
@@ -406,9 +412,9 @@ impl<T: HttpTransport + 'static> PartAttempts<'_, T> {
                 );
             }
             if count {
-                if let Some(total) = &config.received {
-                    total.add(chunk.len() as u64);
-                }
+                config.count_received(chunk.len() as u64);
+            } else {
+                config.count_goodput(chunk.len() as u64);
             }
             if let Some(writer) = self.writer.as_deref_mut() {
                 if let Err(error) = writer.push(&chunk).await {
@@ -594,9 +600,7 @@ impl<T: HttpTransport + 'static> PartAttempts<'_, T> {
                 None,
             );
         }
-        if let Some(total) = &fetcher.config.received {
-            total.add(self.len());
-        }
+        fetcher.config.count_received(self.len());
         match self.writer.as_deref_mut() {
             Some(writer) => {
                 writer.restart();

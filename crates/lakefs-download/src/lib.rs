@@ -82,12 +82,13 @@ mod target;
 mod verify;
 
 pub use config::{
-    DownloadConfig, DownloadConfigBuilder, PartSlots, DEFAULT_PART_SIZE, MAX_AUTO_PART_SIZE,
+    DownloadConfig, DownloadConfigBuilder, DEFAULT_PART_SIZE, MAX_AUTO_PART_SIZE,
     MAX_AUTO_STREAMED_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, STREAMED_PART_SIZE,
 };
 pub use download::Downloaded;
 pub use downloader::{BoxFuture, DownloadFile, Downloader, ReadObject};
 pub use error::{Error, ErrorKind};
+pub use lakefs_client::concurrency::{AutoConcurrency, Concurrency, PartSlots};
 pub use progress::{DownloadEvent, Route};
 pub use stream::{ObjectAsyncRead, ObjectReader};
 pub use target::ObjectIdentity;

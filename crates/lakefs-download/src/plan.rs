@@ -84,7 +84,7 @@ impl Plan {
                 return unit;
             }
             let by_target = target / unit;
-            let by_spread = size / (unit.saturating_mul(config.concurrency.max(1) as u64));
+            let by_spread = size / (unit.saturating_mul(config.concurrency().max(1) as u64));
             unit * by_target.min(by_spread).max(1)
         };
         let part_size = match config.part_size {

@@ -90,14 +90,14 @@ impl ObjectReader {
             resumed_bytes: 0,
         });
         let ranges = plan.clone();
-        let slots = config.shared_slots.clone();
+        let slots = config.slots().cloned();
         let spawn = Arc::new(move |number: u32| {
             let fetcher = Arc::clone(&fetcher);
             let range = ranges.range(number);
             let slots = slots.clone();
             PartTask(tokio::spawn(async move {
                 let _permit = match &slots {
-                    Some(slots) => Arc::clone(slots.semaphore()).acquire_owned().await.ok(),
+                    Some(slots) => slots.acquire().await,
                     None => None,
                 };
                 let bytes = fetcher.fetch(number, range).await?;
@@ -161,7 +161,7 @@ impl ObjectReader {
     }
 
     fn fill_window(&mut self) {
-        while self.window.len() < self.config.concurrency && self.next_to_spawn <= self.plan.parts {
+        while self.window.len() < self.config.parts_now() && self.next_to_spawn <= self.plan.parts {
             self.window.push_back((self.spawn)(self.next_to_spawn));
             self.next_to_spawn += 1;
         }

@@ -1,13 +1,12 @@
 //! [`UploadConfig`] and its builder.
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use lakefs_client::concurrency::{Concurrency, PartSlots};
 use lakefs_experimental::RetryPolicy;
-use tokio::sync::Semaphore;
 
 use crate::error::{ConfigError, UploadFailure};
-use crate::plan::{MAX_CONCURRENCY, MAX_PART_SIZE, MIN_PART_SIZE};
+use crate::plan::{MAX_PART_SIZE, MIN_PART_SIZE};
 use crate::{ProgressEvent, ProgressSink};
 
 /// How many part URLs create is asked for by default.
@@ -39,7 +38,7 @@ pub const DEFAULT_PRESIGN_WINDOW: u32 = 100;
 #[derive(Debug, Clone)]
 pub struct UploadConfig {
     pub(crate) part_size: u64,
-    pub(crate) concurrency: usize,
+    pub(crate) concurrency: Concurrency,
     pub(crate) retry: RetryPolicy,
     pub(crate) part_timeout: Option<Duration>,
     pub(crate) stall_timeout: Option<Duration>,
@@ -48,40 +47,9 @@ pub struct UploadConfig {
     pub(crate) verify_md5: bool,
     pub(crate) progress: Option<ProgressSink>,
     pub(crate) shared_slots: Option<PartSlots>,
-}
-
-/// Part slots shared by several uploads: at most this many parts in flight across all of
-/// them, so that uploading many files at once keeps one bound on connections and memory
-/// (`slots × part size`).
-///
-/// ```
-/// use lakefs_multipart::{PartSlots, UploadConfig};
-///
-/// let slots = PartSlots::new(16);
-/// // Every upload of this configuration (clones included) draws from the same 16 slots.
-/// let config = UploadConfig::builder().concurrency(16).shared_slots(slots.clone()).build()?;
-/// assert_eq!(slots.available(), 16);
-/// # Ok::<(), lakefs_multipart::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct PartSlots(Arc<Semaphore>);
-
-impl PartSlots {
-    /// `slots` parts in flight at most (at least 1).
-    #[must_use]
-    pub fn new(slots: usize) -> Self {
-        Self(Arc::new(Semaphore::new(slots.max(1))))
-    }
-
-    /// Slots free right now.
-    #[must_use]
-    pub fn available(&self) -> usize {
-        self.0.available_permits()
-    }
-
-    pub(crate) fn semaphore(&self) -> &Arc<Semaphore> {
-        &self.0
-    }
+    /// The slots of `concurrency: auto`, made at build and shared by the configuration's
+    /// clones (every upload of one uploader).
+    pub(crate) adaptive_slots: Option<PartSlots>,
 }
 
 impl Default for UploadConfig {
@@ -92,7 +60,7 @@ impl Default for UploadConfig {
     fn default() -> Self {
         Self {
             part_size: 8 * 1024 * 1024,
-            concurrency: 8,
+            concurrency: Concurrency::Fixed(8),
             retry: RetryPolicy::default(),
             part_timeout: None,
             stall_timeout: Some(Duration::from_secs(30)),
@@ -101,6 +69,7 @@ impl Default for UploadConfig {
             verify_md5: false,
             progress: None,
             shared_slots: None,
+            adaptive_slots: None,
         }
     }
 }
@@ -119,10 +88,22 @@ impl UploadConfig {
         self.part_size
     }
 
-    /// Parts in flight at most.
+    /// Parts in flight at most (for `auto`, its upper bound).
     #[must_use]
     pub fn concurrency(&self) -> usize {
+        self.concurrency.max_parts()
+    }
+
+    /// The concurrency as set: a number, or auto.
+    #[must_use]
+    pub fn concurrency_setting(&self) -> Concurrency {
         self.concurrency
+    }
+
+    /// The slots parts draw from: the shared ones given, or auto's; none for a fixed
+    /// concurrency of one upload's own.
+    pub(crate) fn slots(&self) -> Option<&PartSlots> {
+        self.shared_slots.as_ref().or(self.adaptive_slots.as_ref())
     }
 
     pub(crate) fn emit(&self, event: ProgressEvent) {
@@ -146,9 +127,20 @@ impl UploadConfigBuilder {
         self
     }
 
-    /// How many parts may be in flight (read and being sent) at once, 1 to 256.
-    pub fn concurrency(mut self, parts: usize) -> Self {
-        self.config.concurrency = parts;
+    /// How many parts may be in flight (read and being sent) at once: a number from 1 to 256,
+    /// or [`Concurrency::auto()`], which starts at 8 and follows the link within 1 to 64
+    /// parts (see [`lakefs_client::concurrency`]; part memory is then bounded by its `max ×
+    /// part size`). An auto configuration's slots are shared by all its uploads.
+    ///
+    /// ```
+    /// use lakefs_multipart::{Concurrency, UploadConfig};
+    ///
+    /// let config = UploadConfig::builder().concurrency(Concurrency::auto()).build()?;
+    /// assert_eq!(config.concurrency(), 64, "the bound on parts in flight");
+    /// # Ok::<(), lakefs_multipart::Error>(())
+    /// ```
+    pub fn concurrency(mut self, parts: impl Into<Concurrency>) -> Self {
+        self.config.concurrency = parts.into();
         self
     }
 
@@ -201,7 +193,10 @@ impl UploadConfigBuilder {
 
     /// Draws part slots from `slots`, shared with other uploads, besides this upload's own
     /// `concurrency` bound: a directory of files uploaded at once keeps one bound on parts in
-    /// flight and part memory.
+    /// flight and part memory. Adaptive slots ([`PartSlots::adaptive`]) make that bound follow
+    /// the link for the whole run; give such an upload a `concurrency` of at least their
+    /// [`max_parts`](lakefs_client::concurrency::AutoConcurrency::max_parts), which stays
+    /// each upload's own bound.
     pub fn shared_slots(mut self, slots: PartSlots) -> Self {
         self.config.shared_slots = Some(slots);
         self
@@ -226,13 +221,21 @@ impl UploadConfigBuilder {
     }
 
     fn check(self) -> Result<UploadConfig, ConfigError> {
-        let config = self.config;
+        let mut config = self.config;
         if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&config.part_size) {
             return Err(ConfigError::PartSize(config.part_size));
         }
-        if !(1..=MAX_CONCURRENCY).contains(&config.concurrency) {
-            return Err(ConfigError::Concurrency(config.concurrency));
-        }
+        config
+            .concurrency
+            .check()
+            .map_err(ConfigError::Concurrency)?;
+        config.adaptive_slots = match config.concurrency {
+            Concurrency::Auto(_) if config.shared_slots.is_some() => {
+                return Err(ConfigError::AutoWithSharedSlots)
+            }
+            Concurrency::Auto(auto) => Some(PartSlots::adaptive(auto)),
+            Concurrency::Fixed(_) => None,
+        };
         if !(1..=crate::plan::MAX_PARTS).contains(&config.presign_window) {
             return Err(ConfigError::PresignWindow(config.presign_window));
         }

@@ -70,8 +70,9 @@ mod urls;
 mod whole;
 
 pub use checkpoint::{Checkpoint, SourceFingerprint};
-pub use config::{PartSlots, UploadConfig, UploadConfigBuilder, DEFAULT_PRESIGN_WINDOW};
+pub use config::{UploadConfig, UploadConfigBuilder, DEFAULT_PRESIGN_WINDOW};
 pub use error::{AbortOutcome, Error, ErrorKind};
+pub use lakefs_client::concurrency::{AutoConcurrency, Concurrency, PartSlots};
 pub use options::{ObjectOptions, Resume, Upload};
 pub use parts::StoredPart;
 pub(crate) use plan::PartPlan;

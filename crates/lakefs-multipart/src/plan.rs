@@ -7,8 +7,6 @@ pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 /// S3's largest part: 5 GiB.
 pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
-/// The most parts in flight one upload allows.
-pub(crate) const MAX_CONCURRENCY: usize = 256;
 /// S3's (and lakeFS's) most parts in one upload.
 pub const MAX_PARTS: u32 = 10_000;
 /// The largest object a multipart upload can hold: 10,000 parts of 5 GiB.

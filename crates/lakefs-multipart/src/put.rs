@@ -113,7 +113,8 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
             .filter(|_| self.transport.reports_progress());
         // Bytes as they go out, for the stall check and for a progress callback.
         let reporting = self.config.progress.is_some() && self.transport.reports_progress();
-        if stall.is_some() || reporting {
+        let metered = self.config.slots().is_some_and(|slots| slots.is_adaptive());
+        if stall.is_some() || reporting || metered {
             request.extensions_mut().insert(progress.clone());
         }
         let send = async {
@@ -261,7 +262,12 @@ impl<T: HttpTransport, D: HttpTransport> Attempts for PartAttempts<'_, '_, T, D>
                 Err(failure) => return Outcome::Done(Err(failure)),
             }
         }
-        let progress = Progress::new();
+        // Bytes as they go, counted also for the adaptive controller's goodput.
+        let slots = self.run.config.slots();
+        let progress = match slots.and_then(|slots| slots.meter()) {
+            Some(meter) => Progress::new().with_total(meter),
+            None => Progress::new(),
+        };
         let sent = self
             .run
             .send_part(
@@ -272,6 +278,9 @@ impl<T: HttpTransport, D: HttpTransport> Attempts for PartAttempts<'_, '_, T, D>
                 &progress,
             )
             .await;
+        if let Some(slots) = slots {
+            slots.observe(matches!(&sent, Err(failure) if failure.is_throttling()));
+        }
         if progress.bytes() > 0 {
             // Bytes moved: whatever came of it, the attempt was no stall.
             attempt.progressed();

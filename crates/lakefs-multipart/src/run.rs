@@ -4,12 +4,11 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use lakefs_client::concurrency::{PartSlots, SlotPermit};
 use lakefs_transport::HttpTransport;
-use tokio::sync::OwnedSemaphorePermit;
 
 use crate::checkpoint::CheckpointWriter;
 use crate::error::UploadFailure;
@@ -53,7 +52,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
         selection: Selection<'_>,
         mut checkpoint: Option<&mut CheckpointWriter>,
     ) -> Result<Vec<StoredPart>, UploadFailure> {
-        let concurrency = self.config.concurrency;
+        let concurrency = self.config.concurrency();
         let mut flight = Flight::new(self, reader, &selection);
         // The PUTs in flight, and part URLs being signed while their parts are read.
         let mut in_flight = FuturesUnordered::new();
@@ -88,7 +87,7 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
             let shared = flight.shared.clone();
             let acquire = async {
                 match (shared, waiting_for_slot) {
-                    (Some(shared), true) => shared.acquire_owned().await.ok(),
+                    (Some(shared), true) => shared.acquire().await,
                     _ => std::future::pending().await,
                 }
             };
@@ -149,20 +148,20 @@ struct Flight {
     next_part: u32,
     source_ended: bool,
     /// Parts read, waiting for a slot, each with its shared slot if any.
-    ready: VecDeque<(u32, Bytes, Option<OwnedSemaphorePermit>)>,
+    ready: VecDeque<(u32, Bytes, Option<SlotPermit>)>,
     /// Buffers of finished parts, filled again by the next reads: a reading source allocates
     /// at most `concurrency + read_ahead` part buffers for the whole upload.
     spare: Vec<BytesMut>,
     /// Slots shared with other uploads, if any, and the one held for the next read.
-    shared: Option<Arc<tokio::sync::Semaphore>>,
-    slot: Option<OwnedSemaphorePermit>,
+    shared: Option<PartSlots>,
+    slot: Option<SlotPermit>,
     sent: Vec<StoredPart>,
     bytes_done: u64,
 }
 
 impl Flight {
     fn new<T, D>(run: &PartRun<'_, T, D>, reader: PartReader, selection: &Selection<'_>) -> Self {
-        let concurrency = run.config.concurrency;
+        let concurrency = run.config.concurrency();
         let read_ahead = if reader.is_sequential() {
             (concurrency / 4).max(1)
         } else {
@@ -181,11 +180,7 @@ impl Flight {
             source_ended: false,
             ready: VecDeque::new(),
             spare: Vec::with_capacity(concurrency + read_ahead),
-            shared: run
-                .config
-                .shared_slots
-                .as_ref()
-                .map(|s| Arc::clone(s.semaphore())),
+            shared: run.config.slots().cloned(),
             slot: None,
             sent: Vec::new(),
             bytes_done: 0,
@@ -217,7 +212,7 @@ impl Flight {
     fn try_take_shared_slot(&mut self) {
         if self.slot.is_none() {
             if let Some(shared) = &self.shared {
-                self.slot = Arc::clone(shared).try_acquire_owned().ok();
+                self.slot = shared.try_acquire();
             }
         }
     }

@@ -24,7 +24,11 @@ use std::sync::Arc;
 /// assert_eq!(progress.bytes(), 256 * 1024);
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct Progress(Arc<AtomicU64>);
+pub struct Progress {
+    bytes: Arc<AtomicU64>,
+    /// A second count shared by many requests (a run's bytes on the wire).
+    total: Option<Arc<AtomicU64>>,
+}
 
 impl Progress {
     /// Nothing sent yet.
@@ -33,15 +37,35 @@ impl Progress {
         Self::default()
     }
 
-    /// Counts `bytes` more as handed to the network.
-    pub fn add(&self, bytes: u64) {
-        self.0.fetch_add(bytes, Ordering::Relaxed);
+    /// Also counts every byte in `total`, which other requests may share: the adaptive
+    /// concurrency controller measures a run's goodput this way.
+    ///
+    /// ```
+    /// use lakefs_transport::Progress;
+    ///
+    /// let run = Progress::new();
+    /// let part = Progress::new().with_total(&run);
+    /// part.add(1024);
+    /// assert_eq!((part.bytes(), run.bytes()), (1024, 1024));
+    /// ```
+    #[must_use]
+    pub fn with_total(mut self, total: &Progress) -> Self {
+        self.total = Some(Arc::clone(&total.bytes));
+        self
     }
 
-    /// Bytes handed to the network so far.
+    /// Counts `bytes` more as handed to the network (and in the total, if any).
+    pub fn add(&self, bytes: u64) {
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        if let Some(total) = &self.total {
+            total.fetch_add(bytes, Ordering::Relaxed);
+        }
+    }
+
+    /// Bytes handed to the network so far (this request's, not the total).
     #[must_use]
     pub fn bytes(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.bytes.load(Ordering::Relaxed)
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::parse_key_value;
+use super::{parse_concurrency, parse_key_value, Concurrency};
 use crate::glob::Glob;
 use crate::units::parse_size;
 use crate::uri::{BranchUri, ObjectUri, PathUri, RefUri, RepoUri};
@@ -29,10 +29,11 @@ pub(crate) struct DownloadArgs {
     /// when it can be told and is from 1MiB to 256MiB, else 8MiB]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) part_size: Option<u64>,
-    /// Parts in flight at most, across all files (and part memory ≤ concurrency × 1MiB)
-    #[arg(short, long, value_name = "N", default_value_t = 10,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub(crate) concurrency: u16,
+    /// Parts in flight at most, across all files: auto (start at 8, follow the link up to 64;
+    /// auto:N caps it at N), or a number from 1 to 256. Part memory ≤ that many × 1MiB
+    #[arg(short, long, value_name = "N|auto", default_value = "auto",
+          value_parser = parse_concurrency)]
+    pub(crate) concurrency: Concurrency,
     /// Do not check the bytes against the object's checksum
     #[arg(long, conflicts_with = "require_verified")]
     pub(crate) no_verify: bool,
@@ -67,10 +68,11 @@ pub(crate) struct CatArgs {
     /// Bytes per ranged GET, from 64KiB to 16MiB (memory ≤ (concurrency + 1) × part size)
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) part_size: Option<u64>,
-    /// Parts fetched ahead of the one being written
-    #[arg(short, long, value_name = "N", default_value_t = 10,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub(crate) concurrency: u16,
+    /// Parts fetched ahead of the one being written: a number from 1 to 256, or auto (up to
+    /// 64, which then bounds memory: (64 + 1) × part size)
+    #[arg(short, long, value_name = "N|auto", default_value = "10",
+          value_parser = parse_concurrency)]
+    pub(crate) concurrency: Concurrency,
     /// Do not check the bytes against the object's checksum
     #[arg(long, conflicts_with = "require_verified")]
     pub(crate) no_verify: bool,

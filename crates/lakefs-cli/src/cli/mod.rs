@@ -12,6 +12,7 @@ pub(crate) use self::args::*;
 use crate::glob::Glob;
 use crate::units::parse_size;
 use crate::uri::ObjectUri;
+pub(crate) use lakefs_multipart::Concurrency;
 
 /// The exit codes, printed after the top-level help and the upload help.
 macro_rules! exit_codes {
@@ -213,10 +214,11 @@ pub(crate) struct UploadArgs {
     /// would not be enough
     #[arg(long, value_name = "SIZE", default_value = "8MiB", value_parser = parse_size)]
     pub(crate) part_size: u64,
-    /// Parts in flight at most, across all files (and part memory ≤ concurrency × part size)
-    #[arg(short, long, value_name = "N", default_value_t = 8,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub(crate) concurrency: u16,
+    /// Parts in flight at most, across all files: auto (start at 8, follow the link up to 64;
+    /// auto:N caps it at N), or a number from 1 to 256. Part memory ≤ that many × part size
+    #[arg(short, long, value_name = "N|auto", default_value = "auto",
+          value_parser = parse_concurrency)]
+    pub(crate) concurrency: Concurrency,
     /// The objects' media type
     #[arg(long, value_name = "TYPE")]
     pub(crate) content_type: Option<String>,
@@ -265,4 +267,9 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("{text:?} is not KEY=VALUE with a non-empty KEY")),
     }
+}
+
+/// `--concurrency`: a number of parts, `auto` or `auto:N`; the error says what was given.
+pub(crate) fn parse_concurrency(text: &str) -> Result<Concurrency, String> {
+    text.parse::<Concurrency>().map_err(|e| e.to_string())
 }

@@ -17,11 +17,15 @@ use serde_json::json;
 
 use super::report::{one_line, Finished, JsonOnly, Outcome, Started};
 use super::{after_interrupt, failed, local, Options, Ticker};
+use crate::admit::admit;
 use crate::cli::DownloadArgs;
 use crate::context::Context;
 use crate::errors::{CliError, Exit};
 use crate::glob::Filter;
 use crate::units::{human_rate, human_size};
+
+/// Local files read at once to tell whether they match their objects.
+const COMPARE_AT_ONCE: usize = 16;
 
 /// One object to download.
 struct Job {
@@ -171,7 +175,7 @@ pub(super) async fn run(
                 .unwrap_or(false);
                 (job, Some(same))
             })
-            .buffered(options.concurrency)
+            .buffered(options.concurrency.max_parts().min(COMPARE_AT_ONCE))
             .collect::<Vec<_>>();
         ctx.call("comparing files with the objects", async {
             Ok(compared.await)
@@ -221,7 +225,7 @@ pub(super) async fn run(
         .progress_of("downloading", Some(total), pending.len() as u64);
     let received = lakefs_transport::Progress::new();
     let resumed = Arc::new(AtomicU64::new(0));
-    let slots = PartSlots::new(options.concurrency);
+    let slots = PartSlots::for_concurrency(options.concurrency);
     let shown: Arc<HashMap<String, String>> = Arc::new(
         pending
             .iter()
@@ -270,8 +274,11 @@ pub(super) async fn run(
         let (downloader, uri, interrupt) = (&downloader, &uri, &ctx.interrupt);
         // Ctrl-C stops the downloads in flight — each records every part it wrote before it
         // returns — and starts no other.
-        let mut results = stream::iter(pending)
-            .take_while(|_| std::future::ready(!interrupt.is_set()))
+        // As many files at once as parts may be in flight (with `-c auto`, as many as the
+        // controller allows); none started once interrupted.
+        let jobs = pending
+            .into_iter()
+            .take_while(|_| !interrupt.is_set())
             .map(|job| async move {
                 let started = Instant::now();
                 let result = match job.destination.parent() {
@@ -307,8 +314,8 @@ pub(super) async fn run(
                     Err(error) => Err(NotDone::Failed(error)),
                 };
                 (job, started.elapsed().as_secs_f64(), result)
-            })
-            .buffer_unordered(options.concurrency);
+            });
+        let mut results = admit(jobs, slots.clone());
         while let Some((job, seconds, result)) = results.next().await {
             not_ended -= 1;
             progress.file_done();

@@ -18,6 +18,7 @@ use lakefs_download::{
     DownloadConfig, DownloadEvent, Error as DownloadError, ErrorKind, PartSlots,
 };
 
+use crate::cli::Concurrency;
 use crate::cli::DownloadArgs;
 use crate::context::Context;
 use crate::errors::{CliError, Exit};
@@ -34,7 +35,7 @@ pub(crate) const MAX_WRITTEN_PART_SIZE: u64 = lakefs_download::MAX_PART_SIZE;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Options {
     pub(crate) part_size: Option<u64>,
-    pub(crate) concurrency: usize,
+    pub(crate) concurrency: Concurrency,
     pub(crate) verify: bool,
     pub(crate) require_verified: bool,
     pub(crate) upload_part_size: Option<u64>,
@@ -43,7 +44,7 @@ pub(crate) struct Options {
 impl Options {
     pub(crate) fn new(
         part_size: Option<u64>,
-        concurrency: u16,
+        concurrency: Concurrency,
         no_verify: bool,
         require_verified: bool,
         upload_part_size: Option<u64>,
@@ -66,7 +67,7 @@ impl Options {
         }
         let options = Self {
             part_size,
-            concurrency: usize::from(concurrency),
+            concurrency,
             verify: !no_verify,
             require_verified,
             upload_part_size,
@@ -83,8 +84,14 @@ impl Options {
         received: Option<&lakefs_transport::Progress>,
         on_event: impl Fn(&DownloadEvent) + Send + Sync + 'static,
     ) -> Result<DownloadConfig, CliError> {
+        // Shared slots carry the command's bound (adaptive or not); each download may use it
+        // all.
+        let concurrency = match slots {
+            Some(_) => Concurrency::Fixed(self.concurrency.max_parts()),
+            None => self.concurrency,
+        };
         let mut builder = DownloadConfig::builder()
-            .concurrency(self.concurrency)
+            .concurrency(concurrency)
             .verify(self.verify)
             .on_progress(on_event);
         if let Some(size) = self.part_size {

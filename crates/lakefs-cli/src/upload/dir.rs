@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::StreamExt;
 use serde_json::json;
 
 use super::object::{self, Job, Shared, Source};
 use super::report::{JsonOnly, Plan, Planned, Report, Status};
 use super::state::{checkpoint_path, Journal};
 use super::walk::{Entry, Walk};
+use crate::admit::admit;
 use crate::errors::{CliError, Exit};
 use crate::output::{Console, Render};
 use crate::units::{human_rate, human_size};
@@ -105,17 +106,16 @@ pub(crate) async fn run(
             (entry, job)
         })
         .collect();
-    // At most `concurrency` files at once: each needs a part slot to make progress, and the
-    // slots are shared.
-    let mut results = stream::iter(jobs)
-        .map(|(entry, job)| async move {
-            if shared.is_stopped() {
-                return (entry, None);
-            }
-            let report = object::upload(shared, job).await;
-            (entry, Some(report))
-        })
-        .buffer_unordered(shared.concurrency);
+    // As many files at once as parts may be in flight (each needs a part slot to make
+    // progress, and the slots are shared): with `-c auto`, as many as the controller allows.
+    let jobs = jobs.into_iter().map(|(entry, job)| async move {
+        if shared.is_stopped() {
+            return (entry, None);
+        }
+        let report = object::upload(shared, job).await;
+        (entry, Some(report))
+    });
+    let mut results = admit(jobs, shared.slots.clone());
     let (mut uploaded, mut bytes, mut interrupted, mut kept, mut not_started) =
         (0usize, 0u64, 0usize, 0usize, 0usize);
     let (mut aborted, mut abort_failed) = (0usize, 0usize);

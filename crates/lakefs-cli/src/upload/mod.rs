@@ -19,7 +19,7 @@ use self::object::{metadata_map, Halt, Job, Shared, Source};
 use self::plan::Plan;
 use self::report::{Plan as FilePlan, Planned, Status};
 use self::unchanged::Wanted;
-use crate::cli::UploadArgs;
+use crate::cli::{Concurrency, UploadArgs};
 use crate::commands::commits::commit_branch;
 use crate::context::{Client, Context};
 use crate::errors::{CliError, Exit};
@@ -30,6 +30,8 @@ pub(crate) use self::object::shell_quote;
 const MIB: u64 = 1024 * 1024;
 /// `--part-size`'s default.
 const DEFAULT_PART_SIZE: u64 = 8 * MIB;
+/// Local files read at once to tell whether they match their objects.
+const COMPARE_AT_ONCE: usize = 16;
 
 /// `upload`: checks every option, works out the files, leaves out those already uploaded,
 /// uploads the others (or, with `--dry-run`, says what it would do), then commits if asked.
@@ -37,7 +39,7 @@ pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliErro
     // The options first, before anything is read or sent (a part size below 5 MiB, …).
     UploadConfig::builder()
         .part_size(args.part_size)
-        .concurrency(usize::from(args.concurrency))
+        .concurrency(args.concurrency)
         .build()
         .map_err(|e| CliError::usage("invalid upload options").source(e))?;
     if args.commit.as_deref().is_some_and(|m| m.trim().is_empty()) {
@@ -62,14 +64,16 @@ pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliErro
         content_type: content_type.clone(),
         metadata: (!metadata.is_empty()).then(|| metadata_map(&metadata)),
     };
-    let concurrency = usize::from(args.concurrency);
+    // One bound on parts in flight for the whole command, fixed or adaptive; each object may
+    // use all of it, and as many files as it allows are under way at once.
+    let concurrency = args.concurrency.max_parts();
     let shared = |total: Option<u64>, files: u64| -> Result<Shared, CliError> {
-        let slots = PartSlots::new(concurrency);
+        let slots = PartSlots::for_concurrency(args.concurrency);
         let config = Shared::config(args.part_size, concurrency, args.verify, &slots)?;
         Ok(Shared {
             uploader: Uploader::new(client.clone(), config),
             part_size: args.part_size,
-            concurrency,
+            slots,
             verify: args.verify,
             content_type: content_type.clone(),
             metadata: metadata.clone(),
@@ -112,8 +116,9 @@ pub(crate) async fn run(ctx: &Context, args: UploadArgs) -> Result<Exit, CliErro
             let (pending, unchanged) = if args.no_skip {
                 (pending, Vec::new())
             } else {
-                unchanged::partition(ctx, &client, &upload.dest, pending, &wanted, concurrency)
-                    .await?
+                // Reading local files to compare: a few at once, whatever the parts in flight.
+                let readers = concurrency.min(COMPARE_AT_ONCE);
+                unchanged::partition(ctx, &client, &upload.dest, pending, &wanted, readers).await?
             };
             if args.dry_run {
                 return Ok(dry_run::directory(
@@ -221,7 +226,7 @@ fn resume_prefix(ctx: &Context, args: &UploadArgs) -> Vec<String> {
             args.part_size.to_string()
         });
     }
-    if args.concurrency != 8 {
+    if args.concurrency != Concurrency::auto() {
         words.push("-c".into());
         words.push(args.concurrency.to_string());
     }

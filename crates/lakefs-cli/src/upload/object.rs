@@ -23,7 +23,8 @@ use crate::uri::ObjectUri;
 /// What every object of one command shares.
 pub(crate) struct Shared {
     pub(crate) part_size: u64,
-    pub(crate) concurrency: usize,
+    /// The command's bound on parts in flight (fixed, or adaptive with `-c auto`).
+    pub(crate) slots: PartSlots,
     pub(crate) verify: bool,
     /// The objects' content type and metadata: the command's, or those a directory upload's
     /// journal recorded.

@@ -7,7 +7,7 @@ use http::StatusCode;
 use lakefs_transport::TransportError;
 
 use super::ErrorKind;
-use crate::plan::{PlanError, MAX_CONCURRENCY, MAX_PART_SIZE, MIN_PART_SIZE};
+use crate::plan::{PlanError, MAX_PART_SIZE, MIN_PART_SIZE};
 
 /// What went wrong in an upload (the engine's own detail behind [`ErrorKind`]).
 #[derive(Debug, thiserror::Error)]
@@ -216,6 +216,12 @@ impl PartFailure {
         }
     }
 
+    /// The storage asks for fewer requests: `503` (S3's `SlowDown`) or `429`.
+    pub(crate) fn is_throttling(&self) -> bool {
+        matches!(self, Self::Status { status, .. }
+            if *status == StatusCode::SERVICE_UNAVAILABLE || *status == StatusCode::TOO_MANY_REQUESTS)
+    }
+
     /// The storage's requested delay before the next attempt.
     pub(crate) fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -298,9 +304,12 @@ pub(crate) enum ConfigError {
     /// The part size is outside 5 MiB … 5 GiB.
     #[error("part size {0} bytes is outside S3's limits of 5 MiB ({MIN_PART_SIZE}) to 5 GiB ({MAX_PART_SIZE})")]
     PartSize(u64),
-    /// The concurrency is 0 or above 256.
-    #[error("concurrency {0} must be between 1 and {MAX_CONCURRENCY}")]
-    Concurrency(usize),
+    /// The concurrency is 0 or above 256, or auto's bounds are inconsistent.
+    #[error("concurrency {0}")]
+    Concurrency(String),
+    /// Auto concurrency and shared slots both given.
+    #[error("concurrency auto makes its own slots; for a run shared by many uploads, give adaptive shared slots (PartSlots::adaptive) instead")]
+    AutoWithSharedSlots,
     /// The part or stall timeout is zero.
     #[error("the part and stall timeouts must be longer than zero")]
     ZeroTimeout,
