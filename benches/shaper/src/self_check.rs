@@ -177,6 +177,14 @@ fn start_error(e: crate::Error) -> String {
     e.to_string()
 }
 
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
@@ -235,7 +243,7 @@ pub async fn run(out: &mut impl Write) -> Result<(), String> {
         row(
             out,
             &[
-                &format!("link, {connections} connections, {verb}"),
+                &format!("link, {}, {verb}", plural(connections, "connection")),
                 &format!(
                     "{} each, link {}",
                     format_rate(per as f64),
@@ -372,7 +380,10 @@ pub async fn run(out: &mut impl Write) -> Result<(), String> {
         row(
             out,
             &[
-                &format!("unshaped sink, {connections} connections, {verb} 4 GiB"),
+                &format!(
+                    "unshaped sink, {}, {verb} 4 GiB",
+                    plural(connections, "connection")
+                ),
                 "no limits",
                 "-",
                 &format_rate(spread.aggregate),
