@@ -23,6 +23,8 @@ usage: lakefs-bench-shaper [--listen ADDR] (--upstream URL | --sink-size BYTES)
   --seed N               seed of the 503 draws (default 0)
   --self-check           measure configured against real loopback traffic, print a table, exit
 
+RATE is bytes/s (25MiB, 400MiB/s, 1GiB, 10MB); 0, none or unlimited means no limit.
+
 Prints `listening on http://ADDR` once it accepts, then serves until killed.";
 
 enum Command {
