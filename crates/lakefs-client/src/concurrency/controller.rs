@@ -4,6 +4,8 @@
 //!
 //! [`PartSlots`]: super::PartSlots
 
+use std::time::Duration;
+
 use tokio::time::Instant;
 
 use super::AutoConcurrency;
@@ -27,6 +29,12 @@ const SLOW_START_MEASURE_WINDOWS: u32 = 2;
 const THROTTLE_WEIGHT: f64 = 1.0 / 32.0;
 /// The share of throttled requests past which the pipeline sheds parts.
 const THROTTLE_SHED_AT: f64 = 0.10;
+/// The weight of one part in the average time a part holds its slot.
+const PART_TIME_WEIGHT: f64 = 0.2;
+/// Windows never last shorter than this.
+const MIN_WINDOW: Duration = Duration::from_millis(10);
+/// Windows never last longer than this, however slow the parts.
+const MAX_WINDOW_SECONDS: f64 = 5.0;
 /// Windows without probing after shedding.
 const HOLD_WINDOWS: u32 = 8;
 
@@ -55,6 +63,10 @@ pub(crate) struct Controller {
     level_seconds: f64,
     /// The average share of throttled requests, updated per request.
     throttled: f64,
+    /// How long a part holds its slot, on average (seconds): a window lasts at least this, so
+    /// that parts started together and ending together cannot make a window look fast or
+    /// slow, and bytes a new connection hands to its socket buffer at once are spread out.
+    part_seconds: f64,
 }
 
 /// What a window's end changed.
@@ -65,9 +77,16 @@ pub(crate) struct Decision {
 }
 
 impl Controller {
-    pub(crate) fn new(auto: AutoConcurrency, now: Instant) -> Self {
+    /// A controller for `auto`, whose bounds are made consistent here whatever they are (a
+    /// configuration checks them with [`Concurrency::check`](super::Concurrency::check) and
+    /// says what is wrong; slots built directly must still never panic).
+    pub(crate) fn new(mut auto: AutoConcurrency, now: Instant) -> Self {
+        auto.max = auto.max.clamp(1, super::MAX_CONCURRENCY);
+        auto.min = auto.min.clamp(1, auto.max);
+        auto.initial = auto.initial.clamp(auto.min, auto.max);
+        auto.window = auto.window.max(MIN_WINDOW);
         Self {
-            limit: auto.initial.clamp(auto.min, auto.max),
+            limit: auto.initial,
             auto,
             phase: Phase::SlowStart { previous: None },
             window_start: now,
@@ -76,6 +95,7 @@ impl Controller {
             level_bytes: 0.0,
             level_seconds: 0.0,
             throttled: 0.0,
+            part_seconds: 0.0,
         }
     }
 
@@ -89,11 +109,28 @@ impl Controller {
         self.throttled += (sample - self.throttled) * THROTTLE_WEIGHT;
     }
 
+    /// A part held its slot for `held`.
+    pub(crate) fn part_held(&mut self, held: Duration) {
+        let held = held.as_secs_f64();
+        self.part_seconds = if self.part_seconds == 0.0 {
+            held
+        } else {
+            self.part_seconds + (held - self.part_seconds) * PART_TIME_WEIGHT
+        };
+    }
+
+    /// How long a window lasts now: the configured window, or a part's time if longer.
+    fn window(&self) -> Duration {
+        self.auto.window.max(Duration::from_secs_f64(
+            self.part_seconds.min(MAX_WINDOW_SECONDS),
+        ))
+    }
+
     /// Ends a window if one has passed: `bytes` is the total moved so far. Returns the limit,
     /// and whether it changed.
     pub(crate) fn tick(&mut self, now: Instant, bytes: u64) -> Decision {
         let elapsed = now.saturating_duration_since(self.window_start);
-        if elapsed < self.auto.window {
+        if elapsed < self.window() {
             return self.decision(false);
         }
         let moved = bytes.saturating_sub(self.window_bytes) as f64;
@@ -341,6 +378,24 @@ mod tests {
             let decision = controller.tick(now, (1 << 30) + window * (1 << 28));
             assert_eq!(decision.limit, 24, "window {window}");
         }
+    }
+
+    #[test]
+    fn inconsistent_bounds_are_made_consistent_not_a_panic() {
+        let start = Instant::now();
+        let wrong = AutoConcurrency::default()
+            .min(8)
+            .initial(100)
+            .max(4)
+            .window(Duration::ZERO);
+        let mut controller = Controller::new(wrong, start);
+        assert_eq!(controller.limit(), 4);
+        let decision = controller.tick(start, 1 << 20);
+        assert_eq!(decision.limit, 4);
+        assert_eq!(
+            Controller::new(AutoConcurrency::default().max(0), start).limit(),
+            1
+        );
     }
 
     #[test]

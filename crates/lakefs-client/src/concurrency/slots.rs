@@ -97,6 +97,15 @@ impl PartSlots {
         self.0.limit.load(Ordering::Relaxed)
     }
 
+    /// Slots held now (parts in flight): after the limit fell, this may exceed it until parts
+    /// end.
+    #[must_use]
+    pub fn in_use(&self) -> usize {
+        let inner = &self.0;
+        (inner.limit.load(Ordering::Relaxed) + inner.debt.load(Ordering::Acquire))
+            .saturating_sub(inner.semaphore.available_permits())
+    }
+
     /// Whether the controller sets the limit.
     #[must_use]
     pub fn is_adaptive(&self) -> bool {
@@ -138,6 +147,7 @@ impl PartSlots {
         SlotPermit {
             permit: Some(permit),
             slots: self.clone(),
+            acquired: Instant::now(),
         }
     }
 
@@ -200,6 +210,7 @@ impl fmt::Debug for PartSlots {
 pub struct SlotPermit {
     permit: Option<OwnedSemaphorePermit>,
     slots: PartSlots,
+    acquired: Instant,
 }
 
 impl Drop for SlotPermit {
@@ -217,7 +228,10 @@ impl Drop for SlotPermit {
                 permit.forget();
             }
         }
-        // A part ended: a natural moment to end a window.
+        // A part ended: the controller learns how long parts take, and a window may end.
+        if let Some(adaptive) = &self.slots.0.adaptive {
+            lock(&adaptive.controller).part_held(self.acquired.elapsed());
+        }
         self.slots.tick();
     }
 }
