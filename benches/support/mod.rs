@@ -1,8 +1,10 @@
 //! Shared by `benches/engine.rs` and `examples/bench_upload.rs`: a minimal lakeFS for the fake
 //! transport, a minimal sink server on loopback (plain HTTP, or HTTPS speaking HTTP/1.1 and
 //! HTTP/2 by ALPN with a CA made at start), a raw hyper PUT loop, sources that cost no memory,
-//! and paired-ratio statistics.
+//! paired-ratio statistics, and s3s-fs as an object store (`s3`).
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod s3;
 
 use lakefs::experimental::ExperimentalApi;
 use std::convert::Infallible;
@@ -395,30 +397,55 @@ impl RawPutLoop {
         part_size: u64,
         concurrency: usize,
     ) -> Duration {
+        let parts = (source.len() as u64).div_ceil(part_size);
+        let urls: Vec<String> = (1..=parts)
+            .map(|n| format!("http://{addr}/part/{n}"))
+            .collect();
+        self.put_parts(&urls, source, part_size, concurrency)
+            .await
+            .0
+    }
+
+    /// PUTs `source` in `part_size` slices, part `n` to `urls[n - 1]` (presigned URLs, say),
+    /// `concurrency` at a time; the wall time and each part's ETag in part order.
+    pub async fn put_parts(
+        &self,
+        urls: &[String],
+        source: &Bytes,
+        part_size: u64,
+        concurrency: usize,
+    ) -> (Duration, Vec<String>) {
         let started = Instant::now();
         let len = source.len() as u64;
-        let mut offsets = (0..len.div_ceil(part_size)).map(|i| i * part_size);
+        let count = len.div_ceil(part_size) as usize;
+        assert!(urls.len() >= count, "{} URLs for {count} parts", urls.len());
+        let mut etags = vec![String::new(); count];
+        let mut offsets = (0..count as u64).map(|i| i * part_size);
         let mut in_flight = FuturesUnordered::new();
         loop {
             while in_flight.len() < concurrency {
                 let Some(start) = offsets.next() else { break };
                 let part = source.slice(start as usize..(start + part_size).min(len) as usize);
-                let request = Request::put(format!("http://{addr}/part/{}", start / part_size + 1))
+                let index = (start / part_size) as usize;
+                let request = Request::put(urls[index].as_str())
                     .header(http::header::CONTENT_LENGTH, part.len())
                     .body(Full::new(part))
                     .unwrap();
-                in_flight.push(self.client.request(request));
+                let response = self.client.request(request);
+                in_flight.push(async move { (index, response.await) });
             }
             match in_flight.next().await {
-                Some(response) => {
+                Some((index, response)) => {
                     let response = response.unwrap();
-                    assert!(response.headers().contains_key("etag"));
+                    assert!(response.status().is_success(), "{}", response.status());
+                    let etag = response.headers()["etag"].to_str().unwrap();
+                    etags[index] = etag.trim_matches('"').to_owned();
                     let _ = response.into_body().collect().await;
                 }
                 None => break,
             }
         }
-        started.elapsed()
+        (started.elapsed(), etags)
     }
 }
 

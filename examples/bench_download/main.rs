@@ -34,7 +34,6 @@ mod memory;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -46,6 +45,7 @@ use lakefs_emulator::{
     serve, Emulator, RunningEmulator, S3Storage, DEFAULT_ACCESS_KEY_ID, DEFAULT_REPOSITORY,
     DEFAULT_SECRET_ACCESS_KEY,
 };
+use support::s3::{S3Server, S3_KEY, S3_SECRET};
 use support::{spread, MIB};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -339,68 +339,4 @@ async fn grid(
     );
     std::fs::remove_dir_all(&dir)?;
     Ok(())
-}
-
-const S3_KEY: &str = "bench-access-key";
-const S3_SECRET: &str = "bench-secret-key-0123456789";
-
-/// s3s-fs on a free loopback port over a temporary directory; killed on drop.
-struct S3Server {
-    child: Child,
-    root: PathBuf,
-    endpoint: String,
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-impl S3Server {
-    fn binary() -> Option<PathBuf> {
-        if let Some(path) = std::env::var_os("S3S_FS_BIN") {
-            return Some(PathBuf::from(path));
-        }
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        std::env::split_paths(&path)
-            .chain(home.map(|h| h.join(".cache/lakefs-rs-ci-tools/bin")))
-            .map(|dir| dir.join("s3s-fs"))
-            .find(|p| p.is_file())
-    }
-
-    fn start() -> Result<Option<Self>, Error> {
-        let Some(binary) = Self::binary() else {
-            return Ok(None);
-        };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let root =
-            std::env::temp_dir().join(format!("lakefs-bench-s3-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&root)?;
-        let child = Command::new(&binary)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", S3_KEY, "--secret-key", S3_SECRET])
-            .arg(&root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let server = Self {
-            child,
-            root,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                return Err(format!("s3s-fs did not listen on port {port} within 20 s").into());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(Some(server))
-    }
 }

@@ -2,8 +2,9 @@
 //!
 //! ```sh
 //! cargo run --release --example bench_upload                 # everything
-//! cargo run --release --example bench_upload -- --only http   # fake | scale | http | protocols | streams | memory | latency | resume
+//! cargo run --release --example bench_upload -- --only http   # fake | scale | http | protocols | streams | memory | latency | resume | s3s
 //! cargo run --release --example bench_upload -- --runs 7
+//! cargo run --release --example bench_upload -- --only s3s --s3s-size 512 --s3s-dir /dev/shm
 //! ```
 //!
 //! * `fake`: the engine over the fake transport from a `Bytes` source (no copy anywhere):
@@ -29,9 +30,18 @@
 //!   stopped with 127 of its 128 parts recorded, resumed against the in-process emulator; the
 //!   time from the call to the engine's `Started` (load, `statObject`, every recorded part
 //!   read back and digested), as MiB/s of parts proven.
+//! * `s3s`: s3s-fs (`S3S_FS_BIN`, `PATH` or `~/.cache/lakefs-rs-ci-tools/bin`) behind the
+//!   in-process emulator in s3 mode: the engine's PUT phase (first part PUT to last part
+//!   stored, from progress events) against a bare hyper loop of the same PUTs to the same
+//!   kind of presigned URLs, in paired runs, 8 MiB parts, concurrency 4 and 8, from `Bytes`
+//!   and from a file (`--s3s-size` MiB, default 256; s3s-fs's objects under `--s3s-dir`,
+//!   default the temporary directory; `--s3s-cells file4,bytes8` for some of the four cells);
+//!   and the whole uploads, create to complete, with the CPU time of this process and of
+//!   s3s-fs.
 
 mod memory;
 mod resume;
+mod s3s;
 #[path = "../../benches/support/mod.rs"]
 mod support;
 
@@ -48,11 +58,26 @@ type Error = Box<dyn std::error::Error>;
 fn main() -> Result<(), Error> {
     let mut only: Option<String> = None;
     let mut runs = 5usize;
+    let mut s3s_options = s3s::S3sOptions {
+        size_mib: 256,
+        dir: None,
+        cells: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--only" => only = Some(args.next().ok_or("--only needs a section")?),
             "--runs" => runs = args.next().ok_or("--runs needs a number")?.parse()?,
+            "--s3s-size" => {
+                s3s_options.size_mib = args.next().ok_or("--s3s-size needs a number")?.parse()?;
+            }
+            "--s3s-dir" => {
+                s3s_options.dir = Some(args.next().ok_or("--s3s-dir needs a path")?.into());
+            }
+            "--s3s-cells" => {
+                let cells = args.next().ok_or("--s3s-cells needs a list")?;
+                s3s_options.cells = Some(cells.split(',').map(str::to_owned).collect());
+            }
             "--memory-row" => {
                 let row: usize = args.next().ok_or("--memory-row needs a number")?.parse()?;
                 let rt = tokio::runtime::Builder::new_multi_thread()
@@ -98,6 +123,9 @@ fn main() -> Result<(), Error> {
     }
     if wants("resume") {
         rt.block_on(resume::proof_cost(runs))?;
+    }
+    if wants("s3s") {
+        rt.block_on(s3s::s3s(runs, s3s_options))?;
     }
     Ok(())
 }

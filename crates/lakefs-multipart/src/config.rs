@@ -15,8 +15,8 @@ pub const DEFAULT_PRESIGN_WINDOW: u32 = 100;
 /// How an [`Uploader`](crate::Uploader) sends objects: engine settings shared by every upload
 /// (what each object is — its content type, metadata, checkpoint — is given per upload).
 ///
-/// Memory held for part bytes is at most `concurrency × part_size` for a file (a `Bytes`
-/// source holds none of its own: parts are slices of it); a reader is read ahead by a quarter
+/// Memory held for part bytes is at most `(concurrency + 1) × part_size` for a file (one part
+/// is read ahead; a `Bytes` source holds none of its own: parts are slices of it); a reader is read ahead by a quarter
 /// of the concurrency (at least one part), so its bound is `(concurrency + max(1,
 /// concurrency / 4)) × part_size` — within 1.25 × concurrency × part size from concurrency 4. Part URLs held at once: at most
 /// `presign_window` from create, plus one per part in flight.

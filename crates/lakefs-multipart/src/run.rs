@@ -1,4 +1,4 @@
-//! Sending the parts: at most `concurrency` in flight, each read only once its slot is free
+//! Sending the parts: at most `concurrency` in flight, each read a little ahead of its slot
 //! (one part's PUT, retried and refreshed, is in `put`).
 
 use std::collections::{BTreeMap, VecDeque};
@@ -137,8 +137,8 @@ impl<T: HttpTransport, D: HttpTransport> PartRun<'_, T, D> {
 ///   part (in `ready`, then into the PUT's future) until the part is stored;
 /// * once `source_ended` (an unknown-length source gave no more bytes), no read starts.
 struct Flight {
-    /// Parts read ahead of a free slot: a quarter of the concurrency for a source read in
-    /// order (the next part is ready when a slot frees), none for a positional one.
+    /// Parts read ahead of a free slot, so that the next part is ready when a slot frees
+    /// ([`PartReader::read_ahead`]).
     read_ahead: usize,
     concurrency: usize,
     /// The last part number to send.
@@ -162,11 +162,7 @@ struct Flight {
 impl Flight {
     fn new<T, D>(run: &PartRun<'_, T, D>, reader: PartReader, selection: &Selection<'_>) -> Self {
         let concurrency = run.config.concurrency();
-        let read_ahead = if reader.is_sequential() {
-            (concurrency / 4).max(1)
-        } else {
-            0
-        };
+        let read_ahead = reader.read_ahead(concurrency);
         Self {
             read_ahead,
             concurrency,

@@ -27,7 +27,7 @@ pub const LINK_ADDRESS_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 ///
 /// One upload: plan the parts; `createPresignMultipartUpload` with URLs for the first parts
 /// (the presign window); read and PUT parts concurrently straight to the storage (never more
-/// than `concurrency` in flight, a part's bytes read only once its slot is free; no lakeFS
+/// than `concurrency` in flight, a part's bytes read at most a few parts ahead of a free slot; no lakeFS
 /// credentials on the PUTs), asking `uploadPart` for the URLs past the window and for fresh
 /// ones when a URL is about to expire; retry transient part failures with backoff, re-sending
 /// the same bytes; collect the ETags; `completePresignMultipartUpload` with the parts in
