@@ -773,7 +773,14 @@ async fn bad_configuration_is_refused_before_any_request() {
     );
     refused(
         UploadConfig::builder().concurrency(0).build(),
-        "concurrency 0",
+        "concurrency must be from 1 to 256, or auto (it is 0)",
+    );
+    refused(
+        UploadConfig::builder()
+            .concurrency(lakefs_multipart::Concurrency::auto())
+            .shared_slots(lakefs_multipart::PartSlots::new(4))
+            .build(),
+        "give adaptive shared slots (PartSlots::adaptive) instead",
     );
     refused(
         UploadConfig::builder().presign_window(0).build(),

@@ -168,3 +168,50 @@ fn usage_errors_exit_2() {
         );
     }
 }
+
+#[test]
+fn a_wrong_concurrency_names_what_was_given_and_what_is_accepted() {
+    let home = TempDir::new("help-concurrency");
+    for (given, says) in [
+        (
+            "0",
+            "is out of range: a number of parts must be from 1 to 256, or auto",
+        ),
+        ("lots", "is neither a number of parts (e.g. 8) nor auto"),
+        ("auto:x", "is not auto:<most parts>, e.g. auto:32"),
+        (
+            "auto:999",
+            "caps auto at 999 parts; the cap must be from 1 to 256",
+        ),
+    ] {
+        for args in [
+            ["upload", "a", "lakefs://example-repo/main/a"],
+            ["download", "lakefs://example-repo/main/a", "a"],
+        ] {
+            let command = args[0];
+            let output = run(lakefs(&home).args(args).args(["-c", given]));
+            assert_eq!(code(&output), 2, "{command} -c {given}");
+            let text = stderr(&output);
+            assert!(
+                text.contains(&format!("concurrency \"{given}\" {says}")),
+                "{command} -c {given}: {text}"
+            );
+            assert!(text.lines().count() <= 4, "{command} -c {given}: {text}");
+        }
+    }
+    // `auto` and `auto:N` are accepted: the command then fails on the missing file, not the flag.
+    for given in ["auto", "auto:16", "12"] {
+        let output = run(lakefs(&home).args([
+            "upload",
+            "no-such-file",
+            "lakefs://example-repo/main/a",
+            "-c",
+            given,
+        ]));
+        assert!(
+            !stderr(&output).contains("concurrency"),
+            "-c {given}: {}",
+            stderr(&output)
+        );
+    }
+}

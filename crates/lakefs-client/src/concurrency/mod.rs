@@ -92,7 +92,7 @@ impl Concurrency {
         let in_range = |n: usize| (1..=MAX_CONCURRENCY).contains(&n);
         match self {
             Self::Fixed(parts) if !in_range(*parts) => Err(format!(
-                "is {parts}; it must be from 1 to {MAX_CONCURRENCY}, or auto"
+                "must be from 1 to {MAX_CONCURRENCY}, or auto (it is {parts})"
             )),
             Self::Fixed(_) => Ok(()),
             Self::Auto(auto) => {
@@ -162,14 +162,23 @@ impl FromStr for Concurrency {
             let max: usize = max
                 .parse()
                 .map_err(|_| fail("is not auto:<most parts>, e.g. auto:32".into()))?;
+            if !(1..=MAX_CONCURRENCY).contains(&max) {
+                return Err(fail(format!(
+                    "caps auto at {max} parts; the cap must be from 1 to {MAX_CONCURRENCY}"
+                )));
+            }
             let auto = AutoConcurrency::default();
-            Self::Auto(auto.max(max).initial(auto.initial.min(max).max(1)))
+            Self::Auto(auto.max(max).initial(auto.initial.min(max)))
         } else {
-            Self::Fixed(
-                trimmed
-                    .parse()
-                    .map_err(|_| fail("is neither a number of parts (e.g. 8) nor auto".into()))?,
-            )
+            let parts: usize = trimmed
+                .parse()
+                .map_err(|_| fail("is neither a number of parts (e.g. 8) nor auto".into()))?;
+            if !(1..=MAX_CONCURRENCY).contains(&parts) {
+                return Err(fail(format!(
+                    "is out of range: a number of parts must be from 1 to {MAX_CONCURRENCY}, or auto"
+                )));
+            }
+            Self::Fixed(parts)
         };
         parsed.check().map_err(fail)?;
         Ok(parsed)
@@ -257,11 +266,17 @@ mod tests {
         assert_eq!(small.to_string(), "auto:4");
         assert_eq!(Concurrency::auto().to_string(), "auto");
         for (given, says) in [
-            ("0", "it must be from 1 to 256"),
-            ("300", "it must be from 1 to 256"),
+            (
+                "0",
+                "is out of range: a number of parts must be from 1 to 256, or auto",
+            ),
+            ("300", "is out of range"),
             ("eight", "neither a number of parts"),
             ("auto:", "auto:<most parts>"),
-            ("auto:0", "each must be from 1 to 256"),
+            (
+                "auto:0",
+                "caps auto at 0 parts; the cap must be from 1 to 256",
+            ),
         ] {
             let error = given.parse::<Concurrency>().unwrap_err().to_string();
             assert!(
