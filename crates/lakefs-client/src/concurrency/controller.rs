@@ -10,8 +10,10 @@ use tokio::time::Instant;
 
 use super::AutoConcurrency;
 
-/// A level is kept by slow start when at least this much faster than the one before.
-const SLOW_START_GAIN: f64 = 1.10;
+/// A doubling is kept by slow start when at least this much faster than the level before:
+/// below the knee a doubling is close to twice as fast, and a measurement right after a
+/// change is noisy (new connections, parts started together), so 10 % would climb on noise.
+const SLOW_START_GAIN: f64 = 1.25;
 /// Past the knee, a level at least this much faster than the one before is split halfway
 /// rather than left.
 const SOFT_KNEE_GAIN: f64 = 1.02;

@@ -14,7 +14,8 @@
 //! windows, and:
 //!
 //! 1. **slow start**: from [`AutoConcurrency::initial`] parts, doubles the limit while a level
-//!    is at least 10 % faster than the one before; the first level that is not goes back to
+//!    is at least 25 % faster than the one before (below the knee, a doubling is close to
+//!    twice as fast); the first level that is not goes back to
 //!    the previous one — or halfway to it when it was still a little (2 %) faster: latency
 //!    between parts makes a soft knee. Each level is measured over one window to settle,
 //!    then as the bytes of the next two over their time.
