@@ -339,11 +339,18 @@ impl Sampler {
     }
 }
 
-/// Adaptive slots as the CLI makes them: one bound for the run, the engine's own at the
-/// bound's maximum.
-fn auto_slots() -> (PartSlots, usize) {
-    let auto = AutoConcurrency::default();
-    (PartSlots::adaptive(auto), auto.max_parts())
+/// A run's bound on parts in flight: the engine's own, and for auto the adaptive slots as the
+/// CLI makes them (one bound for the run, the engine's own at its maximum) with a sampler.
+fn bound(setting: Setting) -> (usize, Option<(PartSlots, Sampler)>) {
+    match setting {
+        Setting::Auto => {
+            let auto = AutoConcurrency::default();
+            let slots = PartSlots::adaptive(auto);
+            let sampler = Sampler::start(&slots);
+            (auto.max_parts(), Some((slots, sampler)))
+        }
+        Setting::Fixed(n) => (n, None),
+    }
 }
 
 async fn upload(
@@ -351,19 +358,14 @@ async fn upload(
     setting: Setting,
     source: bytes::Bytes,
 ) -> Result<Run, Error> {
-    let mut config = UploadConfig::builder().part_size(PART_SIZE);
-    let sampler = match setting {
-        Setting::Auto => {
-            let (slots, max) = auto_slots();
-            let sampler = Sampler::start(&slots);
-            config = config.concurrency(max).shared_slots(slots);
-            Some(sampler)
-        }
-        Setting::Fixed(n) => {
-            config = config.concurrency(n);
-            None
-        }
-    };
+    let (concurrency, adaptive) = bound(setting);
+    let mut config = UploadConfig::builder()
+        .part_size(PART_SIZE)
+        .concurrency(concurrency);
+    if let Some((slots, _)) = &adaptive {
+        config = config.shared_slots(slots.clone());
+    }
+    let sampler = adaptive.map(|(_, sampler)| sampler);
     let uploader = Uploader::new(client.clone(), config.build()?);
     let started = Instant::now();
     uploader
@@ -380,19 +382,15 @@ async fn download(
     setting: Setting,
     destination: &std::path::Path,
 ) -> Result<Run, Error> {
-    let mut config = DownloadConfig::builder().part_size(PART_SIZE).verify(false);
-    let sampler = match setting {
-        Setting::Auto => {
-            let (slots, max) = auto_slots();
-            let sampler = Sampler::start(&slots);
-            config = config.concurrency(max).shared_slots(slots);
-            Some(sampler)
-        }
-        Setting::Fixed(n) => {
-            config = config.concurrency(n);
-            None
-        }
-    };
+    let (concurrency, adaptive) = bound(setting);
+    let mut config = DownloadConfig::builder()
+        .part_size(PART_SIZE)
+        .concurrency(concurrency)
+        .verify(false);
+    if let Some((slots, _)) = &adaptive {
+        config = config.shared_slots(slots.clone());
+    }
+    let sampler = adaptive.map(|(_, sampler)| sampler);
     let downloader = Downloader::new(client.clone(), config.build()?);
     let started = Instant::now();
     downloader

@@ -285,13 +285,13 @@ mod tests {
         let slots = PartSlots::adaptive(AutoConcurrency::default());
         let limit = run_link(&slots, 25 * MIB, 400 * MIB, 20).await;
         assert!((16..=20).contains(&limit), "{limit}");
-        // Every permit back: exactly `limit` slots exist, whatever the resizes were.
-        tokio::time::advance(Duration::from_millis(10)).await;
-        let limit = slots.limit();
-        let all: Vec<_> =
-            std::iter::from_fn(|| Arc::clone(&slots.0.semaphore).try_acquire_owned().ok())
-                .collect();
-        assert_eq!(all.len(), limit - slots.0.debt.load(Ordering::Acquire));
+        // Every permit back (the run dropped what it held): no debt left, nothing in use, and
+        // exactly `limit` slots exist, whatever the resizes were.
+        assert_eq!(slots.0.debt.load(Ordering::Acquire), 0);
+        assert_eq!(slots.in_use(), 0);
+        let all: Vec<_> = std::iter::from_fn(|| slots.try_acquire()).collect();
+        assert_eq!(all.len(), slots.limit());
+        assert_eq!(slots.in_use(), slots.limit());
     }
 
     #[tokio::test(start_paused = true)]
@@ -306,8 +306,10 @@ mod tests {
         tokio::time::advance(Duration::from_millis(300)).await;
         slots.observe(false);
         assert_eq!(slots.limit(), 6);
+        assert_eq!(slots.in_use(), 8, "no part interrupted");
         drop(held);
         assert_eq!(slots.available(), 6, "two permits retired, six back");
+        assert_eq!(slots.in_use(), 0);
     }
 
     #[test]
