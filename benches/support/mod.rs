@@ -415,8 +415,33 @@ impl RawPutLoop {
         part_size: u64,
         concurrency: usize,
     ) -> (Duration, Vec<String>) {
+        self.put(urls, &Parts::Bytes(source.clone()), part_size, concurrency)
+            .await
+    }
+
+    /// As [`put_parts`](Self::put_parts), each part read from `file` (positionally, on the
+    /// blocking pool, into a fresh buffer) just before its PUT: what a person writes first.
+    pub async fn put_file_parts(
+        &self,
+        urls: &[String],
+        file: &std::path::Path,
+        part_size: u64,
+        concurrency: usize,
+    ) -> (Duration, Vec<String>) {
+        let file = Arc::new(std::fs::File::open(file).unwrap());
+        self.put(urls, &Parts::File(file), part_size, concurrency)
+            .await
+    }
+
+    async fn put(
+        &self,
+        urls: &[String],
+        source: &Parts,
+        part_size: u64,
+        concurrency: usize,
+    ) -> (Duration, Vec<String>) {
         let started = Instant::now();
-        let len = source.len() as u64;
+        let len = source.len();
         let count = len.div_ceil(part_size) as usize;
         assert!(urls.len() >= count, "{} URLs for {count} parts", urls.len());
         let mut etags = vec![String::new(); count];
@@ -425,14 +450,19 @@ impl RawPutLoop {
         loop {
             while in_flight.len() < concurrency {
                 let Some(start) = offsets.next() else { break };
-                let part = source.slice(start as usize..(start + part_size).min(len) as usize);
+                let range = start..(start + part_size).min(len);
                 let index = (start / part_size) as usize;
-                let request = Request::put(urls[index].as_str())
-                    .header(http::header::CONTENT_LENGTH, part.len())
-                    .body(Full::new(part))
-                    .unwrap();
-                let response = self.client.request(request);
-                in_flight.push(async move { (index, response.await) });
+                let url = urls[index].clone();
+                let client = self.client.clone();
+                let part = source.part(range);
+                in_flight.push(async move {
+                    let part = part.await;
+                    let request = Request::put(url.as_str())
+                        .header(http::header::CONTENT_LENGTH, part.len())
+                        .body(Full::new(part))
+                        .unwrap();
+                    (index, client.request(request).await)
+                });
             }
             match in_flight.next().await {
                 Some((index, response)) => {
@@ -446,6 +476,47 @@ impl RawPutLoop {
             }
         }
         (started.elapsed(), etags)
+    }
+}
+
+/// Where a bare loop's parts come from.
+enum Parts {
+    Bytes(Bytes),
+    File(Arc<std::fs::File>),
+}
+
+impl Parts {
+    fn len(&self) -> u64 {
+        match self {
+            Self::Bytes(bytes) => bytes.len() as u64,
+            Self::File(file) => file.metadata().unwrap().len(),
+        }
+    }
+
+    /// The bytes of `range`: a slice, or a positional read on the blocking pool.
+    fn part(
+        &self,
+        range: std::ops::Range<u64>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Bytes> + Send>> {
+        match self {
+            Self::Bytes(bytes) => {
+                let part = bytes.slice(range.start as usize..range.end as usize);
+                Box::pin(async move { part })
+            }
+            Self::File(file) => {
+                let file = file.clone();
+                Box::pin(async move {
+                    tokio::task::spawn_blocking(move || {
+                        use std::os::unix::fs::FileExt;
+                        let mut buffer = vec![0u8; (range.end - range.start) as usize];
+                        file.read_exact_at(&mut buffer, range.start).unwrap();
+                        Bytes::from(buffer)
+                    })
+                    .await
+                    .unwrap()
+                })
+            }
+        }
     }
 }
 

@@ -144,6 +144,7 @@ async fn bare_run(
     client: &ExperimentalClient<HyperTransport>,
     raw: &RawPutLoop,
     data: &Bytes,
+    file: Option<&std::path::Path>,
     part_size: u64,
     concurrency: usize,
     server: u32,
@@ -161,7 +162,13 @@ async fn bare_run(
         .send()
         .await?;
     let urls = upload.presigned_urls.clone().unwrap_or_default();
-    let (puts, etags) = raw.put_parts(&urls, data, part_size, concurrency).await;
+    let (puts, etags) = match file {
+        Some(file) => {
+            raw.put_file_parts(&urls, file, part_size, concurrency)
+                .await
+        }
+        None => raw.put_parts(&urls, data, part_size, concurrency).await,
+    };
     let mut complete = client
         .complete_presign_multipart_upload()
         .repository(DEFAULT_REPOSITORY)
@@ -220,6 +227,7 @@ pub(crate) async fn s3s(runs: usize, options: S3sOptions) -> Result<(), Error> {
         dir.display()
     );
     println!("PUT phase: the engine's first part PUT to its last part stored; the bare loop's first PUT to its last answer. Whole: create to complete.");
+    println!("Source: Bytes rows send slices of one buffer (engine and bare loop); file rows read the file (the engine through UploadSource::file, the bare loop a positional read per part into a fresh buffer just before its PUT).");
     println!("| source | conc. | engine PUT phase MB/s (median, min–max) | bare PUT phase MB/s (median, min–max) | PUT phase engine ÷ bare: median of paired ratios (min–max) | engine whole MB/s | bare whole MB/s | whole engine ÷ bare (min–max) | CPU ms, engine: here / s3s-fs | CPU ms, bare: here / s3s-fs |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let bytes = data.len() as u64;
@@ -238,9 +246,11 @@ pub(crate) async fn s3s(runs: usize, options: S3sOptions) -> Result<(), Error> {
                     UploadSource::bytes(data.clone())
                 }
             };
+            // Like for like: from a file, the bare loop reads its parts from the same file.
+            let bare_file = from_file.then_some(path.as_path());
             // Warm both: connections, s3s-fs's directories, the page cache.
             engine_run(&uploader, &phase, source(), pid).await?;
-            bare_run(&client, &raw, &data, part_size, concurrency, pid).await?;
+            bare_run(&client, &raw, &data, bare_file, part_size, concurrency, pid).await?;
             s3.empty_bucket(BUCKET)?;
             let (mut engine_t, mut bare_t) = (Vec::new(), Vec::new());
             let (mut ratios, mut whole_ratios) = (Vec::new(), Vec::new());
@@ -249,10 +259,12 @@ pub(crate) async fn s3s(runs: usize, options: S3sOptions) -> Result<(), Error> {
                     let e = engine_run(&uploader, &phase, source(), pid).await?;
                     (
                         e,
-                        bare_run(&client, &raw, &data, part_size, concurrency, pid).await?,
+                        bare_run(&client, &raw, &data, bare_file, part_size, concurrency, pid)
+                            .await?,
                     )
                 } else {
-                    let b = bare_run(&client, &raw, &data, part_size, concurrency, pid).await?;
+                    let b = bare_run(&client, &raw, &data, bare_file, part_size, concurrency, pid)
+                        .await?;
                     (engine_run(&uploader, &phase, source(), pid).await?, b)
                 };
                 s3.empty_bucket(BUCKET)?;

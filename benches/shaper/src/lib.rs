@@ -42,6 +42,7 @@ use std::time::Duration;
 
 mod body;
 mod bucket;
+mod multipart;
 pub mod self_check;
 mod server;
 pub mod units;

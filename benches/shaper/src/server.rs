@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use crate::body::{drain, AnyBody, Shaped};
 use crate::bucket::{Limits, TokenBucket};
+use crate::multipart::Call;
 use crate::{sheds, synthetic_etag, Config, Counters, Error, Mode, Shaper, SLOWDOWN_BODY};
 
 /// `host:port` of an `http://host[:port][/]` upstream URL.
@@ -189,6 +190,9 @@ impl Connection {
             .map_or("/", |pq| pq.as_str())
             .to_owned();
         let read = drain(self.shaped_request(body)).await;
+        if let Some(call) = Call::of(&parts.method, parts.uri.query()) {
+            return call.answer(parts.uri.path(), object_size);
+        }
         match parts.method {
             Method::PUT => match read {
                 Ok(size) => {
@@ -215,7 +219,7 @@ impl Connection {
             Method::DELETE => status(StatusCode::NO_CONTENT),
             _ => {
                 let mut response = status(StatusCode::METHOD_NOT_ALLOWED);
-                set(&mut response, header::ALLOW, "GET, HEAD, PUT, DELETE");
+                set(&mut response, header::ALLOW, "GET, HEAD, PUT, DELETE, POST");
                 response
             }
         }

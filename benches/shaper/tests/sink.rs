@@ -261,8 +261,45 @@ async fn dropping_the_shaper_closes_its_connections() {
 async fn other_methods_are_refused() {
     let shaper = Shaper::builder().sink(10).start().await.unwrap();
     let mut sender = connect(&shaper).await;
-    let (response, _) = send(&mut sender, Method::POST, "/b/k?uploads", &[], "x").await;
+    let (response, _) = send(&mut sender, Method::POST, "/b/k?restore", &[], "x").await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let (response, _) = send(&mut sender, Method::PATCH, "/b/k", &[], "x").await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     let (response, _) = send(&mut sender, Method::DELETE, "/b/k", &[], "").await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_multipart_upload_is_created_and_completed_with_the_objects_etag() {
+    let shaper = Shaper::builder().sink(10).start().await.unwrap();
+    let mut sender = connect(&shaper).await;
+    let (response, body) = send(&mut sender, Method::POST, "/b/k.bin?uploads", &[], "").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = String::from_utf8(body.to_vec()).unwrap();
+    let id = body
+        .split("<UploadId>")
+        .nth(1)
+        .and_then(|rest| rest.split("</UploadId>").next())
+        .expect("an UploadId");
+    let (response, _) = send(
+        &mut sender,
+        Method::PUT,
+        &format!("/b/k.bin?partNumber=1&uploadId={id}"),
+        &[],
+        "0123456789",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (response, body) = send(
+        &mut sender,
+        Method::POST,
+        &format!("/b/k.bin?uploadId={id}"),
+        &[],
+        "<CompleteMultipartUpload></CompleteMultipartUpload>",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (head, _) = send(&mut sender, Method::HEAD, "/b/k.bin", &[], "").await;
+    let etag = header(&head, "etag").replace('"', "&quot;");
+    assert!(String::from_utf8_lossy(&body).contains(&format!("<ETag>{etag}</ETag>")));
 }

@@ -15,6 +15,17 @@ use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 /// How long a signed S3 call of the emulator's own stays valid.
 const CALL_EXPIRY: Duration = Duration::from_secs(300);
 
+/// Attempts of one S3 call answered `500`, `502`, `503` or `504` (the AWS SDK's standard
+/// retry mode, which lakeFS's S3 adapter uses, makes three).
+const S3_ATTEMPTS: u32 = 3;
+
+/// The first retry's mean wait; it doubles, with ±50 % jitter.
+const S3_BACKOFF: Duration = Duration::from_millis(50);
+
+fn retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
 /// A failed S3 call.
 #[derive(Debug)]
 pub struct S3Error {
@@ -122,23 +133,34 @@ impl S3Storage {
             status,
             detail,
         };
-        let mut request = Request::builder().method(method).uri(url.as_str());
-        for (name, value) in headers {
-            request = request.header(*name, *value);
+        let mut attempt = 1;
+        loop {
+            let mut request = Request::builder().method(&method).uri(url.as_str());
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let request = request
+                .body(body.clone())
+                .map_err(|e| fail(None, e.to_string()))?;
+            let response = self
+                .transport
+                .send(request)
+                .await
+                .map_err(|e| fail(None, e.to_string()))?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            // lakeFS's S3 client (the AWS SDK's standard mode) retries throttling and server
+            // errors, three attempts in all; an answer of these statuses means nothing was done.
+            if attempt < S3_ATTEMPTS && retryable(status) {
+                let backoff = S3_BACKOFF * 2u32.pow(attempt - 1);
+                tokio::time::sleep(backoff.mul_f64(0.5 + fastrand::f64())).await;
+                attempt += 1;
+                continue;
+            }
+            return Err(fail(Some(status), s3_error_code(response.body())));
         }
-        let request = request.body(body).map_err(|e| fail(None, e.to_string()))?;
-        let response = self
-            .transport
-            .send(request)
-            .await
-            .map_err(|e| fail(None, e.to_string()))?;
-        if !response.status().is_success() {
-            return Err(fail(
-                Some(response.status()),
-                s3_error_code(response.body()),
-            ));
-        }
-        Ok(response)
     }
 
     /// Creates the bucket; an existing one is fine.

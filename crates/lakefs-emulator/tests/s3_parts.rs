@@ -304,3 +304,72 @@ async fn objects_on_s3_are_read_from_there_and_presigned_for_it() {
         own.physical_address
     );
 }
+
+/// An HTTP/1.1 server on loopback that answers `503 SlowDown` to its first `shed` requests and
+/// `200` after; returns its URL and the count of requests it saw.
+async fn shedding_server(shed: usize) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 64 * 1024];
+                let mut head = Vec::new();
+                loop {
+                    let n = stream.read(&mut buffer).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    head.extend_from_slice(&buffer[..n]);
+                    // Bodyless calls (CreateBucket has an empty body): one request per head.
+                    while let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                        head.drain(..end + 4);
+                        let index = counter.fetch_add(1, Ordering::SeqCst);
+                        let answer = if index < shed {
+                            let body = "<Error><Code>SlowDown</Code><Message>Please reduce \
+                                        your request rate.</Message></Error>";
+                            format!(
+                                "HTTP/1.1 503 Service Unavailable\r\ncontent-length: {}\r\n\r\n{body}",
+                                body.len()
+                            )
+                        } else {
+                            "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".to_owned()
+                        };
+                        if stream.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// lakeFS's S3 client retries `503 SlowDown` (three attempts in all); so does the emulator's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_calls_are_retried_after_slow_down_three_attempts_in_all() {
+    use std::sync::atomic::Ordering;
+    let (url, seen) = shedding_server(2).await;
+    let storage = S3Storage::new(&url, BUCKET, "us-east-1", S3_KEY, S3_SECRET).unwrap();
+    storage
+        .create_bucket()
+        .await
+        .expect("the third attempt succeeds");
+    assert_eq!(seen.load(Ordering::SeqCst), 3);
+
+    let (url, seen) = shedding_server(usize::MAX).await;
+    let storage = S3Storage::new(&url, BUCKET, "us-east-1", S3_KEY, S3_SECRET).unwrap();
+    let error = storage.create_bucket().await.expect_err("always shed");
+    assert_eq!(seen.load(Ordering::SeqCst), 3, "three attempts, no more");
+    assert_eq!(error.status, Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert!(error.to_string().contains("SlowDown"), "{error}");
+}
