@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Buf as _, Bytes};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyByteArray, PyBytes, PyIterator, PyMemoryView, PyString};
@@ -81,12 +81,27 @@ pub(crate) fn data(value: &Bound<'_, PyAny>) -> PyResult<Option<Bytes>> {
     Ok(None)
 }
 
-/// `value` as a path if it is a str or an `os.PathLike` (whose `__fspath__` gives a str).
+/// `value` as the path of a file if it is a str or an `os.PathLike` (whose `__fspath__`
+/// gives a str); `FileNotFoundError` or `IsADirectoryError` naming it if it is not a file.
 pub(crate) fn path(value: &Bound<'_, PyAny>) -> PyResult<Option<PathBuf>> {
-    if value.is_instance_of::<PyString>() || value.hasattr("__fspath__")? {
-        return value.extract::<PathBuf>().map(Some);
+    if !value.is_instance_of::<PyString>() && !value.hasattr("__fspath__")? {
+        return Ok(None);
     }
-    Ok(None)
+    let path = value.extract::<PathBuf>()?;
+    match std::fs::metadata(&path) {
+        Ok(metadata) if metadata.is_dir() => Err(PyIsADirectoryError::new_err(format!(
+            "the source {} is a directory: upload its files one by one",
+            path.display()
+        ))),
+        Ok(_) => Ok(Some(path)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Err(PyFileNotFoundError::new_err(
+            format!("the source file {} does not exist", path.display()),
+        )),
+        Err(error) => Err(PyOSError::new_err(format!(
+            "the source file {} cannot be read: {error}",
+            path.display()
+        ))),
+    }
 }
 
 /// How the next chunk is had from Python.
