@@ -199,7 +199,13 @@ impl Client {
         length: Option<u64>,
         concurrency: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ObjectChunks> {
-        download::read(self, py, (repository, r#ref, path), (offset, length), concurrency)
+        download::read(
+            self,
+            py,
+            (repository, r#ref, path),
+            (offset, length),
+            concurrency,
+        )
     }
 
     /// Creates an upload of an object of `size` bytes for several processes to fill, and
@@ -235,7 +241,14 @@ impl Client {
         last_part: u32,
         concurrency: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        session::upload_parts(self, py, session, source, (first_part, last_part), concurrency)
+        session::upload_parts(
+            self,
+            py,
+            session,
+            source,
+            (first_part, last_part),
+            concurrency,
+        )
     }
 
     /// Completes `session` with `parts` (the lists of every worker, in any order; a part
@@ -251,7 +264,14 @@ impl Client {
         content_type: Option<String>,
         metadata: Option<HashMap<String, String>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        session::complete(self, py, session, parts, content_type, metadata.unwrap_or_default())
+        session::complete(
+            self,
+            py,
+            session,
+            parts,
+            content_type,
+            metadata.unwrap_or_default(),
+        )
     }
 
     /// Aborts `session`: the object store discards its parts.

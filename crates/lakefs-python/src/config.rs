@@ -5,7 +5,9 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use lakefs_client::{ClientBuilder, Credentials, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY};
+use lakefs_client::{
+    ClientBuilder, Credentials, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY,
+};
 use lakefs_multipart::Concurrency;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -57,13 +59,23 @@ impl Settings {
             .map(PathBuf::from);
         let file = home.map(|home| home.join(".lakectl.yaml"));
         let (yaml, file_state) = match &file {
-            None => (None, "no home directory (HOME) to find ~/.lakectl.yaml in".to_owned()),
+            None => (
+                None,
+                "no home directory (HOME) to find ~/.lakectl.yaml in".to_owned(),
+            ),
             Some(path) => match std::fs::read_to_string(path) {
-                Ok(text) if text.trim().is_empty() => (None, format!("{} is empty", path.display())),
+                Ok(text) if text.trim().is_empty() => {
+                    (None, format!("{} is empty", path.display()))
+                }
                 Ok(text) => match serde_yaml_ng::from_str::<Value>(&text) {
                     Ok(yaml) => (Some(yaml), format!("{} does not set it", path.display())),
                     // The parser's message says where, never the text around it.
-                    Err(error) => return Err(errors::config(py, format!("{} is not valid YAML: {error}", path.display()))),
+                    Err(error) => {
+                        return Err(errors::config(
+                            py,
+                            format!("{} is not valid YAML: {error}", path.display()),
+                        ))
+                    }
                 },
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     (None, format!("{} does not exist", path.display()))
@@ -74,8 +86,12 @@ impl Settings {
         let mut values = Vec::with_capacity(KEYS.len());
         let mut missing = Vec::new();
         for (variable, section, key) in KEYS {
-            let from_env = std::env::var(variable).ok().filter(|v| !v.trim().is_empty());
-            let from_file = yaml.as_ref().and_then(|yaml| file_value(yaml, section, key));
+            let from_env = std::env::var(variable)
+                .ok()
+                .filter(|v| !v.trim().is_empty());
+            let from_file = yaml
+                .as_ref()
+                .and_then(|yaml| file_value(yaml, section, key));
             match from_env.or(from_file) {
                 Some(value) => values.push(value),
                 None => missing.push(format!("{variable} (or {section}.{key})")),
@@ -90,8 +106,9 @@ impl Settings {
                 ),
             ));
         }
-        let [endpoint, access_key_id, secret_access_key]: [String; 3] =
-            values.try_into().map_err(|_| errors::config(py, "lakeFS settings incomplete"))?;
+        let [endpoint, access_key_id, secret_access_key]: [String; 3] = values
+            .try_into()
+            .map_err(|_| errors::config(py, "lakeFS settings incomplete"))?;
         Ok(Self::new(endpoint, access_key_id, secret_access_key))
     }
 
@@ -103,7 +120,10 @@ impl Settings {
                 self.access_key_id.clone(),
                 self.secret_access_key.clone(),
             ))
-            .user_agent(concat!("lakefs-transfer-python/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                "lakefs-transfer-python/",
+                env!("CARGO_PKG_VERSION")
+            ))
     }
 }
 

@@ -52,9 +52,9 @@ pub(crate) fn from_py(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
     }
     if value.is_instance_of::<PyFloat>() {
         let float: f64 = value.extract()?;
-        return Number::from_f64(float)
-            .map(Value::Number)
-            .ok_or_else(|| PyTypeError::new_err(format!("{what} holds {float}, which JSON cannot")));
+        return Number::from_f64(float).map(Value::Number).ok_or_else(|| {
+            PyTypeError::new_err(format!("{what} holds {float}, which JSON cannot"))
+        });
     }
     if value.is_instance_of::<PyString>() {
         return Ok(Value::String(value.extract()?));

@@ -56,10 +56,19 @@ pub(crate) fn download<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let object = uri(&target);
     let mut reporter = Reporter::new(options.progress)?;
-    let downloader = downloader(py, client, options.concurrency, options.verify, Some(reporter.tally()))?;
+    let downloader = downloader(
+        py,
+        client,
+        options.concurrency,
+        options.verify,
+        Some(reporter.tally()),
+    )?;
     let (repository, reference, path) = target;
     let resume = options.resume;
-    let Waited { output, interrupted } = runtime::run(
+    let Waited {
+        output,
+        interrupted,
+    } = runtime::run(
         py,
         |cancel| async move {
             downloader
@@ -79,7 +88,9 @@ pub(crate) fn download<'py>(
             Err(engine) => errors::chain(engine),
             Ok(_) => "it had finished".to_owned(),
         };
-        return Err(errors::interrupted(format!("download of {object} interrupted: {what}")));
+        return Err(errors::interrupted(format!(
+            "download of {object} interrupted: {what}"
+        )));
     }
     let done = output.map_err(|error| errors::from_download(py, &error))?;
     reporter.finish(py, done.identity.size)?;
@@ -134,12 +145,18 @@ pub(crate) fn read(
     let object = uri(&(repository.clone(), reference.clone(), path.clone()));
     let downloader = downloader(py, client, concurrency, true, None)?;
     let api = client.api(py)?;
-    let Waited { output, interrupted } = runtime::run(
+    let Waited {
+        output,
+        interrupted,
+    } = runtime::run(
         py,
         |cancel| async move {
             let find = async {
                 if offset == 0 && length.is_none() {
-                    return downloader.read(&repository, &reference, &path).await.map_err(Failure::Read);
+                    return downloader
+                        .read(&repository, &reference, &path)
+                        .await
+                        .map_err(Failure::Read);
                 }
                 let stats = api
                     .stat_object()
@@ -150,7 +167,10 @@ pub(crate) fn read(
                     .send()
                     .await
                     .map_err(Failure::Stat)?;
-                let size = stats.size_bytes.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+                let size = stats
+                    .size_bytes
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0);
                 let end = length.map_or(size, |length| offset.saturating_add(length).min(size));
                 downloader
                     .read(&repository, &reference, &path)
@@ -208,10 +228,18 @@ impl ObjectChunks {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let Some(mut reader) = self.reader.lock().unwrap_or_else(PoisonError::into_inner).take() else {
+        let Some(mut reader) = self
+            .reader
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        else {
             return Ok(None);
         };
-        let Waited { output, interrupted } = runtime::run(
+        let Waited {
+            output,
+            interrupted,
+        } = runtime::run(
             py,
             |cancel| async move {
                 let next = tokio::select! {
@@ -234,8 +262,10 @@ impl ObjectChunks {
             }
             Some(Some(Err(error))) => Err(errors::from_download(py, &error)),
             Some(None) => {
-                *self.verification.lock().unwrap_or_else(PoisonError::into_inner) =
-                    reader.verification().cloned();
+                *self
+                    .verification
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = reader.verification().cloned();
                 Ok(None)
             }
             None => Err(errors::interrupted("read interrupted")),
@@ -252,13 +282,19 @@ impl ObjectChunks {
     /// the end; `{"kind": "skipped"}` for a range).
     #[getter]
     fn verification<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let verification = self.verification.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let verification = self
+            .verification
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         verification.map(|v| verification_dict(py, &v)).transpose()
     }
 
     /// Stops the read: the fetches in flight are dropped.
     fn close(&self) {
-        self.reader.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.reader
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 }
-

@@ -48,7 +48,9 @@ pub(crate) fn runtime() -> PyResult<Arc<Runtime>> {
         .thread_name("lakefs-transfer")
         .build()
         .map(Arc::new)
-        .map_err(|error| PyRuntimeError::new_err(format!("cannot start the tokio runtime: {error}")))?;
+        .map_err(|error| {
+            PyRuntimeError::new_err(format!("cannot start the tokio runtime: {error}"))
+        })?;
     *slot = Some((pid, Arc::clone(&runtime)));
     Ok(runtime)
 }
@@ -136,7 +138,12 @@ where
             })
         });
         let step = match event {
-            Event::Done(Ok(output)) => return Ok(Waited { output, interrupted }),
+            Event::Done(Ok(output)) => {
+                return Ok(Waited {
+                    output,
+                    interrupted,
+                })
+            }
             Event::Done(Err(error)) => {
                 return Err(PyRuntimeError::new_err(format!(
                     "the transfer task failed: {error}"

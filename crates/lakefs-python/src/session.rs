@@ -21,7 +21,10 @@ fn session_of(py: Python<'_>, session: &Bound<'_, PyAny>) -> PyResult<UploadSess
         Err(_) => serde_json::from_value(convert::from_py(session, "session")?),
     };
     parsed.map_err(|error| {
-        errors::config(py, format!("session is not an upload session from begin_upload: {error}"))
+        errors::config(
+            py,
+            format!("session is not an upload session from begin_upload: {error}"),
+        )
     })
 }
 
@@ -32,7 +35,10 @@ fn wait<T: Send + 'static>(
     work: impl std::future::Future<Output = T> + Send + 'static,
     note: &str,
 ) -> PyResult<T> {
-    let Waited { output, interrupted } = runtime::run(
+    let Waited {
+        output,
+        interrupted,
+    } = runtime::run(
         py,
         |cancel| async move {
             tokio::select! {
@@ -84,7 +90,9 @@ pub(crate) fn upload_parts<'py>(
     if first == 0 || last < first {
         return Err(errors::config(
             py,
-            format!("parts {first} to {last} are not a range of part numbers (1-based, first ≤ last)"),
+            format!(
+                "parts {first} to {last} are not a range of part numbers (1-based, first ≤ last)"
+            ),
         ));
     }
     let source = if let Some(bytes) = data(source)? {
@@ -117,7 +125,10 @@ fn merge_parts(py: Python<'_>, parts: &Bound<'_, PyAny>) -> PyResult<Vec<StoredP
     for (index, item) in parts.try_iter()?.enumerate() {
         let value = convert::from_py(&item?, "parts")?;
         let part: StoredPart = serde_json::from_value(value).map_err(|error| {
-            errors::config(py, format!("parts[{index}] is not a part from upload_parts: {error}"))
+            errors::config(
+                py,
+                format!("parts[{index}] is not a part from upload_parts: {error}"),
+            )
         })?;
         match merged.get(&part.part_number) {
             Some(seen) if seen.etag == part.etag && seen.size == part.size => {}

@@ -178,7 +178,8 @@ impl Feeder {
         match &self.next {
             Next::Read(read) => {
                 let chunk = read.call1(py, (CHUNK,))?.into_bound(py);
-                let bytes = data(&chunk)?.ok_or_else(|| not_bytes("the file object's read(n)", &chunk))?;
+                let bytes =
+                    data(&chunk)?.ok_or_else(|| not_bytes("the file object's read(n)", &chunk))?;
                 Ok((!bytes.is_empty()).then_some(bytes))
             }
             Next::Iter(iterator) => {
@@ -207,7 +208,9 @@ fn not_bytes(what: &str, value: &Bound<'_, PyAny>) -> PyErr {
     } else {
         ""
     };
-    PyTypeError::new_err(format!("{what} gave {kind} where bytes were expected{hint}"))
+    PyTypeError::new_err(format!(
+        "{what} gave {kind} where bytes were expected{hint}"
+    ))
 }
 
 /// The engine's side of a [`Feeder`]: an `AsyncRead` over the chunks it sends.

@@ -110,7 +110,13 @@ pub(crate) fn upload<'py>(
              is read once and cannot be read again to resume",
         ));
     }
-    let uploader = uploader(py, client, concurrency, args.part_size, Some(reporter.tally()))?;
+    let uploader = uploader(
+        py,
+        client,
+        concurrency,
+        args.part_size,
+        Some(reporter.tally()),
+    )?;
     let checkpoint = args.checkpoint.map(|given| checkpoint_file(given, &object));
     let resume = match &checkpoint {
         Some(file) => existing_checkpoint(py, file, &object)?.is_some(),
@@ -136,7 +142,9 @@ pub(crate) fn upload<'py>(
         py,
         |cancel| async move {
             match checkpoint {
-                Some(file) if resume => uploader.resume(file, engine_source).cancel_on(cancel).await,
+                Some(file) if resume => {
+                    uploader.resume(file, engine_source).cancel_on(cancel).await
+                }
                 Some(file) => {
                     uploader
                         .upload(&repository, &branch, &path, engine_source)
@@ -161,11 +169,17 @@ pub(crate) fn upload<'py>(
         return Err(stopped(py, error, &object, output.err().as_ref()));
     }
     let stats = output.map_err(|error| errors::from_upload(py, &error))?;
-    let size = stats.size_bytes.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+    let size = stats
+        .size_bytes
+        .and_then(|s| u64::try_from(s).ok())
+        .unwrap_or(0);
     reporter.finish(py, size)?;
     let tally = reporter.tally();
     let info = stats_dict(py, &stats)?;
-    info.set_item("parts", tally.parts.load(Ordering::Relaxed) + tally.kept_parts.load(Ordering::Relaxed))?;
+    info.set_item(
+        "parts",
+        tally.parts.load(Ordering::Relaxed) + tally.kept_parts.load(Ordering::Relaxed),
+    )?;
     info.set_item("kept_parts", tally.kept_parts.load(Ordering::Relaxed))?;
     info.set_item("part_size", tally.part_size.load(Ordering::Relaxed))?;
     Ok(info)
@@ -194,7 +208,13 @@ pub(crate) fn stats_dict<'py>(
     py: Python<'py>,
     stats: &lakefs_client::models::ObjectStats,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let value = serde_json::to_value(stats)
-        .map_err(|error| errors::exception(py, errors::Class::Base, format!("cannot read the object's stats: {error}"), None))?;
+    let value = serde_json::to_value(stats).map_err(|error| {
+        errors::exception(
+            py,
+            errors::Class::Base,
+            format!("cannot read the object's stats: {error}"),
+            None,
+        )
+    })?;
     Ok(convert::to_py(py, &value)?.cast_into::<PyDict>()?)
 }
