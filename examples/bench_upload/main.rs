@@ -55,6 +55,9 @@ use support::*;
 
 type Error = Box<dyn std::error::Error>;
 
+/// Pairs of runs per cell of the loopback grid, at least.
+const HTTP_GRID_PAIRS: usize = 11;
+
 fn main() -> Result<(), Error> {
     let mut only: Option<String> = None;
     let mut runs = 5usize;
@@ -107,7 +110,9 @@ fn main() -> Result<(), Error> {
         rt.block_on(scale(runs));
     }
     if wants("http") {
-        rt.block_on(http_grid(runs));
+        // The grid's verdict (median ≥ 0.98, no cell below 0.93) needs 11 pairs a cell on a
+        // shared 2-core machine: at 5, single pairs swing 0.7 ↔ 1.3 and decide the lowest cell.
+        rt.block_on(http_grid(runs.max(HTTP_GRID_PAIRS)));
     }
     if wants("protocols") {
         rt.block_on(protocols(runs));
@@ -175,7 +180,7 @@ async fn scale(runs: usize) {
 }
 
 async fn http_grid(runs: usize) {
-    println!("\n## Loopback HTTP: engine vs bare hyper PUT loop, 512 MiB per run, paired runs");
+    println!("\n## Loopback HTTP: engine vs bare hyper PUT loop, 512 MiB per run, {runs} paired runs a cell");
     let addr = start_sink().await;
     let source = Bytes::from(vec![0x5au8; (512 * MIB) as usize]);
     let raw = RawPutLoop::new();
