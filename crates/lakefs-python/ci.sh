@@ -11,6 +11,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$WORKSPACE/target}"
 
 MATURIN_VERSION=1.16.0
 PYTEST_VERSION=9.2.0
+DASK_VERSION=2026.8.0  # dask and distributed, released together (tests/test_distributed.py)
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -m maturin --version 2>/dev/null | grep -q "$MATURIN_VERSION"; then
   echo "== installing maturin $MATURIN_VERSION"
@@ -19,6 +20,10 @@ fi
 if ! "$PYTHON" -c "import pytest, sys; sys.exit(pytest.__version__ != '$PYTEST_VERSION')" 2>/dev/null; then
   echo "== installing pytest $PYTEST_VERSION"
   "$PYTHON" -m pip install --quiet "pytest==$PYTEST_VERSION"
+fi
+if ! "$PYTHON" -c "import dask, distributed, sys; sys.exit(not dask.__version__ == distributed.__version__ == '$DASK_VERSION')" 2>/dev/null; then
+  echo "== installing dask[distributed] $DASK_VERSION"
+  "$PYTHON" -m pip install --quiet "dask[distributed]==$DASK_VERSION" "distributed==$DASK_VERSION"
 fi
 
 # The emulator the tests start (built by `cargo test --workspace` already; quick otherwise).

@@ -7,10 +7,15 @@ The binary is `$LAKEFS_CLI_BIN`, else `$CARGO_TARGET_DIR/debug/lakefs-cli`, else
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -55,11 +60,19 @@ def emulator():
             "no lakefs-cli binary: set LAKEFS_CLI_BIN, or `cargo build -p lakefs-cli` "
             "(looked in $CARGO_TARGET_DIR/debug and target/debug)"
         )
+    with _emulator_process(binary) as settings:
+        yield settings
+
+
+@contextlib.contextmanager
+def _emulator_process(binary: Path, *args: str, env: dict | None = None):
+    """`lakefs-cli emulator` on a free port, with more arguments; yields its settings."""
     process = subprocess.Popen(
-        [str(binary), "--json", "emulator", "--port", "0"],
+        [str(binary), "--json", "emulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env=env,
     )
     try:
         line = process.stdout.readline()
@@ -71,6 +84,7 @@ def emulator():
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
 
 
 @pytest.fixture()
@@ -110,3 +124,60 @@ def random_bytes(size: int, seed: int = 7) -> bytes:
 def python():
     """The interpreter running the tests, for subprocesses."""
     return sys.executable
+
+
+# --- the emulator in S3 mode, on s3s-fs (a real S3 server that checks SigV4) --------------------
+
+
+def _s3s_fs_binary() -> Path | None:
+    """`$S3S_FS_BIN`, s3s-fs on PATH, or where `.ci/run` installs it."""
+    if os.environ.get("S3S_FS_BIN"):
+        return Path(os.environ["S3S_FS_BIN"])
+    on_path = shutil.which("s3s-fs")
+    cached = Path.home() / ".cache/lakefs-rs-ci-tools/bin/s3s-fs"
+    return Path(on_path) if on_path else cached if cached.is_file() else None
+
+
+@pytest.fixture(scope="module")
+def s3s_fs(tmp_path_factory):
+    """A running s3s-fs on a free port: its endpoint, access key and secret. Skipped without the
+    binary, unless LAKEFS_REQUIRE_S3=1 (CI), when it fails."""
+    binary = _s3s_fs_binary()
+    if binary is None:
+        why = "no s3s-fs binary (set S3S_FS_BIN, or run .ci/run once to install it)"
+        if os.environ.get("LAKEFS_REQUIRE_S3") == "1":
+            pytest.fail(f"{why} (LAKEFS_REQUIRE_S3=1)", pytrace=False)
+        pytest.skip(why)
+    key, secret = "s3-test-access-key", "s3-test-secret-key-0123456789"
+    process = subprocess.Popen(
+        [str(binary), "--host", "127.0.0.1", "--port", "0", "--access-key", key,
+         "--secret-key", secret, str(tmp_path_factory.mktemp("s3s-fs"))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "RUST_LOG": "s3s_fs=info", "NO_COLOR": "1"},
+    )
+    try:
+        # It logs "server is running at http://127.0.0.1:PORT" once it listens.
+        lines = iter(process.stdout.readline, "")
+        ready = next((line for line in lines if "server is running at" in line), "")
+        endpoint = re.search(r"http://[\d.]+:\d+", ready)
+        assert endpoint, f"s3s-fs did not start (exit code {process.poll()})"
+        threading.Thread(target=collections.deque, args=(lines, 0), daemon=True).start()
+        yield {"endpoint": endpoint[0], "access_key_id": key, "secret_access_key": secret}
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def emulator_s3(s3s_fs):
+    """The emulator keeping its objects in a bucket of s3s-fs: presigned URLs point at s3s-fs."""
+    binary = _cli_binary()
+    if binary is None:
+        _missing("no lakefs-cli binary: set LAKEFS_CLI_BIN, or `cargo build -p lakefs-cli`")
+    env = {**os.environ, "LAKEFS_EMULATOR_S3_SECRET_ACCESS_KEY": s3s_fs["secret_access_key"]}
+    with _emulator_process(binary, "--s3-endpoint", s3s_fs["endpoint"], "--s3-bucket", "lakefs",
+                           "--s3-access-key-id", s3s_fs["access_key_id"], env=env) as settings:
+        assert settings["s3"]["endpoint"] == s3s_fs["endpoint"]
+        yield settings
