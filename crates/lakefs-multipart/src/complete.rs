@@ -50,10 +50,20 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
                 tracing::warn!(upload_id = %session.upload_id, %error, "the answer to complete was lost; finding out whether the object was staged");
                 self.resolve_complete(session, request, error).await?
             }
-            Err(error) if error.kind() == ErrorKind::Conflict => {
-                return Err(UploadFailure::Conflict(error))
-            }
-            Err(error) => return Err(UploadFailure::Complete(error)),
+            // A refusal may be for an upload already completed: the repeat of a task that a
+            // task engine (Dask, Spark, Ray) ran again after its worker died, or a second
+            // process. If the object this session stages is on the branch, that complete
+            // succeeded: answer it (checked below like any other).
+            Err(error) => match self.staged_by(session).await {
+                Some(stats) => {
+                    tracing::info!(upload_id = %session.upload_id, %error, "complete was refused, but the object this session stages is on the branch: an earlier complete of this session succeeded");
+                    stats
+                }
+                None if error.kind() == ErrorKind::Conflict => {
+                    return Err(UploadFailure::Conflict(error))
+                }
+                None => return Err(UploadFailure::Complete(error)),
+            },
         };
         // "Done" only for the object the parts make: its size, and its ETag where the
         // storage's ETags are MD5s.

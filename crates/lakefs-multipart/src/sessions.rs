@@ -101,6 +101,9 @@ impl<T: HttpTransport + 'static, D: HttpTransport + 'static> Uploader<T, D> {
     /// count once, each of the size the plan gives it. Anything else is refused before any
     /// call, naming what is wrong — completing with it would stage an object that is not the
     /// source. A complete whose answer is lost is resolved as in [`upload`](Self::upload).
+    /// Completing a session that was completed already (a task that a task engine ran again
+    /// after its worker died) answers the object that session staged, while it is still the
+    /// branch's object at the path; after that, lakeFS's refusal.
     ///
     /// # Errors
     /// [`ErrorKind::PartsMismatch`](crate::ErrorKind::PartsMismatch) for parts that do not cover the plan;

@@ -556,6 +556,59 @@ async fn workers_upload_disjoint_part_ranges_and_one_completes() {
     assert!(error.kind() == ErrorKind::SourceChanged, "{error}");
 }
 
+/// A task engine runs a task again when its worker dies, also after the task's complete
+/// succeeded: the repeat finds the object its session staged and answers it, instead of an
+/// error for an upload that is already done. A complete of another session is still refused.
+#[tokio::test]
+async fn completing_a_completed_session_again_answers_the_staged_object() {
+    let s = setup(false);
+    let uploader = Uploader::new(
+        s.client.clone(),
+        UploadConfig::builder()
+            .part_size(5 * MIB as u64)
+            .build()
+            .unwrap(),
+    );
+    let source = data(2 * 5 * MIB + 3, 9);
+    let session = uploader
+        .begin(REPO, "main", "again", source.len() as u64)
+        .await
+        .unwrap();
+    let parts = uploader
+        .upload_parts(&session, 1..=3, UploadSource::bytes(source.clone()))
+        .await
+        .unwrap();
+    let first = uploader
+        .complete(&session, parts.clone(), &ObjectOptions::new())
+        .await
+        .unwrap();
+    let again = uploader
+        .complete(&session, parts.clone(), &ObjectOptions::new())
+        .await
+        .expect("the repeat answers the object its session staged");
+    // complete answers the address relative to the namespace, statObject the full one.
+    assert!(
+        again.physical_address.ends_with(&first.physical_address),
+        "{} / {}",
+        first.physical_address,
+        again.physical_address
+    );
+    assert_eq!(again.checksum, first.checksum);
+    assert_eq!(s.emulator.object(REPO, "main", "again").unwrap(), source);
+
+    // Once another upload has replaced the object, the old session's complete is an error.
+    let other = uploader
+        .upload(REPO, "main", "again", UploadSource::bytes(data(100, 2)))
+        .await
+        .unwrap();
+    assert_ne!(other.physical_address, first.physical_address);
+    let error = uploader
+        .complete(&session, parts, &ObjectOptions::new())
+        .await
+        .expect_err("the session's object is no longer there");
+    assert!(error.kind() == ErrorKind::Complete, "{error}");
+}
+
 #[tokio::test]
 async fn a_300_mib_stream_of_unknown_length_is_byte_exact() {
     let s = setup(false);

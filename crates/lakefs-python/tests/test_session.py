@@ -47,6 +47,9 @@ def test_one_object_from_two_processes(client, emulator, repo, tmp_path, start):
     info = client.complete_upload(session, everything + everything[:1], content_type="application/x-bin")
     assert info["size_bytes"] == len(data) and info["parts"] == 5
     assert b"".join(client.read(repo, "main", f"session/{start}.bin")) == data
+    # The complete task run again (its worker died after completing): the same object.
+    again = client.complete_upload(session, everything)
+    assert again["checksum"] == info["checksum"] and again["size_bytes"] == len(data)
 
 
 def test_bytes_source_parts_conflicts_and_abort(lt, client, repo):
