@@ -9,6 +9,8 @@ use lakefs_experimental::{
     ENV_SECRET_ACCESS_KEY,
 };
 
+use lakefs_client::lakectl::{LakectlFile, LAKECTL_SHAPE};
+
 use crate::cli::GlobalArgs;
 use crate::errors::CliError;
 
@@ -59,111 +61,11 @@ pub(crate) struct Settings {
     pub(crate) file: Option<ConfigFile>,
 }
 
-/// lakectl's YAML file; only the keys this tool uses, the rest ignored.
-#[derive(Debug, Default)]
-struct LakectlFile {
-    server: LakectlServer,
-    credentials: LakectlCredentials,
-}
-
-#[derive(Debug, Default)]
-struct LakectlServer {
-    endpoint_url: Option<String>,
-}
-
-#[derive(Default)]
-struct LakectlCredentials {
-    access_key_id: Option<String>,
-    secret_access_key: Option<String>,
-}
-
-/// What lakectl's file looks like, for messages.
-const LAKECTL_SHAPE: &str = "lakectl's file reads `server:` with `endpoint_url: URL` below it, and `credentials:` with `access_key_id: ID` and `secret_access_key: SECRET` below it";
-
-impl LakectlFile {
-    /// Reads the keys this tool uses from lakectl's YAML. A wrong key is named with what was
-    /// expected and what kind of value it has — never the value, which may be a secret.
-    fn parse(text: &str) -> Result<Self, String> {
-        use serde_yaml_ng::Value;
-        // A syntax error says where, never what the text around it is.
-        let root: Value =
-            serde_yaml_ng::from_str(text).map_err(|error| format!("it is not YAML: {error}"))?;
-        let root = match root {
-            Value::Null => return Ok(Self::default()),
-            Value::Mapping(root) => root,
-            other => {
-                return Err(format!(
-                    "it holds {} where sections such as `server:` and `credentials:` are expected",
-                    kind_of(&other)
-                ))
-            }
-        };
-        let section = |name: &str| match root.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Mapping(section)) => Ok(Some(section)),
-            Some(other) => Err(format!(
-                "`{name}` must be a section (keys indented below it), not {}",
-                kind_of(other)
-            )),
-        };
-        let text = |section: Option<&serde_yaml_ng::Mapping>, name: &str, key: &str| match section
-            .and_then(|s| s.get(key))
-        {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(Value::Number(number)) => Ok(Some(number.to_string())),
-            Some(Value::Bool(flag)) => Ok(Some(flag.to_string())),
-            Some(other) => Err(format!(
-                "`{name}.{key}` must be text, not {}",
-                kind_of(other)
-            )),
-        };
-        let server = section("server")?;
-        let credentials = section("credentials")?;
-        Ok(Self {
-            server: LakectlServer {
-                endpoint_url: text(server, "server", "endpoint_url")?,
-            },
-            credentials: LakectlCredentials {
-                access_key_id: text(credentials, "credentials", "access_key_id")?,
-                secret_access_key: text(credentials, "credentials", "secret_access_key")?,
-            },
-        })
-    }
-}
-
-/// What kind of YAML value `value` is, in words.
-fn kind_of(value: &serde_yaml_ng::Value) -> &'static str {
-    use serde_yaml_ng::Value;
-    match value {
-        Value::Null => "nothing",
-        Value::Bool(_) => "true or false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Sequence(_) => "a list",
-        Value::Mapping(_) => "a section",
-        Value::Tagged(_) => "a tagged value",
-    }
-}
-
-impl fmt::Debug for LakectlCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LakectlCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .finish_non_exhaustive()
-    }
-}
-
 fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
 }
 
-/// The user's home directory, from `HOME` (or `USERPROFILE` on Windows).
-pub(crate) fn home_dir() -> Option<PathBuf> {
-    non_empty(std::env::var("HOME").ok())
-        .or_else(|| non_empty(std::env::var("USERPROFILE").ok()))
-        .map(PathBuf::from)
-}
+pub(crate) use lakefs_client::lakectl::home_dir;
 
 impl Settings {
     /// Resolves the settings from the flags, the process's environment and the file.
@@ -205,19 +107,19 @@ impl Settings {
                 ("--endpoint", &global.endpoint),
                 ENV_ENDPOINT,
                 "server.endpoint_url",
-                contents.server.endpoint_url,
+                contents.endpoint_url,
             ),
             access_key_id: pick(
                 ("--access-key-id", &global.access_key_id),
                 ENV_ACCESS_KEY_ID,
                 "credentials.access_key_id",
-                contents.credentials.access_key_id,
+                contents.access_key_id,
             ),
             secret_access_key: pick(
                 ("--secret-access-key", &global.secret_access_key),
                 ENV_SECRET_ACCESS_KEY,
                 "credentials.secret_access_key",
-                contents.credentials.secret_access_key,
+                contents.secret_access_key,
             ),
             file,
         })
@@ -321,17 +223,13 @@ fn read_file(
         }
     };
     // An empty file is an empty configuration.
-    let contents = if text.trim().is_empty() {
-        LakectlFile::default()
-    } else {
-        LakectlFile::parse(&text).map_err(|why| {
-            CliError::usage(format!(
-                "the configuration file {} is not valid: {why}",
-                path.display()
-            ))
-            .note(LAKECTL_SHAPE)
-        })?
-    };
+    let contents = LakectlFile::parse(&text).map_err(|why| {
+        CliError::usage(format!(
+            "the configuration file {} is not valid: {why}",
+            path.display()
+        ))
+        .note(LAKECTL_SHAPE)
+    })?;
     Ok((Some(ConfigFile { path, found: true }), Some(contents)))
 }
 

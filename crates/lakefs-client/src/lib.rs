@@ -32,6 +32,8 @@ pub mod concurrency;
 mod credentials;
 mod endpoint;
 mod error;
+#[cfg(feature = "lakectl")]
+pub mod lakectl;
 mod operation;
 mod paginate;
 pub mod raw;

@@ -3,8 +3,8 @@
 //! and `lakefs-cli` read them); and the `concurrency` argument.
 
 use std::fmt;
-use std::path::PathBuf;
 
+use lakefs_client::lakectl::{LakectlFile, LAKECTL_SHAPE};
 use lakefs_client::{
     ClientBuilder, Credentials, ENV_ACCESS_KEY_ID, ENV_ENDPOINT, ENV_SECRET_ACCESS_KEY,
 };
@@ -12,7 +12,6 @@ use lakefs_multipart::Concurrency;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyString};
-use serde_yaml_ng::Value;
 
 use crate::errors;
 
@@ -53,45 +52,45 @@ impl Settings {
     /// lakectl's variables, then `~/.lakectl.yaml`; a `ConfigError` naming each setting found
     /// in neither, and what the file was (missing, unreadable, invalid).
     pub(crate) fn from_env(py: Python<'_>) -> PyResult<Self> {
-        let home = ["HOME", "USERPROFILE"]
-            .iter()
-            .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
-            .map(PathBuf::from);
-        let file = home.map(|home| home.join(".lakectl.yaml"));
-        let (yaml, file_state) = match &file {
+        let (file, file_state) = match LakectlFile::default_path() {
             None => (
-                None,
+                LakectlFile::default(),
                 "no home directory (HOME) to find ~/.lakectl.yaml in".to_owned(),
             ),
-            Some(path) => match std::fs::read_to_string(path) {
-                Ok(text) if text.trim().is_empty() => {
-                    (None, format!("{} is empty", path.display()))
-                }
-                Ok(text) => match serde_yaml_ng::from_str::<Value>(&text) {
-                    Ok(yaml) => (Some(yaml), format!("{} does not set it", path.display())),
-                    // The parser's message says where, never the text around it.
-                    Err(error) => {
+            Some(path) => match std::fs::read_to_string(&path) {
+                Ok(text) => match LakectlFile::parse(&text) {
+                    Ok(file) if text.trim().is_empty() => {
+                        (file, format!("{} is empty", path.display()))
+                    }
+                    Ok(file) => (file, format!("{} does not set it", path.display())),
+                    Err(why) => {
                         return Err(errors::config(
                             py,
-                            format!("{} is not valid YAML: {error}", path.display()),
+                            format!("{} is not valid: {why} ({LAKECTL_SHAPE})", path.display()),
                         ))
                     }
                 },
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    (None, format!("{} does not exist", path.display()))
-                }
-                Err(error) => (None, format!("{} cannot be read ({error})", path.display())),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => (
+                    LakectlFile::default(),
+                    format!("{} does not exist", path.display()),
+                ),
+                Err(error) => (
+                    LakectlFile::default(),
+                    format!("{} cannot be read ({error})", path.display()),
+                ),
             },
         };
+        let from_file = [
+            file.endpoint_url,
+            file.access_key_id,
+            file.secret_access_key,
+        ];
         let mut values = Vec::with_capacity(KEYS.len());
         let mut missing = Vec::new();
-        for (variable, section, key) in KEYS {
+        for ((variable, section, key), from_file) in KEYS.into_iter().zip(from_file) {
             let from_env = std::env::var(variable)
                 .ok()
                 .filter(|v| !v.trim().is_empty());
-            let from_file = yaml
-                .as_ref()
-                .and_then(|yaml| file_value(yaml, section, key));
             match from_env.or(from_file) {
                 Some(value) => values.push(value),
                 None => missing.push(format!("{variable} (or {section}.{key})")),
@@ -124,16 +123,6 @@ impl Settings {
                 "lakefs-transfer-python/",
                 env!("CARGO_PKG_VERSION")
             ))
-    }
-}
-
-/// `section.key` of lakectl's file, as text (a number or a flag as written).
-fn file_value(yaml: &Value, section: &str, key: &str) -> Option<String> {
-    match yaml.get(section)?.get(key)? {
-        Value::String(text) => Some(text.clone()).filter(|t| !t.trim().is_empty()),
-        Value::Number(number) => Some(number.to_string()),
-        Value::Bool(flag) => Some(flag.to_string()),
-        _ => None,
     }
 }
 

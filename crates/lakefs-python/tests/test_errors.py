@@ -105,3 +105,10 @@ def test_from_env_reads_lakectl_variables_then_the_file(lt, env, emulator, monke
     client = lt.Client.from_env()
     assert client.upload(repo, "main", "env/y", b"abcd")["size_bytes"] == 4
     assert emulator["secret_access_key"] not in repr(client)
+    # A file of the wrong shape is named, as lakefs-cli names it, never with its values.
+    (home / ".lakectl.yaml").write_text("credentials:\n  secret_access_key: [hunter2]\n")
+    with pytest.raises(lt.ConfigError) as caught:
+        lt.Client.from_env()
+    message = str(caught.value)
+    assert "`credentials.secret_access_key` must be text, not a list" in message
+    assert "hunter2" not in message
