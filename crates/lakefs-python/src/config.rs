@@ -126,6 +126,14 @@ impl Settings {
     }
 }
 
+/// The `concurrency` argument if given, else `"auto"`.
+pub(crate) fn concurrency_or_auto(
+    py: Python<'_>,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Concurrency> {
+    value.map_or_else(|| Ok(Concurrency::auto()), |value| concurrency(py, value))
+}
+
 /// The `concurrency` argument: a number of parts, `"auto"` or `"auto:N"`. Refused before any
 /// call, naming what was given.
 pub(crate) fn concurrency(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Concurrency> {

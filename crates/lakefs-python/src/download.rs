@@ -5,7 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 use futures_util::StreamExt as _;
 use lakefs_api::ObjectsApi as _;
-use lakefs_download::{Concurrency, DownloadConfig, Downloaded, Downloader, ObjectReader};
+use lakefs_download::{DownloadConfig, Downloaded, Downloader, ObjectReader};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -31,10 +31,7 @@ fn downloader(
     verify: bool,
     tally: Option<std::sync::Arc<Tally>>,
 ) -> PyResult<Downloader<lakefs_transport::HyperTransport>> {
-    let concurrency = match concurrency {
-        Some(value) => config::concurrency(py, value)?,
-        None => Concurrency::auto(),
-    };
+    let concurrency = config::concurrency_or_auto(py, concurrency)?;
     let mut builder = DownloadConfig::builder()
         .concurrency(concurrency)
         .verify(verify);
@@ -145,56 +142,42 @@ pub(crate) fn read(
     let object = uri(&(repository.clone(), reference.clone(), path.clone()));
     let downloader = downloader(py, client, concurrency, true, None)?;
     let api = client.api(py)?;
-    let Waited {
-        output,
-        interrupted,
-    } = runtime::run(
+    let found = runtime::wait(
         py,
-        |cancel| async move {
-            let find = async {
-                if offset == 0 && length.is_none() {
-                    return downloader
-                        .read(&repository, &reference, &path)
-                        .await
-                        .map_err(Failure::Read);
-                }
-                let stats = api
-                    .stat_object()
-                    .repository(&repository)
-                    .reference(&reference)
-                    .path(&path)
-                    .presign(true)
-                    .send()
-                    .await
-                    .map_err(Failure::Stat)?;
-                let size = stats
-                    .size_bytes
-                    .and_then(|s| u64::try_from(s).ok())
-                    .unwrap_or(0);
-                let end = length.map_or(size, |length| offset.saturating_add(length).min(size));
-                downloader
+        async move {
+            if offset == 0 && length.is_none() {
+                return downloader
                     .read(&repository, &reference, &path)
-                    .stats(stats)
-                    .range(offset..end)
                     .await
-                    .map_err(Failure::Read)
-            };
-            tokio::select! {
-                found = find => Some(found),
-                () = cancel => None,
+                    .map_err(Failure::Read);
             }
+            let stats = api
+                .stat_object()
+                .repository(&repository)
+                .reference(&reference)
+                .path(&path)
+                .presign(true)
+                .send()
+                .await
+                .map_err(Failure::Stat)?;
+            let size = stats
+                .size_bytes
+                .and_then(|s| u64::try_from(s).ok())
+                .unwrap_or(0);
+            let end = length.map_or(size, |length| offset.saturating_add(length).min(size));
+            downloader
+                .read(&repository, &reference, &path)
+                .stats(stats)
+                .range(offset..end)
+                .await
+                .map_err(Failure::Read)
         },
-        None,
-        None,
+        &format!("read of {object} interrupted"),
     )?;
-    if let Some(error) = interrupted {
-        return Err(error);
-    }
-    let reader = match output {
-        Some(Ok(reader)) => reader,
-        Some(Err(Failure::Read(error))) => return Err(errors::from_download(py, &error)),
-        Some(Err(Failure::Stat(error))) => return Err(errors::from_api(py, &error)),
-        None => return Err(errors::interrupted(format!("read of {object} interrupted"))),
+    let reader = match found {
+        Ok(reader) => reader,
+        Err(Failure::Read(error)) => return Err(errors::from_download(py, &error)),
+        Err(Failure::Stat(error)) => return Err(errors::from_api(py, &error)),
     };
     Ok(ObjectChunks {
         size: reader.size(),

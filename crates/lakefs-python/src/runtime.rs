@@ -167,3 +167,34 @@ where
         }
     }
 }
+
+/// Runs `work`, which has no cancellation hook of its own, to its end: Ctrl-C drops it and
+/// raises `KeyboardInterrupt` with `note` (saying what may be left behind).
+pub(crate) fn wait<T: Send + 'static>(
+    py: Python<'_>,
+    work: impl Future<Output = T> + Send + 'static,
+    note: &str,
+) -> PyResult<T> {
+    let Waited {
+        output,
+        interrupted,
+    } = run(
+        py,
+        |cancel| async move {
+            tokio::select! {
+                output = work => Some(output),
+                () = cancel => None,
+            }
+        },
+        None,
+        None,
+    )?;
+    match (output, interrupted) {
+        (Some(output), None) => Ok(output),
+        (_, Some(error)) if error.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) => {
+            Err(crate::errors::interrupted(note.to_owned()))
+        }
+        (_, Some(error)) => Err(error),
+        (None, None) => Err(crate::errors::interrupted(note.to_owned())),
+    }
+}

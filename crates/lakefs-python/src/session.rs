@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::client::Client;
-use crate::runtime::{self, Waited};
+use crate::runtime::wait;
 use crate::source::{data, path};
 use crate::upload::{stats_dict, uploader};
 use crate::{convert, errors};
@@ -26,37 +26,6 @@ fn session_of(py: Python<'_>, session: &Bound<'_, PyAny>) -> PyResult<UploadSess
             format!("session is not an upload session from begin_upload: {error}"),
         )
     })
-}
-
-/// Runs `work` to its end (no cancellation hook of its own: Ctrl-C drops it) and raises
-/// `KeyboardInterrupt` with `note` if it was interrupted.
-fn wait<T: Send + 'static>(
-    py: Python<'_>,
-    work: impl std::future::Future<Output = T> + Send + 'static,
-    note: &str,
-) -> PyResult<T> {
-    let Waited {
-        output,
-        interrupted,
-    } = runtime::run(
-        py,
-        |cancel| async move {
-            tokio::select! {
-                output = work => Some(output),
-                () = cancel => None,
-            }
-        },
-        None,
-        None,
-    )?;
-    match (output, interrupted) {
-        (Some(output), None) => Ok(output),
-        (_, Some(error)) if error.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) => {
-            Err(errors::interrupted(note.to_owned()))
-        }
-        (_, Some(error)) => Err(error),
-        (None, None) => Err(errors::interrupted(note.to_owned())),
-    }
 }
 
 pub(crate) fn begin<'py>(

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use lakefs_multipart::{
-    Checkpoint, Concurrency, ObjectOptions, UploadConfig, UploadSource, Uploader,
-};
+use lakefs_multipart::{Checkpoint, ObjectOptions, UploadConfig, UploadSource, Uploader};
 use md5::{Digest as _, Md5};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -36,10 +34,7 @@ pub(crate) fn uploader(
     part_size: Option<u64>,
     tally: Option<Arc<Tally>>,
 ) -> PyResult<Uploader<lakefs_transport::HyperTransport>> {
-    let concurrency = match concurrency {
-        Some(value) => config::concurrency(py, value)?,
-        None => Concurrency::auto(),
-    };
+    let concurrency = config::concurrency_or_auto(py, concurrency)?;
     let mut builder = UploadConfig::builder().concurrency(concurrency);
     if let Some(bytes) = part_size {
         builder = builder.part_size(bytes);
